@@ -1,0 +1,67 @@
+"""The ``rmbase`` command: a thin Typer shell over the library.
+
+Every command lives in :mod:`rmbase.commands` (one module per room) and calls one library function. Command
+modules import only typer and the standard library at module level, so ``rmbase --help`` answers fast; the
+library (pandas, scikit-learn, torch, ...) is imported inside the command bodies.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from rmbase.commands import register_all
+from rmbase.errors import EXIT_BAD_INPUT, InputError
+
+app = typer.Typer(
+    name="rmbase",
+    help="Which base LLM should you train your reward model from? Analyses, training, evaluation and selection "
+    "of reward-model bases (arXiv 2505.10775 and beyond).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+register_all(app)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        from rmbase import __version__
+
+        typer.echo(f"rmbase {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """rmbase: evidence-backed choice of reward-model base LLMs."""
+
+
+def report_input_error(exc: InputError) -> None:
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: runs the app; user errors end in one clear message and exit code 2."""
+    try:
+        app(args=argv, standalone_mode=True)
+    except InputError as exc:
+        report_input_error(exc)
+        return EXIT_BAD_INPUT
+    except SystemExit as exc:  # typer/click exit codes (0, 1, 2 for usage errors)
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    return 0
+
+
+def _entry() -> None:  # pragma: no cover - console-script shim
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

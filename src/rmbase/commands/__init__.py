@@ -1,0 +1,21 @@
+"""CLI command modules, one per room. Each exposes ``register(app)``; keep module-level imports light."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+# order = order in `rmbase --help`
+COMMAND_MODULES = ("study", "benchmarks", "train", "evaluate", "select")
+
+
+def register_all(app: typer.Typer) -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"rmbase.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"rmbase.commands.{name}":
+                continue  # room not built yet
+            raise
+        module.register(app)

@@ -1,0 +1,119 @@
+"""Small I/O helpers shared by every room: tables in CSV or Parquet, atomic writes, hashing."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from rmbase.errors import InputError
+
+TABLE_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def read_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a CSV, TSV or Parquet file; anything else (or a file that does not parse) is an :class:`InputError`."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError("file not found", path=str(p))
+    kind = TABLE_SUFFIXES.get(p.suffix.lower())
+    if kind is None:
+        raise InputError(f"unsupported file type '{p.suffix or '(none)'}'", path=str(p),
+                         expected="a .csv, .tsv or .parquet file")
+    try:
+        if kind == "parquet":
+            return pd.read_parquet(p)
+        return pd.read_csv(p, sep="\t" if kind == "tsv" else ",")
+    except pd.errors.EmptyDataError as exc:
+        raise InputError("the file is empty", path=str(p)) from exc
+    except Exception as exc:  # pandas/pyarrow raise many types for unparsable files
+        raise InputError(f"cannot parse as {kind}: {exc}", path=str(p)) from exc
+
+
+def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def sha256_frame(df: pd.DataFrame) -> str:
+    """A stable hash of a table's contents (column names, order and values)."""
+    h = hashlib.sha256()
+    h.update("\x1f".join(map(str, df.columns)).encode())
+    h.update(pd.util.hash_pandas_object(df, index=False).values.tobytes())
+    return h.hexdigest()
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write a file so that readers see either the old or the complete new content, never half of it."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, p)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
+    atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
+
+
+def _json_default(o: Any) -> Any:
+    import numpy as np
+
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return None if np.isnan(o) else float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, np.bool_):
+        return bool(o)
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+@contextlib.contextmanager
+def staged_output_dir(out: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary folder beside ``out``; on success its files are moved into ``out`` (created if needed).
+
+    On any error nothing is written to ``out``: the staging folder is removed.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.staging."))
+    try:
+        yield stage
+        out.mkdir(parents=True, exist_ok=True)
+        for item in stage.iterdir():
+            target = out / item.name
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            os.replace(item, target)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def sanitise_model_id(model_id: str) -> str:
+    """Folder-safe form of a Hugging Face id: ``org/name`` -> ``org__name``; never joined raw into paths."""
+    safe = model_id.strip().replace("/", "__")
+    safe = "".join(c if (c.isalnum() or c in "-_.") else "_" for c in safe)
+    if not safe or safe in {".", ".."}:
+        raise InputError(f"model id {model_id!r} cannot be turned into a folder name")
+    return safe
