@@ -23,3 +23,24 @@ def canonical_model_id(model_id: str) -> str:
 def short_name(model_id: str) -> str:
     """The name part of an id, normalised (no organisation): used to join tables that omit organisations."""
     return canonical_model_id(model_id).rpartition("/")[2]
+
+
+_HUB_URL = re.compile(r"^(?:https?://)?(?:www\.)?huggingface\.co/", re.IGNORECASE)
+_META_31 = re.compile(r"^Meta-(?=Llama-3\.1-)", re.IGNORECASE)
+
+
+def preferred_model_id(model_id: str) -> str:
+    """The spelling rmbase shows for a model: stripped of a Hub URL prefix and surrounding slashes, and
+    ``Meta-Llama-3.1-*`` written as ``Llama-3.1-*`` (Meta's current repository name); case is kept.
+
+    ``canonical_model_id(preferred_model_id(x)) == canonical_model_id(x)`` for every id without a URL prefix.
+    """
+    mid = _HUB_URL.sub("", str(model_id).strip()).strip("/")
+    org, sep, name = mid.rpartition("/")
+    return f"{org}{sep}{_META_31.sub('', name)}"
+
+
+def model_id_from_folder(name: str) -> str:
+    """Undo the ``org__name`` folder form (lm-eval and rmbase both write it) into ``org/name``."""
+    org, sep, rest = str(name).partition("__")
+    return f"{org}/{rest}" if sep and org and rest else str(name)

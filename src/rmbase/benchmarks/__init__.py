@@ -1,0 +1,35 @@
+"""Benchmark scores of candidate bases: the long table, importers, leaderboard v2 normalisation, bundled scores,
+and running lm-evaluation-harness / EvalPlus. See docs/benchmarks.md.
+
+Public API (pandas only at import time; lm-eval, EvalPlus and torch are imported inside :func:`run_suite`)::
+
+    load_bundled_scores()   long table (model, benchmark, value, scale, source, date), normalised 0-100
+    load_bundled_models()   one row per bundled model with params_b, type, study_name, chosen leaderboard row
+    load_bundled_wide()     model x params_b + six scores + oll_average
+    wide_scores(long, models=None)
+    import_files(paths, model=None, scale="normalised", on_conflict="error") -> BenchmarkTable
+    BenchmarkTable          .frame .public() .wide() .for_model() .write() .warnings .duplicates
+    run_suite(model, suite, out, ...)
+"""
+
+from __future__ import annotations
+
+from rmbase.benchmarks.bundled import (
+    load_bundled_models,
+    load_bundled_scores,
+    load_bundled_wide,
+    lookup,
+    wide_scores,
+)
+from rmbase.benchmarks.importing import import_files
+from rmbase.benchmarks.normalise import AVERAGE, SIX
+from rmbase.benchmarks.table import BenchmarkTable
+
+__all__ = ["AVERAGE", "SIX", "BenchmarkTable", "import_files", "load_bundled_models", "load_bundled_scores",
+           "load_bundled_wide", "lookup", "run_suite", "wide_scores"]
+
+
+def run_suite(*args, **kwargs):  # noqa: ANN002, ANN003 - thin lazy wrapper, see rmbase.benchmarks.run.run_suite
+    from rmbase.benchmarks.run import run_suite as _run
+
+    return _run(*args, **kwargs)

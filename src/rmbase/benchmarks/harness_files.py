@@ -1,0 +1,229 @@
+"""Importers of evaluation-harness outputs: lm-evaluation-harness ``results_*.json`` and EvalPlus result JSONs.
+
+Each returns a :class:`BenchmarkTable`. A file that cannot be used (not JSON, not the expected structure, no model id,
+no known task) is an :class:`InputError`; a task that is unknown to rmbase or lacks its metric is a counted warning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from rmbase.benchmarks.normalise import LM_EVAL_TASKS, SIX, leaderboard_from_lm_eval
+from rmbase.benchmarks.suites import EVALPLUS_BENCHMARKS, lm_eval_specs
+from rmbase.benchmarks.table import BenchmarkTable
+from rmbase.errors import InputError
+from rmbase.model_ids import model_id_from_folder, preferred_model_id
+
+LEADERBOARD_PREFIX = "leaderboard"
+
+
+def read_json(path: str | Path) -> Any:
+    p = Path(path)
+    if not p.exists():
+        raise InputError("file not found", path=str(p))
+    try:
+        with open(p, encoding="utf-8") as f:
+            return json.load(f)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"malformed JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}", path=str(p)) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError("not a UTF-8 text file", path=str(p), expected="a JSON file") from exc
+
+
+def is_lm_eval_results(obj: Any) -> bool:
+    return isinstance(obj, dict) and isinstance(obj.get("results"), dict)
+
+
+def is_evalplus_results(obj: Any) -> bool:
+    return isinstance(obj, dict) and (isinstance(obj.get("eval"), dict) or isinstance(obj.get("pass_at_k"), dict))
+
+
+# ---------------------------------------------------------------------------------------------- lm-eval
+def _lm_eval_model(obj: dict[str, Any]) -> str | None:
+    if isinstance(obj.get("model_name"), str) and obj["model_name"].strip():
+        return obj["model_name"].strip()
+    cfg = obj.get("config") or {}
+    args = cfg.get("model_args")
+    if isinstance(args, dict) and isinstance(args.get("pretrained"), str):
+        return args["pretrained"]
+    if isinstance(args, str):
+        m = re.search(r"(?:^|,)\s*(?:pretrained|model|path)=([^,]+)", args)
+        if m:
+            return m.group(1).strip()
+    model = cfg.get("model")
+    if isinstance(model, str) and model not in ("hf", "hf-auto", "huggingface", "vllm", "CUSTOM") and model.strip():
+        return model.strip()
+    return None
+
+
+def _lm_eval_precision(obj: dict[str, Any]) -> str | None:
+    cfg = obj.get("config") or {}
+    dtype = cfg.get("model_dtype")
+    if dtype is None:
+        args = cfg.get("model_args")
+        if isinstance(args, dict):
+            dtype = args.get("dtype")
+        elif isinstance(args, str) and (m := re.search(r"dtype=([^,]+)", args)):
+            dtype = m.group(1)
+    return None if dtype is None else str(dtype).replace("torch.", "").strip()
+
+
+def _lm_eval_date(obj: dict[str, Any]) -> str | None:
+    d = obj.get("date")
+    if isinstance(d, int | float):
+        return dt.datetime.fromtimestamp(float(d), dt.UTC).strftime("%Y-%m-%d")
+    if isinstance(d, str) and d.strip():
+        return d.strip()[:10]
+    return None
+
+
+def _metric(values: dict[str, Any], metric: str, filt: str | None) -> float | None:
+    keys = [f"{metric},{filt}"] if filt else []
+    keys += sorted(k for k in values if k.startswith(f"{metric},") and "_stderr" not in k)
+    for k in keys:
+        v = values.get(k)
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            return float(v)
+    return None
+
+
+def import_lm_eval(path: str | Path, *, model: str | None = None, obj: Any = None) -> BenchmarkTable:
+    """One lm-eval results JSON -> normalised leaderboard scores (+ their raw aggregates) and the raw scores of the
+    other known tasks. ``model`` overrides the id recorded in the file."""
+    p = str(path)
+    obj = read_json(path) if obj is None else obj
+    if not is_lm_eval_results(obj):
+        raise InputError("not an lm-evaluation-harness results file", path=p,
+                         expected="a JSON object with a 'results' object (lm_eval --output_path writes results_*.json)")
+    results: dict[str, Any] = obj["results"]
+    model_id = model or _lm_eval_model(obj)
+    if not model_id:
+        raise InputError("no model id in the file (model_name, config.model_args pretrained=...)", path=p,
+                         expected="an lm-eval results file, or pass --model")
+    model_id = preferred_model_id(model_id_from_folder(model_id) if "/" not in model_id else model_id)
+    table = BenchmarkTable()
+    attrs = {"model": model_id, "source": f"lm-eval:{Path(p).name}", "date": _lm_eval_date(obj),
+             "official_provider": None, "precision": _lm_eval_precision(obj),
+             "chat_template": bool(obj.get("chat_template") or obj.get("chat_template_sha"))}
+    records: list[dict[str, Any]] = []
+    normalised, raw, problems = leaderboard_from_lm_eval(results)
+    for problem in problems:
+        table.warn("incomplete leaderboard task", f"{p}: {problem}")
+    for bench, value in normalised.items():
+        records.append({**attrs, "benchmark": bench, "value": value, "scale": "normalised"})
+    for bench, value in raw.items():
+        records.append({**attrs, "benchmark": bench, "value": value, "scale": "raw"})
+    specs = lm_eval_specs()
+    consumed = {task for task, _ in LM_EVAL_TASKS.values()}
+    grouped: dict[str, list[float]] = {}
+    for task, values in results.items():
+        if task in consumed or task.startswith(LEADERBOARD_PREFIX) or not isinstance(values, dict):
+            continue  # leaderboard tasks and subtasks are read by the normaliser
+        spec = specs.get(task)
+        if spec is None:
+            if _is_subtask_of_known_group(task, results, specs):
+                continue
+            table.warn("unknown task skipped", f"{p}: task {task!r} is not in rmbase's suites")
+            continue
+        v = _metric(values, spec.metric, spec.filter)
+        if v is None:
+            table.warn("missing metric", f"{p}: task {task!r} has no {spec.metric!r} metric")
+            continue
+        grouped.setdefault(spec.benchmark, []).append(v / 100.0 if spec.percent else v)
+    for bench, vals in grouped.items():
+        records.append({**attrs, "benchmark": bench, "value": sum(vals) / len(vals), "scale": "raw"})
+    if not records:
+        known = ", ".join(t for t, _ in LM_EVAL_TASKS.values())
+        raise InputError("no usable task in the file (no known task with its metric)", path=p,
+                         expected=f"results of lm-eval tasks such as {known}")
+    table.frame = BenchmarkTable.from_records(records).frame
+    return table
+
+
+def _is_subtask_of_known_group(task: str, results: dict[str, Any], specs: dict[str, Any]) -> bool:
+    """mmlu_*, agieval_* ... subtasks come next to their group's result: they are part of it, not unknown."""
+    return any(task.startswith(group.removesuffix("_en") + "_") and group in results for group in specs)
+
+
+# ---------------------------------------------------------------------------------------------- EvalPlus
+def _evalplus_model(path: Path) -> str | None:
+    """EvalPlus names files ``{org}--{name}_{backend}_temp_{t}_eval_results.json`` (or a folder of that name)."""
+    stem = path.name.removesuffix("_eval_results.json").removesuffix(".json")
+    if stem == "eval_results":
+        stem = path.parent.name
+    m = re.match(r"^(?P<model>.+?)_[A-Za-z0-9]+_temp_[0-9.]+(?:-.*)?$", stem)
+    if not m:
+        return None
+    return m.group("model").replace("--", "/")
+
+
+def _evalplus_dataset(obj: dict[str, Any], path: Path) -> str | None:
+    ids = list((obj.get("eval") or {}).keys())
+    if ids and all(str(i).startswith("HumanEval/") for i in ids):
+        return "humaneval"
+    if ids and all(str(i).startswith("Mbpp/") for i in ids):
+        return "mbpp"
+    for name in ("humaneval", "mbpp"):
+        if name in str(obj.get("dataset", "")).lower() or name in (p.lower() for p in path.parts):
+            return name
+    return None
+
+
+def import_evalplus(path: str | Path, *, model: str | None = None, obj: Any = None) -> BenchmarkTable:
+    """One EvalPlus result JSON -> ``humaneval``/``mbpp`` (base tests) and ``humaneval_plus``/``mbpp_plus`` pass@1,
+    raw 0-1, computed from the per-sample statuses as EvalPlus does (pass@1 = mean over problems of c/n)."""
+    p = Path(path)
+    obj = read_json(p) if obj is None else obj
+    if not is_evalplus_results(obj):
+        raise InputError("not an EvalPlus result file", path=str(p),
+                         expected="a JSON object with an 'eval' object (evalplus.evaluate writes *_eval_results.json)")
+    model_id = model or obj.get("model") or _evalplus_model(p)
+    if not model_id:
+        raise InputError("cannot tell the model from the file name", path=str(p),
+                         expected="an EvalPlus file name like org--name_hf_temp_0.0_eval_results.json, or --model")
+    dataset = _evalplus_dataset(obj, p)
+    if dataset is None:
+        raise InputError("cannot tell HumanEval from MBPP (task ids or path)", path=str(p),
+                         expected="task ids 'HumanEval/<n>' or 'Mbpp/<n>'")
+    base_name, plus_name = EVALPLUS_BENCHMARKS[dataset]
+    table = BenchmarkTable()
+    values: dict[str, float] = {}
+    if isinstance(obj.get("eval"), dict) and obj["eval"]:
+        base, plus, n_plus = [], [], 0
+        for task_id, samples in obj["eval"].items():
+            if not isinstance(samples, list) or not samples:
+                table.warn("EvalPlus problem without samples", f"{p}: {task_id}")
+                continue
+            base.append(sum(s.get("base_status") == "pass" for s in samples) / len(samples))
+            if all(s.get("plus_status") is not None for s in samples):
+                n_plus += 1
+                plus.append(sum(s.get("base_status") == s.get("plus_status") == "pass" for s in samples)
+                            / len(samples))
+        if not base:
+            raise InputError("no evaluated problem in the file", path=str(p))
+        values[base_name] = sum(base) / len(base)
+        if n_plus == len(base):
+            values[plus_name] = sum(plus) / len(plus)
+        else:
+            table.warn("EvalPlus base-only results", f"{p}: no plus-test status for {len(base) - n_plus} problems")
+    else:
+        pak = obj["pass_at_k"]
+        for key, name in (("base", base_name), ("plus", plus_name)):
+            v = (pak.get(key) or {}).get("pass@1")
+            if isinstance(v, int | float):
+                values[name] = float(v)
+        if not values:
+            raise InputError("no pass@1 in 'pass_at_k'", path=str(p), expected="pass_at_k.base/plus.pass@1")
+    date = str(obj.get("date", ""))[:10] or None
+    records = [{"model": preferred_model_id(model_id), "benchmark": b, "value": v, "scale": "raw",
+                "source": f"evalplus:{p.name}", "date": date, "official_provider": None, "chat_template": None,
+                "precision": None} for b, v in values.items()]
+    table.frame = BenchmarkTable.from_records(records).frame
+    return table
+
+
+__all__ = ["SIX", "import_evalplus", "import_lm_eval", "is_evalplus_results", "is_lm_eval_results", "read_json"]

@@ -1,0 +1,120 @@
+"""``import_files``: any mix of harness JSONs, EvalPlus JSONs, leaderboard tables and plain CSVs -> one resolved
+:class:`BenchmarkTable` (ids normalised, leaderboard scale applied, averages added, duplicates resolved)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from rmbase.benchmarks.harness_files import (
+    import_evalplus,
+    import_lm_eval,
+    is_evalplus_results,
+    is_lm_eval_results,
+    read_json,
+)
+from rmbase.benchmarks.normalise import EXACT_FROM_AGGREGATE, SIX, normalise_aggregate
+from rmbase.benchmarks.table import BenchmarkTable
+from rmbase.benchmarks.tables import HUB_CONTENTS, import_table, load_hub_contents
+from rmbase.errors import InputError
+from rmbase.io import sha256_file
+
+SCALE_CHOICES = ("normalised", "raw", "both")
+JSON_PATTERNS = ("results_*.json", "*eval_results.json")
+
+
+def expand(paths: list[str | os.PathLike]) -> list[str]:
+    """Files as given; a folder stands for the lm-eval and EvalPlus result JSONs under it (sorted)."""
+    out: list[str] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted({str(f) for pat in JSON_PATTERNS for f in p.rglob(pat)})
+            if not found:
+                raise InputError("no results_*.json or *eval_results.json in the folder", path=str(p))
+            out.extend(found)
+        else:
+            out.append(str(raw))
+    return out
+
+
+def import_file(path: str, *, model: str | None = None) -> BenchmarkTable:
+    """One input: a .json (lm-eval or EvalPlus, detected from its content), a table, or the Hub dataset id."""
+    p = Path(path)
+    if not p.exists() and path.removeprefix("hf://") == HUB_CONTENTS:
+        return load_hub_contents(HUB_CONTENTS)
+    if not p.exists():
+        raise InputError("file not found", path=path)
+    if p.suffix.lower() == ".json":
+        obj = read_json(p)
+        if is_lm_eval_results(obj):
+            table = import_lm_eval(p, model=model, obj=obj)
+        elif is_evalplus_results(obj):
+            table = import_evalplus(p, model=model, obj=obj)
+        else:
+            raise InputError("JSON file of an unknown kind", path=path,
+                             expected="an lm-eval results file ('results' object) or an EvalPlus result file "
+                                      "('eval' object)")
+    else:
+        if model is not None:
+            raise InputError("--model applies to JSON result files only; tables name their models", path=path)
+        table = import_table(p)
+    table.inputs[str(p)] = sha256_file(p)
+    return table
+
+
+def apply_scale(table: BenchmarkTable, scale: str = "normalised") -> BenchmarkTable:
+    """Keep the requested scale of the six leaderboard benchmarks (other benchmarks stay raw, 0-1).
+
+    For ``normalised`` and ``both``, a raw value of one of the six without a normalised value from the same source is
+    normalised where its aggregate allows it (IFEval, MATH Lvl 5, GPQA, MMLU-Pro); BBH and MuSR cannot be (their score
+    needs per-subtask values) and are left out with a counted warning under ``normalised``.
+    """
+    if scale not in SCALE_CHOICES:
+        raise InputError(f"unknown scale {scale!r}", expected=f"one of {', '.join(SCALE_CHOICES)}")
+    f = table.frame
+    if f.empty:
+        return table
+    six = f.benchmark.isin([*SIX, "oll_average"])
+    if scale in ("normalised", "both"):
+        raw6 = f[six & f.scale.eq("raw")]
+        have = set(zip(*(f.loc[six & f.scale.eq("normalised"), c] for c in ("model", "benchmark", "source")),
+                       strict=True))
+        todo = raw6[[(m, b, s) not in have for m, b, s in zip(raw6.model, raw6.benchmark, raw6.source, strict=True)]]
+        exact = todo[todo.benchmark.isin(EXACT_FROM_AGGREGATE)]
+        if len(exact):
+            conv = exact.assign(value=[normalise_aggregate(b, v) for b, v in zip(exact.benchmark, exact.value,
+                                                                                 strict=True)],
+                                scale="normalised")
+            f = pd.concat([f, conv], ignore_index=True)
+        lost = todo[~todo.benchmark.isin(EXACT_FROM_AGGREGATE)]
+        if len(lost) and scale == "normalised":
+            first = lost.iloc[0]
+            table.warn("raw BBH/MuSR aggregate cannot be normalised (needs per-subtask values; use --scale raw)",
+                       f"{first.model} {first.benchmark} from {first.source}", len(lost))
+        six = f.benchmark.isin([*SIX, "oll_average"])
+    if scale == "normalised":
+        f = f[~six | f.scale.eq("normalised")]
+    elif scale == "raw":
+        f = f[~six | f.scale.eq("raw")]
+    table.frame = f.reset_index(drop=True)
+    return table
+
+
+def import_files(paths: list[str | os.PathLike], *, model: str | None = None,
+                 scale: str = "normalised", on_conflict: str = "error") -> BenchmarkTable:
+    """Import, normalise ids, apply the scale, add leaderboard averages, resolve duplicates (the recorded rule)."""
+    files = expand(paths)
+    if not files:
+        raise InputError("no input files given")
+    table = BenchmarkTable.concat([import_file(f, model=model) for f in files])
+    if table.frame.empty:
+        raise InputError("no benchmark scores in the input files")
+    table.normalise_ids()
+    apply_scale(table, scale)
+    if scale != "raw":
+        table.add_averages()
+    table.resolve_duplicates(on_conflict)
+    return table

@@ -1,0 +1,183 @@
+"""The long benchmark table (DESIGN.md): model, benchmark, value, scale, source, date — as a library object.
+
+A :class:`BenchmarkTable` holds the six public columns plus the run attributes that the duplicate rule needs
+(``official_provider``, ``chat_template``, ``precision``), the counted warnings of the import and, after
+:meth:`BenchmarkTable.resolve_duplicates`, the record of which rows were dropped and why.
+Files written by :meth:`BenchmarkTable.write` hold only the six public columns (so that ``rmbase study
+--benchmarks FILE`` reads them) and come with a ``FILE.provenance.json`` sidecar.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rmbase.benchmarks.normalise import AVERAGE, SIX
+from rmbase.errors import InputError
+from rmbase.model_ids import canonical_model_id, preferred_model_id
+
+COLUMNS = ("model", "benchmark", "value", "scale", "source", "date")
+ATTRIBUTES = ("official_provider", "chat_template", "precision")
+SCALES = ("raw", "normalised")
+
+
+def empty_frame() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=float if c == "value" else object) for c in (*COLUMNS, *ATTRIBUTES)})
+
+
+@dataclass
+class BenchmarkTable:
+    """Long benchmark scores with their import warnings (counted by kind) and duplicate-resolution record."""
+
+    frame: pd.DataFrame = field(default_factory=empty_frame)
+    warnings: Counter = field(default_factory=Counter)
+    warning_examples: dict[str, str] = field(default_factory=dict)
+    duplicates: pd.DataFrame | None = None
+    inputs: dict[str, str] = field(default_factory=dict)  # file -> sha256
+
+    def __post_init__(self) -> None:
+        for col in (*COLUMNS, *ATTRIBUTES):
+            if col not in self.frame:
+                self.frame[col] = np.nan if col == "value" else None
+        self.frame = self.frame[[*COLUMNS, *ATTRIBUTES]].reset_index(drop=True)
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_records(cls, records: list[dict[str, Any]], **kw: Any) -> BenchmarkTable:
+        frame = pd.DataFrame.from_records(records) if records else empty_frame()
+        return cls(frame=frame, **kw)
+
+    def warn(self, kind: str, example: str, count: int = 1) -> None:
+        """Count a skippable problem; the first example of each kind is kept for the message."""
+        if count <= 0:
+            return
+        self.warnings[kind] += count
+        self.warning_examples.setdefault(kind, example)
+
+    @staticmethod
+    def concat(tables: list[BenchmarkTable]) -> BenchmarkTable:
+        frames = [t.frame for t in tables if len(t.frame)]
+        out = BenchmarkTable(frame=pd.concat(frames, ignore_index=True) if frames else empty_frame())
+        for t in tables:
+            for kind, n in t.warnings.items():
+                out.warn(kind, t.warning_examples.get(kind, ""), n)
+            out.inputs.update(t.inputs)
+        return out
+
+    # ------------------------------------------------------------------ views
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @property
+    def models(self) -> list[str]:
+        return sorted(self.frame.model.unique())
+
+    def public(self) -> pd.DataFrame:
+        """The six DESIGN.md columns only."""
+        return self.frame[list(COLUMNS)].copy()
+
+    def for_model(self, model: str) -> pd.DataFrame:
+        key = canonical_model_id(model)
+        keys = self.frame.model.map(canonical_model_id)
+        hit = self.frame[keys.eq(key)]
+        if hit.empty and "/" not in model:  # allow the name without organisation
+            hit = self.frame[keys.str.rpartition("/")[2].eq(key)]
+        return hit[list(COLUMNS)].reset_index(drop=True)
+
+    def wide(self, scale: str = "normalised", benchmarks: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """Models x benchmarks (one scale); duplicates must have been resolved."""
+        sub = self.frame[self.frame.scale.eq(scale)]
+        if sub.duplicated(["model", "benchmark"]).any():
+            raise InputError("the table has several values per model and benchmark; resolve duplicates first")
+        wide = sub.pivot(index="model", columns="benchmark", values="value")
+        wide.columns.name = None
+        if benchmarks is not None:
+            wide = wide.reindex(columns=list(benchmarks))
+        return wide.sort_index()
+
+    # ------------------------------------------------------------------ cleaning
+    def normalise_ids(self) -> BenchmarkTable:
+        """One spelling per model: the preferred id (``Meta-Llama-3.1-*`` -> ``Llama-3.1-*``), case of the first
+        spelling seen for each canonical key."""
+        f = self.frame
+        if f.empty:
+            return self
+        key = f.model.map(canonical_model_id)
+        first = f.model.map(preferred_model_id).groupby(key).transform("first")
+        self.frame = f.assign(model=first)
+        return self
+
+    def add_averages(self) -> BenchmarkTable:
+        """Add ``oll_average`` (normalised) for each (model, source) with all six normalised scores and no average."""
+        f = self.frame
+        norm = f[f.scale.eq("normalised")]
+        have_avg = set(zip(norm.model[norm.benchmark.eq(AVERAGE)], norm.source[norm.benchmark.eq(AVERAGE)],
+                           strict=True))
+        six = norm[norm.benchmark.isin(SIX)]
+        rows = []
+        for (model, source), g in six.groupby(["model", "source"], sort=False, dropna=False):
+            if (model, source) in have_avg or set(g.benchmark) != set(SIX) or len(g) != len(SIX):
+                continue
+            first = g.iloc[0]
+            rows.append({**first.to_dict(), "benchmark": AVERAGE, "value": float(g.value.mean())})
+        if rows:
+            self.frame = pd.concat([f, pd.DataFrame(rows)], ignore_index=True)
+        return self
+
+    def resolve_duplicates(self, on_conflict: str = "error") -> BenchmarkTable:
+        from rmbase.benchmarks.duplicates import resolve
+
+        return resolve(self, on_conflict)
+
+    # ------------------------------------------------------------------ output
+    def summary(self) -> dict[str, Any]:
+        return {
+            "rows": len(self.frame), "models": int(self.frame.model.nunique()),
+            "benchmarks": sorted(self.frame.benchmark.unique()),
+            "warnings": dict(self.warnings), "warning_examples": dict(self.warning_examples),
+            "duplicates_dropped": 0 if self.duplicates is None else int(len(self.duplicates)),
+        }
+
+    def write(self, path: str | os.PathLike, *, config: dict[str, Any] | None = None) -> Path:
+        """Write the public columns (CSV or Parquet by suffix) and ``PATH.provenance.json``, each atomically."""
+        from rmbase.io import atomic_write_json, atomic_write_text, sha256_file
+        from rmbase.provenance import provenance
+
+        p = Path(path)
+        suffix = p.suffix.lower()
+        if suffix not in (".csv", ".parquet", ".pq"):
+            raise InputError(f"unsupported output type '{p.suffix or '(none)'}'", path=str(p),
+                             expected="a .csv or .parquet file")
+        data = self.public().sort_values(["model", "benchmark", "scale"], kind="stable")
+        if suffix == ".csv":
+            atomic_write_text(p, data.to_csv(index=False, float_format="%.6f"))
+        else:
+            import tempfile
+
+            p.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
+            os.close(fd)
+            try:
+                data.to_parquet(tmp, index=False)
+                os.replace(tmp, p)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        dup = [] if self.duplicates is None else self.duplicates.to_dict(orient="records")
+        record = provenance(config=config, data=dict(self.inputs), packages=("rmbase", "pandas", "pyarrow"),
+                            output_sha256=sha256_file(p), summary=self.summary(),
+                            duplicate_rule=DUPLICATE_RULE, duplicates_dropped=dup)
+        atomic_write_json(str(p) + ".provenance.json", record)
+        return p
+
+
+DUPLICATE_RULE = ("one value per (model, benchmark, scale); model ids compared after normalisation "
+                  "(canonical_model_id); prefer the official provider's run, then the chat-template run, then "
+                  "bfloat16, then the latest date; equal-rank rows with different values are a conflict "
+                  "(on_conflict: error, drop or first)")
