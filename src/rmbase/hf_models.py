@@ -129,7 +129,15 @@ def tokenizer_adds_bos(tokenizer: Any) -> bool:
 
 def encode_texts(tokenizer: Any, texts: Sequence[str], *, max_length: int,
                  truncation: str = "left") -> tuple[list[list[int]], int]:
-    """Token ids of each text with exactly one BOS (when the tokenizer uses BOS), and the count truncated.
+    """Token ids of each text with exactly one BOS and the number of texts truncated (see
+    :func:`encode_texts_flagged`, which also says which texts were truncated)."""
+    ids, flags = encode_texts_flagged(tokenizer, texts, max_length=max_length, truncation=truncation)
+    return ids, sum(flags)
+
+
+def encode_texts_flagged(tokenizer: Any, texts: Sequence[str], *, max_length: int,
+                         truncation: str = "left") -> tuple[list[list[int]], list[bool]]:
+    """Token ids of each text with exactly one BOS (when the tokenizer uses BOS), and per text whether it was cut.
 
     Texts are tokenized without special tokens; BOS is prepended only when the tokenizer would add it and the
     rendered text does not already start with it, so templates that write ``{{ bos_token }}`` do not get a
@@ -145,9 +153,10 @@ def encode_texts(tokenizer: Any, texts: Sequence[str], *, max_length: int,
     adds_bos = tokenizer_adds_bos(tokenizer)
     encoded = tokenizer(list(texts), add_special_tokens=False)["input_ids"]
     out: list[list[int]] = []
-    n_truncated = 0
+    flags: list[bool] = []
     for i, ids in enumerate(encoded):
         ids = list(ids)
+        cut = len(ids) + (1 if adds_bos and ids[:1] != [bos] else 0) > max_length
         if adds_bos:
             if not ids or ids[0] != bos:
                 ids.insert(0, bos)
@@ -158,14 +167,14 @@ def encode_texts(tokenizer: Any, texts: Sequence[str], *, max_length: int,
             if truncation == "error":
                 raise InputError(f"text {i} has {len(ids)} tokens, more than max_length={max_length}",
                                  expected="a larger --max-length or --truncation left|right")
-            n_truncated += 1
             keep_bos = 1 if adds_bos else 0
             if truncation == "left":
                 ids = ids[:keep_bos] + ids[len(ids) - (max_length - keep_bos):]
             else:
                 ids = ids[:max_length]
+        flags.append(cut)
         out.append(ids)
-    return out, n_truncated
+    return out, flags
 
 
 # ----------------------------------------------------------------------------------------------- models
