@@ -30,12 +30,14 @@ _META_31 = re.compile(r"^Meta-(?=Llama-3\.1-)", re.IGNORECASE)
 
 
 def preferred_model_id(model_id: str) -> str:
-    """The spelling rmbase shows for a model: stripped of a Hub URL prefix and surrounding slashes, and
+    """The spelling rmbase shows for a model: stripped of a Hub URL prefix and trailing slashes, and
     ``Meta-Llama-3.1-*`` written as ``Llama-3.1-*`` (Meta's current repository name); case is kept.
 
     ``canonical_model_id(preferred_model_id(x)) == canonical_model_id(x)`` for every id without a URL prefix.
+    A local path keeps its leading ``/``.
     """
-    mid = _HUB_URL.sub("", str(model_id).strip()).strip("/")
+    mid = str(model_id).strip()
+    mid = _HUB_URL.sub("", mid).strip("/") if _HUB_URL.match(mid) else mid.rstrip("/")
     org, sep, name = mid.rpartition("/")
     return f"{org}{sep}{_META_31.sub('', name)}"
 

@@ -91,9 +91,11 @@ def _metric(values: dict[str, Any], metric: str, filt: str | None) -> float | No
     return None
 
 
-def import_lm_eval(path: str | Path, *, model: str | None = None, obj: Any = None) -> BenchmarkTable:
+def import_lm_eval(path: str | Path, *, model: str | None = None, obj: Any = None,
+                   specs: dict[str, Any] | None = None) -> BenchmarkTable:
     """One lm-eval results JSON -> normalised leaderboard scores (+ their raw aggregates) and the raw scores of the
-    other known tasks. ``model`` overrides the id recorded in the file."""
+    other known tasks. ``model`` overrides the id recorded in the file; ``specs`` (lm-eval task -> TaskSpec) adds
+    task mappings to those of rmbase's suites."""
     p = str(path)
     obj = read_json(path) if obj is None else obj
     if not is_lm_eval_results(obj):
@@ -117,7 +119,7 @@ def import_lm_eval(path: str | Path, *, model: str | None = None, obj: Any = Non
         records.append({**attrs, "benchmark": bench, "value": value, "scale": "normalised"})
     for bench, value in raw.items():
         records.append({**attrs, "benchmark": bench, "value": value, "scale": "raw"})
-    specs = lm_eval_specs()
+    specs = {**lm_eval_specs(), **(specs or {})}
     consumed = {task for task, _ in LM_EVAL_TASKS.values()}
     grouped: dict[str, list[float]] = {}
     for task, values in results.items():

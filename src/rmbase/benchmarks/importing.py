@@ -82,7 +82,8 @@ def apply_scale(table: BenchmarkTable, scale: str = "normalised") -> BenchmarkTa
         raw6 = f[six & f.scale.eq("raw")]
         have = set(zip(*(f.loc[six & f.scale.eq("normalised"), c] for c in ("model", "benchmark", "source")),
                        strict=True))
-        todo = raw6[[(m, b, s) not in have for m, b, s in zip(raw6.model, raw6.benchmark, raw6.source, strict=True)]]
+        mask = [(m, b, s) not in have for m, b, s in zip(raw6.model, raw6.benchmark, raw6.source, strict=True)]
+        todo = raw6[pd.Series(mask, index=raw6.index, dtype=bool)]
         exact = todo[todo.benchmark.isin(EXACT_FROM_AGGREGATE)]
         if len(exact):
             conv = exact.assign(value=[normalise_aggregate(b, v) for b, v in zip(exact.benchmark, exact.value,

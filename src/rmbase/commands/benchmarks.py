@@ -1,0 +1,128 @@
+"""`rmbase benchmarks`: import, show and run benchmark scores of candidate bases (docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+bench_app = typer.Typer(help="Benchmark scores of bases: import harness/leaderboard files, show, run lm-eval.",
+                        no_args_is_help=True)
+
+
+def _print_warnings(console, table) -> None:  # noqa: ANN001 - rich console and BenchmarkTable, imported lazily
+    for kind, n in sorted(table.warnings.items()):
+        console.print(f"[yellow]warning:[/] {n} x {kind} (e.g. {table.warning_examples.get(kind, '')})",
+                      highlight=False, soft_wrap=True)
+
+
+@bench_app.command("import")
+def import_(
+    files: Annotated[list[str], typer.Argument(help="lm-eval results_*.json, EvalPlus *_eval_results.json, "
+                                               "leaderboard tables (CSV/Parquet or 'open-llm-leaderboard/contents' "
+                                               "from the Hub), plain CSV model,benchmark,value; folders of JSONs.")],
+    out: Annotated[Path, typer.Option("--out", help="Output long table (.csv or .parquet); a .provenance.json "
+                                      "is written beside it.")],
+    scale: Annotated[str, typer.Option(help="normalised (leaderboard 0-100 for the six; works with `rmbase study "
+                                       "--benchmarks`) | raw | both")] = "normalised",
+    model: Annotated[str | None, typer.Option(help="Model id for JSON files (overrides the id they record).")] = None,
+    on_conflict: Annotated[str, typer.Option("--on-conflict", help="Equal-rank duplicates with different values: "
+                                             "error | drop | first")] = "error",
+) -> None:
+    """Import benchmark results into one long table (ids normalised, duplicates resolved by the recorded rule)."""
+    from rich.console import Console
+
+    from rmbase.benchmarks.importing import import_files
+
+    table = import_files(files, model=model, scale=scale, on_conflict=on_conflict)
+    table.write(out, config={"files": files, "scale": scale, "model": model, "on_conflict": on_conflict})
+    console = Console()
+    _print_warnings(console, table)
+    s = table.summary()
+    console.print(f"wrote {out}: {s['rows']} rows, {s['models']} models, benchmarks {', '.join(s['benchmarks'])}; "
+                  f"{s['duplicates_dropped']} duplicate row(s) dropped by the rule (see {out}.provenance.json)",
+                  highlight=False, soft_wrap=True)
+
+
+@bench_app.command("show")
+def show(
+    models: Annotated[list[str], typer.Argument(help="Model ids (any spelling; a name without organisation works).")],
+    scores: Annotated[list[str] | None, typer.Option("--scores", help="Score files to read (anything `import` "
+                                                      "reads); default: the bundled leaderboard table.")] = None,
+) -> None:
+    """Print each model's scores with their sources."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from rmbase.benchmarks.bundled import load_bundled_scores
+    from rmbase.benchmarks.importing import import_files
+    from rmbase.benchmarks.table import BenchmarkTable
+    from rmbase.errors import InputError
+
+    if scores:
+        table = import_files(scores, scale="both", on_conflict="first")
+    else:
+        table = BenchmarkTable(frame=load_bundled_scores())
+    console = Console()
+    missing = []
+    for m in models:
+        rows = table.for_model(m)
+        if rows.empty:
+            missing.append(m)
+            continue
+        t = Table(title=rows.model.iloc[0], title_justify="left")
+        for col in ("benchmark", "value", "scale", "source", "date"):
+            t.add_column(col, justify="right" if col == "value" else "left")
+        for r in rows.itertuples(index=False):
+            t.add_row(str(r.benchmark), f"{r.value:.2f}" if r.scale == "normalised" else f"{r.value:.4f}",
+                      str(r.scale), str(r.source), "" if r.date is None or r.date != r.date else str(r.date))
+        console.print(t)
+    if missing:
+        where = "the given score files" if scores else "the bundled table (rmbase/datasets/leaderboard_v2)"
+        raise InputError(f"no scores for {', '.join(missing)} in {where}",
+                         expected="an id as on the Hugging Face Hub, or --scores FILE with its results")
+
+
+@bench_app.command("run")
+def run(
+    model: Annotated[str, typer.Option(help="Hugging Face id or local folder of the model.")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder (resumable: finished benchmarks are kept).")],
+    suite: Annotated[str, typer.Option(help="leaderboard | study")] = "leaderboard",
+    benchmark: Annotated[list[str] | None, typer.Option("--benchmark", help="Only these benchmarks of the suite "
+                                                        "(repeatable).")] = None,
+    device: Annotated[str, typer.Option(help="cpu, cuda, cuda:0 ...")] = "cpu",
+    dtype: Annotated[str, typer.Option(help="auto | bfloat16 | float16 | float32")] = "auto",
+    batch_size: Annotated[str, typer.Option("--batch-size", help="Integer or 'auto'.")] = "1",
+    limit: Annotated[float | None, typer.Option(help="Examples per task (smoke tests only: scores are then not "
+                                                "comparable with the leaderboard).")] = None,
+    chat_template: Annotated[bool | None, typer.Option("--chat-template/--no-chat-template", help="Default: use "
+                                                       "it when the tokenizer has one, as the leaderboard did.")] = None,
+    include_path: Annotated[Path | None, typer.Option("--include-path", help="Extra lm-eval task folder.")] = None,
+    evalplus: Annotated[bool, typer.Option("--evalplus/--no-evalplus", help="Run EvalPlus for HumanEval+/MBPP+ "
+                                           "(suite study).")] = True,
+) -> None:
+    """Run lm-evaluation-harness (and EvalPlus) on MODEL, one benchmark at a time, then import the results."""
+    from rich.console import Console
+
+    from rmbase.benchmarks.run import run_suite
+
+    bs: int | str = int(batch_size) if batch_size.isdigit() else batch_size
+    lim: int | float | None = int(limit) if limit is not None and limit >= 1 else limit
+    report = run_suite(model, suite, out, device=device, dtype=dtype, batch_size=bs, limit=lim,
+                       chat_template=chat_template, include_path=str(include_path) if include_path else None,
+                       evalplus=evalplus, benchmarks=tuple(benchmark) if benchmark else None)
+    console = Console()
+    console.print(f"done: {', '.join(report.done) or '-'}; already there: {', '.join(report.skipped) or '-'}",
+                  highlight=False)
+    if report.scores is not None:
+        console.print(f"wrote {report.scores}", highlight=False)
+    if report.failed:
+        for name, why in report.failed.items():
+            console.print(f"[red]failed:[/] {name}: {why}", highlight=False, soft_wrap=True)
+        console.print("rerun the same command to retry the failed benchmarks (finished ones are kept)")
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(bench_app, name="benchmarks")
