@@ -1,0 +1,141 @@
+"""`rmbase evaluate`: score a reward model on RewardBench v1/v2, and `rmbase evaluate summarize FILE`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+evaluate_app = typer.Typer(
+    name="evaluate",
+    help="Score a reward model on RewardBench (v1) or RewardBench 2 with the published rules, or summarise "
+    "per-subset figures. Run `rmbase evaluate --model M --benchmark rewardbench --out DIR`.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+
+
+@evaluate_app.callback()
+def evaluate(
+    ctx: typer.Context,
+    model: Annotated[str | None, typer.Option(help="Reward model: local folder or Hugging Face id.")] = None,
+    benchmark: Annotated[str, typer.Option(help="rewardbench (v1, split 'filtered') | rewardbench2 (split 'test').")] = "rewardbench",
+    out: Annotated[Path | None, typer.Option("--out", help="Output folder for results.json and scores.jsonl.")] = None,
+    data: Annotated[Path | None, typer.Option(help="Local JSON/JSONL/Parquet with the benchmark's columns (default: the Hub dataset).")] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Sequences per forward pass (scores do not depend on it).")] = 16,
+    max_length: Annotated[int, typer.Option("--max-length", help="Max tokens per sequence; longer ones are truncated and counted.")] = 2048,
+    truncation: Annotated[str, typer.Option(help="left (cut the prompt side) | right | error.")] = "left",
+    dtype: Annotated[str | None, typer.Option(help="float32 | bfloat16 | float16 (default: float32 on CPU, bfloat16 on GPU).")] = None,
+    device: Annotated[str | None, typer.Option(help="cpu | cuda | cuda:N (default: cuda when available).")] = None,
+    chat_template: Annotated[str | None, typer.Option("--chat-template", help="Named template (chatml, llama3, zephyr), a .jinja path or a template string; default: the tokenizer's.")] = None,
+    revision: Annotated[str | None, typer.Option(help="Model revision (Hub).")] = None,
+    trust_remote_code: Annotated[bool, typer.Option("--trust-remote-code", help="Allow the checkpoint's own Python code.")] = False,
+    allow_new_head: Annotated[bool, typer.Option("--allow-new-head", help="Accept a checkpoint without a trained score head (a fresh head seeded by --head-seed; for tests and benchmarks).")] = False,
+    head_seed: Annotated[int, typer.Option("--head-seed", help="Seed of a freshly initialised head.")] = 0,
+    merge_weights: Annotated[str | None, typer.Option("--merge-weights", help="Comma-separated merge vector for a multi-attribute model (default: merge_weights.json in the model folder).")] = None,
+    allow_partial: Annotated[bool, typer.Option("--allow-partial", help="Score sections with missing subsets from the subsets present (marked partial).")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="rmbase | rewardbench (also write reward-bench's result layout under DIR/rewardbench/).")] = "rmbase",
+    chunk_size: Annotated[int, typer.Option("--chunk-size", help="Examples per saved chunk (an interrupted run resumes by chunk).")] = 512,
+    limit: Annotated[int | None, typer.Option(help="Score only the first N examples (a quick check).")] = None,
+) -> None:
+    """Score every example with a sequence-classification reward model and write DIR/results.json (subsets,
+    sections, score, provenance) and DIR/scores.jsonl (every completion's score)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich.console import Console
+
+    from rmbase.errors import InputError
+    from rmbase.rewardbench.runner import EvaluateConfig, evaluate_model
+
+    if model is None or out is None:
+        raise InputError("--model and --out are required to score a model",
+                         expected="rmbase evaluate --model PATH_OR_ID --benchmark rewardbench --out DIR")
+    if fmt not in ("rmbase", "rewardbench"):
+        raise InputError(f"unknown --format {fmt!r}", expected="rmbase | rewardbench")
+    weights = None
+    if merge_weights is not None:
+        try:
+            weights = [float(x) for x in merge_weights.split(",") if x.strip()]
+        except ValueError as exc:
+            raise InputError(f"--merge-weights {merge_weights!r}", expected="comma-separated numbers") from exc
+    cfg = EvaluateConfig(model=model, out=str(out), benchmark=benchmark, data=None if data is None else str(data),
+                         revision=revision, chat_template=chat_template, batch_size=batch_size,
+                         max_length=max_length, truncation=truncation, dtype=dtype, device=device,
+                         trust_remote_code=trust_remote_code, allow_new_head=allow_new_head, head_seed=head_seed,
+                         merge_weights=weights, allow_partial=allow_partial,
+                         rewardbench_format=fmt == "rewardbench", chunk_size=chunk_size, limit=limit)
+    err = Console(stderr=True, highlight=False)
+    results = evaluate_model(cfg, progress=lambda msg: err.print(msg))
+    _print_results(Console(highlight=False), results)
+    Console(highlight=False).print(f"wrote {out / 'results.json'} and {out / 'scores.jsonl'}")
+
+
+def _fmt(v: float | None) -> str:
+    return "—" if v is None else f"{100 * v:.2f}"
+
+
+def _print_results(console, results: dict) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{results['model']} on {results['benchmark']} ({results['rules']})")
+    table.add_column("subset / section")
+    table.add_column("accuracy %", justify="right")
+    table.add_column("n", justify="right")
+    for name, s in results["subsets"].items():
+        table.add_row(name, _fmt(s["accuracy"]), str(s["total"]))
+    for name, v in results["sections"].items():
+        mark = " (partial)" if name in results["partial"] else ""
+        table.add_row(f"[bold]{name}[/]{mark}", _fmt(v), "")
+    table.add_row("[bold]score[/]", _fmt(results["score"]), "")
+    console.print(table)
+    c = results["counts"]
+    console.print(f"{c['examples']} examples, {c['completions']} completions, {c['truncated_completions']} "
+                  "truncated")
+
+
+def summarize_cmd(
+    file: Annotated[Path, typer.Argument(help="Per-subset figures: CSV/TSV/Parquet (model, subset, correct, total | accuracy), a reward-bench results JSON, or an rmbase scores.jsonl.")],
+    rules: Annotated[str | None, typer.Option(help="v1 | v1-prior | v2 (default: from the subset names).")] = None,
+    allow_partial: Annotated[bool, typer.Option("--allow-partial", help="Allow sections with missing subsets (marked partial).")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the summaries as JSON to this file.")] = None,
+) -> None:
+    """Compute RewardBench sections and score from per-subset figures; print a table (and write JSON)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from rmbase.io import atomic_write_json, sha256_file
+    from rmbase.provenance import provenance
+    from rmbase.rewardbench.summarize import summarize_file
+
+    summaries = summarize_file(file, rules, allow_partial=allow_partial)
+    sections = list(dict.fromkeys(s for summ in summaries.values() for s in summ.sections))
+    table = Table(title=f"RewardBench sections from {file.name}")
+    table.add_column("model")
+    table.add_column("rules")
+    for s in sections:
+        table.add_column(s, justify="right")
+    table.add_column("score", justify="right")
+    for model, summ in summaries.items():
+        cells = [_fmt(summ.sections.get(s)) + ("*" if s in summ.partial else "") for s in sections]
+        table.add_row(model, summ.rules, *cells, _fmt(summ.score))
+    console = Console(highlight=False)
+    console.print(table)
+    if any(summ.partial for summ in summaries.values()):
+        console.print("* partial: computed from the subsets present")
+    ignored = sorted({s for summ in summaries.values() for s in summ.ignored_subsets})
+    if ignored:
+        console.print(f"ignored {len(ignored)} subset name(s) outside the rules: {', '.join(ignored)}")
+    if out is not None:
+        atomic_write_json(out, {"models": {m: s.as_dict() for m, s in summaries.items()},
+                                "provenance": provenance(config={"file": str(file), "rules": rules,
+                                                                 "allow_partial": allow_partial},
+                                                         data={str(file): sha256_file(file)})})
+        console.print(f"wrote {out}")
+
+
+evaluate_app.command("summarize")(summarize_cmd)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(evaluate_app)

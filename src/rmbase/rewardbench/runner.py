@@ -1,0 +1,198 @@
+"""Score a reward model on RewardBench v1 or v2 and write ``results.json`` and ``scores.jsonl`` (resumable).
+
+Work is done in chunks of examples; each scored chunk is saved under ``.<out>.partial/`` beside the output folder,
+so an interrupted run restarts where it stopped (only when model, data, template, dtype, max length, truncation
+and merge vector are the same; the batch size may differ because scores do not depend on it). The output folder
+appears only when everything is done (staged write), and the partial folder is then removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rmbase.errors import InputError
+from rmbase.io import atomic_write_json, atomic_write_text, staged_output_dir
+from rmbase.rewardbench.data import Example, benchmark_info, load_examples
+from rmbase.rewardbench.results import build_results, write_rewardbench_layout, write_scores_jsonl
+
+PACKAGES = ("rmbase", "numpy", "pandas", "torch", "transformers", "tokenizers", "accelerate", "datasets",
+            "safetensors")
+
+
+@dataclass
+class EvaluateConfig:
+    """Everything that defines one evaluation run (recorded in the results' provenance)."""
+
+    model: str
+    out: str
+    benchmark: str = "rewardbench"
+    data: str | None = None
+    data_revision: str | None = None
+    revision: str | None = None
+    chat_template: str | None = None
+    batch_size: int = 16
+    max_length: int = 2048
+    truncation: str = "left"
+    dtype: str | None = None
+    device: str | None = None
+    trust_remote_code: bool = False
+    allow_new_head: bool = False
+    head_seed: int = 0
+    merge_weights: list[float] | None = None
+    allow_partial: bool = False
+    rewardbench_format: bool = False
+    chunk_size: int = 512
+    limit: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        benchmark_info(self.benchmark)
+        if self.chunk_size < 1:
+            raise InputError(f"chunk size must be at least 1, got {self.chunk_size}")
+        if self.limit is not None and self.limit < 1:
+            raise InputError(f"limit must be at least 1, got {self.limit}")
+
+
+def _fingerprint(cfg: EvaluateConfig, data_sha: str, template_sha: str, dtype: str) -> str:
+    key = {"model": cfg.model, "revision": cfg.revision, "benchmark": cfg.benchmark, "data": data_sha,
+           "template": template_sha, "dtype": dtype, "max_length": cfg.max_length, "truncation": cfg.truncation,
+           "merge": cfg.merge_weights, "head_seed": cfg.head_seed, "limit": cfg.limit, "chunk": cfg.chunk_size}
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+
+
+def _partial_dir(out: Path) -> Path:
+    return out.parent / f".{out.name}.partial"
+
+
+def _load_chunk(path: Path) -> list[dict[str, Any]] | None:
+    try:
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, json.JSONDecodeError):
+        return None  # a damaged chunk is simply scored again
+
+
+def score_examples(scorer: Any, examples: list[Example]) -> list[dict[str, Any]]:
+    """Per-example records ``{id, subset, scores, num_correct, truncated}`` for a list of examples."""
+    prompts, responses, owner = [], [], []
+    for k, ex in enumerate(examples):
+        for completion in ex.completions:
+            prompts.append(ex.prompt)
+            responses.append(completion)
+            owner.append(k)
+    ids, flags = scorer.encode(scorer.render(prompts, responses))
+    rewards = scorer.score_ids(ids)
+    records = [{"id": ex.id, "subset": ex.subset, "scores": [], "num_correct": ex.num_correct, "truncated": 0}
+               for ex in examples]
+    for k, reward, cut in zip(owner, rewards, flags, strict=True):
+        records[k]["scores"].append(float(reward))
+        records[k]["truncated"] += int(cut)
+    return records
+
+
+def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Run one evaluation; returns the results dict that is written to ``<out>/results.json``."""
+    from rmbase import hf_models
+    from rmbase.rewardbench.scorer import RewardScorer, ScorerConfig, _process_info
+
+    say = progress or (lambda _msg: None)
+    out = Path(cfg.out)
+    scorer_cfg = ScorerConfig(batch_size=cfg.batch_size, max_length=cfg.max_length, truncation=cfg.truncation)
+    examples, source, data_sha = load_examples(cfg.benchmark, cfg.data, revision=cfg.data_revision)
+    if cfg.limit is not None:
+        examples = examples[:cfg.limit]
+    say(f"{len(examples)} examples from {source}")
+
+    rank, world = _process_info()
+    device = cfg.device or hf_models.default_device()
+    if world > 1 and device.startswith("cuda"):
+        from accelerate import PartialState
+
+        device = str(PartialState().device)
+    tokenizer = hf_models.load_tokenizer(cfg.model, chat_template=cfg.chat_template, revision=cfg.revision,
+                                         trust_remote_code=cfg.trust_remote_code)
+    model = hf_models.load_sequence_classifier(
+        cfg.model, dtype=cfg.dtype, device=device, revision=cfg.revision, trust_remote_code=cfg.trust_remote_code,
+        tokenizer=tokenizer, allow_new_head=cfg.allow_new_head, head_seed=cfg.head_seed)
+    merge = cfg.merge_weights
+    if merge is None and int(getattr(model.config, "num_labels", 1)) > 1:
+        merge = _merge_weights_from_checkpoint(cfg.model)
+    scorer = RewardScorer(model, tokenizer, scorer_cfg, merge_weights=merge)
+    dtype = str(next(model.parameters()).dtype).replace("torch.", "")
+    template_sha = hf_models.template_sha256(tokenizer)
+
+    partial = _partial_dir(out)
+    fingerprint = _fingerprint(cfg, data_sha, template_sha, dtype)
+    state_file = partial / "state.json"
+    if partial.exists():
+        try:
+            same = json.loads(state_file.read_text()).get("fingerprint") == fingerprint
+        except (OSError, json.JSONDecodeError):
+            same = False
+        if not same:
+            say("discarding partial results of a different run")
+            shutil.rmtree(partial)
+    if rank == 0:
+        atomic_write_json(state_file, {"fingerprint": fingerprint, "model": cfg.model, "data": source})
+
+    records: list[dict[str, Any]] = []
+    n_chunks = (len(examples) + cfg.chunk_size - 1) // cfg.chunk_size
+    resumed = 0
+    for c in range(n_chunks):
+        chunk = examples[c * cfg.chunk_size:(c + 1) * cfg.chunk_size]
+        path = partial / f"chunk-{c:05d}.jsonl"
+        done = _load_chunk(path) if path.exists() else None
+        if done is not None and [r["id"] for r in done] == [ex.id for ex in chunk]:
+            records.extend(done)
+            resumed += 1
+            continue
+        chunk_records = score_examples(scorer, chunk)
+        if rank == 0:
+            atomic_write_text(path, "".join(json.dumps(r) + "\n" for r in chunk_records))
+        records.extend(chunk_records)
+        say(f"chunk {c + 1}/{n_chunks} scored ({len(records)}/{len(examples)} examples)")
+    if resumed:
+        say(f"{resumed} chunk(s) reused from an interrupted run")
+
+    run_info = {"model": cfg.model, "revision": cfg.revision, "template_sha256": template_sha,
+                "chat_template": cfg.chat_template or "tokenizer", "dtype": dtype, "device": device,
+                "processes": world, "max_length": cfg.max_length, "truncation": cfg.truncation,
+                "padding_side": "right", "batch_size": cfg.batch_size, "merge_weights": merge,
+                "num_labels": int(getattr(model.config, "num_labels", 1)), "data_source": source,
+                "resumed_chunks": resumed}
+    results = build_results(records, cfg.benchmark, config=asdict(cfg), data={source: data_sha},
+                            run_info=run_info, allow_partial=cfg.allow_partial, packages=PACKAGES)
+    if rank == 0:
+        with staged_output_dir(out) as stage:
+            atomic_write_json(stage / "results.json", results)
+            write_scores_jsonl(stage / "scores.jsonl", records)
+            if cfg.rewardbench_format:
+                write_rewardbench_layout(stage / "rewardbench", records, results, model_name=_model_name(cfg.model))
+        shutil.rmtree(partial, ignore_errors=True)
+    return results
+
+
+def _model_name(model: str) -> str:
+    p = Path(model)
+    return p.resolve().name if p.exists() else model
+
+
+def _merge_weights_from_checkpoint(model: str) -> list[float] | None:
+    """A merge vector saved beside a multi-attribute checkpoint (``merge_weights.json``: a list, or
+    ``{"weights": [...]}``), if any."""
+    path = Path(model) / "merge_weights.json"
+    if not path.is_file():
+        return None
+    try:
+        obj = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", path=str(path)) from exc
+    weights = obj.get("weights") if isinstance(obj, dict) else obj
+    if not isinstance(weights, list) or not all(isinstance(w, (int, float)) for w in weights):
+        raise InputError("expected a list of numbers or {\"weights\": [...]}", path=str(path))
+    return [float(w) for w in weights]

@@ -1,0 +1,135 @@
+"""Sections and scores from per-subset figures in a file (``rmbase evaluate summarize``).
+
+Accepted inputs:
+
+* a CSV/TSV/Parquet table with ``subset`` and either ``correct, total`` or ``accuracy`` (and optionally ``model``,
+  several models per file);
+* a reward-bench results JSON: ``{subset: accuracy, "model": ..., ...}`` (non-numeric fields are metadata), or a
+  list of such objects;
+* rmbase's ``scores.jsonl`` (per-example scores): subsets are recomputed with the chosen rules.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from rmbase.errors import InputError
+from rmbase.rewardbench.rules import RULES, Summary, detect_rules, subset_figures, summarize
+
+METADATA_KEYS = {"model", "model_type", "chat_template", "ref_model", "revision"}
+
+
+def _accuracy_tables_from_frame(df: Any, path: str) -> dict[str, dict[str, float]]:
+    cols = {c.lower().strip(): c for c in df.columns}
+    if "subset" not in cols:
+        raise InputError("missing column 'subset'", path=path, expected="columns model, subset, correct, total "
+                         "(or accuracy)")
+    has_counts = "correct" in cols and "total" in cols
+    if not has_counts and "accuracy" not in cols:
+        raise InputError("needs columns 'correct' and 'total', or 'accuracy'", path=path)
+    out: dict[str, dict[str, float]] = {}
+    for i, row in enumerate(df.to_dict("records"), start=2):  # row 1 is the header
+        model = str(row[cols["model"]]) if "model" in cols else Path(path).stem
+        subset = row[cols["subset"]]
+        if not isinstance(subset, str) or not subset.strip():
+            raise InputError("empty subset name", path=path, row=i, column="subset")
+        if has_counts:
+            correct, total = row[cols["correct"]], row[cols["total"]]
+            try:
+                c, t = float(correct), float(total)
+            except (TypeError, ValueError) as exc:
+                raise InputError(f"non-numeric correct/total ({correct!r}, {total!r})", path=path, row=i) from exc
+            if not (math.isfinite(c) and math.isfinite(t)) or t <= 0 or c < 0 or c > t:
+                raise InputError(f"correct={correct!r}, total={total!r}", path=path, row=i,
+                                 expected="0 <= correct <= total, total > 0")
+            acc = c / t
+        else:
+            value = row[cols["accuracy"]]
+            try:
+                acc = float(value)
+            except (TypeError, ValueError) as exc:
+                raise InputError(f"non-numeric accuracy {value!r}", path=path, row=i, column="accuracy") from exc
+            if not math.isfinite(acc) or not -1.0 <= acc <= 1.0:
+                raise InputError(f"accuracy {value!r}", path=path, row=i, column="accuracy",
+                                 expected="a number in [0, 1]")
+        table = out.setdefault(model, {})
+        if subset in table:
+            raise InputError(f"duplicate subset {subset!r} for model {model!r}", path=path, row=i)
+        table[subset] = acc
+    if not out:
+        raise InputError("the table has no rows", path=path)
+    return out
+
+
+def _accuracy_table_from_json_obj(obj: dict[str, Any], path: str, k: int) -> tuple[str, dict[str, float]]:
+    model = str(obj.get("model") or f"{Path(path).stem}" + (f"#{k}" if k else ""))
+    table: dict[str, float] = {}
+    for key, value in obj.items():
+        if key in METADATA_KEYS or isinstance(value, str | type(None)):
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(f"subset {key!r} has a {type(value).__name__} value", path=path,
+                             expected="a number in [0, 1]")
+        if not math.isfinite(value) or not -1.0 <= value <= 1.0:
+            raise InputError(f"subset {key!r} has accuracy {value!r}", path=path, expected="a number in [0, 1]")
+        table[key] = float(value)
+    return model, table
+
+
+def read_subset_tables(path: str | Path, rules: str | None = None) -> dict[str, dict[str, float]]:
+    """``{model: {subset: accuracy}}`` from a table, a reward-bench results JSON or an rmbase scores.jsonl."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("file not found", path=str(p))
+    suffix = p.suffix.lower()
+    if suffix == ".jsonl":
+        from rmbase.rewardbench.data import read_records
+
+        records = read_records(p)
+        for i, r in enumerate(records, start=1):
+            if not {"id", "subset", "scores"} <= set(r) or not isinstance(r["scores"], list) or len(r["scores"]) < 2:
+                raise InputError("expected an rmbase scores.jsonl row {id, subset, scores, num_correct}",
+                                 path=str(p), row=i)
+        rules = rules or detect_rules(r["subset"] for r in records)
+        figures = subset_figures(records, rules)
+        return {p.parent.name or p.stem: {k: f.accuracy for k, f in figures.items()}}
+    if suffix == ".json":
+        try:
+            obj = json.loads(p.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"not valid JSON: {exc}", path=str(p)) from exc
+        objs = obj if isinstance(obj, list) else [obj]
+        if not objs or not all(isinstance(o, dict) for o in objs):
+            raise InputError("expected an object {subset: accuracy, ...} or a list of them", path=str(p))
+        out: dict[str, dict[str, float]] = {}
+        for k, o in enumerate(objs):
+            if "subsets" in o and isinstance(o["subsets"], dict):  # an rmbase results.json
+                o = {"model": o.get("model"), **{s: v["accuracy"] for s, v in o["subsets"].items()}}
+            model, table = _accuracy_table_from_json_obj(o, str(p), k)
+            if model in out:
+                raise InputError(f"model {model!r} appears twice", path=str(p))
+            out[model] = table
+        return out
+    from rmbase.io import read_table
+
+    return _accuracy_tables_from_frame(read_table(p), str(p))
+
+
+def summarize_file(path: str | Path, rules: str | None = None, *,
+                   allow_partial: bool = False) -> dict[str, Summary]:
+    """One :class:`Summary` per model in the file; ``rules=None`` picks v1 / v1-prior / v2 from subset names."""
+    if rules is not None and rules not in RULES:
+        raise InputError(f"unknown rules {rules!r}", expected=" | ".join(RULES))
+    tables = read_subset_tables(path, rules)
+    out = {}
+    for model, table in tables.items():
+        if not table:
+            raise InputError(f"no subset figures for model {model!r}", path=str(path))
+        try:
+            out[model] = summarize(table, rules or detect_rules(table), allow_partial=allow_partial)
+        except InputError as exc:
+            raise InputError(f"model {model!r}: {exc}", path=str(path)) from exc
+    return out
