@@ -1,0 +1,107 @@
+"""The typed, resolved configuration of one ``rmbase train`` run (written to ``config.json`` in the output)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from rmbase.training.merge_search import HELPSTEER2_ATTRIBUTES, STUDY_SIGNS
+
+Recipe = Literal["bradley_terry", "regression"]
+
+
+class TrainConfig(BaseModel):
+    """Everything that decides what ``rmbase train`` does. Defaults follow the study (arXiv 2505.10775)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base: str = Field(description="Hugging Face id or local folder of the base model")
+    recipe: Recipe = "bradley_terry"
+    train: str = Field(description="training data: file or Hub dataset id")
+    val: str = Field(description="validation preference pairs (checkpoint, LR and merge-weight selection)")
+    out: str
+    learning_rates: list[float] = Field(default_factory=lambda: [2e-6])
+    epochs: float | None = None          # None -> 1 (bradley_terry) or 2 (regression)
+    batch_size: int = 64                 # global batch: per_device_batch_size x gradient accumulation
+    per_device_batch_size: int = 8
+    max_length: int = 2048
+    long_pairs: Literal["drop", "truncate"] = "drop"   # what to do with texts longer than max_length (counted)
+    warmup_steps: int = 20
+    schedule: Literal["constant", "cosine"] = "constant"   # constant: 20 warm-up steps then a constant LR
+    eval_steps: int = 20                 # a checkpoint (and a validation score) every 20 steps
+    weight_decay: float = 0.0
+    seed: int = 42
+    lora: bool = False
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.0
+    chat_template: str | None = None     # None -> the tokenizer's own; a shipped name, jinja path or string
+    revision: str | None = None
+    trust_remote_code: bool = False
+    dtype: str | None = None             # None -> float32 on CPU, bfloat16 on GPU
+    device: str | None = None
+    attributes: list[str] = Field(default_factory=lambda: list(HELPSTEER2_ATTRIBUTES))
+    attribute_signs: list[int] = Field(default_factory=lambda: list(STUDY_SIGNS))
+    attribute_range: tuple[float, float] | None = (0.0, 4.0)
+    merge_steps: int = 20
+    use_margin: bool = False             # subtract the pair's margin inside the BT loss (TRL's margin option)
+    on_bad_rows: Literal["drop", "error"] = "drop"
+    max_steps: int | None = None         # cap on optimiser steps per run (quick checks); None = full epochs
+    threads: int | None = None           # torch CPU threads; None = torch's default
+    keep_checkpoints: bool = False       # keep <out>.work/ (checkpoints of every LR) after success
+
+    @field_validator("learning_rates")
+    @classmethod
+    def _lrs(cls, v: list[float]) -> list[float]:
+        if not v:
+            raise ValueError("at least one learning rate")
+        if any(not (x > 0) for x in v):
+            raise ValueError("learning rates must be positive")
+        if len(set(v)) != len(v):
+            raise ValueError("learning rates must be distinct")
+        return v
+
+    @field_validator("batch_size", "per_device_batch_size", "max_length", "eval_steps")
+    @classmethod
+    def _positive(cls, v: int) -> int:
+        if v < 1:
+            raise ValueError("must be at least 1")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TrainConfig:
+        if self.batch_size % min(self.per_device_batch_size, self.batch_size):
+            raise ValueError(f"batch_size {self.batch_size} must be a multiple of per_device_batch_size "
+                             f"{self.per_device_batch_size}")
+        if self.recipe == "regression" and len(self.attribute_signs) != len(self.attributes):
+            raise ValueError("one attribute sign per attribute")
+        return self
+
+    @property
+    def resolved_epochs(self) -> float:
+        if self.epochs is not None:
+            return self.epochs
+        return 1.0 if self.recipe == "bradley_terry" else 2.0
+
+    @property
+    def micro_batch(self) -> int:
+        return min(self.per_device_batch_size, self.batch_size)
+
+    @property
+    def grad_accumulation(self) -> int:
+        return self.batch_size // self.micro_batch
+
+
+def make_config(**kwargs) -> TrainConfig:
+    """A :class:`TrainConfig`; invalid values become one :class:`~rmbase.errors.InputError`."""
+    from pydantic import ValidationError
+
+    from rmbase.errors import InputError
+
+    try:
+        return TrainConfig(**kwargs)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err.get("loc", ()))
+        raise InputError(f"invalid training option {where or ''}: {err.get('msg')}".strip()) from exc

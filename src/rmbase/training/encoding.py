@@ -1,0 +1,153 @@
+"""Turn validated rows into token ids (chat template, exactly one BOS, counted length policy) and score them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rmbase.errors import InputError
+
+_NO_LIMIT = 1 << 30
+
+
+@dataclass
+class LengthReport:
+    """Pairs/rows longer than ``max_length``: dropped or truncated (left, keeping BOS and the response end)."""
+
+    policy: str
+    max_length: int
+    dropped: int = 0
+    truncated: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"policy": self.policy, "max_length": self.max_length, "dropped_too_long": self.dropped,
+                "truncated": self.truncated}
+
+
+def _encode_with_policy(tokenizer: Any, texts: list[str], max_length: int,
+                        policy: str) -> tuple[list[list[int]], list[bool]]:
+    """Token ids of every text and whether it was longer than ``max_length``.
+
+    ``truncate``: long texts are cut from the left (BOS kept, the response end kept); ``drop``: returned whole,
+    the caller drops them.
+    """
+    from rmbase.hf_models import encode_texts
+
+    ids, _ = encode_texts(tokenizer, texts, max_length=_NO_LIMIT, truncation="right")
+    too_long = [len(x) > max_length for x in ids]
+    if policy == "truncate" and any(too_long):
+        where = [i for i, t in enumerate(too_long) if t]
+        cut, _ = encode_texts(tokenizer, [texts[i] for i in where], max_length=max_length, truncation="left")
+        for i, c in zip(where, cut, strict=True):
+            ids[i] = c
+    return ids, too_long
+
+
+def encode_pairs(tokenizer: Any, pairs: pd.DataFrame, *, max_length: int, policy: str = "drop",
+                 use_margin: bool = False, name: str = "pairs") -> tuple[list[dict], LengthReport]:
+    """Rows ``prompt, chosen, rejected[, margin]`` -> ``[{chosen_ids, rejected_ids[, margin]}]`` for TRL."""
+    from rmbase.hf_models import render_conversation
+
+    chosen = [render_conversation(tokenizer, p, c) for p, c in zip(pairs["prompt"], pairs["chosen"], strict=True)]
+    rejected = [render_conversation(tokenizer, p, r)
+                for p, r in zip(pairs["prompt"], pairs["rejected"], strict=True)]
+    report = LengthReport(policy=policy, max_length=max_length)
+    c_ids, c_long = _encode_with_policy(tokenizer, chosen, max_length, policy)
+    r_ids, r_long = _encode_with_policy(tokenizer, rejected, max_length, policy)
+    margins = pairs["margin"].to_numpy(dtype=float) if "margin" in pairs else np.full(len(pairs), np.nan)
+    out = []
+    for c, r, cl, rl, m in zip(c_ids, r_ids, c_long, r_long, margins, strict=True):
+        if cl or rl:
+            if policy == "drop":
+                report.dropped += 1
+                continue
+            report.truncated += 1
+            if c == r:  # identical once truncated: carries no preference any more
+                report.dropped += 1
+                continue
+        item = {"chosen_ids": c, "rejected_ids": r}
+        if use_margin:
+            if np.isnan(m):
+                raise InputError(f"{name}: --use-margin needs a margin on every pair", column="margin")
+            item["margin"] = float(m)
+        out.append(item)
+    if not out:
+        raise InputError(f"{name}: no pair fits max_length={max_length} ({report.dropped} too long)",
+                         expected="a larger --max-length or --long-pairs truncate")
+    return out, report
+
+
+def encode_responses(tokenizer: Any, rows: pd.DataFrame, attributes: list[str], *, max_length: int,
+                     policy: str = "drop") -> tuple[list[dict], LengthReport]:
+    """Rows ``prompt, response, <attributes>`` -> ``[{input_ids, labels}]`` for the regression recipe."""
+    from rmbase.hf_models import render_conversation
+
+    texts = [render_conversation(tokenizer, p, r) for p, r in zip(rows["prompt"], rows["response"], strict=True)]
+    report = LengthReport(policy=policy, max_length=max_length)
+    ids, too_long = _encode_with_policy(tokenizer, texts, max_length, policy)
+    labels = rows[attributes].to_numpy(dtype=np.float32)
+    out = []
+    for seq, long, lab in zip(ids, too_long, labels, strict=True):
+        if long:
+            if policy == "drop":
+                report.dropped += 1
+                continue
+            report.truncated += 1
+        out.append({"input_ids": seq, "labels": lab.tolist()})
+    if not out:
+        raise InputError(f"no training row fits max_length={max_length} ({report.dropped} too long)",
+                         expected="a larger --max-length or --long-pairs truncate")
+    return out, report
+
+
+def pad_batch(seqs: list[list[int]], pad_id: int) -> tuple[Any, Any]:
+    """Right-pad token id lists into ``input_ids`` and ``attention_mask`` tensors."""
+    import torch
+
+    width = max(len(s) for s in seqs)
+    ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(seqs), width), dtype=torch.long)
+    for i, s in enumerate(seqs):
+        ids[i, : len(s)] = torch.tensor(s, dtype=torch.long)
+        mask[i, : len(s)] = 1
+    return ids, mask
+
+
+def score_sequences(model: Any, seqs: list[list[int]], pad_id: int, *, batch_size: int = 16) -> np.ndarray:
+    """The model's logits for every sequence (rows in input order, ``num_labels`` columns), no gradients.
+
+    Sequences are sorted by length so batches carry little padding; the model is put back in its previous mode.
+    """
+    import torch
+
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    order = np.argsort([len(s) for s in seqs], kind="stable")
+    out = np.zeros((len(seqs), model.config.num_labels), dtype=np.float64)
+    try:
+        with torch.no_grad():
+            for start in range(0, len(seqs), batch_size):
+                idx = order[start:start + batch_size]
+                ids, mask = pad_batch([seqs[i] for i in idx], pad_id)
+                logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
+                out[idx] = logits.float().cpu().numpy()
+    finally:
+        model.train(was_training)
+    return out
+
+
+def score_pairs(model: Any, pairs: list[dict], pad_id: int, *, batch_size: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """(chosen scores, rejected scores), each ``(pairs, num_labels)``."""
+    seqs = [p["chosen_ids"] for p in pairs] + [p["rejected_ids"] for p in pairs]
+    scores = score_sequences(model, seqs, pad_id, batch_size=batch_size)
+    return scores[: len(pairs)], scores[len(pairs):]
+
+
+def pairwise_accuracy(chosen: np.ndarray, rejected: np.ndarray) -> float:
+    """Share of pairs with score(chosen) > score(rejected), strictly (ties count as wrong)."""
+    chosen, rejected = np.asarray(chosen).reshape(-1), np.asarray(rejected).reshape(-1)
+    return float((chosen > rejected).mean()) if chosen.size else float("nan")

@@ -1,0 +1,236 @@
+"""``train(config)``: data -> tokens -> one run per learning rate -> the best run's model in ``config.out``.
+
+Output folder (written through a staging folder: nothing half-written on error)::
+
+    model.safetensors, config.json, tokenizer files, chat_template.jinja   the reward model (one label)
+    attribute_model/                          regression only: the multi-attribute model (one label per attribute)
+    merge_weights.json                        regression only: chosen w, its validation accuracy, the tie-break
+    training_log.jsonl                        every logged step of the chosen run (loss, accuracy, reward stats)
+    validation_curve.csv                      every run: step, learning rate, validation pairwise accuracy
+    lr_search.csv                             one row per learning rate: best accuracy, best step, tokens, seconds
+    data_report.json                          rows read/kept/dropped (by reason), too long (dropped or truncated)
+    train_config.json                         the resolved TrainConfig
+    provenance.json                           versions, config, seeds, data hashes, chat-template hash
+
+Checkpoints live in ``<out>.work/`` (one folder per learning rate). A run that is interrupted resumes from its last
+checkpoint when started again with the same configuration; finished learning rates are not trained again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rmbase.errors import InputError
+from rmbase.training.config import TrainConfig
+from rmbase.training.trainer import METRIC, RunResult
+
+log = logging.getLogger(__name__)
+# options that do not change the result: a resumed run may differ in these
+_RESUME_NEUTRAL = {"threads", "keep_checkpoints", "out", "device"}
+
+
+@dataclass
+class TrainResult:
+    out: Path
+    best: RunResult
+    runs: list[RunResult]
+    data_report: dict[str, Any]
+    merge: dict | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _fingerprint(config: TrainConfig) -> dict[str, Any]:
+    return {k: v for k, v in config.model_dump(mode="json").items() if k not in _RESUME_NEUTRAL}
+
+
+def _work_dir(config: TrainConfig) -> Path:
+    out = Path(config.out)
+    work = out.with_name(out.name + ".work")
+    work.mkdir(parents=True, exist_ok=True)
+    stamp = work / "config.json"
+    if stamp.exists():
+        previous = json.loads(stamp.read_text())
+        if previous != _fingerprint(config):
+            changed = sorted(k for k in set(previous) | set(_fingerprint(config))
+                             if previous.get(k) != _fingerprint(config).get(k))
+            raise InputError(f"an earlier run with different options left checkpoints here (changed: "
+                             f"{', '.join(changed)})", path=str(work),
+                             expected="the same options to resume it, or delete the folder to start afresh")
+    else:
+        from rmbase.io import atomic_write_json
+
+        atomic_write_json(stamp, _fingerprint(config))
+    return work
+
+
+def prepare_data(config: TrainConfig, tokenizer: Any) -> tuple[list[dict], list[dict], dict[str, Any]]:
+    """Load, validate and encode the training and validation data; returns items and the data report."""
+    from rmbase.training.data import load_attributes, load_pairs
+    from rmbase.training.encoding import encode_pairs, encode_responses
+
+    report: dict[str, Any] = {}
+    if config.recipe == "bradley_terry":
+        train_rows, train_rep = load_pairs(config.train, on_bad_rows=config.on_bad_rows)
+        train_items, train_len = encode_pairs(tokenizer, train_rows, max_length=config.max_length,
+                                              policy=config.long_pairs, use_margin=config.use_margin,
+                                              name="train")
+    else:
+        train_rows, train_rep = load_attributes(config.train, attributes=tuple(config.attributes),
+                                                value_range=config.attribute_range,
+                                                on_bad_rows=config.on_bad_rows)
+        train_items, train_len = encode_responses(tokenizer, train_rows, config.attributes,
+                                                  max_length=config.max_length, policy=config.long_pairs)
+    val_rows, val_rep = load_pairs(config.val, on_bad_rows=config.on_bad_rows)
+    val_items, val_len = encode_pairs(tokenizer, val_rows, max_length=config.max_length, policy=config.long_pairs,
+                                      name="validation")
+    report["train"] = {**train_rep.as_dict(), "length": train_len.as_dict(), "items": len(train_items)}
+    report["validation"] = {**val_rep.as_dict(), "length": val_len.as_dict(), "items": len(val_items)}
+    return train_items, val_items, report
+
+
+def data_warnings(report: dict[str, Any]) -> list[str]:
+    out = []
+    for part, rep in report.items():
+        for reason, n in sorted(rep.get("dropped", {}).items()):
+            out.append(f"{part}: dropped {n} row(s): {reason}")
+        length = rep.get("length", {})
+        if length.get("dropped_too_long"):
+            out.append(f"{part}: dropped {length['dropped_too_long']} item(s) longer than "
+                       f"max_length={length['max_length']} (use --long-pairs truncate to keep them)")
+        if length.get("truncated"):
+            out.append(f"{part}: truncated {length['truncated']} item(s) to max_length={length['max_length']}")
+    return out
+
+
+def train(config: TrainConfig, progress: Callable[[str], None] | None = None) -> TrainResult:
+    """Run the whole recipe (every learning rate of the grid) and write the chosen reward model to ``config.out``.
+
+    ``progress`` receives one line per validation point (the CLI prints them).
+    """
+    import torch
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    from rmbase.hf_models import load_tokenizer
+
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    tokenizer = load_tokenizer(config.base, chat_template=config.chat_template, revision=config.revision,
+                               trust_remote_code=config.trust_remote_code)
+    train_items, val_items, report = prepare_data(config, tokenizer)
+    notes = data_warnings(report)
+    for note in notes:
+        warnings.warn(note, stacklevel=2)
+    work = _work_dir(config)
+    runs = [_run_or_reload(config, lr, tokenizer, train_items, val_items, work, progress)
+            for lr in config.learning_rates]
+    best = max(runs, key=lambda r: (r.best_accuracy, -runs.index(r)))  # ties: the first LR of the grid
+    merge = None
+    with _staged(config.out) as stage:
+        if config.recipe == "regression":
+            merge = _write_regression_models(config, best, tokenizer, val_items, stage)
+        else:
+            _copy_model(Path(best.model_dir), stage)
+        _write_records(config, tokenizer, runs, best, report, merge, stage)
+    if not config.keep_checkpoints:
+        shutil.rmtree(work, ignore_errors=True)
+    return TrainResult(out=Path(config.out), best=best, runs=runs, data_report=report, merge=merge, warnings=notes)
+
+
+def _staged(out: str):
+    from rmbase.io import staged_output_dir
+
+    return staged_output_dir(out)
+
+
+def _run_or_reload(config: TrainConfig, lr: float, tokenizer: Any, train_items: list[dict],
+                   val_items: list[dict], work: Path, progress: Callable[[str], None] | None) -> RunResult:
+    from rmbase.io import atomic_write_json
+    from rmbase.training.trainer import run_one
+
+    run_dir = work / f"lr_{lr:.3g}"
+    done = run_dir / "result.json"
+    if done.exists():
+        return RunResult(**json.loads(done.read_text()))
+    run_dir.mkdir(parents=True, exist_ok=True)
+    result = run_one(config, lr, tokenizer, train_items, val_items, run_dir, progress)
+    shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)  # the best model is saved in run_dir/best
+    atomic_write_json(done, result.as_dict())
+    return result
+
+
+def _copy_model(src: Path, dst: Path) -> None:
+    for item in src.iterdir():
+        if item.is_file():
+            shutil.copy2(item, dst / item.name)
+
+
+def _write_regression_models(config: TrainConfig, best: RunResult, tokenizer: Any, val_items: list[dict],
+                             stage: Path) -> dict:
+    """Final merge search on the best checkpoint, then save the attribute model and the merged one-label RM."""
+    from rmbase.hf_models import load_sequence_classifier
+    from rmbase.io import atomic_write_json
+    from rmbase.training.encoding import pairwise_accuracy, score_pairs
+    from rmbase.training.merge_search import search_merge_weights
+    from rmbase.training.merged_model import fold_merge_weights
+
+    attr_dir = stage / "attribute_model"
+    attr_dir.mkdir()
+    _copy_model(Path(best.model_dir), attr_dir)
+    device = config.device or "cpu"
+    model = load_sequence_classifier(attr_dir, dtype="float32", device=device, allow_new_head=False)
+    chosen, rejected = score_pairs(model, val_items, tokenizer.pad_token_id)
+    result = search_merge_weights(chosen, rejected, signs=tuple(config.attribute_signs), steps=config.merge_steps,
+                                  attributes=tuple(config.attributes))
+    fold_merge_weights(model, result.weights)
+    mc, mr = score_pairs(model, val_items, tokenizer.pad_token_id)
+    merge = result.as_dict()
+    merge["merged_model_validation_accuracy"] = pairwise_accuracy(mc[:, 0], mr[:, 0])
+    model.save_pretrained(stage, safe_serialization=True)
+    tokenizer.save_pretrained(stage)
+    atomic_write_json(stage / "merge_weights.json", merge)
+    return merge
+
+
+def _write_records(config: TrainConfig, tokenizer: Any, runs: list[RunResult], best: RunResult,
+                   report: dict, merge: dict | None, stage: Path) -> None:
+    import pandas as pd
+
+    from rmbase.hf_models import template_sha256
+    from rmbase.io import atomic_write_json, atomic_write_text
+    from rmbase.provenance import provenance
+
+    atomic_write_text(stage / "training_log.jsonl",
+                      "".join(json.dumps({"learning_rate": best.learning_rate, **row}) + "\n"
+                              for row in best.log_history))
+    curve = [{"learning_rate": r.learning_rate, "step": p["step"], METRIC: p[METRIC],
+              **{k: v for k, v in p.items() if k not in ("step", METRIC)}} for r in runs for p in r.curve]
+    atomic_write_text(stage / "validation_curve.csv", pd.DataFrame(curve).to_csv(index=False))
+    lr_rows = [{"learning_rate": r.learning_rate, "best_accuracy": r.best_accuracy, "best_step": r.best_step,
+                "train_tokens": r.train_tokens, "train_seconds": round(r.train_seconds, 3),
+                "chosen": r is best} for r in runs]
+    atomic_write_text(stage / "lr_search.csv", pd.DataFrame(lr_rows).to_csv(index=False))
+    atomic_write_json(stage / "data_report.json", report)
+    resolved = config.model_dump(mode="json")
+    resolved.update(epochs=config.resolved_epochs, grad_accumulation=config.grad_accumulation,
+                    micro_batch=config.micro_batch)
+    atomic_write_json(stage / "train_config.json", resolved)
+    atomic_write_json(stage / "provenance.json", provenance(
+        config=resolved,
+        data={"train": report["train"]["sha256"], "validation": report["validation"]["sha256"]},
+        seeds={"seed": config.seed},
+        packages=["rmbase", "torch", "transformers", "trl", "peft", "accelerate", "datasets", "numpy"],
+        chat_template_sha256=template_sha256(tokenizer),
+        pad_token=tokenizer.pad_token, eos_token=tokenizer.eos_token, padding_side=tokenizer.padding_side,
+        chosen_learning_rate=best.learning_rate, chosen_step=best.best_step,
+        validation_accuracy=best.best_accuracy, merge=merge,
+        dropped_or_truncated={part: rep.get("length", {}) | {"dropped_rows": rep.get("dropped", {})}
+                              for part, rep in report.items()},
+    ))

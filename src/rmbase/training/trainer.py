@@ -1,0 +1,283 @@
+"""One training run at one learning rate: TRL's RewardTrainer (Bradley-Terry) or a transformers Trainer with an MSE
+loss over attribute labels (regression), both scored on the validation pairs every ``eval_steps`` steps.
+
+Validation is our own exact pairwise accuracy (strict >, over all pairs — TRL's logged ``eval_accuracy`` is a mean of
+per-batch means); for the regression recipe it is the accuracy of the best merge-weight vector at that checkpoint.
+The Trainer keeps the checkpoint with the best value (the earliest one on ties) and loads it at the end.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rmbase.errors import InputError
+from rmbase.training.config import TrainConfig
+from rmbase.training.encoding import pad_batch, pairwise_accuracy, score_pairs
+
+METRIC = "pairwise_accuracy"
+HEAD_NAMES = ("score", "classifier", "classification_head")
+
+
+@dataclass
+class RunResult:
+    """What one learning rate gave: the best validation accuracy, its step, the curve and the log."""
+
+    learning_rate: float
+    best_accuracy: float
+    best_step: int
+    curve: list[dict] = field(default_factory=list)
+    log_history: list[dict] = field(default_factory=list)
+    model_dir: str = ""
+    train_tokens: int = 0
+    train_seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"learning_rate": self.learning_rate, "best_accuracy": self.best_accuracy,
+                "best_step": self.best_step, "curve": self.curve, "log_history": self.log_history,
+                "model_dir": self.model_dir, "train_tokens": self.train_tokens,
+                "train_seconds": self.train_seconds}
+
+
+def head_module_name(model: Any) -> str:
+    """Name of the classification head of a sequence classifier (``score`` for decoder LMs)."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    for name in HEAD_NAMES:
+        if hasattr(base, name):
+            return name
+    raise InputError(f"cannot find the classification head of {type(base).__name__}",
+                     expected="a model with a 'score' or 'classifier' head")
+
+
+def build_model(config: TrainConfig, tokenizer: Any, num_labels: int) -> Any:
+    """The base as a sequence classifier: seeded head, embeddings grown for the pad token, optional LoRA."""
+    from rmbase.hf_models import load_sequence_classifier
+
+    device = config.device or _default_device()
+    model = load_sequence_classifier(config.base, dtype=config.dtype, device=device, revision=config.revision,
+                                     trust_remote_code=config.trust_remote_code, num_labels=num_labels,
+                                     tokenizer=tokenizer, allow_new_head=True, head_seed=config.seed)
+    model.config.problem_type = "regression" if num_labels > 1 else None
+    if config.lora:
+        from peft import LoraConfig, TaskType, get_peft_model
+
+        head = head_module_name(model)
+        peft_config = LoraConfig(task_type=TaskType.SEQ_CLS, r=config.lora_r, lora_alpha=config.lora_alpha,
+                                 lora_dropout=config.lora_dropout, target_modules="all-linear",
+                                 modules_to_save=[head])
+        model = get_peft_model(model, peft_config)
+    model.train()
+    return model
+
+
+def _default_device() -> str:
+    from rmbase.hf_models import default_device
+
+    return default_device()
+
+
+def training_arguments(config: TrainConfig, learning_rate: float, run_dir: Path, *, bradley_terry: bool) -> Any:
+    """RewardConfig (Bradley-Terry) or TrainingArguments (regression) with the study's defaults."""
+    import torch
+
+    device = config.device or _default_device()
+    on_gpu = device.startswith("cuda")
+    bf16 = bool(on_gpu and torch.cuda.is_bf16_supported() and config.dtype not in ("float32", "fp32"))
+    common: dict[str, Any] = dict(
+        output_dir=str(run_dir / "checkpoints"),
+        learning_rate=learning_rate,
+        num_train_epochs=config.resolved_epochs,
+        max_steps=config.max_steps if config.max_steps is not None else -1,
+        per_device_train_batch_size=config.micro_batch,
+        per_device_eval_batch_size=config.micro_batch,
+        gradient_accumulation_steps=config.grad_accumulation,
+        optim="adamw_torch",
+        weight_decay=config.weight_decay,
+        lr_scheduler_type="constant_with_warmup" if config.schedule == "constant" else "cosine",
+        warmup_steps=config.warmup_steps,
+        eval_strategy="steps",
+        eval_steps=config.eval_steps,
+        save_strategy="steps",
+        save_steps=config.eval_steps,
+        save_total_limit=2,
+        load_best_model_at_end=True,
+        metric_for_best_model=METRIC,
+        greater_is_better=True,
+        logging_steps=1,
+        report_to="none",
+        seed=config.seed,
+        data_seed=config.seed,
+        bf16=bf16,
+        gradient_checkpointing=on_gpu,
+        use_cpu=not on_gpu,
+        disable_tqdm=True,
+        dataloader_num_workers=0,
+        save_only_model=False,
+    )
+    if bradley_terry:
+        from trl import RewardConfig
+
+        return RewardConfig(**common, max_length=None, disable_dropout=True, pad_to_multiple_of=None)
+    from transformers import TrainingArguments
+
+    return TrainingArguments(**common, remove_unused_columns=False)
+
+
+class _PairwiseEvalMixin:
+    """Replaces ``evaluate`` with exact validation pairwise accuracy (merged via the weight search for regression)."""
+
+    rm_val_pairs: list[dict]
+    rm_pad_id: int
+    rm_curve: list[dict]
+    rm_merge: dict | None  # regression: {signs, steps, attributes}
+
+    def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval") -> dict[str, float]:
+        chosen, rejected = score_pairs(self.model, self.rm_val_pairs, self.rm_pad_id,
+                                       batch_size=self.args.per_device_eval_batch_size)
+        point: dict[str, Any] = {"step": int(self.state.global_step), "epoch": self.state.epoch}
+        if self.rm_merge is None:
+            acc = pairwise_accuracy(chosen[:, 0], rejected[:, 0])
+            diff = chosen[:, 0] - rejected[:, 0]
+            point.update(mean_margin=float(diff.mean()), mean_reward=float((chosen.mean() + rejected.mean()) / 2))
+        else:
+            from rmbase.training.merge_search import search_merge_weights
+
+            res = search_merge_weights(chosen, rejected, signs=tuple(self.rm_merge["signs"]),
+                                       steps=self.rm_merge["steps"], attributes=tuple(self.rm_merge["attributes"]))
+            acc = res.accuracy
+            point.update(merge_weights=list(res.weights))
+        point[METRIC] = acc
+        self.rm_curve.append(point)
+        if getattr(self, "rm_progress", None):
+            self.rm_progress(f"lr={self.args.learning_rate:g} step {point['step']}: validation accuracy {acc:.4f}")
+        metrics = {f"{metric_key_prefix}_{METRIC}": acc}
+        self.log(metrics)
+        self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, metrics)
+        return metrics
+
+
+def _final_step_callback() -> Any:
+    from transformers import TrainerCallback
+
+    class EvaluateAndSaveLastStep(TrainerCallback):
+        """Make sure the last step is scored and saved even when it is not a multiple of ``eval_steps``."""
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if state.global_step >= state.max_steps:
+                control.should_evaluate = True
+                control.should_save = True
+            return control
+
+    return EvaluateAndSaveLastStep()
+
+
+def _regression_collator(pad_id: int):
+    def collate(features: list[dict]) -> dict:
+        import torch
+
+        ids, mask = pad_batch([f["input_ids"] for f in features], pad_id)
+        labels = torch.tensor([f["labels"] for f in features], dtype=torch.float32)
+        return {"input_ids": ids, "attention_mask": mask, "labels": labels}
+
+    return collate
+
+
+def run_one(config: TrainConfig, learning_rate: float, tokenizer: Any, train_items: list[dict],
+            val_pairs: list[dict], run_dir: Path, progress: Any = None) -> RunResult:
+    """Train at one learning rate (resuming from ``run_dir``'s last checkpoint) and save the best model."""
+    import time
+
+    from datasets import Dataset
+
+    bt = config.recipe == "bradley_terry"
+    num_labels = 1 if bt else len(config.attributes)
+    model = build_model(config, tokenizer, num_labels)
+    args = training_arguments(config, learning_rate, run_dir, bradley_terry=bt)
+    train_ds = Dataset.from_list(train_items)
+    eval_ds = Dataset.from_list(val_pairs[:1]) if bt else None  # a placeholder: evaluate() is ours
+    if bt:
+        from trl import RewardTrainer
+
+        trainer_cls = type("RmbaseRewardTrainer", (_PairwiseEvalMixin, RewardTrainer), {})
+        trainer = trainer_cls(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
+                              processing_class=tokenizer, callbacks=[_final_step_callback()])
+    else:
+        from transformers import Trainer
+
+        trainer_cls = type("RmbaseRegressionTrainer", (_PairwiseEvalMixin, Trainer), {})
+        trainer = trainer_cls(model=model, args=args, train_dataset=train_ds, eval_dataset=None,
+                              data_collator=_regression_collator(tokenizer.pad_token_id),
+                              callbacks=[_final_step_callback()])
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)  # the log goes to training_log.jsonl, progress to ``progress``
+    trainer.rm_val_pairs, trainer.rm_pad_id, trainer.rm_curve = val_pairs, tokenizer.pad_token_id, []
+    trainer.rm_progress = progress
+    trainer.rm_merge = None if bt else {"signs": config.attribute_signs, "steps": config.merge_steps,
+                                        "attributes": config.attributes}
+    curve_file = run_dir / "curve.jsonl"
+    if curve_file.exists():  # resumed: keep the points scored before the interruption
+        trainer.rm_curve = [json.loads(x) for x in curve_file.read_text().splitlines() if x.strip()]
+    checkpoints = sorted((run_dir / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    resume = str(checkpoints[-1]) if checkpoints else None
+    if resume:
+        trainer.rm_curve = [p for p in trainer.rm_curve if p["step"] <= int(checkpoints[-1].name.split("-")[1])]
+    else:
+        trainer.evaluate()  # step 0: the untrained head, for the curve (not a checkpoint candidate)
+    trainer.add_callback(_CurveWriter(trainer, curve_file))
+    t0 = time.perf_counter()
+    trainer.train(resume_from_checkpoint=resume)
+    seconds = time.perf_counter() - t0
+    best_step = _step_of(trainer.state.best_model_checkpoint)
+    best = next((p for p in trainer.rm_curve if p["step"] == best_step), None)
+    best_acc = float(trainer.state.best_metric) if trainer.state.best_metric is not None else \
+        (best[METRIC] if best else float("nan"))
+    model_dir = run_dir / "best"
+    save_plain_model(trainer.model, tokenizer, model_dir)
+    tokens = int(getattr(trainer, "_total_train_tokens", 0)) or _count_tokens(train_items, config, trainer)
+    return RunResult(learning_rate=learning_rate, best_accuracy=best_acc, best_step=best_step,
+                     curve=trainer.rm_curve, log_history=list(trainer.state.log_history),
+                     model_dir=str(model_dir), train_tokens=tokens, train_seconds=seconds)
+
+
+def _count_tokens(items: list[dict], config: TrainConfig, trainer: Any) -> int:
+    per_epoch = sum(len(x.get("input_ids", [])) + len(x.get("chosen_ids", [])) + len(x.get("rejected_ids", []))
+                    for x in items)
+    done = trainer.state.global_step * config.batch_size
+    return int(per_epoch * done / max(len(items), 1))
+
+
+def _step_of(checkpoint: str | None) -> int:
+    if not checkpoint:
+        return -1
+    return int(Path(checkpoint).name.split("-")[-1])
+
+
+def _curve_writer_cls():
+    from transformers import TrainerCallback
+
+    class CurveWriter(TrainerCallback):
+        """Append each validation point to ``curve.jsonl`` so a resumed run keeps the whole curve."""
+
+        def __init__(self, trainer: Any, path: Path):
+            self.trainer, self.path = trainer, path
+
+        def on_evaluate(self, args, state, control, **kwargs):
+            self.path.write_text("".join(json.dumps(p) + "\n" for p in self.trainer.rm_curve))
+
+    return CurveWriter
+
+
+def _CurveWriter(trainer: Any, path: Path) -> Any:  # noqa: N802 - reads like the class it builds
+    return _curve_writer_cls()(trainer, path)
+
+
+def save_plain_model(model: Any, tokenizer: Any, out_dir: Path) -> None:
+    """Save a full (LoRA merged) sequence classifier in safetensors with its tokenizer and chat template."""
+    if hasattr(model, "merge_and_unload"):
+        model = model.merge_and_unload()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out_dir, safe_serialization=True)
+    tokenizer.save_pretrained(out_dir)
