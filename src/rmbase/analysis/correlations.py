@@ -1,0 +1,62 @@
+"""Feature-target correlations with p-values, a vectorised bootstrap CI of Spearman, and Benjamini-Hochberg
+q-values over the whole table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from rmbase.metrics import critical_pearson_r, spearman_rows
+
+N_BOOTSTRAP = 2000
+
+
+def bootstrap_spearman_ci(x, y, *, n_boot: int = N_BOOTSTRAP, seed: int = 0, level: float = 0.95,
+                          rng_indices: np.ndarray | None = None) -> tuple[float, float]:
+    """Percentile bootstrap CI of Spearman's rho: all resamples ranked and correlated at once (no Python loop).
+
+    Resamples where either side is constant (undefined rho) are left out of the percentiles."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    idx = rng_indices if rng_indices is not None else np.random.default_rng(seed).integers(0, len(x), (n_boot, len(x)))
+    rho = spearman_rows(x[idx], y[idx])
+    rho = rho[np.isfinite(rho)]
+    alpha = (1 - level) / 2
+    return float(np.quantile(rho, alpha)), float(np.quantile(rho, 1 - alpha))
+
+
+def benjamini_hochberg(p_values) -> np.ndarray:
+    """BH step-up q-values (monotone, capped at 1); NaN p-values stay NaN and do not count in m."""
+    p = np.asarray(p_values, float)
+    q = np.full_like(p, np.nan)
+    ok = np.isfinite(p)
+    if ok.any():
+        q[ok] = stats.false_discovery_control(p[ok], method="bh")
+    return q
+
+
+def correlation_table(X: pd.DataFrame, targets: pd.DataFrame, *, n_boot: int = N_BOOTSTRAP, seed: int = 0
+                      ) -> tuple[list[dict], float]:
+    """Rows {feature, target, n, pearson, pearson_p, spearman, spearman_p, kendall, kendall_p, ci_low, ci_high,
+    q_value} for every (feature, target) pair, and the critical |r| for p < 0.05 at this n.
+
+    q-values: Benjamini-Hochberg over all Spearman p-values of the table (the study's headline statistic)."""
+    n = len(X)
+    # the same resample indices for every pair, so CIs are comparable across features and targets
+    idx = np.random.default_rng(seed).integers(0, n, (n_boot, n))
+    rows = []
+    for target in targets.columns:
+        y = targets[target].to_numpy(float)
+        for feature in X.columns:
+            x = X[feature].to_numpy(float)
+            pr, sr, kr = stats.pearsonr(x, y), stats.spearmanr(x, y), stats.kendalltau(x, y)
+            lo, hi = bootstrap_spearman_ci(x, y, rng_indices=idx)
+            rows.append({"feature": feature, "target": target, "n": n,
+                         "pearson": float(pr.statistic), "pearson_p": float(pr.pvalue),
+                         "spearman": float(sr.statistic), "spearman_p": float(sr.pvalue),
+                         "kendall": float(kr.statistic), "kendall_p": float(kr.pvalue),
+                         "ci_low": lo, "ci_high": hi})
+    q = benjamini_hochberg([r["spearman_p"] for r in rows])
+    for r, qv in zip(rows, q, strict=True):
+        r["q_value"] = float(qv)
+    return rows, critical_pearson_r(n)

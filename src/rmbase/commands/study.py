@@ -1,0 +1,65 @@
+"""`rmbase study`: reproduce the study's analyses on bundled or user tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def study(
+    out: Annotated[Path, typer.Option("--out", help="Output folder for study.json, summary.md, config.yaml.")] = Path("study-out"),
+    dataset: Annotated[str, typer.Option(help="Bundled dataset (ignored when --models/--results/--benchmarks are given).")] = "paper-2505.10775",
+    models: Annotated[Path | None, typer.Option(help="Models table (CSV or Parquet).")] = None,
+    results: Annotated[Path | None, typer.Option(help="RewardBench results table (CSV or Parquet).")] = None,
+    benchmarks: Annotated[Path | None, typer.Option(help="Benchmark table, long or wide (CSV or Parquet).")] = None,
+    post_training: Annotated[Path | None, typer.Option("--post-training", help="Post-training stages table.")] = None,
+    recipe: Annotated[str, typer.Option(help="regression | bradley_terry")] = "regression",
+    target: Annotated[str, typer.Option(help="score | chat | chat_hard | safety | reasoning")] = "score",
+    default: Annotated[list[str] | None, typer.Option("--default", help="Size-group default, GROUP=MODEL (repeatable), e.g. '<3B=gemma-2-2b-it'.")] = None,
+    drop_missing: Annotated[bool, typer.Option("--drop-missing", help="Leave out (and list) models that lack a feature.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap and of the CV folds.")] = 0,
+    n_bootstrap: Annotated[int, typer.Option("--n-bootstrap", help="Bootstrap resamples (>= 2000).")] = 2000,
+    n_jobs: Annotated[int, typer.Option("--n-jobs", help="Processes for the nested cross-validation.")] = 2,
+    out_of_fold: Annotated[bool, typer.Option("--out-of-fold/--no-out-of-fold", help="Judge the combination out of fold too (nested leave-one-out; the slow part).")] = True,
+    config: Annotated[Path | None, typer.Option(help="YAML config (options given here override it).")] = None,
+) -> None:
+    """Reproduce the study's analyses and write DIR/study.json and DIR/summary.md.
+
+    Gains over the default base, correlations, coverage, the benchmark combination in and out of fold,
+    post-training stages, PCA and recipe agreement, on the bundled published tables or your own.
+    """
+    from rich.console import Console
+
+    from rmbase.errors import InputError
+    from rmbase.report.summary import headline
+    from rmbase.study import StudyConfig, run_study, write_study
+
+    defaults = {}
+    for item in default or []:
+        group, sep, model = item.partition("=")
+        if not sep or not model:
+            raise InputError(f"--default {item!r}", expected="GROUP=MODEL with GROUP one of <3B, 3-6B, >=6B")
+        defaults[group.strip()] = model.strip()
+    values = dict(dataset=dataset, models=models, results=results, benchmarks=benchmarks,
+                  post_training=post_training, recipe=recipe, target=target, defaults=defaults,
+                  drop_missing=drop_missing, seed=seed, n_bootstrap=n_bootstrap, n_jobs=n_jobs,
+                  out_of_fold=out_of_fold)
+    if config is not None:
+        base = StudyConfig.from_yaml(config).to_dict()
+        ctx = typer.get_current_context()
+        given = {k: v for k, v in values.items()
+                 if ctx.get_parameter_source(k) is not None and ctx.get_parameter_source(k).name != "DEFAULT"}
+        values = {**base, **given}
+    cfg = StudyConfig.build(**values)
+    result = run_study(cfg)
+    write_study(result, cfg, out)
+    console = Console()
+    for line in headline(result):
+        console.print(line, highlight=False)
+    console.print(f"wrote {out / 'study.json'} and {out / 'summary.md'}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("study")(study)

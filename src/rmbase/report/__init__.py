@@ -1,0 +1,1 @@
+"""Reports: the Markdown summary of a study (and, later, a self-contained HTML report with figures)."""

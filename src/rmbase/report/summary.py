@@ -1,0 +1,102 @@
+"""summary.md: the headline figures of a study, every number taken from study.json."""
+
+from __future__ import annotations
+
+
+def _f(x, nd=3) -> str:
+    return "n/a" if x is None else f"{x:.{nd}f}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return out + [""]
+
+
+def headline(study: dict) -> list[str]:
+    """A few lines for the terminal: gains, best correlation, combination in and out of sample."""
+    lines = [f"{study['dataset']} · recipe {study['recipe']} · target {study['target']} · {study['n_models']} models"]
+    for g in study["gains"]:
+        lines.append(f"  {g['group']:>5}: best {g['best_model']} {g['best_score']:.1f} vs default "
+                     f"{g['default_model']} {g['default_score']:.1f} (+{g['gain_points']:.1f} pts, "
+                     f"+{g['gain_percent']:.1f}%)")
+    top = max((r for r in study["correlations"] if r["target"] == study["target"]), key=lambda r: r["spearman"])
+    lines.append(f"  strongest feature: {top['feature']} Spearman {top['spearman']:.3f} "
+                 f"[{top['ci_low']:.3f}, {top['ci_high']:.3f}], q={top['q_value']:.2g}")
+    paper = study["combination"]["paper"]
+    ins = paper["in_sample"]
+    lines.append(f"  study ElasticNet in sample: coverage@5-10 {ins['coverage_mean_5_10']:.3f} "
+                 f"({_f(ins['gain_over_best_single'], 1)}% vs best single {paper['best_single_feature']})")
+    if "out_of_fold" in paper:
+        oof = paper["out_of_fold"]
+        lines.append(f"  study ElasticNet out of fold: coverage@5-10 {oof['coverage_mean_5_10']:.3f} "
+                     f"({_f(oof['gain_over_best_single'], 1)}%), regret@1 {oof['regret_at_1']:.1f} pts")
+    return lines
+
+
+def render_summary(study: dict) -> str:
+    L = [f"# rmbase study: {study['dataset']}", "",
+         f"Recipe `{study['recipe']}`, target `{study['target']}`, {study['n_models']} models. "
+         "Every figure below is in study.json (with its provenance).", ""]
+    if study.get("dropped_models"):
+        L += [f"Left out for missing features (--drop-missing): {', '.join(study['dropped_models'])}.", ""]
+
+    L += ["## Gains over the default choice", ""]
+    L += _table(["group", "default", "score", "best", "score", "gain (pts)", "gain (%)"],
+                [[g["group"], g["default_model"], _f(g["default_score"], 1), g["best_model"], _f(g["best_score"], 1),
+                  _f(g["gain_points"], 1), _f(g["gain_percent"], 1)] for g in study["gains"]])
+
+    L += ["## Correlations with the target", "",
+          f"Critical |r| for p < 0.05 at n = {study['n_models']}: {_f(study['critical_r'])}. "
+          "CI: percentile bootstrap of Spearman; q: Benjamini-Hochberg over the whole table.", ""]
+    rows = sorted((r for r in study["correlations"] if r["target"] == study["target"]), key=lambda r: -r["spearman"])
+    L += _table(["feature", "Pearson", "Spearman", "95% CI", "Kendall", "q"],
+                [[r["feature"], _f(r["pearson"]), _f(r["spearman"]), f"[{_f(r['ci_low'])}, {_f(r['ci_high'])}]",
+                  _f(r["kendall"]), f"{r['q_value']:.2g}"] for r in rows])
+
+    L += ["## Coverage (top-k agreement) and the study's filter", "",
+          "C >= 0.4 at k = 5 and C >= 0.7 at k = 10.", ""]
+    L += _table(["feature", "C@5", "C@10", "mean C@5-10", "passes"],
+                [[r["feature"], _f(r["coverage_at_5"], 2), _f(r["coverage_at_10"], 2), _f(r["coverage_mean_5_10"]),
+                  "yes" if r["passes"] else "no"] for r in study["coverage_filter"]])
+
+    paper = study["combination"]["paper"]
+    p = paper["params"]
+    L += ["## The study's benchmark combination (ElasticNet)", "",
+          f"Chosen by 10-fold CV: degree {p['degree']}, alpha {p['alpha']}, l1_ratio {p['l1_ratio']}; non-zero "
+          f"features: {', '.join(paper['nonzero_features'])} ({len(paper['nonzero_terms'])} non-zero terms). "
+          f"Best single feature: {paper['best_single_feature']} (mean C@5-10 "
+          f"{_f(paper['best_single_coverage_mean_5_10'])}).", ""]
+    judged = [("in sample (the study's protocol)", paper["in_sample"])]
+    if "out_of_fold" in paper:
+        judged.append(("out of fold (nested leave-one-out)", paper["out_of_fold"]))
+    L += _table(["judged", "mean C@5-10", "gain vs best single (%)", "Spearman", "MAE", "regret@1", "regret@3"],
+                [[name, _f(m["coverage_mean_5_10"]), _f(m["gain_over_best_single"], 1), _f(m["spearman"]),
+                  _f(m["mae"], 2), _f(m["regret_at_1"], 1), _f(m["regret_at_3"], 1)] for name, m in judged])
+    if "out_of_fold" in paper:
+        gap = paper["in_sample"]["coverage_mean_5_10"] - paper["out_of_fold"]["coverage_mean_5_10"]
+        L += [f"**Finding:** judged on the models it was fitted to, the combination looks {_f(gap)} better in mean "
+              "coverage than it does on models it has not seen. Only the out-of-fold figures say how it will do on "
+              "a new base.", ""]
+
+    if study.get("post_training"):
+        L += ["## Post-training stages (change vs the pre-trained base)", ""]
+        score_rows = [r for r in study["post_training"] if r["section"] == "score"]
+        L += _table(["model", "stage", "score", "change (%)"],
+                    [[r["model"], r["stage"], _f(r["score"], 1), _f(r["delta_percent"], 1)] for r in score_rows])
+
+    pca = study["pca"]
+    L += ["## PCA of the benchmark matrix", "",
+          f"{len(pca['benchmarks'])} standardised benchmarks over {pca['n_models']} models; explained variance "
+          f"ratio: {', '.join(_f(r) for r in pca['explained_variance_ratio'])}; first five: "
+          f"{_f(pca['first5_cumulative'])}.", ""]
+
+    rec = study.get("recipes")
+    if rec:
+        L += ["## Recipes: Bradley-Terry vs regression", "",
+              f"Over {rec['n_models']} bases: mean difference ({rec['difference']}) {_f(rec['mean_difference'], 1)} "
+              f"pts; Pearson {_f(rec['pearson'])}, Spearman {_f(rec['spearman'])}; top-k overlap "
+              + ", ".join(f"k={o['k']}: {_f(o['overlap'], 2)}" for o in rec["top_k_overlap"]) + ".", ""]
+    for extra in study.get("summary_sections", []):
+        L += extra
+    return "\n".join(L).rstrip() + "\n"

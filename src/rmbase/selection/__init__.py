@@ -1,0 +1,2 @@
+"""Selection: predictors of RM quality from base-model features (scikit-learn estimators), honest validation,
+recommendation and planning."""

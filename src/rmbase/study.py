@@ -1,0 +1,128 @@
+"""Orchestrates a study: load tables, run the analyses, write study.json, summary.md and the resolved config.
+
+``run_study(config)`` returns the study dict; ``write_study(study, out)`` writes it atomically (nothing is written
+to ``out`` when anything fails). The schema of study.json is documented in docs/study.md.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from rmbase.config import Config
+from rmbase.errors import InputError
+
+SCHEMA_VERSION = 1
+
+
+class StudyConfig(Config):
+    dataset: str | None = "paper-2505.10775"
+    models: Path | None = None
+    results: Path | None = None
+    benchmarks: Path | None = None
+    post_training: Path | None = None
+    recipe: Literal["regression", "bradley_terry"] = "regression"
+    target: Literal["score", "chat", "chat_hard", "safety", "reasoning"] = "score"
+    defaults: dict[str, str] = Field(default_factory=dict, description="size group -> default model overrides")
+    combination_features: list[str] = Field(
+        default_factory=lambda: ["ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro"])
+    drop_missing: bool = False
+    n_bootstrap: int = Field(2000, ge=2000)
+    seed: int = 0
+    n_jobs: int | None = 2
+    out_of_fold: bool = True
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        user = [self.models, self.results, self.benchmarks]
+        if any(p is not None for p in user):
+            if not all(p is not None for p in user):
+                raise ValueError("--models, --results and --benchmarks go together")
+            self.dataset = None
+        elif self.dataset is None:
+            raise ValueError("give --dataset or --models/--results/--benchmarks")
+        return self
+
+
+def load_data(config: StudyConfig):
+    from rmbase.datasets import load_bundled, load_tables
+
+    if config.dataset is not None:
+        return load_bundled(config.dataset)
+    return load_tables(config.models, config.results, config.benchmarks, post_training=config.post_training)
+
+
+def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -> dict:
+    from rmbase import analysis
+    from rmbase.analysis.gains import DEFAULT_MODELS
+    from rmbase.datasets.schema import BENCHMARK_FEATURES, TARGETS
+    from rmbase.provenance import provenance
+
+    timings = {} if timings is None else timings
+
+    def timed(name, fn, *args, **kwargs):
+        t0 = time.perf_counter()
+        out = fn(*args, **kwargs)
+        timings[name] = time.perf_counter() - t0
+        return out
+
+    data = timed("load", load_data, config)
+    X, y, dropped = data.design(config.recipe, config.target, drop_missing=config.drop_missing)
+    unknown = [f for f in config.combination_features if f not in X.columns]
+    if unknown:
+        raise InputError(f"unknown combination feature(s) {', '.join(unknown)}", expected=f"some of {', '.join(X.columns)}")
+    targets = data.target_table(config.recipe).loc[X.index]
+    targets = targets[[t for t in TARGETS if t in targets.columns and targets[t].notna().all()]]
+
+    gains, gains_per_model = timed("gains", analysis.gains_over_default, y, X["params_b"],
+                                   {**DEFAULT_MODELS, **config.defaults})
+    correlations, critical_r = timed("correlations", analysis.correlation_table, X, targets,
+                                     n_boot=config.n_bootstrap, seed=config.seed)
+    coverage = timed("coverage", analysis.coverage_table, X, y)
+    coverage_filter = analysis.study_filter(X, y)
+    combination = timed("combination", analysis.combination_analysis, X, y,
+                        features=config.combination_features, seed=config.seed, n_jobs=config.n_jobs,
+                        out_of_fold=config.out_of_fold)
+    post = (timed("post_training", analysis.post_training_table, data.post_training)
+            if data.post_training is not None else [])
+    pca = timed("pca", analysis.pca_summary, X[list(BENCHMARK_FEATURES)])
+    recipes = timed("recipes", analysis.recipe_comparison, data.results[data.results.model.isin(X.index)],
+                    config.target)
+
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "dataset": data.name,
+        "recipe": config.recipe,
+        "target": config.target,
+        "n_models": int(len(y)),
+        "models": list(X.index),
+        "dropped_models": dropped,
+        "ignored_benchmarks": data.ignored_benchmarks,
+        "gains": gains,
+        "gains_per_model": gains_per_model,
+        "correlations": correlations,
+        "critical_r": critical_r,
+        "coverage": coverage,
+        "coverage_filter": coverage_filter,
+        "combination": combination,
+        "post_training": post,
+        "pca": pca,
+        "recipes": recipes,
+        "provenance": provenance(config=config.to_dict(), data=data.data_sha256, seeds={"seed": config.seed},
+                                 timings_s={k: round(v, 3) for k, v in timings.items()}),
+    }
+
+
+def write_study(study: dict, config: StudyConfig, out: str | Path) -> Path:
+    from rmbase.io import atomic_write_json, atomic_write_text, staged_output_dir
+    from rmbase.report.summary import render_summary
+
+    out = Path(out)
+    with staged_output_dir(out) as stage:
+        atomic_write_json(stage / "study.json", study)
+        atomic_write_text(stage / "summary.md", render_summary(study))
+        atomic_write_text(stage / "config.yaml", config.to_yaml())
+    return out

@@ -1,0 +1,61 @@
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import ElasticNet
+from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+
+from rmbase.analysis import combination_analysis
+from rmbase.selection.study_elasticnet import StudyElasticNet
+
+
+def _data(n=36, seed=0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, 3)), columns=["a", "b", "c"])
+    y = 70 + 5 * X.a - 3 * X.b + 2 * X.a * X.b + rng.normal(scale=1.0, size=n)
+    return X, pd.Series(y, name="score")
+
+
+def test_study_elasticnet_selects_what_a_full_grid_search_selects():
+    X, y = _data()
+    est = StudyElasticNet(degrees=(1, 2), alphas=(0.1, 0.01), l1_ratios=(0.25, 0.5, 1.0), cv=5, max_iter=5000).fit(X, y)
+    Z = StandardScaler().fit_transform(X)
+    folds = KFold(5, shuffle=True, random_state=0)
+    pipe = make_pipeline(PolynomialFeatures(include_bias=False), ElasticNet(max_iter=5000))
+    grid = {"polynomialfeatures__degree": [1, 2], "elasticnet__alpha": [0.1, 0.01],
+            "elasticnet__l1_ratio": [0.25, 0.5, 1.0]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = GridSearchCV(pipe, grid, cv=folds, scoring="neg_mean_squared_error").fit(Z, y)
+    best = search.best_params_
+    assert (est.degree_, est.alpha_, est.l1_ratio_) == (
+        best["polynomialfeatures__degree"], best["elasticnet__alpha"], best["elasticnet__l1_ratio"])
+    assert est.best_cv_mse_ == pytest.approx(-search.best_score_, rel=1e-4)
+    np.testing.assert_allclose(est.predict(X), search.predict(Z), rtol=1e-6)
+
+
+def test_study_elasticnet_recovers_an_interaction_and_names_features():
+    X, y = _data(n=60)
+    est = StudyElasticNet(cv=5).fit(X, y)
+    assert est.degree_ >= 2
+    assert "a b" in est.nonzero_terms()
+    assert set(est.nonzero_features()) >= {"a", "b"}
+    assert est.chosen_params()["standardise"].startswith("z-score")
+
+
+def test_combination_reports_in_sample_and_out_of_fold():
+    X, y = _data(n=30, seed=2)
+    X["noise"] = np.random.default_rng(9).normal(size=30)
+    out = combination_analysis(X, y, features=["a", "b", "noise"], n_jobs=1)["paper"]
+    for key in ("in_sample", "out_of_fold"):
+        m = out[key]
+        assert 0 <= m["coverage_mean_5_10"] <= 1 and m["regret_at_1"] >= 0 and m["mae"] > 0
+    assert out["best_single_feature"] == "a"
+    # a real signal: out of fold still ranks well, but not better than in sample
+    assert out["out_of_fold"]["spearman"] > 0.5
+    assert out["out_of_fold"]["mae"] >= out["in_sample"]["mae"]
+    assert len(out["out_of_fold_predictions"]) == 30

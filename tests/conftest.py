@@ -1,0 +1,24 @@
+"""Shared test helpers: where the reference data lives, and a skip when it is absent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = (REPO.parent / "shared" / "data").resolve()
+
+
+def shared_data(*parts: str) -> Path:
+    """Path under ../shared/data, or skip the test with the reason when it is not there."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"reference data {path} is absent (it ships beside the repository as ../shared/data)")
+    return path
+
+
+@pytest.fixture
+def shared():
+    """The ``shared_data`` function as a fixture: ``shared("folder", "file")`` -> Path, or skip with the reason."""
+    return shared_data
