@@ -41,10 +41,16 @@ def _flag(series: pd.Series) -> pd.Series:
     return series.map(one).astype(int)
 
 
+def canonical_keys(models: pd.Series) -> pd.Series:
+    """``canonical_model_id`` of each id, computed once per distinct id."""
+    uniq = pd.unique(models.astype(str))
+    return models.astype(str).map(dict(zip(uniq, map(canonical_model_id, uniq), strict=True)))
+
+
 def rank_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with the ranking columns of the rule added (higher is better)."""
     return frame.assign(
-        _key=frame.model.map(canonical_model_id),
+        _key=canonical_keys(frame.model),
         _official=_flag(frame.official_provider),
         _chat=_flag(frame.chat_template),
         _bf16=frame.precision.astype(str).str.lower().eq("bfloat16").astype(int),
@@ -52,62 +58,63 @@ def rank_frame(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+DUP_COLUMNS = ["model", "benchmark", "scale", "value", "source", "reason"]
+RANK_COLS = ["_official", "_chat", "_bf16", "_date"]
+RANK_NAMES = ["official provider", "chat template", "bfloat16", "later date"]
+
+
 def resolve(table: BenchmarkTable, on_conflict: str = "error") -> BenchmarkTable:
     if on_conflict not in CONFLICT_CHOICES:
         raise InputError(f"unknown on_conflict {on_conflict!r}", expected=f"one of {', '.join(CONFLICT_CHOICES)}")
     f = table.frame
+    table.duplicates = pd.DataFrame(columns=DUP_COLUMNS)
     if f.empty:
-        table.duplicates = pd.DataFrame(columns=["model", "benchmark", "scale", "value", "source", "reason"])
         return table
-    ranked = rank_frame(f)
-    order = ["_key", "benchmark", "scale", "_official", "_chat", "_bf16", "_date"]
-    ranked = ranked.sort_values(order, ascending=[True, True, True, False, False, False, False], kind="stable")
     group = ["_key", "benchmark", "scale"]
-    is_dup = ranked.duplicated(group, keep=False)
-    if not is_dup.any():
-        table.duplicates = pd.DataFrame(columns=["model", "benchmark", "scale", "value", "source", "reason"])
+    ranked = rank_frame(f)
+    if not ranked.duplicated(group).any():
         return table
-    dups = ranked[is_dup]
-    best = dups.groupby(group, sort=False).head(1).set_index(group)
-    rest = dups[dups.duplicated(group, keep="first")]
-    dropped = []
-    rank_cols = ["_official", "_chat", "_bf16", "_date"]
-    conflict_keys: set[tuple] = set()
-    for _, row in rest.iterrows():
-        key = (row._key, row.benchmark, row.scale)
-        win = best.loc[key]
-        tie = all(row[c] == win[c] for c in rank_cols)
-        if tie and abs(float(row.value) - float(win.value)) > TOLERANCE:
-            if on_conflict == "error":
-                raise InputError(
-                    f"conflicting duplicate scores for model {row.model!r}, benchmark {row.benchmark!r} "
-                    f"({row.scale}): {win.value:g} from {win.source} and {row.value:g} from {row.source}, with equal "
-                    "official provider, chat template, precision and date",
-                    expected="one value per model and benchmark, rows that the rule can rank, or --on-conflict "
-                             "drop|first to skip or keep-first such values (counted)")
-            table.warn(f"conflicting duplicates ({on_conflict})",
-                       f"{row.model} {row.benchmark}: {win.value:g} ({win.source}) vs {row.value:g} ({row.source})")
-            if on_conflict == "drop":
-                conflict_keys.add(key)
-            reason = f"conflict with {win.source} (value {win.value:g}); on_conflict={on_conflict}"
-        elif tie:
-            reason = "identical duplicate"
-            table.warn("identical duplicate rows merged", f"{row.model} {row.benchmark} from {row.source}")
-        else:
-            better = next(name for c, name in zip(rank_cols, ("official provider", "chat template", "bfloat16",
-                                                              "later date"), strict=True) if row[c] != win[c])
-            reason = f"lost to {win.source} on {better}"
-        dropped.append({"model": row.model, "benchmark": row.benchmark, "scale": row.scale,
-                        "value": float(row.value), "source": row.source, "reason": reason})
-    for key in conflict_keys:  # drop the winner of a conflict too: neither value can be trusted
-        win = best.loc[key]
-        dropped.append({"model": win.model, "benchmark": key[1], "scale": key[2], "value": float(win.value),
-                        "source": win.source, "reason": "conflicting duplicate; on_conflict=drop"})
-    drop_index = set(rest.index)
-    if conflict_keys:
-        keys = list(zip(ranked._key, ranked.benchmark, ranked.scale, strict=True))
-        drop_index |= {i for i, k in zip(ranked.index, keys, strict=True) if k in conflict_keys}
-    keep = ~ranked.index.isin(list(drop_index))
-    table.frame = f.loc[ranked.index[keep]].sort_index().reset_index(drop=True)
-    table.duplicates = pd.DataFrame(dropped, columns=["model", "benchmark", "scale", "value", "source", "reason"])
+    ranked = ranked.sort_values([*group, *RANK_COLS], ascending=[True, True, True, False, False, False, False],
+                                kind="stable")
+    first = ~ranked.duplicated(group, keep="first")
+    rest = ranked[~first]
+    winners = ranked[first & ranked.duplicated(group, keep=False)]
+    pair = rest.reset_index().merge(winners[[*group, *RANK_COLS, "value", "source", "model"]], on=group,
+                                    suffixes=("", "_win"), how="left")
+    differs = np.column_stack([pair[c].to_numpy() != pair[f"{c}_win"].to_numpy() for c in RANK_COLS])
+    tie = ~differs.any(axis=1)
+    conflict = tie & ((pair.value - pair.value_win).abs().to_numpy() > TOLERANCE)
+    if conflict.any():
+        c = pair[conflict].iloc[0]
+        if on_conflict == "error":
+            raise InputError(
+                f"conflicting duplicate scores for model {c.model!r}, benchmark {c.benchmark!r} ({c.scale}): "
+                f"{c.value_win:g} from {c.source_win} and {c.value:g} from {c.source}, with equal official "
+                "provider, chat template, precision and date",
+                expected="one value per model and benchmark, rows that the rule can rank, or --on-conflict "
+                         "drop|first to skip or keep-first such values (counted)")
+        table.warn(f"conflicting duplicates ({on_conflict})",
+                   f"{c.model} {c.benchmark}: {c.value_win:g} ({c.source_win}) vs {c.value:g} ({c.source})",
+                   int(conflict.sum()))
+    identical = tie & ~conflict
+    if identical.any():
+        c = pair[identical].iloc[0]
+        table.warn("identical duplicate rows merged", f"{c.model} {c.benchmark} from {c.source}",
+                   int(identical.sum()))
+    first_diff = differs.argmax(axis=1)
+    reasons = np.where(
+        conflict, "conflict with " + pair.source_win.astype(str) + f"; on_conflict={on_conflict}",
+        np.where(identical, "identical duplicate",
+                 "lost to " + pair.source_win.astype(str) + " on "
+                 + pd.Series(np.array(RANK_NAMES)[first_diff], index=pair.index)))
+    dropped = pair.assign(reason=reasons)[DUP_COLUMNS]
+    drop_index = set(pair["index"])
+    if conflict.any() and on_conflict == "drop":  # neither value can be trusted: the winner goes too
+        keys = pair.loc[conflict, group].drop_duplicates()
+        lost = winners.merge(keys, on=group).assign(reason="conflicting duplicate; on_conflict=drop")
+        win_idx = winners.reset_index().merge(keys, on=group)["index"]
+        drop_index |= set(win_idx)
+        dropped = pd.concat([dropped, lost[DUP_COLUMNS]], ignore_index=True)
+    table.frame = f.drop(index=list(drop_index)).reset_index(drop=True)
+    table.duplicates = dropped.reset_index(drop=True)
     return table

@@ -37,6 +37,7 @@ class RunConfig:
     limit: int | float | None = None          # examples per task: for smoke tests only (scores are then not comparable)
     chat_template: bool | None = None         # None: apply when the tokenizer has one (instruct models)
     include_path: str | None = None           # extra lm-eval task folder
+    include_defaults: bool = True             # lm-eval's own tasks (False: only include_path; a faster start)
     evalplus: bool = True
     trust_remote_code: bool = False
     benchmarks: tuple[str, ...] | None = None  # subset of the suite's benchmarks
@@ -133,7 +134,7 @@ def run_suite(model: str, suite_name: str = "leaderboard", out: str | os.PathLik
             if task_manager is None:
                 from lm_eval.tasks import TaskManager
 
-                task_manager = TaskManager(include_path=cfg.include_path)
+                task_manager = TaskManager(include_path=cfg.include_path, include_defaults=cfg.include_defaults)
             chat = _has_chat_template(lm) if cfg.chat_template is None else cfg.chat_template
             results = run_lm_eval_task(lm, spec, cfg, task_manager, chat)
         except InputError:

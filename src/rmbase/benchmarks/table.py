@@ -108,26 +108,33 @@ class BenchmarkTable:
         f = self.frame
         if f.empty:
             return self
-        key = f.model.map(canonical_model_id)
-        first = f.model.map(preferred_model_id).groupby(key).transform("first")
-        self.frame = f.assign(model=first)
+        uniq = pd.unique(f.model.astype(str))
+        first: dict[str, str] = {}
+        spelling = {}
+        for m in uniq:  # once per distinct id
+            spelling[m] = first.setdefault(canonical_model_id(m), preferred_model_id(m))
+        self.frame = f.assign(model=f.model.astype(str).map(spelling))
         return self
 
     def add_averages(self) -> BenchmarkTable:
         """Add ``oll_average`` (normalised) for each (model, source) with all six normalised scores and no average."""
         f = self.frame
         norm = f[f.scale.eq("normalised")]
-        have_avg = set(zip(norm.model[norm.benchmark.eq(AVERAGE)], norm.source[norm.benchmark.eq(AVERAGE)],
-                           strict=True))
         six = norm[norm.benchmark.isin(SIX)]
-        rows = []
-        for (model, source), g in six.groupby(["model", "source"], sort=False, dropna=False):
-            if (model, source) in have_avg or set(g.benchmark) != set(SIX) or len(g) != len(SIX):
-                continue
-            first = g.iloc[0]
-            rows.append({**first.to_dict(), "benchmark": AVERAGE, "value": float(g.value.mean())})
-        if rows:
-            self.frame = pd.concat([f, pd.DataFrame(rows)], ignore_index=True)
+        if six.empty:
+            return self
+        keys = ["model", "source"]
+        stats = six.groupby(keys, sort=False, dropna=False).agg(n=("benchmark", "size"),
+                                                                 distinct=("benchmark", "nunique"),
+                                                                 value=("value", "mean"))
+        stats = stats[(stats.n == len(SIX)) & (stats.distinct == len(SIX))]
+        have = norm[norm.benchmark.eq(AVERAGE)].set_index(keys).index
+        stats = stats[~stats.index.isin(have)]
+        if stats.empty:
+            return self
+        firsts = six.drop_duplicates(keys).set_index(keys).drop(columns=["value", "benchmark"])
+        rows = stats[["value"]].join(firsts, how="left").reset_index().assign(benchmark=AVERAGE)
+        self.frame = pd.concat([f, rows[f.columns]], ignore_index=True)
         return self
 
     def resolve_duplicates(self, on_conflict: str = "error") -> BenchmarkTable:

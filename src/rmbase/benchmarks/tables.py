@@ -97,6 +97,11 @@ def _melt(df: pd.DataFrame, models: pd.Series, columns: dict[str, tuple[str, str
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*COLUMNS, *ATTRIBUTES])
 
 
+def _row_sources(df: pd.DataFrame, path: str) -> pd.Series:
+    """``file#rowN`` (1-based data rows) for tables that do not name their sources."""
+    return f"{Path(path).name}#row" + pd.Series(range(1, len(df) + 1), index=df.index).astype(str)
+
+
 def _check_range(values: pd.Series, scale: str, path: str, col: str) -> None:
     hi = 1.0 if scale == "raw" else 100.0
     bad = (values < 0) | (values > hi + 1e-9)
@@ -111,7 +116,7 @@ def import_contents(df: pd.DataFrame, path: str) -> BenchmarkTable:
     table = BenchmarkTable()
     models = _check_models(df, path)
     source = ("open-llm-leaderboard/contents:" + df["eval_name"].astype(str)) if "eval_name" in df \
-        else pd.Series(f"open-llm-leaderboard/contents:{Path(path).name}", index=df.index)
+        else _row_sources(df, path)
     cols: dict[str, tuple[str, str]] = {}
     for b in SIX:
         if b in df:
@@ -134,8 +139,7 @@ def import_wide(df: pd.DataFrame, path: str) -> BenchmarkTable:
     scale = "normalised" if float(np.nanmax(numbers.to_numpy())) > 1.0 else "raw"
     table.warn(f"wide table read as {scale} scores", f"{path}: " + ("all values within 0-1" if scale == "raw"
                                                                    else "values above 1"))
-    source = pd.Series(f"table:{Path(path).name}", index=df.index)
-    table.frame = _melt(df, models, {b: (b, scale) for b in present}, path, source, table)
+    table.frame = _melt(df, models, {b: (b, scale) for b in present}, path, _row_sources(df, path), table)
     return table
 
 
@@ -171,7 +175,7 @@ def import_long(df: pd.DataFrame, path: str) -> BenchmarkTable:
         sel = out.scale.eq(scale)
         if sel.any():
             _check_range(out.value.where(sel, 0.0), scale, path, "value")
-    out["source"] = df["source"].astype(str) if "source" in df else f"csv:{Path(path).name}"
+    out["source"] = df["source"].astype(str) if "source" in df else _row_sources(df, path)
     out["date"] = df.get("date")
     for col in ATTRIBUTES:
         out[col] = df.get(col)
