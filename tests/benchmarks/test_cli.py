@@ -1,0 +1,42 @@
+"""`rmbase benchmarks import / show / run`: outputs, exit codes, nothing written on bad input."""
+
+from __future__ import annotations
+
+import pandas as pd
+from bench_samples import full_bbh, full_musr, leaderboard_results, results_file, write_json
+
+from rmbase.cli import main
+
+
+def test_import_then_show(tmp_path, capsys):
+    src = write_json(tmp_path / "res" / "results_a.json", results_file(leaderboard_results(full_bbh(), full_musr()),
+                                                                       model="acme/Tiny-1B"))
+    out = tmp_path / "scores.csv"
+    assert main(["benchmarks", "import", str(src), "--out", str(out)]) == 0
+    df = pd.read_csv(out)
+    assert list(df.columns) == ["model", "benchmark", "value", "scale", "source", "date"]
+    assert set(df.scale) == {"normalised"} and len(df) == 7
+    capsys.readouterr()
+    assert main(["benchmarks", "show", "Tiny-1B", "--scores", str(out)]) == 0
+    shown = capsys.readouterr().out
+    assert "acme/Tiny-1B" in shown and "oll_average" in shown
+
+
+def test_show_bundled_and_unknown(capsys):
+    assert main(["benchmarks", "show", "meta-llama/Meta-Llama-3.1-8B-Instruct"]) == 0
+    assert "meta-llama/Llama-3.1-8B-Instruct" in capsys.readouterr().out
+    assert main(["benchmarks", "show", "nobody/nothing"]) == 2
+    assert "no scores for nobody/nothing" in capsys.readouterr().err
+
+
+def test_bad_input_exit_2_and_nothing_written(tmp_path, capsys):
+    bad = tmp_path / "results_bad.json"
+    bad.write_text("{not json")
+    out = tmp_path / "o" / "scores.csv"
+    assert main(["benchmarks", "import", str(bad), "--out", str(out)]) == 2
+    assert "malformed JSON" in capsys.readouterr().err
+    assert not out.exists() and not (tmp_path / "o").exists()
+    good = write_json(tmp_path / "results_g.json", results_file({"leaderboard_gpqa": {"acc_norm,none": 0.3}}))
+    assert main(["benchmarks", "import", str(good), "--out", str(tmp_path / "x.csv"), "--scale", "weird"]) == 2
+    assert main(["benchmarks", "import", str(good), "--out", str(tmp_path / "x.txt")]) == 2
+    assert not (tmp_path / "x.txt").exists()

@@ -1,0 +1,73 @@
+"""`run_suite` offline: a tiny random model on a tiny local-data lm-eval task; resumable per benchmark."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+pytest.importorskip("lm_eval")
+pytest.importorskip("transformers")
+
+from bench_tiny import QUESTIONS, tiny_causal_lm_dir, tiny_task_dir  # noqa: E402
+
+from rmbase.benchmarks.run import run_suite  # noqa: E402
+from rmbase.benchmarks.suites import TaskSpec  # noqa: E402
+from rmbase.errors import InputError  # noqa: E402
+
+SPECS = (TaskSpec("tiny_mc", ("rmbase_tiny_mc",), "acc"), TaskSpec("tiny_mc_again", ("rmbase_tiny_mc2",), "acc"))
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tiny")
+    model = tiny_causal_lm_dir(root / "model")
+    tasks = tiny_task_dir(root / "tasks")
+    tiny_task_dir(root / "tasks", name="rmbase_tiny_mc2")
+    return model, tasks
+
+
+def test_run_then_resume(tiny, tmp_path):
+    model, tasks = tiny
+    out = tmp_path / "out"
+    opts = dict(include_path=str(tasks), include_defaults=False, evalplus=False)
+    report = run_suite(str(model), "custom", out, specs=SPECS, benchmarks=("tiny_mc",), **opts)
+    assert report.done == ["tiny_mc"] and not report.failed
+    res = json.loads((out / "lm_eval" / "tiny_mc" / "results.json").read_text())
+    acc = res["results"]["rmbase_tiny_mc"]["acc,none"]
+    assert res["results"]["rmbase_tiny_mc"]["sample_len"] == len(QUESTIONS)
+    assert res["model_name"] == str(model)
+    scores = pd.read_csv(out / "scores.csv")
+    assert scores.loc[0, "benchmark"] == "tiny_mc" and scores.loc[0, "value"] == pytest.approx(acc, abs=1e-6)
+    assert scores.loc[0, "model"] == str(model)
+    assert (out / "scores.csv.provenance.json").exists()
+
+    # second call: the finished benchmark is kept (file untouched), the other one runs
+    stamp = (out / "lm_eval" / "tiny_mc" / "results.json").stat().st_mtime_ns
+    report2 = run_suite(str(model), "custom", out, specs=SPECS, **opts)
+    assert report2.skipped == ["tiny_mc"] and report2.done == ["tiny_mc_again"]
+    assert (out / "lm_eval" / "tiny_mc" / "results.json").stat().st_mtime_ns == stamp
+    assert set(pd.read_csv(out / "scores.csv").benchmark) == {"tiny_mc", "tiny_mc_again"}
+    status = json.loads((out / "run.json").read_text())
+    assert status["skipped"] == ["tiny_mc"]
+
+
+def test_broken_result_file_is_rerun_and_failures_are_recorded(tiny, tmp_path):
+    model, tasks = tiny
+    out = tmp_path / "out"
+    (out / "lm_eval" / "tiny_mc").mkdir(parents=True)
+    (out / "lm_eval" / "tiny_mc" / "results.json").write_text("{ half written")
+    bad = (*SPECS, TaskSpec("missing", ("rmbase_no_such_task",), "acc"))
+    report = run_suite(str(model), "custom", out, specs=bad, include_path=str(tasks), include_defaults=False,
+                       evalplus=False, benchmarks=("tiny_mc", "missing"))
+    assert report.done == ["tiny_mc"]
+    assert list(report.failed) == ["missing"]
+    assert json.loads((out / "run.json").read_text())["failed"]["missing"]
+
+
+def test_unknown_benchmark_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="unknown benchmark"):
+        run_suite("x/y", "leaderboard", tmp_path, benchmarks=("nope",))
+    with pytest.raises(InputError, match="unknown suite"):
+        run_suite("x/y", "nope", tmp_path)
