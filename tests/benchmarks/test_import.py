@@ -185,3 +185,34 @@ def test_final_leaderboard_raw_table(tmp_path):
     raw = import_files([path], scale="raw", on_conflict="drop").frame
     assert set(raw.benchmark) == {"ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro"}
     assert raw.model.nunique() >= 4490
+
+
+def test_output_runs_with_the_study_loader(tmp_path):
+    """Import the leaderboard rows of the study's 42 models, write with short names, load with the study's
+    bundled models and RewardBench tables: the study accepts it and the values equal its own bundled ones."""
+    from importlib import resources
+
+    from rmbase.datasets import load_bundled, load_tables
+
+    src = pd.read_csv(shared_data("open_llm_leaderboard_v2_contents", "open_llm_leaderboard_v2_contents_clean.csv"))
+    root = resources.files("rmbase.datasets") / "paper_2505_10775"
+    rows = pd.read_csv(root / "benchmark_rows.csv")
+    from rmbase.model_ids import canonical_model_id
+
+    keys = set(rows.hf_id.map(canonical_model_id))
+    sample = src[src.model.map(canonical_model_id).isin(keys)]
+    path = tmp_path / "contents.csv"
+    sample.to_csv(path, index=False)
+    out = import_files([path]).write(tmp_path / "bench.csv", names="short")
+    data = load_tables(root / "models.csv", root / "rewardbench.csv", out)
+    ours = data.feature_matrix()
+    theirs = load_bundled().feature_matrix()
+    pd.testing.assert_frame_equal(ours.sort_index(), theirs.sort_index(), atol=1e-5, check_like=True)
+
+
+def test_short_names_clash_is_an_error(tmp_path):
+    csv = tmp_path / "two.csv"
+    csv.write_text("model,benchmark,value\na/m,gpqa,5\nb/m,gpqa,6\n")
+    with pytest.raises(InputError, match="same name without organisation"):
+        import_files([csv]).write(tmp_path / "o.csv", names="short")
+    assert not (tmp_path / "o.csv").exists()

@@ -17,34 +17,44 @@ Every dropped row is kept in ``table.duplicates`` with the reason, and written t
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
 from rmbase.benchmarks.table import BenchmarkTable
 from rmbase.errors import InputError
-from rmbase.model_ids import canonical_model_id
+from rmbase.model_ids import canonical_model_id, preferred_model_id
+
+cached_canonical = functools.lru_cache(maxsize=1 << 16)(canonical_model_id)
+cached_preferred = functools.lru_cache(maxsize=1 << 16)(preferred_model_id)
 
 TOLERANCE = 1e-9
 CONFLICT_CHOICES = ("error", "drop", "first")
 
 
-def _flag(series: pd.Series) -> pd.Series:
-    def one(v: object) -> int:
-        if isinstance(v, bool | np.bool_):
-            return int(v)
-        if isinstance(v, str):
-            return int(v.strip().lower() in ("true", "1", "yes"))
-        if isinstance(v, int | float) and not pd.isna(v):
-            return int(bool(v))
-        return 0
+def _truthy(v: object) -> int:
+    if isinstance(v, bool | np.bool_):
+        return int(v)
+    if isinstance(v, str):
+        return int(v.strip().lower() in ("true", "1", "yes"))
+    if isinstance(v, int | float) and not pd.isna(v):
+        return int(bool(v))
+    return 0
 
-    return series.map(one).astype(int)
+
+def _flag(series: pd.Series) -> pd.Series:
+    """1 for true-like cells (True, 'true', 'yes', 1), else 0 (unknown counts as not true); once per distinct value."""
+    if series.dtype == bool:
+        return series.astype(int)
+    values = series.astype(object)
+    uniq = pd.unique(values)
+    return values.map({u: _truthy(u) for u in uniq if not pd.isna(u)}).fillna(0).astype(int)
 
 
 def canonical_keys(models: pd.Series) -> pd.Series:
     """``canonical_model_id`` of each id, computed once per distinct id."""
-    uniq = pd.unique(models.astype(str))
-    return models.astype(str).map(dict(zip(uniq, map(canonical_model_id, uniq), strict=True)))
+    return models.map(cached_canonical)
 
 
 def rank_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -71,14 +81,16 @@ def resolve(table: BenchmarkTable, on_conflict: str = "error") -> BenchmarkTable
     if f.empty:
         return table
     group = ["_key", "benchmark", "scale"]
-    ranked = rank_frame(f)
-    if not ranked.duplicated(group).any():
+    keys = f.assign(_key=canonical_keys(f.model))[["_key", "benchmark", "scale"]]
+    involved = keys.duplicated(keep=False).to_numpy()
+    if not involved.any():
         return table
+    ranked = rank_frame(f[involved])  # only the rows that have a duplicate
     ranked = ranked.sort_values([*group, *RANK_COLS], ascending=[True, True, True, False, False, False, False],
                                 kind="stable")
     first = ~ranked.duplicated(group, keep="first")
     rest = ranked[~first]
-    winners = ranked[first & ranked.duplicated(group, keep=False)]
+    winners = ranked[first]
     pair = rest.reset_index().merge(winners[[*group, *RANK_COLS, "value", "source", "model"]], on=group,
                                     suffixes=("", "_win"), how="left")
     differs = np.column_stack([pair[c].to_numpy() != pair[f"{c}_win"].to_numpy() for c in RANK_COLS])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from rmbase.benchmarks.harness_files import (
@@ -15,7 +16,7 @@ from rmbase.benchmarks.harness_files import (
     is_lm_eval_results,
     read_json,
 )
-from rmbase.benchmarks.normalise import EXACT_FROM_AGGREGATE, SIX, normalise_aggregate
+from rmbase.benchmarks.normalise import AGGREGATE_BASELINE, EXACT_FROM_AGGREGATE, SIX
 from rmbase.benchmarks.table import BenchmarkTable
 from rmbase.benchmarks.tables import HUB_CONTENTS, import_table, load_hub_contents
 from rmbase.errors import InputError
@@ -65,6 +66,17 @@ def import_file(path: str, *, model: str | None = None) -> BenchmarkTable:
     return table
 
 
+def normalise_aggregates(benchmarks: pd.Series, values: pd.Series) -> pd.Series:
+    """Vectorised :func:`normalise_aggregate` (one call per distinct benchmark)."""
+    out = pd.Series(np.nan, index=values.index, dtype=float)
+    for bench in pd.unique(benchmarks):
+        sel = benchmarks.eq(bench).to_numpy()
+        x = values[sel].astype(float)
+        lo = AGGREGATE_BASELINE[bench]
+        out[sel] = np.maximum(x - lo, 0.0) / (1.0 - lo) * 100.0
+    return out
+
+
 def apply_scale(table: BenchmarkTable, scale: str = "normalised") -> BenchmarkTable:
     """Keep the requested scale of the six leaderboard benchmarks (other benchmarks stay raw, 0-1).
 
@@ -80,15 +92,12 @@ def apply_scale(table: BenchmarkTable, scale: str = "normalised") -> BenchmarkTa
     six = f.benchmark.isin([*SIX, "oll_average"])
     if scale in ("normalised", "both"):
         raw6 = f[six & f.scale.eq("raw")]
-        have = set(zip(*(f.loc[six & f.scale.eq("normalised"), c] for c in ("model", "benchmark", "source")),
-                       strict=True))
-        mask = [(m, b, s) not in have for m, b, s in zip(raw6.model, raw6.benchmark, raw6.source, strict=True)]
-        todo = raw6[pd.Series(mask, index=raw6.index, dtype=bool)]
+        keys = ["model", "benchmark", "source"]
+        have = pd.MultiIndex.from_frame(f.loc[six & f.scale.eq("normalised"), keys].astype(str))
+        todo = raw6[~pd.MultiIndex.from_frame(raw6[keys].astype(str)).isin(have)]
         exact = todo[todo.benchmark.isin(EXACT_FROM_AGGREGATE)]
         if len(exact):
-            conv = exact.assign(value=[normalise_aggregate(b, v) for b, v in zip(exact.benchmark, exact.value,
-                                                                                 strict=True)],
-                                scale="normalised")
+            conv = exact.assign(value=normalise_aggregates(exact.benchmark, exact.value), scale="normalised")
             f = pd.concat([f, conv], ignore_index=True)
         lost = todo[~todo.benchmark.isin(EXACT_FROM_AGGREGATE)]
         if len(lost) and scale == "normalised":

@@ -33,8 +33,10 @@ MUSR_CHOICES: dict[str, int] = {"murder_mysteries": 2, "object_placements": 5, "
 GPQA_CHOICES = 4
 MMLU_PRO_CHOICES = 10
 
-# benchmarks whose leaderboard score is a function of the aggregate raw value alone
-EXACT_FROM_AGGREGATE = ("ifeval", "math_lvl5", "gpqa", "mmlu_pro")
+# benchmarks whose leaderboard score is a function of the aggregate raw value alone, with their baseline
+AGGREGATE_BASELINE: dict[str, float] = {"ifeval": 0.0, "math_lvl5": 0.0, "gpqa": 1 / GPQA_CHOICES,
+                                        "mmlu_pro": 1 / MMLU_PRO_CHOICES}
+EXACT_FROM_AGGREGATE = tuple(AGGREGATE_BASELINE)
 # benchmarks that need per-subtask raw values (an aggregate accuracy does not determine the score)
 NEED_SUBTASKS = ("bbh", "musr")
 
@@ -80,12 +82,8 @@ def ifeval_score(prompt_level_strict: float, inst_level_strict: float) -> float:
 def normalise_aggregate(benchmark: str, raw: float) -> float:
     """Normalise an aggregate raw value where that is exact (IFEval given as the strict-accuracy mean, MATH Lvl 5,
     GPQA, MMLU-Pro). BBH and MuSR raise: their score needs per-subtask values (see :data:`NEED_SUBTASKS`)."""
-    if benchmark in ("ifeval", "math_lvl5"):
-        return float(raw) * 100.0
-    if benchmark == "gpqa":
-        return normalise_score(raw, 1 / GPQA_CHOICES)
-    if benchmark == "mmlu_pro":
-        return normalise_score(raw, 1 / MMLU_PRO_CHOICES)
+    if benchmark in AGGREGATE_BASELINE:
+        return normalise_score(raw, AGGREGATE_BASELINE[benchmark])
     if benchmark in NEED_SUBTASKS:
         raise ValueError(f"{benchmark} cannot be normalised from an aggregate accuracy: the leaderboard normalises "
                          "each subtask with its own number of choices")

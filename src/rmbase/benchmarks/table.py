@@ -20,7 +20,7 @@ import pandas as pd
 
 from rmbase.benchmarks.normalise import AVERAGE, SIX
 from rmbase.errors import InputError
-from rmbase.model_ids import canonical_model_id, preferred_model_id
+from rmbase.model_ids import canonical_model_id
 
 COLUMNS = ("model", "benchmark", "value", "scale", "source", "date")
 ATTRIBUTES = ("official_provider", "chat_template", "precision")
@@ -108,12 +108,13 @@ class BenchmarkTable:
         f = self.frame
         if f.empty:
             return self
-        uniq = pd.unique(f.model.astype(str))
+        from rmbase.benchmarks.duplicates import cached_canonical, cached_preferred
+
         first: dict[str, str] = {}
         spelling = {}
-        for m in uniq:  # once per distinct id
-            spelling[m] = first.setdefault(canonical_model_id(m), preferred_model_id(m))
-        self.frame = f.assign(model=f.model.astype(str).map(spelling))
+        for m in pd.unique(f.model):  # once per distinct id
+            spelling[m] = first.setdefault(cached_canonical(m), cached_preferred(m))
+        self.frame = f.assign(model=f.model.map(spelling))
         return self
 
     def add_averages(self) -> BenchmarkTable:
@@ -151,8 +152,11 @@ class BenchmarkTable:
             "duplicates_dropped": 0 if self.duplicates is None else int(len(self.duplicates)),
         }
 
-    def write(self, path: str | os.PathLike, *, config: dict[str, Any] | None = None) -> Path:
-        """Write the public columns (CSV or Parquet by suffix) and ``PATH.provenance.json``, each atomically."""
+    def write(self, path: str | os.PathLike, *, config: dict[str, Any] | None = None, names: str = "hf") -> Path:
+        """Write the public columns (CSV or Parquet by suffix) and ``PATH.provenance.json``, each atomically.
+
+        ``names='short'`` writes model names without the organisation (``Llama-3.1-8B-Instruct``), as the study's
+        tables name models; two models that would get the same short name are an :class:`InputError`."""
         from rmbase.io import atomic_write_json, atomic_write_text, sha256_file
         from rmbase.provenance import provenance
 
@@ -162,6 +166,17 @@ class BenchmarkTable:
             raise InputError(f"unsupported output type '{p.suffix or '(none)'}'", path=str(p),
                              expected="a .csv or .parquet file")
         data = self.public().sort_values(["model", "benchmark", "scale"], kind="stable")
+        if names not in ("hf", "short"):
+            raise InputError(f"unknown names option {names!r}", expected="hf or short")
+        if names == "short":
+            short = data.model.str.rpartition("/")[2]
+            pairs = pd.DataFrame({"model": data.model, "short": short}).drop_duplicates()
+            clash = pairs.duplicated("short", keep=False)
+            if clash.any():
+                both = sorted(pairs.model[clash])[:2]
+                raise InputError(f"models {' and '.join(both)} have the same name without organisation",
+                                 expected="--names hf for this table")
+            data = data.assign(model=short)
         if suffix == ".csv":
             atomic_write_text(p, data.to_csv(index=False, float_format="%.6f"))
         else:

@@ -69,6 +69,8 @@ def _check_models(df: pd.DataFrame, path: str) -> pd.Series:
 
 def _numeric(df: pd.DataFrame, col: str, path: str) -> pd.Series:
     """Numbers; empty cells stay NaN (skipped later, counted); text that is not a number is an error."""
+    if pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col]):
+        return df[col].astype(float)
     values = pd.to_numeric(df[col], errors="coerce")
     bad = values.isna() & df[col].notna() & df[col].astype(str).str.strip().ne("")
     if bad.any():

@@ -29,6 +29,8 @@ def import_(
     model: Annotated[str | None, typer.Option(help="Model id for JSON files (overrides the id they record).")] = None,
     on_conflict: Annotated[str, typer.Option("--on-conflict", help="Equal-rank duplicates with different values: "
                                              "error | drop | first")] = "error",
+    names: Annotated[str, typer.Option(help="Model names written: hf (org/name) | short (name only, as the study's "
+                                       "tables name models)")] = "hf",
 ) -> None:
     """Import benchmark results into one long table (ids normalised, duplicates resolved by the recorded rule)."""
     from rich.console import Console
@@ -36,7 +38,8 @@ def import_(
     from rmbase.benchmarks.importing import import_files
 
     table = import_files(files, model=model, scale=scale, on_conflict=on_conflict)
-    table.write(out, config={"files": files, "scale": scale, "model": model, "on_conflict": on_conflict})
+    table.write(out, config={"files": files, "scale": scale, "model": model, "on_conflict": on_conflict,
+                             "names": names}, names=names)
     console = Console()
     _print_warnings(console, table)
     s = table.summary()
