@@ -19,7 +19,11 @@ QUESTIONS = [
 ]
 
 
-def tiny_causal_lm_dir(path: Path, seed: int = 0) -> Path:
+CHAT_TEMPLATE = ("{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"
+                 "{% if add_generation_prompt %}assistant:{% endif %}")
+
+
+def tiny_causal_lm_dir(path: Path, seed: int = 0, chat_template: str | None = None) -> Path:
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
@@ -32,6 +36,8 @@ def tiny_causal_lm_dir(path: Path, seed: int = 0) -> Path:
     tok.train_from_iterator(CORPUS * 5, trainer=trainer)
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>", unk_token="<unk>",
                                    pad_token="</s>")
+    if chat_template is not None:
+        fast.chat_template = chat_template
     cfg = LlamaConfig(vocab_size=len(fast), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
                       num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=256,
                       bos_token_id=fast.bos_token_id, eos_token_id=fast.eos_token_id,

@@ -71,3 +71,27 @@ def test_unknown_benchmark_is_an_input_error(tmp_path):
         run_suite("x/y", "leaderboard", tmp_path, benchmarks=("nope",))
     with pytest.raises(InputError, match="unknown suite"):
         run_suite("x/y", "nope", tmp_path)
+
+
+def test_chat_template_is_applied_when_the_tokenizer_has_one(tiny, tmp_path):
+    from bench_tiny import CHAT_TEMPLATE
+
+    from rmbase.benchmarks.harness_files import import_lm_eval
+
+    _, tasks = tiny
+    model = tiny_causal_lm_dir(tmp_path / "chat_model", chat_template=CHAT_TEMPLATE)
+    out = tmp_path / "out"
+    report = run_suite(str(model), "custom", out, specs=SPECS[:1], include_path=str(tasks), include_defaults=False,
+                       evalplus=False)
+    assert report.done == ["tiny_mc"]
+    res = json.loads((out / "lm_eval" / "tiny_mc" / "results.json").read_text())
+    assert res["chat_template"] == CHAT_TEMPLATE
+    f = import_lm_eval(out / "lm_eval" / "tiny_mc" / "results.json", model="acme/chat-tiny",
+                       specs={"rmbase_tiny_mc": SPECS[0]}).frame
+    assert f.chat_template.tolist() == [True]
+    # the same model without the template (forced off) records no template
+    off = run_suite(str(model), "custom", tmp_path / "off", specs=SPECS[:1], include_path=str(tasks),
+                    include_defaults=False, evalplus=False, chat_template=False)
+    assert off.done == ["tiny_mc"]
+    res_off = json.loads((tmp_path / "off" / "lm_eval" / "tiny_mc" / "results.json").read_text())
+    assert not res_off.get("chat_template")
