@@ -113,3 +113,11 @@ def test_reproduces_the_leaderboard_where_the_raw_value_allows():
     for bench in ("bbh", "musr"):
         assert rep.loc[bench, "share"] < 0.01 and rep.loc[bench, "max_abs_diff"] > 1.0
     assert not math.isnan(rep.loc["bbh", "max_abs_diff"])
+
+
+def test_subtasks_without_their_group_are_reported():
+    res = {"leaderboard_math_algebra_hard": {"exact_match,none": 0.2},
+           "leaderboard_gpqa_main": {"acc_norm,none": 0.3}}
+    norm, _, problems = leaderboard_from_lm_eval(res)
+    assert norm == {}
+    assert sorted(p.split(":")[0] for p in problems) == ["gpqa", "math_lvl5"]

@@ -101,7 +101,8 @@ def import_lm_eval(path: str | Path, *, model: str | None = None, obj: Any = Non
     if not is_lm_eval_results(obj):
         raise InputError("not an lm-evaluation-harness results file", path=p,
                          expected="a JSON object with a 'results' object (lm_eval --output_path writes results_*.json)")
-    results: dict[str, Any] = obj["results"]
+    groups = obj.get("groups") if isinstance(obj.get("groups"), dict) else {}
+    results: dict[str, Any] = {**groups, **obj["results"]}  # some versions keep group aggregates apart
     model_id = model or _lm_eval_model(obj)
     if not model_id:
         raise InputError("no model id in the file (model_name, config.model_args pretrained=...)", path=p,

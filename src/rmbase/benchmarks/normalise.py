@@ -129,10 +129,14 @@ def leaderboard_from_lm_eval(results: Mapping[str, Mapping[str, float]]) -> tupl
             missing = sorted(set(table) - set(subs))
             problems.append(f"{bench}: {len(missing)} of {len(table)} subtasks missing (e.g. {missing[0]})")
     for bench in ("math_lvl5", "gpqa", "mmlu_pro"):
+        group, key = LM_EVAL_TASKS[bench]
         if bench in raw:
             normalised[bench] = normalise_aggregate(bench, raw[bench])
-        elif LM_EVAL_TASKS[bench][0] in results:
-            problems.append(f"{bench}: metric {LM_EVAL_TASKS[bench][1]} missing in {LM_EVAL_TASKS[bench][0]}")
+        elif group in results:
+            problems.append(f"{bench}: metric {key} missing in {group}")
+        elif any(t.startswith(group.removesuffix("_hard") + "_") for t in results):
+            problems.append(f"{bench}: subtasks without the {group} group result (run the group, whose "
+                            "size-weighted mean the leaderboard uses)")
     if all(b in normalised for b in SIX):
         normalised[AVERAGE] = sum(normalised[b] for b in SIX) / len(SIX)
     return normalised, raw, problems
