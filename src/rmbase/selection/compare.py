@@ -1,0 +1,128 @@
+"""Every predictor side by side, judged only out of fold (nested leave-one-out and leave-one-family-out).
+
+The rows are what ``study.json`` stores under ``selection``. Nothing here looks at a held-out model while fitting:
+each method's own choices (features, regularisation, calibration) happen inside ``fit`` and are redone in every
+outer fold by :func:`rmbase.selection.validation.out_of_fold_predictions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from rmbase.datasets import BENCHMARK_FEATURES, RECIPES
+from rmbase.errors import InputError
+from rmbase.selection import predictors as P
+from rmbase.selection.validation import judge, out_of_fold_predictions
+
+ROW_KEYS = ("method", "validation", "recipe", "spearman", "mae", "coverage_mean_5_10", "regret_at_1", "regret_at_3")
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    make: Callable[[], object]
+    features: tuple[str, ...]
+    description: str
+    uncertainty: bool = False
+
+
+def _study_elasticnet():
+    from rmbase.selection.study_elasticnet import StudyElasticNet
+
+    return StudyElasticNet()
+
+
+METHODS: dict[str, Method] = {m.name: m for m in (
+    Method("oll_average", lambda: P.SingleFeature("oll_average"), ("oll_average",),
+           "plain Open LLM Leaderboard v2 average (ranking needs no fit; scores by an in-fold least-squares line)"),
+    Method("study_elasticnet", _study_elasticnet, BENCHMARK_FEATURES,
+           "the study's protocol: six benchmarks, standardise, polynomial degree 1-3, ElasticNet, 10-fold CV grid"),
+    Method("rank_average", P.RankAverage, P.DEFAULT_FEATURES,
+           "mean in-fold percentile of the 3 features with the highest in-fold Spearman"),
+    Method("sparse_ridge", P.SparseRidge, P.DEFAULT_FEATURES,
+           "ridge on <= 3 features (log params) chosen by forward selection under inner 5-fold CV"),
+    Method("bayesian_linear", P.BayesianLinear, P.DEFAULT_FEATURES,
+           "Bayesian ridge on the forward-selected features (predictive std)", uncertainty=True),
+    Method("gaussian_process", P.GaussianProcess, P.DEFAULT_FEATURES,
+           "GP (linear + RBF + noise) on the forward-selected features (predictive std)", uncertainty=True),
+    Method("pairwise_ranker", P.PairwiseRanker, P.DEFAULT_FEATURES,
+           "logistic regression on pairwise feature differences (linear learning-to-rank), all 8 features"),
+)}
+DEFAULT_METHODS = tuple(METHODS)
+
+
+def make_estimator(method: str):
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}", expected=f"one of {', '.join(METHODS)}")
+    return METHODS[method].make()
+
+
+def _groups(data, index) -> np.ndarray | None:
+    models = data.models.set_index("model")
+    if "family" not in models or models["family"].reindex(index).isna().any():
+        return None
+    g = models["family"].reindex(index).astype(str).to_numpy()
+    return g if len(set(g)) >= 3 else None
+
+
+def oof_predictions(data, method: str, *, recipe: str, target: str = "score", scheme: str = "loo",
+                    n_jobs: int | None = None) -> tuple[np.ndarray, pd.Series, np.ndarray]:
+    """Out-of-fold predictions of one method, the aligned target, and the values its ranking is judged on (the
+    predictions themselves, or for ``oll_average`` the feature, whose order needs no fit)."""
+    make_estimator(method)
+    m = METHODS[method]
+    X, y, _ = data.design(recipe, target, drop_missing=True)
+    X = X[list(m.features)]
+    groups = _groups(data, X.index) if scheme == "lofo" else None
+    if scheme == "lofo" and groups is None:
+        raise InputError("leave-one-family-out needs a 'family' for every model (at least 3 families)")
+    if method == "oll_average":
+        # the ranking of a single feature needs no fit: judge the feature itself, MAE from the in-fold line
+        line = out_of_fold_predictions(m.make(), X, y, scheme=scheme, groups=groups, n_jobs=None)
+        return line, y, X[m.features[0]].to_numpy(dtype=float)
+    pred = out_of_fold_predictions(m.make(), X, y, scheme=scheme, groups=groups, n_jobs=n_jobs)
+    return pred, y, pred
+
+
+def selection_table(data, *, recipes: Iterable[str] = ("regression", "bradley_terry"), target: str = "score",
+                    n_jobs: int | None = None, methods: Iterable[str] = DEFAULT_METHODS,
+                    schemes: Iterable[str] = ("loo", "lofo")) -> list[dict]:
+    """Rows ``{method, validation, recipe, spearman, mae, coverage_mean_5_10, regret_at_1, regret_at_3}``, one per
+    method x validation scheme x recipe, all out of fold. ``lofo`` rows need a family per model; they are left out
+    when the models table has none (as for user tables without ``family``)."""
+    methods = list(methods)
+    for m in methods:
+        make_estimator(m)
+    available = set(data.results.recipe.unique())
+    rows: list[dict] = []
+    for recipe in recipes:
+        if recipe not in RECIPES:
+            raise InputError(f"unknown recipe {recipe!r}", expected=f"one of {', '.join(RECIPES)}")
+        if recipe not in available:
+            continue
+        X, _, _ = data.design(recipe, target, drop_missing=True)
+        for scheme in schemes:
+            if scheme == "lofo" and _groups(data, X.index) is None:
+                continue
+            for method in methods:
+                pred, y, ranking = oof_predictions(data, method, recipe=recipe, target=target, scheme=scheme,
+                                                   n_jobs=n_jobs)
+                rep = judge(ranking, y)
+                rep["mae"] = float(np.mean(np.abs(np.asarray(pred) - y.to_numpy())))
+                rows.append({"method": method, "validation": scheme, "recipe": recipe,
+                             **{k: float(rep[k]) for k in ROW_KEYS[3:]}})
+    return rows
+
+
+def best_method(rows: list[dict], *, recipe: str = "regression", validation: str = "loo",
+                key: str = "coverage_mean_5_10") -> dict:
+    """The row with the highest ``key`` (lowest for regret/MAE) among ``recipe`` x ``validation`` rows."""
+    cand = [r for r in rows if r["recipe"] == recipe and r["validation"] == validation]
+    if not cand:
+        raise ValueError(f"no rows for {recipe}/{validation}")
+    lower = key in ("mae", "regret_at_1", "regret_at_3")
+    return (min if lower else max)(cand, key=lambda r: r[key])

@@ -1,0 +1,334 @@
+"""Predictors of a base's reward-model score from its public features, as scikit-learn estimators.
+
+All of them take a DataFrame whose columns include the features they use (names of
+:data:`rmbase.datasets.schema.FEATURES`) and predict the target in its own units. Sizes (``params_b``,
+``pretrain_tokens_t``) enter as natural logarithms. Everything learned from the targets — feature choice, the
+regularisation strength, the calibration of ranks to scores — is learned inside ``fit``, so that the whole choice is
+redone within every outer cross-validation fold (see :mod:`rmbase.selection.validation`).
+
+- :class:`SingleFeature` — rank by one feature (e.g. the leaderboard average), scores by a least-squares line.
+- :class:`RankAverage` — mean percentile of chosen benchmarks (chosen in ``fit`` by in-fold Spearman).
+- :class:`SparseRidge` — ridge regression on a few features picked by forward selection with inner K-fold CV.
+- :class:`BayesianLinear` — Bayesian ridge on the forward-selected features, with a predictive standard deviation.
+- :class:`GaussianProcess` — GP (linear + RBF + noise kernel) on the forward-selected features, with a std.
+- :class:`PairwiseRanker` — logistic regression on pairwise feature differences (RankNet-style linear ranker).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import BayesianRidge, LogisticRegression, Ridge
+from sklearn.model_selection import KFold
+from sklearn.utils.validation import check_is_fitted
+
+# Features a candidate usually has (the bundled leaderboard table has no pre-training token counts).
+DEFAULT_FEATURES = ("ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro", "oll_average", "params_b")
+LOG_FEATURES = ("params_b", "pretrain_tokens_t")
+RIDGE_ALPHAS = (0.01, 0.1, 1.0, 10.0, 100.0)
+
+
+def as_frame(X, features) -> pd.DataFrame:
+    """``X`` restricted to ``features`` as floats, sizes logged. A plain array must have exactly these columns."""
+    features = list(features)
+    if isinstance(X, pd.DataFrame):
+        missing = [f for f in features if f not in X.columns]
+        if missing:
+            raise ValueError(f"X lacks feature column(s) {missing}")
+        F = X[features].astype(float).copy()
+    else:
+        A = np.asarray(X, dtype=float)
+        if A.ndim != 2 or A.shape[1] != len(features):
+            raise ValueError(f"X must have {len(features)} columns ({features}); got shape {A.shape}")
+        F = pd.DataFrame(A, columns=features)
+    for c in LOG_FEATURES:
+        if c in F:
+            if (F[c] <= 0).any():
+                raise ValueError(f"{c} must be positive (it enters as a logarithm)")
+            F[c] = np.log(F[c])
+    if not np.isfinite(F.to_numpy()).all():
+        raise ValueError("X has missing or non-finite feature values")
+    return F
+
+
+class _Standard:
+    """Column means and standard deviations of a fitting set (constant columns get sd 1)."""
+
+    def __init__(self, F: pd.DataFrame):
+        self.mean = F.mean(axis=0).to_numpy()
+        sd = F.std(axis=0, ddof=0).to_numpy()
+        self.sd = np.where(sd > 0, sd, 1.0)
+
+    def __call__(self, F: pd.DataFrame) -> np.ndarray:
+        return (F.to_numpy() - self.mean) / self.sd
+
+
+def _monotone_line(s: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Least-squares line y ~ a + b s with b >= a tiny positive slope (keeps the ranking of ``s``)."""
+    s_c = s - s.mean()
+    var = float((s_c**2).sum())
+    b = float((s_c * (y - y.mean())).sum() / var) if var > 0 else 0.0
+    b = max(b, 1e-6)
+    return float(y.mean() - b * s.mean()), b
+
+
+class _Base(RegressorMixin, BaseEstimator):
+    def _check_y(self, X, y) -> tuple[pd.DataFrame, np.ndarray]:
+        y = np.asarray(y, dtype=float).ravel()
+        F = as_frame(X, self.features)
+        if len(F) != len(y):
+            raise ValueError("X and y have different lengths")
+        if len(y) < 3 or not np.isfinite(y).all():
+            raise ValueError("need at least 3 finite targets")
+        self.n_features_in_ = len(self.features)
+        self.feature_names_in_ = np.asarray(self.features, dtype=object)
+        return F, y
+
+
+class SingleFeature(_Base):
+    """Ranks by one feature; predicted score = least-squares line of the target on it (slope kept >= 0)."""
+
+    def __init__(self, feature: str = "oll_average"):
+        self.feature = feature
+
+    @property
+    def features(self):
+        return (self.feature,)
+
+    def fit(self, X, y):
+        F, y = self._check_y(X, y)
+        self.intercept_, self.slope_ = _monotone_line(F.iloc[:, 0].to_numpy(), y)
+        self.selected_features_ = [self.feature]
+        return self
+
+    def predict(self, X):
+        check_is_fitted(self, "slope_")
+        return self.intercept_ + self.slope_ * as_frame(X, self.features).iloc[:, 0].to_numpy()
+
+
+class RankAverage(_Base):
+    """Mean percentile (within the fitting set) of ``n_select`` features, chosen in ``fit`` as those with the
+    highest positive Spearman correlation with the target (or ``chosen`` when given); a least-squares line maps the
+    mean percentile to the target's units."""
+
+    def __init__(self, features=DEFAULT_FEATURES, n_select: int = 3, chosen=None):
+        self.features = features
+        self.n_select = n_select
+        self.chosen = chosen
+
+    def fit(self, X, y):
+        F, y = self._check_y(X, y)
+        if self.chosen is not None:
+            chosen = list(self.chosen)
+            unknown = [c for c in chosen if c not in F.columns]
+            if unknown:
+                raise ValueError(f"chosen features {unknown} are not in features")
+        else:
+            rho = {c: stats.spearmanr(F[c], y).statistic for c in F.columns}
+            ranked = sorted((c for c in rho if np.isfinite(rho[c]) and rho[c] > 0), key=lambda c: -rho[c])
+            chosen = ranked[: self.n_select] or [max(rho, key=lambda c: np.nan_to_num(rho[c], nan=-1))]
+        self.selected_features_ = chosen
+        self.reference_ = {c: np.sort(F[c].to_numpy()) for c in chosen}
+        self.intercept_, self.slope_ = _monotone_line(self._score(F), y)
+        return self
+
+    def _score(self, F: pd.DataFrame) -> np.ndarray:
+        cols = []
+        for c, ref in self.reference_.items():
+            v = F[c].to_numpy()
+            # mid-rank percentile of v among the fitting values
+            lo = np.searchsorted(ref, v, side="left")
+            hi = np.searchsorted(ref, v, side="right")
+            cols.append((lo + hi) / (2.0 * len(ref)))
+        return np.mean(cols, axis=0)
+
+    def predict(self, X):
+        check_is_fitted(self, "reference_")
+        return self.intercept_ + self.slope_ * self._score(as_frame(X, self.features))
+
+
+def forward_select(Z: np.ndarray, y: np.ndarray, *, max_features: int, alpha_grid=RIDGE_ALPHAS, cv: int = 5,
+                   random_state: int = 0) -> tuple[list[int], float, float]:
+    """Greedy forward selection of columns of ``Z`` (standardised) for ridge regression, by inner K-fold MSE.
+
+    Each step adds the column (and ridge alpha) that lowers the CV error most; it stops when nothing lowers it.
+    Returns (selected column indices, alpha, CV MSE)."""
+    n = len(y)
+    splits = list(KFold(n_splits=min(cv, n), shuffle=True, random_state=random_state).split(Z))
+
+    def cv_mse(cols: list[int], alpha: float) -> float:
+        err = 0.0
+        for tr, te in splits:
+            A = Z[np.ix_(tr, cols)]
+            mu = y[tr].mean()
+            # closed-form ridge on centred data (Z is standardised on the fitting set; centre within the fold)
+            am = A.mean(axis=0)
+            Ac = A - am
+            w = np.linalg.solve(Ac.T @ Ac + alpha * np.eye(len(cols)), Ac.T @ (y[tr] - mu))
+            pred = mu + (Z[np.ix_(te, cols)] - am) @ w
+            err += float(((pred - y[te]) ** 2).sum())
+        return err / n
+
+    selected: list[int] = []
+    best = (float(((y - y.mean()) ** 2).mean() * n / max(n - 1, 1)), alpha_grid[len(alpha_grid) // 2])
+    while len(selected) < max_features:
+        trial = [(cv_mse([*selected, j], a), j, a) for j in range(Z.shape[1]) if j not in selected
+                 for a in alpha_grid]
+        if not trial:
+            break
+        mse, j, a = min(trial)
+        if mse >= best[0] - 1e-12:
+            break
+        selected.append(j)
+        best = (mse, a)
+    return selected, best[1], best[0]
+
+
+class _Selected(_Base):
+    """Shared: standardise the log features, forward-select up to ``max_features`` of them inside ``fit``."""
+
+    def _select(self, F: pd.DataFrame, y: np.ndarray) -> np.ndarray:
+        self.standard_ = _Standard(F)
+        Z = self.standard_(F)
+        cols, alpha, mse = forward_select(Z, y, max_features=self.max_features, cv=self.cv,
+                                          random_state=self.random_state)
+        if not cols:  # nothing beats the mean: keep the single most correlated feature
+            cols = [int(np.argmax(np.abs([np.corrcoef(Z[:, j], y)[0, 1] if Z[:, j].std() > 0 else 0
+                                          for j in range(Z.shape[1])])))]
+        self.selected_idx_ = cols
+        self.selected_features_ = [list(F.columns)[j] for j in cols]
+        self.alpha_, self.inner_cv_mse_ = alpha, mse
+        return Z[:, cols]
+
+    def _design(self, X) -> np.ndarray:
+        return self.standard_(as_frame(X, self.features))[:, self.selected_idx_]
+
+
+class SparseRidge(_Selected):
+    """Ridge on at most ``max_features`` standardised features (sizes logged), chosen with the ridge alpha by
+    forward selection under inner K-fold CV inside ``fit``."""
+
+    def __init__(self, features=DEFAULT_FEATURES, max_features: int = 3, cv: int = 5, random_state: int = 0):
+        self.features = features
+        self.max_features = max_features
+        self.cv = cv
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        F, y = self._check_y(X, y)
+        Z = self._select(F, y)
+        self.model_ = Ridge(alpha=self.alpha_).fit(Z, y)
+        return self
+
+    def predict(self, X):
+        check_is_fitted(self, "model_")
+        return self.model_.predict(self._design(X))
+
+    def contributions(self, X) -> pd.DataFrame:
+        """Per-candidate additive contribution of each selected feature (coef x standardised value); the
+        prediction is their sum plus ``intercept_``."""
+        check_is_fitted(self, "model_")
+        return pd.DataFrame(self._design(X) * self.model_.coef_, columns=self.selected_features_)
+
+    @property
+    def intercept_(self) -> float:
+        return float(self.model_.intercept_)
+
+
+class BayesianLinear(_Selected):
+    """Bayesian ridge regression (evidence-maximised priors) on forward-selected features; ``predict(X,
+    return_std=True)`` gives the predictive standard deviation (noise included)."""
+
+    def __init__(self, features=DEFAULT_FEATURES, max_features: int = 3, cv: int = 5, random_state: int = 0):
+        self.features = features
+        self.max_features = max_features
+        self.cv = cv
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        F, y = self._check_y(X, y)
+        Z = self._select(F, y)
+        self.model_ = BayesianRidge().fit(Z, y)
+        return self
+
+    def predict(self, X, return_std: bool = False):
+        check_is_fitted(self, "model_")
+        return self.model_.predict(self._design(X), return_std=return_std)
+
+    def contributions(self, X) -> pd.DataFrame:
+        check_is_fitted(self, "model_")
+        return pd.DataFrame(self._design(X) * self.model_.coef_, columns=self.selected_features_)
+
+    @property
+    def intercept_(self) -> float:
+        return float(self.model_.intercept_)
+
+
+class GaussianProcess(_Selected):
+    """Gaussian process on forward-selected standardised features: kernel = c·(linear) + c·RBF + white noise,
+    hyperparameters by marginal likelihood, target normalised; ``predict(X, return_std=True)``."""
+
+    def __init__(self, features=DEFAULT_FEATURES, max_features: int = 3, cv: int = 5, random_state: int = 0):
+        self.features = features
+        self.max_features = max_features
+        self.cv = cv
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        from sklearn.gaussian_process import GaussianProcessRegressor
+        from sklearn.gaussian_process.kernels import RBF, ConstantKernel, DotProduct, WhiteKernel
+
+        F, y = self._check_y(X, y)
+        Z = self._select(F, y)
+        kernel = (ConstantKernel(0.5, (1e-3, 1e2)) * DotProduct(1.0, (1e-2, 1e2))
+                  + ConstantKernel(0.5, (1e-3, 1e2)) * RBF(2.0, (0.3, 30.0)) + WhiteKernel(0.3, (1e-3, 2.0)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self.model_ = GaussianProcessRegressor(kernel, normalize_y=True, random_state=self.random_state).fit(Z, y)
+        return self
+
+    def predict(self, X, return_std: bool = False):
+        check_is_fitted(self, "model_")
+        return self.model_.predict(self._design(X), return_std=return_std)
+
+
+class PairwiseRanker(_Base):
+    """Linear ranker learnt from pairs: logistic regression on z(x_i) - z(x_j) labelled by which RM scored higher
+    (pairs closer than ``margin`` points are skipped). Scores w·z are mapped to the target's units by a
+    least-squares line (slope >= 0)."""
+
+    def __init__(self, features=DEFAULT_FEATURES, C: float = 0.1, margin: float = 1.0):
+        self.features = features
+        self.C = C
+        self.margin = margin
+
+    def fit(self, X, y):
+        F, y = self._check_y(X, y)
+        self.standard_ = _Standard(F)
+        Z = self.standard_(F)
+        i, j = np.triu_indices(len(y), k=1)
+        keep = np.abs(y[i] - y[j]) > self.margin
+        i, j = i[keep], j[keep]
+        if len(i) == 0:
+            raise ValueError("no pair of targets differs by more than the margin")
+        D = np.vstack([Z[i] - Z[j], Z[j] - Z[i]])
+        lab = np.concatenate([y[i] > y[j], y[j] > y[i]]).astype(int)
+        self.model_ = LogisticRegression(C=self.C, fit_intercept=False, max_iter=1000).fit(D, lab)
+        self.coef_ = self.model_.coef_.ravel()
+        self.selected_features_ = list(F.columns)
+        self.intercept_, self.slope_ = _monotone_line(Z @ self.coef_, y)
+        return self
+
+    def predict(self, X):
+        check_is_fitted(self, "coef_")
+        return self.intercept_ + self.slope_ * (self.standard_(as_frame(X, self.features)) @ self.coef_)
+
+    def contributions(self, X) -> pd.DataFrame:
+        check_is_fitted(self, "coef_")
+        return pd.DataFrame(self.slope_ * self.standard_(as_frame(X, self.features)) * self.coef_,
+                            columns=list(self.features))
