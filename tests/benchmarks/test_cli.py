@@ -40,3 +40,21 @@ def test_bad_input_exit_2_and_nothing_written(tmp_path, capsys):
     assert main(["benchmarks", "import", str(good), "--out", str(tmp_path / "x.csv"), "--scale", "weird"]) == 2
     assert main(["benchmarks", "import", str(good), "--out", str(tmp_path / "x.txt")]) == 2
     assert not (tmp_path / "x.txt").exists()
+
+
+def test_import_for_the_study_then_load(tmp_path):
+    """The documented recipe: the whole contents table, restricted to and named as the study's models table; the
+    study loader accepts it and it equals the study's bundled benchmark table (the same row rule)."""
+    from importlib import resources
+
+    from bench_samples import shared_data
+
+    from rmbase.datasets import load_bundled, load_tables
+
+    src = shared_data("open_llm_leaderboard_v2_contents", "open_llm_leaderboard_v2_contents_clean.csv")
+    root = resources.files("rmbase.datasets") / "paper_2505_10775"
+    out = tmp_path / "oll.csv"
+    assert main(["benchmarks", "import", str(src), "--out", str(out), "--models", str(root / "models.csv")]) == 0
+    data = load_tables(root / "models.csv", root / "rewardbench.csv", out)
+    pd.testing.assert_frame_equal(data.feature_matrix().sort_index(), load_bundled().feature_matrix().sort_index(),
+                                  atol=1e-5)

@@ -143,6 +143,33 @@ class BenchmarkTable:
 
         return resolve(self, on_conflict)
 
+    def restrict_to(self, models: pd.DataFrame, path: str = "models table") -> BenchmarkTable:
+        """Keep the models of a models table (columns ``model`` and optionally ``hf_id``, as the study's
+        ``models.csv``) and name them as it does. A row matches by ``hf_id`` (any spelling), else by ``model``
+        (as an id, or as the name without organisation). Models of the table without scores are a counted warning."""
+        from rmbase.benchmarks.duplicates import cached_canonical
+
+        if "model" not in models.columns:
+            raise InputError("no 'model' column", path=path, expected="a models table with model (and hf_id) columns")
+        keys = self.frame.model.map(cached_canonical)
+        short = keys.str.rpartition("/")[2]
+        parts, missing = [], []
+        for row in models.itertuples(index=False):
+            hf = getattr(row, "hf_id", None)
+            want = cached_canonical(str(hf)) if isinstance(hf, str) and hf.strip() else cached_canonical(row.model)
+            hit = keys.eq(want) if "/" in want else short.eq(want)
+            if not hit.any():
+                missing.append(str(row.model))
+                continue
+            if self.frame.model[hit].nunique() > 1:
+                raise InputError(f"model {row.model!r} matches several ids ({', '.join(sorted(set(self.frame.model[hit])))})",
+                                 path=path, expected="an hf_id column with organisation/name ids")
+            parts.append(self.frame[hit].assign(model=str(row.model)))
+        if missing:
+            self.warn("model of the models table without scores", ", ".join(missing[:5]), len(missing))
+        self.frame = (pd.concat(parts, ignore_index=True) if parts else self.frame.iloc[0:0]).reset_index(drop=True)
+        return self
+
     # ------------------------------------------------------------------ output
     def summary(self) -> dict[str, Any]:
         return {
@@ -173,9 +200,11 @@ class BenchmarkTable:
             pairs = pd.DataFrame({"model": data.model, "short": short}).drop_duplicates()
             clash = pairs.duplicated("short", keep=False)
             if clash.any():
-                both = sorted(pairs.model[clash])[:2]
+                name = pairs.short[clash].iloc[0]
+                both = sorted(pairs.model[pairs.short.eq(name)])[:3]
                 raise InputError(f"models {' and '.join(both)} have the same name without organisation",
-                                 expected="--names hf for this table")
+                                 expected="--names hf, or --models FILE to keep and name the models of a models "
+                                          "table")
             data = data.assign(model=short)
         if suffix == ".csv":
             atomic_write_text(p, data.to_csv(index=False, float_format="%.6f"))

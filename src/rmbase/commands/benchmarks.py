@@ -31,6 +31,9 @@ def import_(
                                              "error | drop | first")] = "error",
     names: Annotated[str, typer.Option(help="Model names written: hf (org/name) | short (name only, as the study's "
                                        "tables name models)")] = "hf",
+    models: Annotated[Path | None, typer.Option("--models", help="Keep only the models of this models table "
+                                                "(columns model[, hf_id], e.g. the study's models.csv) and name "
+                                                "them as it does.")] = None,
 ) -> None:
     """Import benchmark results into one long table (ids normalised, duplicates resolved by the recorded rule)."""
     from rich.console import Console
@@ -38,8 +41,13 @@ def import_(
     from rmbase.benchmarks.importing import import_files
 
     table = import_files(files, model=model, scale=scale, on_conflict=on_conflict)
+    if models is not None:
+        from rmbase.io import read_table, sha256_file
+
+        table.restrict_to(read_table(models), str(models))
+        table.inputs[str(models)] = sha256_file(models)
     table.write(out, config={"files": files, "scale": scale, "model": model, "on_conflict": on_conflict,
-                             "names": names}, names=names)
+                             "names": names, "models": str(models) if models else None}, names=names)
     console = Console()
     _print_warnings(console, table)
     s = table.summary()
