@@ -216,3 +216,16 @@ def test_short_names_clash_is_an_error(tmp_path):
     with pytest.raises(InputError, match="same name without organisation"):
         import_files([csv]).write(tmp_path / "o.csv", names="short")
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_folder_of_results(tmp_path):
+    """A folder stands for the lm-eval and EvalPlus JSONs under it (e.g. an lm_eval --output_path folder)."""
+    _lm_eval_file(tmp_path / "runs")
+    _evalplus(tmp_path / "runs")
+    (tmp_path / "runs" / "notes.json").write_text("{}")  # not a results file name: not picked up
+    table = import_files([tmp_path / "runs"])
+    assert {"bbh", "humaneval_plus"} <= set(table.frame.benchmark)
+    assert set(table.frame.model) == {"org/Some-Model-7B", "Qwen/Qwen2.5-0.5B-Instruct"}
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="no results_"):
+        import_files([tmp_path / "empty"])

@@ -29,7 +29,7 @@ __all__ = ["AVERAGE", "SIX", "BenchmarkTable", "import_files", "load_bundled_mod
            "load_bundled_wide", "lookup", "run_suite", "wide_scores"]
 
 
-def run_suite(*args, **kwargs):  # noqa: ANN002, ANN003 - thin lazy wrapper, see rmbase.benchmarks.run.run_suite
+def run_suite(*args, **kwargs):  # thin lazy wrapper of rmbase.benchmarks.run.run_suite (lm-eval loads late)
     from rmbase.benchmarks.run import run_suite as _run
 
     return _run(*args, **kwargs)
