@@ -63,7 +63,8 @@ def main() -> None:
     eee = shared / "open_llm_leaderboard_v2_eee" / "open_llm_leaderboard_v2_scores.csv"
     if not eee.exists():
         raise SystemExit(f"{eee} is absent: this benchmark needs ../shared/data")
-    n_rows = sum(1 for _ in open(eee, encoding="utf-8")) - 1
+    with open(eee, encoding="utf-8") as f:
+        n_rows = sum(1 for _ in f) - 1
 
     t_ours, table = timed(lambda: import_files([eee], on_conflict="drop"), args.repeat)
     t_read, _ = timed(lambda: pd.read_csv(eee), args.repeat)

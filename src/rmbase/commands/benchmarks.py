@@ -71,11 +71,12 @@ def show(
     from rmbase.benchmarks.table import BenchmarkTable
     from rmbase.errors import InputError
 
+    console = Console()
     if scores:
         table = import_files(scores, scale="both", on_conflict="first")
+        _print_warnings(console, table)  # conflicts (first value shown) are listed here
     else:
         table = BenchmarkTable(frame=load_bundled_scores())
-    console = Console()
     missing = []
     for m in models:
         rows = table.for_model(m)
