@@ -2,5 +2,6 @@
 recommendation and planning."""
 
 from rmbase.selection.compare import METHODS, selection_table
+from rmbase.selection.external import external_validation
 
-__all__ = ["METHODS", "selection_table"]
+__all__ = ["METHODS", "external_validation", "selection_table"]

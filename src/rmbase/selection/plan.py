@@ -103,9 +103,10 @@ def _next_index(sur: BayesLinearSurrogate, idx: list[int], y: list[float], remai
         w = rng.multivariate_normal(sur.last_mean_w_, sur.last_cov_ + 1e-12 * np.eye(len(sur.last_mean_w_)))
         A = np.column_stack([np.ones(len(sur.Z)), sur.Z])
         score = A @ w
+    elif not y:
+        score = mu  # nothing trained yet: start from the prior's best guess (EI would chase the widest prior)
     else:
-        best = max(y) if y else float(np.max(mu))
-        score = expected_improvement(mu, sd, best)
+        score = expected_improvement(mu, sd, max(y))
     cand = remaining[np.argmax(score[remaining])]
     return int(cand), mu, sd, score
 
@@ -139,8 +140,12 @@ def propose(pool: pd.DataFrame, trained: pd.Series | None = None, *, budget: int
     rows = []
     for step in range(budget):
         j, mu, s, acq = _next_index(sur, idx, y, remaining, config, rng)
-        rows.append({"rank": step + 1, "model": pool.index[j], "predicted": float(mu[j]), "sd": float(s[j]),
-                     "acquisition": float(acq[j]), "acquisition_kind": config.acquisition})
+        cold = len(trained) == 0
+        rows.append({"rank": step + 1, "model": pool.index[j],
+                     # without any trained result the surrogate knows only the order, not the level
+                     "predicted": None if cold else float(mu[j]), "sd": None if cold else float(s[j]),
+                     "acquisition": float(acq[j]),
+                     "acquisition_kind": "prior mean" if cold and step == 0 else config.acquisition})
         idx.append(j)
         y.append(float(mu[j]))  # kriging believer for the rest of the batch
         remaining = remaining[remaining != j]
@@ -247,3 +252,91 @@ def _order_bo_until(Z, y, start, config, rng, names, scale, hit):
         if hit[j]:
             break
     return idx
+
+
+# ----------------------------------------------------------------------------------------------- entry points
+
+STUDY_DEFAULTS = ("Llama-3.2-1B-Instruct", "Llama-3.2-3B-Instruct", "Llama-3.1-8B-Instruct")
+
+
+def load_trained(path: str, pool_index, *, recipe: str | None = None, target: str = "score") -> pd.Series:
+    """Observed RM scores from a results file (``model, score`` or the study's results schema with ``recipe``),
+    matched to the pool's ids. Every row must name a pool candidate: a file whose models are not in the pool is
+    most likely a results file for another dataset, and is refused."""
+    from rmbase.io import read_table
+    from rmbase.selection.recommend import resolve_ids
+
+    df = read_table(path)
+    df.columns = [str(c).strip() for c in df.columns]
+    for col in ("model", target):
+        if col not in df:
+            raise InputError(f"missing column {col!r} in the results file", path=path,
+                             expected=f"columns model, {target} (and optionally recipe)")
+    if "recipe" in df:
+        if recipe is None:
+            if df["recipe"].nunique() > 1:
+                raise InputError("the results file has several recipes; choose one with --recipe", path=path,
+                                 column="recipe")
+        else:
+            df = df[df["recipe"].astype(str).eq(recipe)]
+            if df.empty:
+                raise InputError(f"no rows for recipe {recipe!r} in the results file", path=path, column="recipe")
+    vals = pd.to_numeric(df[target], errors="coerce")
+    bad = ~np.isfinite(vals.to_numpy(dtype=float))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"non-numeric or missing score {df[target].iloc[i]!r}", path=path, row=int(df.index[i]) + 1,
+                         column=target, expected="a finite number")
+    found, unknown = resolve_ids(df["model"].astype(str), pool_index)
+    if unknown:
+        raise InputError(f"{len(unknown)} of {len(df)} trained model(s) are not candidates of the pool "
+                         f"({', '.join(unknown[:5])}{'...' if len(unknown) > 5 else ''}); is this a results file for "
+                         "another dataset, or do these bases lack benchmark scores?", path=path, column="model")
+    mapped = df["model"].astype(str).map(found)
+    dup = mapped.duplicated()
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise InputError(f"model {df['model'].iloc[i]!r} appears twice", path=path, row=int(df.index[i]) + 1,
+                         column="model", expected="one result per base (per recipe)")
+    return pd.Series(vals.to_numpy(dtype=float), index=mapped.to_numpy(), name=target)
+
+
+def plan(*, pool_file: str | None = None, candidates: list[str] | None = None, trained_file: str | None = None,
+         budget: int = 1, recipe: str | None = None, config: PlanConfig | None = None, seed: int = 0) -> dict:
+    """``rmbase plan``: the next ``budget`` bases to train from a pool (a benchmarks file, given candidate ids, or
+    the bundled chat/instruct table), given what was already trained."""
+    from rmbase.provenance import provenance
+    from rmbase.selection.recommend import candidate_table
+
+    config = config or PlanConfig()
+    _check_config(config)
+    pool, unscorable = candidate_table(candidates=candidates, benchmarks=pool_file, features=config.features,
+                                       pool_types=None if (pool_file or candidates) else ("chat", "fine-tuned"))
+    if candidates and unscorable:
+        why = "; ".join(f"{u['model']}: {u['reason']}" for u in unscorable[:10])
+        raise InputError(f"{len(unscorable)} candidate(s) cannot be planned over ({why})")
+    if pool.empty:
+        raise InputError("the pool has no candidate with all benchmark features")
+    trained = load_trained(trained_file, pool.index, recipe=recipe) if trained_file else None
+    proposals = propose(pool, trained, budget=budget, config=config, seed=seed)
+    return {"n_pool": len(pool), "n_trained": 0 if trained is None else len(trained),
+            "best_trained": None if trained is None or trained.empty else
+            {"model": str(trained.idxmax()), "score": float(trained.max())},
+            "proposals": proposals.to_dict(orient="records"), "unscorable": unscorable,
+            "provenance": provenance(config={**config.__dict__, "budget": budget, "recipe": recipe}, seeds={"seed": seed},
+                                     pool=pool_file or ("candidates" if candidates else "bundled leaderboard_v2"),
+                                     trained=trained_file)}
+
+
+def simulate_dataset(data, *, recipe: str = "regression", target: str = "score", n_starts: int = 200,
+                     tol: float = 1.0, seed: int = 0) -> dict:
+    """:func:`simulate` on a study's own results (the features its planner sees are the same that recommend uses)."""
+    from rmbase.provenance import provenance
+
+    X, y, dropped = data.design(recipe, target, drop_missing=True)
+    out = simulate(X, y, n_starts=n_starts, tol=tol, seed=seed, defaults=list(STUDY_DEFAULTS))
+    out.update(dataset=data.name, recipe=recipe, target=target, dropped=dropped,
+               best={"model": str(y.idxmax()), "score": float(y.max())},
+               provenance=provenance(config={"n_starts": n_starts, "tol": tol, "recipe": recipe, "target": target},
+                                     seeds={"seed": seed}, data=data.data_sha256))
+    return out

@@ -1,0 +1,141 @@
+"""``rmbase recommend`` and ``rmbase plan``: which base to train the reward model from, and which to train next.
+
+Module-level imports: typer and the standard library only (``rmbase --help`` stays fast)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+
+def _split(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _write_json(path: Path | None, obj: dict) -> None:
+    if path is not None:
+        from rmbase.io import atomic_write_json
+
+        atomic_write_json(path, obj)
+
+
+def _load_data(dataset: str):
+    from rmbase.datasets import load_bundled
+
+    return load_bundled(dataset)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("recommend")
+    def recommend_cmd(
+        candidates: str = typer.Option(None, "--candidates", help="Comma-separated model ids (any spelling)."),
+        benchmarks: Path = typer.Option(None, "--benchmarks", help="Candidates' benchmark file (anything "
+                                        "`rmbase benchmarks import` reads); default: the bundled leaderboard table."),
+        recipe: str = typer.Option("regression", "--recipe", help="regression | bradley_terry"),
+        max_params: float = typer.Option(None, "--max-params", help="Only candidates up to this size (billions)."),
+        top: int = typer.Option(10, "--top", help="How many to print."),
+        method: str = typer.Option("sparse_ridge", "--method", help="Predictor (see docs/selection.md)."),
+        alpha: float = typer.Option(0.1, "--alpha", help="1 - nominal coverage of the prediction intervals."),
+        dataset: str = typer.Option("paper-2505.10775", "--dataset", help="Training data (bundled dataset)."),
+        json_out: Path = typer.Option(None, "--json", help="Also write the full result as JSON here."),
+    ) -> None:
+        """Predicted RM score (overall and per section, with checked intervals) of candidate bases, ranked."""
+        from rich.console import Console
+        from rich.table import Table
+
+        from rmbase.selection.recommend import RecommendConfig, recommend
+
+        cfg = RecommendConfig(method=method, recipe=recipe, max_params=max_params, top=top, alpha=alpha)
+        result = recommend(_load_data(dataset), candidates=_split(candidates),
+                           benchmarks=str(benchmarks) if benchmarks else None, config=cfg, n_jobs=2)
+        _write_json(json_out, result)
+        con = Console(highlight=False)
+        iv = result["interval"]
+        sections = [t for t in iv["per_target"] if t != "score"]
+        table = Table(title=f"Predicted RM score ({recipe} recipe, {method}); "
+                            f"{int(iv['nominal_coverage'] * 100)}% conformal intervals")
+        for col in ("#", "model", "params (B)", "score [interval]", *sections, "Pareto", "drivers"):
+            table.add_column(col)
+        for row in result["ranking"][:top]:
+            s = row["score"]
+            flag = " (extrapolates: " + ", ".join(row["extrapolates"]) + ")" if row["extrapolates"] else ""
+            table.add_row(str(row["rank"]), row["model"] + flag, f"{row['params_b']:.1f}",
+                          f"{s['predicted']:.1f} [{s['low']:.1f}, {s['high']:.1f}]",
+                          *[f"{row[t]['predicted']:.1f}" for t in sections], "yes" if row["pareto"] else "",
+                          ", ".join(f"{d['feature']} {d['contribution']:+.1f}" for d in row["drivers"]))
+        con.print(table)
+        cov = iv["per_target"].get("score") or next(iter(iv["per_target"].values()))
+        con.print(f"Interval check (out of fold, score): empirical coverage {cov['empirical_coverage_loo']:.2f} "
+                  f"leave-one-out, {cov['empirical_coverage_lofo'] or float('nan'):.2f} leave-one-family-out "
+                  f"(nominal {iv['nominal_coverage']:.2f}); half-width {cov['halfwidth']:.1f} points.")
+        con.print(f"{result['n_candidates']} candidates scored; Pareto front (size vs score): "
+                  + ", ".join(result["pareto_front"][:8]) + ("..." if len(result["pareto_front"]) > 8 else ""))
+        if result["unscorable"]:
+            con.print(f"[yellow]Cannot score {len(result['unscorable'])} candidate(s):[/]")
+            for u in result["unscorable"][:20]:
+                con.print(f"  {u['model']}: {u['reason']}")
+
+    @app.command("plan")
+    def plan_cmd(
+        pool: Path = typer.Option(None, "--pool", help="Benchmark file of the candidate pool."),
+        candidates: str = typer.Option(None, "--candidates", help="Comma-separated pool ids (bundled scores)."),
+        trained: Path = typer.Option(None, "--trained", help="Results so far: CSV/Parquet with model, score "
+                                     "(and recipe)."),
+        budget: int = typer.Option(1, "--budget", help="How many bases to propose."),
+        recipe: str = typer.Option(None, "--recipe", help="Recipe (filters --trained; default regression for "
+                                   "--simulate)."),
+        prior: str = typer.Option("capability", "--prior", help="capability | flat"),
+        acquisition: str = typer.Option("ei", "--acquisition", help="ei | thompson"),
+        simulate: bool = typer.Option(False, "--simulate", help="Replay strategies on a bundled dataset's results."),
+        dataset: str = typer.Option("paper-2505.10775", "--dataset", help="Dataset for --simulate."),
+        starts: int = typer.Option(200, "--starts", help="Random starts for --simulate."),
+        seed: int = typer.Option(0, "--seed"),
+        json_out: Path = typer.Option(None, "--json", help="Also write the full result as JSON here."),
+    ) -> None:
+        """Propose the next bases to train (Bayesian optimisation), or --simulate strategies on known results."""
+        from rich.console import Console
+        from rich.table import Table
+
+        from rmbase.selection import plan as P
+
+        con = Console(highlight=False)
+        if simulate:
+            result = P.simulate_dataset(_load_data(dataset), recipe=recipe or "regression", n_starts=starts,
+                                        seed=seed)
+            _write_json(json_out, result)
+            table = Table(title=f"Trainings until a base within {result['tol']:g} point of the best "
+                                f"({result['best']['model']}, {result['best']['score']:.1f}) is trained — "
+                                f"{result['recipe']}, {result['n_bases']} bases, {result['n_starts']} random starts")
+            for col in ("strategy", "median", "p90", "mean", "max"):
+                table.add_column(col)
+            for s in result["strategies"]:
+                table.add_row(s["strategy"], f"{s['median']:g}", f"{s['p90']:g}", f"{s['mean']:.1f}", str(s["max"]))
+            con.print(table)
+            con.print(f"best_single_benchmark uses {result['best_single_benchmark_feature']} (chosen in hindsight on "
+                      "all results: an optimistic baseline). study_default trains "
+                      + ", ".join(result["study_defaults"]) + " first, then at random.")
+            return
+        cfg = P.PlanConfig(prior=prior, acquisition=acquisition)
+        result = P.plan(pool_file=str(pool) if pool else None, candidates=_split(candidates),
+                        trained_file=str(trained) if trained else None, budget=budget, recipe=recipe, config=cfg,
+                        seed=seed)
+        _write_json(json_out, result)
+        table = Table(title=f"Next {budget} base(s) to train ({acquisition}, {prior} prior; pool of "
+                            f"{result['n_pool']}, {result['n_trained']} trained)")
+        for col in ("#", "model", "predicted", "sd", acquisition):
+            table.add_column(col)
+        for p in result["proposals"]:
+            table.add_row(str(p["rank"]), p["model"], "-" if p["predicted"] is None else f"{p['predicted']:.1f}",
+                          "-" if p["sd"] is None else f"{p['sd']:.1f}", f"{p['acquisition']:.3g}")
+        con.print(table)
+        if result["best_trained"]:
+            con.print(f"Best so far: {result['best_trained']['model']} ({result['best_trained']['score']:.1f}).")
+        if result["unscorable"]:
+            con.print(f"[yellow]{len(result['unscorable'])} pool entries without all benchmark features were left "
+                      "out[/] (see --json).")
+        if json_out:
+            con.print(json.dumps({"written": str(json_out)}))
