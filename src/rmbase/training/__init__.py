@@ -1,0 +1,27 @@
+"""Reward-model training as in arXiv 2505.10775: Bradley-Terry (TRL RewardTrainer), multi-attribute regression
+with the exact merge-weight search, learning-rate search, checkpoint selection by validation pairwise accuracy.
+
+Heavy libraries (torch, transformers, trl, peft, datasets) are imported inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rmbase.training.config import TrainConfig, make_config
+
+__all__ = ["TrainConfig", "make_config", "train", "search_merge_weights"]
+
+
+def train(config: TrainConfig, progress: Any = None) -> Any:
+    """Train a reward model as configured; see :func:`rmbase.training.runner.train`."""
+    from rmbase.training.runner import train as _train
+
+    return _train(config, progress=progress)
+
+
+def search_merge_weights(*args: Any, **kwargs: Any) -> Any:
+    """The exact merge-weight search; see :func:`rmbase.training.merge_search.search_merge_weights`."""
+    from rmbase.training.merge_search import search_merge_weights as _search
+
+    return _search(*args, **kwargs)

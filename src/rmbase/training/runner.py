@@ -55,7 +55,8 @@ def _work_dir(config: TrainConfig) -> Path:
     work = out.with_name(out.name + ".work")
     work.mkdir(parents=True, exist_ok=True)
     stamp = work / "config.json"
-    if stamp.exists():
+    has_progress = any(work.glob("lr_*/result.json")) or any(work.glob("lr_*/checkpoints/checkpoint-*"))
+    if stamp.exists() and has_progress:
         previous = json.loads(stamp.read_text())
         if previous != _fingerprint(config):
             changed = sorted(k for k in set(previous) | set(_fingerprint(config))
@@ -66,8 +67,25 @@ def _work_dir(config: TrainConfig) -> Path:
     else:
         from rmbase.io import atomic_write_json
 
+        shutil.rmtree(work, ignore_errors=True)  # nothing worth resuming: start clean
+        work.mkdir(parents=True)
         atomic_write_json(stamp, _fingerprint(config))
     return work
+
+
+def check_base(config: TrainConfig) -> None:
+    """Fail early (before any data work or checkpoint folder) when the base cannot be a sequence classifier."""
+    from transformers import AutoConfig, AutoModelForSequenceClassification
+
+    try:
+        cfg = AutoConfig.from_pretrained(config.base, revision=config.revision,
+                                         trust_remote_code=config.trust_remote_code)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read the model config: {exc}", path=config.base) from exc
+    if not config.trust_remote_code and type(cfg) not in AutoModelForSequenceClassification._model_mapping:
+        raise InputError(f"model type {cfg.model_type!r} cannot become a sequence classifier (no "
+                         "AutoModelForSequenceClassification class in transformers)", path=config.base,
+                         expected="a decoder or encoder language model such as Llama, Qwen2, Mistral, Gemma")
 
 
 def prepare_data(config: TrainConfig, tokenizer: Any) -> tuple[list[dict], list[dict], dict[str, Any]]:
@@ -122,6 +140,7 @@ def train(config: TrainConfig, progress: Callable[[str], None] | None = None) ->
 
     if config.threads:
         torch.set_num_threads(config.threads)
+    check_base(config)
     tokenizer = load_tokenizer(config.base, chat_template=config.chat_template, revision=config.revision,
                                trust_remote_code=config.trust_remote_code)
     train_items, val_items, report = prepare_data(config, tokenizer)

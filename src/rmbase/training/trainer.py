@@ -196,7 +196,8 @@ def run_one(config: TrainConfig, learning_rate: float, tokenizer: Any, train_ite
     model = build_model(config, tokenizer, num_labels)
     args = training_arguments(config, learning_rate, run_dir, bradley_terry=bt)
     train_ds = Dataset.from_list(train_items)
-    eval_ds = Dataset.from_list(val_pairs[:1]) if bt else None  # a placeholder: evaluate() is ours
+    # a placeholder (Trainer insists on one when eval_strategy is set): evaluate() is ours and scores val_pairs
+    eval_ds = Dataset.from_list(val_pairs[:1] if bt else train_items[:1])
     if bt:
         from trl import RewardTrainer
 
@@ -207,7 +208,7 @@ def run_one(config: TrainConfig, learning_rate: float, tokenizer: Any, train_ite
         from transformers import Trainer
 
         trainer_cls = type("RmbaseRegressionTrainer", (_PairwiseEvalMixin, Trainer), {})
-        trainer = trainer_cls(model=model, args=args, train_dataset=train_ds, eval_dataset=None,
+        trainer = trainer_cls(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
                               data_collator=_regression_collator(tokenizer.pad_token_id),
                               callbacks=[_final_step_callback()])
     from transformers.trainer_callback import PrinterCallback

@@ -1,0 +1,80 @@
+"""``rmbase train`` from the command line: bad input ends in one message and exit code 2 with nothing written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from training_synthetic import synthetic_pairs, write_jsonl
+
+from rmbase.cli import main
+
+
+def _args(tiny_model_dir, tmp_path, train, val, *extra):
+    return ["train", "--base", str(tiny_model_dir), "--train", str(train), "--val", str(val),
+            "--out", str(tmp_path / "out"), *extra]
+
+
+def test_missing_column_exits_2_and_writes_nothing(tiny_model_dir, tmp_path, capsys):
+    bad = write_jsonl(tmp_path / "bad.jsonl", [{"prompt": "p", "answer": "a"}])
+    val = write_jsonl(tmp_path / "val.jsonl", synthetic_pairs(10, 2))
+    code = main(_args(tiny_model_dir, tmp_path, bad, val))
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "bad.jsonl" in err and "chosen" in err
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.work").exists()
+
+
+def test_out_of_range_attribute_exits_2(tiny_model_dir, tmp_path, capsys):
+    attr = write_jsonl(tmp_path / "attr.jsonl", [{"prompt": "p", "response": "r", "helpfulness": 3,
+                                                   "correctness": 2, "coherence": 7, "complexity": 1,
+                                                   "verbosity": 0}])
+    val = write_jsonl(tmp_path / "val.jsonl", synthetic_pairs(10, 2))
+    code = main(_args(tiny_model_dir, tmp_path, attr, val, "--recipe", "regression"))
+    err = capsys.readouterr().err
+    assert code == 2 and "row 1" in err and "coherence" in err and "out of range" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_base_that_cannot_be_a_sequence_classifier(tmp_path, capsys):
+    base = tmp_path / "vision"
+    base.mkdir()
+    (base / "config.json").write_text(json.dumps({"model_type": "vit"}))
+    data = write_jsonl(tmp_path / "d.jsonl", synthetic_pairs(4, 1))
+    code = main(["train", "--base", str(base), "--train", str(data), "--val", str(data), "--out",
+                 str(tmp_path / "out")])
+    assert code == 2 and "sequence classifier" in capsys.readouterr().err
+
+
+def test_bad_options_exit_2(tiny_model_dir, tmp_path, capsys):
+    data = write_jsonl(tmp_path / "d.jsonl", synthetic_pairs(4, 1))
+    assert main(_args(tiny_model_dir, tmp_path, data, data, "--recipe", "dpo")) == 2
+    assert "recipe" in capsys.readouterr().err
+    assert main(_args(tiny_model_dir, tmp_path, data, data, "--lr-grid", "1e-5,abc")) == 2
+    assert main(_args(tiny_model_dir, tmp_path, data, data, "--chat-template", "nonexistent-template")) == 2
+
+
+def test_cli_trains_and_reports(tiny_model_dir, tmp_path, capsys):
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    train = write_jsonl(tmp_path / "t.jsonl", synthetic_pairs(64, 1))
+    val = write_jsonl(tmp_path / "v.jsonl", synthetic_pairs(12, 2) + synthetic_pairs(1, 2))  # one duplicate
+    code = main(_args(tiny_model_dir, tmp_path, train, val, "--lr-grid", "1e-3,3e-3", "--batch-size", "16",
+                      "--per-device-batch-size", "16", "--eval-steps", "2", "--warmup-steps", "1",
+                      "--max-length", "64", "--threads", "1", "--device", "cpu"))
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "lr=0.001" in out and "lr=0.003" in out and "dropped 1 row(s): duplicate pair" in out
+    report = json.loads((tmp_path / "out" / "data_report.json").read_text())
+    assert report["validation"]["dropped"] == {"duplicate pair (same prompt, chosen and rejected)": 1}
+
+
+def test_help_is_fast_and_imports_no_torch():
+    code = ("import sys, time; t = time.perf_counter(); from rmbase.cli import main; "
+            "rc = main(['train', '--help']); "
+            "assert 'torch' not in sys.modules and 'trl' not in sys.modules, 'heavy import'; print(rc)")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert "--lr-grid" in res.stdout and "--recipe" in res.stdout
