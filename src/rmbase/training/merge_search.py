@@ -20,9 +20,10 @@ last weight ``t ∈ {0..20}`` adds ``t · g_i`` (``g_i = sign_last · q_i,last``
 contiguous run of t: all t above ``−b_i/g_i`` when ``g_i > 0``, all t below it when ``g_i < 0``. One division gives
 each pair's threshold; a histogram of thresholds and a cumulative sum give the accuracy for all 21 values of t at
 once. That is 21× less work per pair than evaluating every vector (a chunked matmul plus a comparison), see
-``benchmarks/bench_merge_search.py``. The rounding analysis: the true threshold lies at least ``1/|g_i| ≥ 2^-40``
-from any integer unless it is one, and the two float64 roundings on values below 44 move it by less than 2^-47, so
-``trunc`` of the clipped value is the exact integer count.
+``benchmarks/bench_merge_search.py``. Rounding: the threshold is computed as one correctly rounded division of
+exact integers, ``(A|g_i| − b_i) / |g_i|``; when the true value is an integer the division returns it exactly,
+otherwise the true value lies at least ``1/|g_i| ≥ 2^-40`` from every integer while the rounding moves it by less
+than 2^-47 (values that matter are below 44), so clipping and truncating give the exact count.
 
 *Tie-break (deterministic).* Among the vectors with the highest accuracy: the smallest total weight Σ k_j (the
 simplest merge; scaling w by a positive factor never changes accuracy), then the first in lexicographic order of
@@ -122,7 +123,7 @@ def accuracy_grid(delta_q: np.ndarray, signs: tuple[int, ...] = STUDY_SIGNS, ste
     if m == 1:
         kernel = _LastAxisKernel(1, absg, n_pos, r)
         work = kernel.workspace()
-        work.values[:] = 0.0
+        work.values[:] = kernel.scaled_a  # b = 0
         return kernel(work, np.zeros(1, dtype=np.int64)).reshape(r)
     # the inner block enumerates the last (up to) two of the remaining weights with a matmul, the outer
     # loop the others; blocks are independent, so two threads share them (numpy releases the GIL)
@@ -138,7 +139,8 @@ def accuracy_grid(delta_q: np.ndarray, signs: tuple[int, ...] = STUDY_SIGNS, ste
     kernel = _LastAxisKernel(inner_sorted.shape[0], absg, n_pos, r)
 
     def block(j: int, work: _Workspace) -> None:
-        np.add(inner_sorted, outer_sorted[j], out=work.values)
+        # numerator (A_i |g_i| - b_i) with b = inner + outer[j]: exact integers below 2^47
+        np.subtract(kernel.scaled_a - outer_sorted[j], inner_sorted, out=work.values)
         const = ((inner_zero + outer_zero[j]) > 0).sum(axis=1)
         flat[j] = kernel(work, const).ravel()
 
@@ -166,13 +168,16 @@ class _LastAxisKernel:
 
     Pairs come ordered: ``n_pos`` pairs with g > 0, then those with g < 0 (g = 0 is handled by the caller).
     For g > 0 the first valid t is floor(1 - b/|g|); for g < 0 the number of valid t is ceil(b/|g|), and the
-    histogram holds ``r - count = floor(r - b/|g|)``. Both are clipped to [0, r + 0.5] and truncated.
+    histogram holds ``r - count = floor(r - b/|g|)``. The caller fills ``work.values`` with the exact integer
+    numerator ``A|g| - b`` (A = 1 or r); one correctly rounded division gives ``A - b/|g|``, exact when it is an
+    integer and otherwise off by far less than its distance (>= 1/|g| >= 2^-40) to the nearest integer; clipping
+    to [0, r + 0.5] and truncating then give the exact floor.
     """
 
     def __init__(self, rows: int, absg: np.ndarray, n_pos: int, r: int):
         self.rows, self.n, self.r = rows, absg.size, r
-        self.recip = 1.0 / absg   # error analysis: |v| <= 44 -> total rounding error < 2^-46 << 2^-40
-        self.offset_a = np.where(np.arange(absg.size) < n_pos, 1.0, float(r))
+        self.absg = absg
+        self.scaled_a = np.where(np.arange(absg.size) < n_pos, 1.0, float(r)) * absg
         bins = 2 * (r + 1)
         self.bin_offset = (np.arange(rows, dtype=np.intp)[:, None] * bins
                            + np.where(np.arange(absg.size) < n_pos, 0, r + 1)[None, :].astype(np.intp))
@@ -183,10 +188,8 @@ class _LastAxisKernel:
 
     def __call__(self, work: _Workspace, const: np.ndarray) -> np.ndarray:
         v, idx, r = work.values, work.index, self.r
-        np.multiply(v, self.recip, out=v)
-        np.subtract(self.offset_a, v, out=v)
-        np.maximum(v, 0.0, out=v)
-        np.minimum(v, r + 0.5, out=v)
+        np.divide(v, self.absg, out=v)
+        np.clip(v, 0.0, r + 0.5, out=v)
         np.copyto(idx, v, casting="unsafe")              # truncation == floor on non-negative values
         np.add(idx, self.bin_offset, out=idx)
         hist = np.bincount(idx.ravel(), minlength=self.minlength).reshape(self.rows, 2, r + 1)
