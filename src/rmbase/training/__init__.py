@@ -1,19 +1,18 @@
 """Reward-model training as in arXiv 2505.10775: Bradley-Terry (TRL RewardTrainer), multi-attribute regression
 with the exact merge-weight search, learning-rate search, checkpoint selection by validation pairwise accuracy.
 
-Heavy libraries (torch, transformers, trl, peft, datasets) are imported inside the functions that need them.
+Everything is imported on first use (torch, transformers, trl, peft, datasets, pydantic are not loaded by
+``import rmbase.training``), so ``rmbase.training.merge_search`` needs numpy alone.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from rmbase.training.config import TrainConfig, make_config
-
 __all__ = ["TrainConfig", "make_config", "train", "search_merge_weights"]
 
 
-def train(config: TrainConfig, progress: Any = None) -> Any:
+def train(config: Any, progress: Any = None) -> Any:
     """Train a reward model as configured; see :func:`rmbase.training.runner.train`."""
     from rmbase.training.runner import train as _train
 
@@ -25,3 +24,11 @@ def search_merge_weights(*args: Any, **kwargs: Any) -> Any:
     from rmbase.training.merge_search import search_merge_weights as _search
 
     return _search(*args, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("TrainConfig", "make_config"):
+        from rmbase.training import config
+
+        return getattr(config, name)
+    raise AttributeError(name)
