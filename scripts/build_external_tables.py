@@ -85,8 +85,9 @@ def features(shared: Path, bases: list[str]) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
+    ap.add_argument("--out", default=str(OUT), help="output folder (default: the package's datasets/external)")
     args = ap.parse_args(argv)
-    shared = Path(args.shared)
+    shared, out = Path(args.shared), Path(args.out)
     if not shared.is_dir():
         print(f"shared data folder not found: {shared}", file=sys.stderr)
         return 2
@@ -94,9 +95,9 @@ def main(argv: list[str] | None = None) -> int:
               "rb1_leaderboard_bases.csv": rb1_bases(shared)}
     bases = [b for t in tables.values() for b in t["base"]]
     tables["base_features.csv"] = features(shared, bases)
-    OUT.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     for name, df in tables.items():
-        df.to_csv(OUT / name, index=False)
+        df.to_csv(out / name, index=False)
         print(f"{name}: {len(df)} rows")
     return 0
 

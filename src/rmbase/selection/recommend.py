@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from rmbase.datasets import TARGETS
+from rmbase.datasets import BENCHMARK_FEATURES, TARGETS
 from rmbase.errors import InputError
 from rmbase.selection.compare import METHODS, _groups, make_estimator
 from rmbase.selection.predictors import DEFAULT_FEATURES
@@ -75,6 +76,42 @@ def fit_target(data, *, recipe: str, target: str, method: str, alpha: float, n_j
     return out
 
 
+def _split_sizes(path: str) -> tuple[dict[str, float], str]:
+    """Model sizes given in a benchmark table (a ``params_b`` column, or rows with benchmark ``params_b``), and a
+    path to the table without them for the benchmark importer (the input itself when it has none)."""
+    import os
+    import tempfile
+
+    from rmbase.io import read_table
+
+    if Path(path).suffix.lower() not in (".csv", ".parquet", ".pq"):
+        return {}, path
+    df = read_table(path)
+    cols = [str(c).strip() for c in df.columns]
+    df.columns = cols
+    if "model" not in cols:
+        return {}, path
+    if "params_b" in cols:
+        sizes, rest = df[["model", "params_b"]], df.drop(columns="params_b")
+    elif "benchmark" in cols and "value" in cols and df["benchmark"].astype(str).str.strip().eq("params_b").any():
+        is_size = df["benchmark"].astype(str).str.strip().eq("params_b")
+        sizes = df.loc[is_size, ["model", "value"]].rename(columns={"value": "params_b"})
+        rest = df[~is_size]
+    else:
+        return {}, path
+    vals = pd.to_numeric(sizes["params_b"], errors="coerce")
+    bad = ~(vals > 0) & sizes["params_b"].notna()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(f"params_b {sizes['params_b'].iloc[i]!r} is not a positive number", path=path,
+                         row=int(sizes.index[i]) + 1, column="params_b", expected="billions of parameters, > 0")
+    given = {str(m).strip(): float(v) for m, v in zip(sizes["model"], vals, strict=True) if np.isfinite(v)}
+    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="rmbase_scores_")
+    os.close(fd)
+    rest.to_csv(tmp, index=False)
+    return given, tmp
+
+
 def resolve_ids(names, index) -> tuple[dict[str, str], list[str]]:
     """Match user-given model names (any spelling ``canonical_model_id`` unifies, or the name without its
     organisation) to entries of ``index``. Returns ({given: index entry}, [unmatched names])."""
@@ -106,23 +143,26 @@ def candidate_table(*, candidates: list[str] | None = None, benchmarks: str | No
 
     bundled = load_bundled_wide()
     if benchmarks is not None:
-        table = import_files([benchmarks])
-        wide = table.wide()
-        raw = table.wide(scale="raw") if (table.frame.scale == "raw").any() else pd.DataFrame(index=wide.index)
-        if "params_b" not in wide and "params_b" in raw:
-            wide["params_b"] = raw["params_b"]
+        given_sizes, path = _split_sizes(benchmarks)
+        try:
+            wide = import_files([path]).wide()
+        finally:
+            if path != benchmarks:
+                Path(path).unlink(missing_ok=True)
         sizes = load_bundled_models().assign(key=lambda m: m.model.map(canonical_model_id)).set_index("key")
-        if "params_b" not in wide:
-            wide["params_b"] = np.nan
-        fill = wide.index.map(lambda m: sizes["params_b"].get(canonical_model_id(m), np.nan))
-        wide["params_b"] = wide["params_b"].fillna(pd.Series(fill, index=wide.index))
+        given = {canonical_model_id(m): v for m, v in given_sizes.items()}
+        wide["params_b"] = [given.get(canonical_model_id(m), sizes["params_b"].get(canonical_model_id(m), np.nan))
+                            for m in wide.index]
         source = benchmarks
     else:
         wide, source = bundled, "bundled leaderboard_v2 table"
         if pool_types and not candidates:
             types = load_bundled_models().set_index("model")["type"]
             wide = wide[types.reindex(wide.index).isin(pool_types).to_numpy()]
-    wide = wide.reindex(columns=list(features))
+    wide = wide.reindex(columns=sorted(set(features) | {*BENCHMARK_FEATURES, "oll_average"}, key=str))
+    # the leaderboard average is the mean of the six by definition: fill it where a file gave only the six
+    wide["oll_average"] = wide["oll_average"].fillna(wide[list(BENCHMARK_FEATURES)].mean(axis=1, skipna=False))
+    wide = wide[list(features)]
     unscorable: list[dict] = []
     if candidates:
         found, unknown = resolve_ids(candidates, wide.index)

@@ -1,0 +1,53 @@
+"""The out-of-fold comparison table (study.json ``selection``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rmbase import metrics
+from rmbase.errors import InputError
+from rmbase.selection import selection_table
+from rmbase.selection.compare import METHODS, ROW_KEYS, best_method
+
+
+@pytest.fixture(scope="module")
+def rows(study):
+    return selection_table(study, recipes=("regression",), methods=("oll_average", "sparse_ridge", "rank_average"),
+                           n_jobs=1)
+
+
+def test_rows_have_the_documented_keys(rows):
+    assert len(rows) == 3 * 2  # methods x {loo, lofo}
+    for r in rows:
+        assert tuple(r) == ROW_KEYS
+        assert r["validation"] in ("loo", "lofo") and r["recipe"] == "regression"
+        assert 0 <= r["coverage_mean_5_10"] <= 1 and r["regret_at_1"] >= 0 and r["mae"] > 0
+
+
+def test_oll_average_row_is_the_plain_feature_ranking(rows, study):
+    X, y, _ = study.design("regression", "score")
+    expected = metrics.coverage_mean(X["oll_average"], y)
+    for r in rows:
+        if r["method"] == "oll_average":
+            assert r["coverage_mean_5_10"] == pytest.approx(expected)
+            assert r["regret_at_1"] == pytest.approx(metrics.regret_at_k(X["oll_average"], y, 1))
+
+
+def test_best_method_picks_by_key(rows):
+    best = best_method(rows, key="coverage_mean_5_10")
+    assert best["coverage_mean_5_10"] == max(r["coverage_mean_5_10"] for r in rows if r["validation"] == "loo")
+    low = best_method(rows, key="mae")
+    assert low["mae"] == min(r["mae"] for r in rows if r["validation"] == "loo")
+
+
+def test_unknown_method_or_recipe(study):
+    with pytest.raises(InputError, match="unknown method"):
+        selection_table(study, methods=("nope",))
+    with pytest.raises(InputError, match="unknown recipe"):
+        selection_table(study, recipes=("dpo",), methods=("oll_average",))
+
+
+def test_every_method_is_documented():
+    assert {"study_elasticnet", "oll_average", "rank_average", "sparse_ridge", "bayesian_linear",
+            "gaussian_process", "pairwise_ranker"} <= set(METHODS)
+    assert all(m.description for m in METHODS.values())

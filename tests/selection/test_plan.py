@@ -1,0 +1,81 @@
+"""plan: Bayesian optimisation proposals, refusals, and the replay simulation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rmbase.errors import InputError
+from rmbase.selection.plan import (
+    PlanConfig,
+    expected_improvement,
+    load_trained,
+    propose,
+    simulate,
+    simulate_dataset,
+    trainings_to_hit,
+)
+
+
+def test_trainings_to_hit_by_hand():
+    y = np.array([1.0, 5.0, 4.5, 2.0])
+    assert trainings_to_hit([3, 0, 2, 1], y, tol=1.0) == 3   # 4.5 is within 1 of 5
+    assert trainings_to_hit([3, 0, 2, 1], y, tol=0.1) == 4
+
+
+def test_expected_improvement_prefers_mean_then_uncertainty():
+    ei = expected_improvement(np.array([1.0, 2.0, 1.0]), np.array([1.0, 1.0, 3.0]), best=1.5)
+    assert ei[1] > ei[0] and ei[2] > ei[0] and (ei > 0).all()
+
+
+def test_propose_batch_skips_trained_and_is_distinct(synth):
+    X, y = synth
+    trained = y.iloc[:5]
+    out = propose(X, trained, budget=4, config=PlanConfig())
+    assert len(out) == 4 and out["model"].is_unique
+    assert not set(out["model"]) & set(trained.index)
+    assert (out["sd"] > 0).all()
+
+
+def test_propose_refusals(synth):
+    X, y = synth
+    with pytest.raises(InputError, match="budget 40 is larger than the 35 untrained"):
+        propose(X, y.iloc[:5], budget=40)
+    with pytest.raises(InputError, match="not in the pool"):
+        propose(X, pd.Series([70.0], index=["other/model"]))
+    with pytest.raises(InputError, match="unknown prior"):
+        propose(X, None, config=PlanConfig(prior="psychic"))
+
+
+def test_bo_beats_random_on_a_linear_problem(synth):
+    X, y = synth
+    out = simulate(X, y, n_starts=20, seed=1)
+    med = {s["strategy"]: s["median"] for s in out["strategies"]}
+    assert med["bo_ei_flat"] < med["random"] and med["bo_ei_capability"] < med["random"]
+    assert out["n_starts"] == 20 and all(s["max"] <= len(y) for s in out["strategies"])
+
+
+def test_simulate_on_the_study_reports_every_strategy(study):
+    out = simulate_dataset(study, recipe="regression", n_starts=15, seed=0)
+    names = {s["strategy"] for s in out["strategies"]}
+    assert {"random", "largest_first", "best_single_benchmark", "study_default", "bo_ei_capability"} <= names
+    assert out["study_defaults"] == ["Llama-3.2-1B-Instruct", "Llama-3.2-3B-Instruct", "Llama-3.1-8B-Instruct"]
+    assert out["best"]["model"] == "gemma-2-9b-it"
+
+
+def test_load_trained_matches_ids_and_refuses_other_datasets(tmp_path):
+    pool = pd.Index(["meta-llama/Llama-3.1-8B-Instruct", "google/gemma-2-9b-it"])
+    ok = tmp_path / "ok.csv"
+    pd.DataFrame({"model": ["Llama-3.1-8B-Instruct", "gemma-2-9b-it"], "recipe": ["regression", "regression"],
+                  "score": [83.2, 88.1]}).to_csv(ok, index=False)
+    s = load_trained(str(ok), pool, recipe="regression")
+    assert s.to_dict() == {"meta-llama/Llama-3.1-8B-Instruct": 83.2, "google/gemma-2-9b-it": 88.1}
+    other = tmp_path / "other.csv"
+    pd.DataFrame({"model": ["acme/rm-base-1"], "score": [0.7]}).to_csv(other, index=False)
+    with pytest.raises(InputError, match="another dataset"):
+        load_trained(str(other), pool)
+    nan = tmp_path / "nan.csv"
+    pd.DataFrame({"model": ["gemma-2-9b-it"], "score": ["n/a"]}).to_csv(nan, index=False)
+    with pytest.raises(InputError, match="row 1"):
+        load_trained(str(nan), pool)

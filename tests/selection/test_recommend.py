@@ -1,0 +1,100 @@
+"""recommend: conformal intervals, their out-of-fold coverage, Pareto front, unscorable candidates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rmbase.errors import InputError
+from rmbase.selection.recommend import (
+    RecommendConfig,
+    _coverage_lofo,
+    _coverage_loo,
+    conformal_halfwidth,
+    pareto_front,
+    recommend,
+    resolve_ids,
+)
+
+
+def test_conformal_halfwidth_by_hand():
+    res = np.array([5.0, -1.0, 2.0, -4.0, 3.0])  # |r| sorted: 1 2 3 4 5
+    assert conformal_halfwidth(res, 0.5) == 3.0  # ceil(6 * 0.5) = 3rd smallest
+    assert conformal_halfwidth(res, 0.2) == 5.0  # ceil(6 * 0.8) = 5th
+    assert conformal_halfwidth(res, 0.1) == np.inf  # ceil(6 * 0.9) = 6 > n: no finite interval
+
+
+def test_conformal_coverage_is_near_nominal_on_exchangeable_residuals():
+    rng = np.random.default_rng(0)
+    res = rng.normal(size=400)
+    for alpha in (0.1, 0.2):
+        assert abs(_coverage_loo(res, alpha) - (1 - alpha)) < 0.04
+    groups = np.repeat(np.arange(40), 10)
+    assert abs(_coverage_lofo(res, groups, 0.1) - 0.9) < 0.05
+
+
+def test_pareto_front_by_hand():
+    size = np.array([1.0, 2.0, 3.0, 3.0, 8.0])
+    score = np.array([60.0, 70.0, 65.0, 75.0, 74.0])
+    # 65@3 is beaten by 70@2; 74@8 by 75@3
+    assert pareto_front(size, score).tolist() == [True, True, False, True, False]
+
+
+def test_resolve_ids_any_spelling():
+    index = pd.Index(["meta-llama/Llama-3.1-8B-Instruct", "google/gemma-2-9b-it"])
+    found, unknown = resolve_ids(["Meta-Llama-3.1-8B-Instruct", "google/gemma-2-9b-it", "gemma-2-9b-it", "x/y"], index)
+    assert found == {"Meta-Llama-3.1-8B-Instruct": "meta-llama/Llama-3.1-8B-Instruct",
+                     "google/gemma-2-9b-it": "google/gemma-2-9b-it", "gemma-2-9b-it": "google/gemma-2-9b-it"}
+    assert unknown == ["x/y"]
+
+
+@pytest.fixture(scope="module")
+def rec(study):
+    cfg = RecommendConfig(targets=("score", "chat"), top=3)
+    return recommend(study, candidates=["google/gemma-2-9b-it", "Qwen2.5-7B-Instruct", "Llama-3.2-1B-Instruct",
+                                        "microsoft/phi-4", "nobody/unknown-model"], config=cfg, n_jobs=1)
+
+
+def test_recommend_ranks_scores_and_explains(rec):
+    ranking = rec["ranking"]
+    assert [r["rank"] for r in ranking] == [1, 2, 3, 4]
+    scores = [r["score"]["predicted"] for r in ranking]
+    assert scores == sorted(scores, reverse=True)
+    for r in ranking:
+        assert r["score"]["low"] < r["score"]["predicted"] < r["score"]["high"]
+        assert "chat" in r and r["drivers"]
+    assert rec["unscorable"] == [{"model": "nobody/unknown-model",
+                                  "reason": "no benchmark scores in the bundled leaderboard_v2 table"}]
+    # phi-4 (14.7B) is bigger than any study base: flagged
+    phi = next(r for r in ranking if r["model"] == "microsoft/phi-4")
+    assert "params_b" in phi["extrapolates"]
+    small = next(r for r in ranking if r["model"].endswith("Llama-3.2-1B-Instruct"))
+    assert small["pareto"] and small["in_training_data"]
+
+
+def test_recommend_interval_coverage_is_checked_out_of_fold(rec):
+    cov = rec["interval"]["per_target"]["score"]
+    assert rec["interval"]["nominal_coverage"] == pytest.approx(0.9)
+    assert 0.75 <= cov["empirical_coverage_loo"] <= 1.0
+    assert 0.6 <= cov["empirical_coverage_lofo"] <= 1.0
+    assert cov["halfwidth"] > cov["mean_abs_residual"] > 0
+
+
+def test_recommend_refuses_when_nothing_can_be_scored(study):
+    with pytest.raises(InputError, match="no candidate can be scored.*nobody/x: no benchmark scores"):
+        recommend(study, candidates=["nobody/x"], config=RecommendConfig(targets=("score",)))
+    with pytest.raises(InputError, match="unknown method"):
+        recommend(study, config=RecommendConfig(method="magic"))
+
+
+def test_recommend_from_an_imported_benchmark_file(study, tmp_path):
+    f = tmp_path / "scores.csv"
+    rows = [("my-org/new-base", b, v) for b, v in
+            zip(("ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro", "params_b"),
+                (70.0, 35.0, 20.0, 8.0, 10.0, 30.0, 7.0), strict=True)]
+    rows += [("my-org/no-size", b, 50.0) for b in ("ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro")]
+    pd.DataFrame(rows, columns=["model", "benchmark", "value"]).to_csv(f, index=False)
+    out = recommend(study, benchmarks=str(f), config=RecommendConfig(targets=("score",)))
+    assert [r["model"] for r in out["ranking"]] == ["my-org/new-base"]
+    assert out["unscorable"][0]["model"] == "my-org/no-size" and "params_b" in out["unscorable"][0]["reason"]
