@@ -174,7 +174,7 @@ def _run_or_reload(config: TrainConfig, lr: float, tokenizer: Any, train_items: 
     from rmbase.io import atomic_write_json
     from rmbase.training.trainer import run_one
 
-    run_dir = work / f"lr_{lr:.3g}"
+    run_dir = work / f"lr_{lr:.6g}"
     done = run_dir / "result.json"
     if done.exists():
         return RunResult(**json.loads(done.read_text()))
@@ -203,7 +203,9 @@ def _write_regression_models(config: TrainConfig, best: RunResult, tokenizer: An
     attr_dir = stage / "attribute_model"
     attr_dir.mkdir()
     _copy_model(Path(best.model_dir), attr_dir)
-    device = config.device or "cpu"
+    from rmbase.hf_models import default_device
+
+    device = config.device or default_device()
     model = load_sequence_classifier(attr_dir, dtype="float32", device=device, allow_new_head=False)
     chosen, rejected = score_pairs(model, val_items, tokenizer.pad_token_id)
     result = search_merge_weights(chosen, rejected, signs=tuple(config.attribute_signs), steps=config.merge_steps,
