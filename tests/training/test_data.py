@@ -109,3 +109,15 @@ def test_real_hh_sample_parses(tmp_path):
     assert rep.rows_kept + sum(rep.dropped.values()) == rep.rows_read  # nothing silently lost
     assert rep.rows_kept > 2000
     assert all(p[-1]["role"] == "user" for p in df["prompt"])
+
+
+def test_empty_files_and_csv(tmp_path):
+    (tmp_path / "empty.jsonl").write_text("")
+    with pytest.raises(InputError, match="empty"):
+        load_pairs(tmp_path / "empty.jsonl")
+    pd.DataFrame({"prompt": ["p"], "chosen": ["a"], "rejected": ["b"]}).to_csv(tmp_path / "p.csv", index=False)
+    df, rep = load_pairs(tmp_path / "p.csv")
+    assert rep.rows_kept == 1 and len(rep.sha256) == 64
+    (tmp_path / "header_only.csv").write_text("prompt,chosen,rejected\n")
+    with pytest.raises(InputError, match="no rows"):
+        load_pairs(tmp_path / "header_only.csv")
