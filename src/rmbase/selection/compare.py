@@ -52,7 +52,10 @@ METHODS: dict[str, Method] = {m.name: m for m in (
     Method("pairwise_ranker", P.PairwiseRanker, P.DEFAULT_FEATURES,
            "logistic regression on pairwise feature differences (linear learning-to-rank), all 8 features"),
 )}
-DEFAULT_METHODS = tuple(METHODS)
+# The GP is left out of the default table for speed (~0.8 s per fit, 114 fits): its fitted kernel collapses to the
+# linear part on these data (RBF amplitude ~0.03 vs 0.47), and out of fold it matched bayesian_linear's ranking
+# metrics (see docs/selection.md). Ask for it with ``methods=(..., "gaussian_process")``.
+DEFAULT_METHODS = tuple(m for m in METHODS if m != "gaussian_process")
 
 
 def make_estimator(method: str):
