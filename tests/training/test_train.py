@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from training_synthetic import synthetic_attributes, synthetic_pairs, write_jsonl
+from training_synthetic import synthetic_attributes, synthetic_good_bad_pairs, synthetic_pairs, write_jsonl
 
 from rmbase.errors import InputError
 from rmbase.training import make_config, train
@@ -127,30 +127,40 @@ def test_resume_after_interruption(tiny_model_dir, tmp_path, monkeypatch):
 
 
 def test_regression_learns_and_merged_model_scores_like_head_times_w(tiny_model_dir, tmp_path):
+    from rmbase.hf_models import load_sequence_classifier, load_tokenizer
+    from rmbase.training.data import load_pairs
+    from rmbase.training.encoding import encode_pairs, pairwise_accuracy, score_pairs
+    from rmbase.training.trainer import build_model
+
     write_jsonl(tmp_path / "attr.jsonl", synthetic_attributes(160, 3))
+    write_jsonl(tmp_path / "val_gb.jsonl", synthetic_good_bad_pairs(60, 2))
     cfg = _config(tiny_model_dir, tmp_path, recipe="regression", train=str(tmp_path / "attr.jsonl"),
-                  merge_steps=4, epochs=2)
+                  val=str(tmp_path / "val_gb.jsonl"), merge_steps=4, epochs=2)
     result = train(cfg)
     out = tmp_path / "out"
     merge = json.loads((out / "merge_weights.json").read_text())
-    assert merge["accuracy"] >= 0.9 and result.best.best_accuracy >= 0.9
+    assert merge["accuracy"] >= 0.95 and result.best.best_accuracy >= 0.95
     log = [json.loads(x) for x in (out / "training_log.jsonl").read_text().splitlines()]
     losses = [r["loss"] for r in log if "loss" in r]
-    assert np.mean(losses[-3:]) < 0.5 * np.mean(losses[:3])
-    from rmbase.hf_models import load_sequence_classifier, load_tokenizer
-    from rmbase.training.data import load_pairs
-    from rmbase.training.encoding import encode_pairs, score_pairs
+    assert np.mean(losses[-3:]) < 0.5 * np.mean(losses[:3])     # the MSE falls
 
     tok = load_tokenizer(out)
+    items, _ = encode_pairs(tok, load_pairs(tmp_path / "val_gb.jsonl")[0], max_length=64)
     attr = load_sequence_classifier(out / "attribute_model", dtype="float32", device="cpu", allow_new_head=False)
+    # the helpfulness output alone: chance-like before training (same seeded start), right after it
+    init = build_model(cfg, tok, 5)
+    ic, ir = score_pairs(init, items, tok.pad_token_id)
+    ac, ar = score_pairs(attr, items, tok.pad_token_id)
+    assert pairwise_accuracy(ic[:, 0], ir[:, 0]) <= 0.6
+    assert pairwise_accuracy(ac[:, 0], ar[:, 0]) >= 0.95
+    # the merged one-label model scores exactly like attribute head . w
     merged = load_sequence_classifier(out, dtype="float32", device="cpu", allow_new_head=False)
     assert attr.config.num_labels == 5 and merged.config.num_labels == 1
-    items, _ = encode_pairs(tok, load_pairs(tmp_path / "val.jsonl")[0], max_length=64)
-    ac, ar = score_pairs(attr, items, tok.pad_token_id)
     mc, mr = score_pairs(merged, items, tok.pad_token_id)
     w = np.array(list(merge["weights"].values()))
     np.testing.assert_allclose(mc[:, 0], ac @ w, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(mr[:, 0], ar @ w, rtol=1e-4, atol=1e-5)
+    assert merge["merged_model_validation_accuracy"] == pytest.approx(pairwise_accuracy(mc[:, 0], mr[:, 0]))
 
 
 def test_too_long_pairs_are_counted(tiny_model_dir, tmp_path):

@@ -24,6 +24,17 @@ def synthetic_pairs(n: int, seed: int) -> list[dict]:
     return rows
 
 
+def synthetic_good_bad_pairs(n: int, seed: int) -> list[dict]:
+    """GOOD vs BAD responses after independent random fillers (a random head orders them only by chance)."""
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(n):
+        prompt = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 8)))
+        fill = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 6))) for _ in range(2)]
+        rows.append({"prompt": prompt, "chosen": f"{GOOD} {fill[0]}", "rejected": f"{BAD} {fill[1]}"})
+    return rows
+
+
 def synthetic_attributes(n: int, seed: int) -> list[dict]:
     """HelpSteer2-like rows: helpfulness/correctness high for GOOD responses, verbosity grows with length."""
     rng = random.Random(seed)
@@ -32,7 +43,7 @@ def synthetic_attributes(n: int, seed: int) -> list[dict]:
         prompt = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 8)))
         k = rng.randint(1, 6)
         good = rng.random() < 0.5
-        response = " ".join(rng.choice(WORDS) for _ in range(k)) + " " + (GOOD if good else BAD)
+        response = (GOOD if good else BAD) + " " + " ".join(rng.choice(WORDS) for _ in range(k))
         rows.append({"prompt": prompt, "response": response, "helpfulness": 4.0 if good else 0.0,
                      "correctness": 3.0 if good else 1.0, "coherence": 2.0, "complexity": 1.0,
                      "verbosity": min(4.0, k * 0.6)})
