@@ -173,6 +173,27 @@ def _final_step_callback() -> Any:
     return EvaluateAndSaveLastStep()
 
 
+def trl_pair_keys() -> tuple[str, str]:
+    """Names under which the installed TRL's preference collator expects tokenised pairs.
+
+    TRL renamed ``chosen_input_ids`` to ``chosen_ids`` (huggingface/trl#5179); RewardTrainers before the 2025
+    refactor (huggingface/trl#4093) take neither and are refused with a clear message.
+    """
+    from trl.trainer.reward_trainer import DataCollatorForPreference
+
+    collator = DataCollatorForPreference(pad_token_id=0)
+    for keys in (("chosen_ids", "rejected_ids"), ("chosen_input_ids", "rejected_input_ids")):
+        try:
+            collator([{keys[0]: [1, 2], keys[1]: [3]}])
+            return keys
+        except (KeyError, TypeError):
+            continue
+    import trl
+
+    raise InputError(f"TRL {trl.__version__} is too old for rmbase's Bradley-Terry recipe",
+                     expected="trl with the refactored RewardTrainer (tested: 1.16)")
+
+
 def _regression_collator(pad_id: int):
     def collate(features: list[dict]) -> dict:
         import torch
@@ -195,9 +216,14 @@ def run_one(config: TrainConfig, learning_rate: float, tokenizer: Any, train_ite
     num_labels = 1 if bt else len(config.attributes)
     model = build_model(config, tokenizer, num_labels)
     args = training_arguments(config, learning_rate, run_dir, bradley_terry=bt)
+    if bt:
+        keys = trl_pair_keys()
+        if keys != ("chosen_ids", "rejected_ids"):
+            train_items = [{keys[0]: x["chosen_ids"], keys[1]: x["rejected_ids"],
+                            **({"margin": x["margin"]} if "margin" in x else {})} for x in train_items]
     train_ds = Dataset.from_list(train_items)
     # a placeholder (Trainer insists on one when eval_strategy is set): evaluate() is ours and scores val_pairs
-    eval_ds = Dataset.from_list(val_pairs[:1] if bt else train_items[:1])
+    eval_ds = Dataset.from_list(train_items[:1])
     if bt:
         from trl import RewardTrainer
 
