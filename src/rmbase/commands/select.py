@@ -23,6 +23,12 @@ def _write_json(path: Path | None, obj: dict) -> None:
         atomic_write_json(path, obj)
 
 
+def _console(console_cls):
+    """A rich console; at least 150 columns wide when the output is not a terminal (pipes, files)."""
+    con = console_cls(highlight=False)
+    return con if con.is_terminal else console_cls(highlight=False, width=max(con.width, 150))
+
+
 def _load_data(dataset: str):
     from rmbase.datasets import load_bundled
 
@@ -53,21 +59,26 @@ def register(app: typer.Typer) -> None:
         result = recommend(_load_data(dataset), candidates=_split(candidates),
                            benchmarks=str(benchmarks) if benchmarks else None, config=cfg, n_jobs=2)
         _write_json(json_out, result)
-        con = Console(highlight=False)
+        con = _console(Console)
         iv = result["interval"]
         sections = [t for t in iv["per_target"] if t != "score"]
         table = Table(title=f"Predicted RM score ({recipe} recipe, {method}); "
                             f"{int(iv['nominal_coverage'] * 100)}% conformal intervals")
-        for col in ("#", "model", "params (B)", "score [interval]", *sections, "Pareto", "drivers"):
-            table.add_column(col)
+        for col in ("#", "model", "B", "score ±", *sections, "front", "drivers"):
+            table.add_column(col, overflow="fold")
+        extrapolating = False
         for row in result["ranking"][:top]:
             s = row["score"]
-            flag = " (extrapolates: " + ", ".join(row["extrapolates"]) + ")" if row["extrapolates"] else ""
-            table.add_row(str(row["rank"]), row["model"] + flag, f"{row['params_b']:.1f}",
-                          f"{s['predicted']:.1f} [{s['low']:.1f}, {s['high']:.1f}]",
+            extrapolating |= bool(row["extrapolates"])
+            table.add_row(str(row["rank"]), row["model"] + (" *" if row["extrapolates"] else ""),
+                          f"{row['params_b']:.1f}", f"{s['predicted']:.1f} ±{s['high'] - s['predicted']:.1f}",
                           *[f"{row[t]['predicted']:.1f}" for t in sections], "yes" if row["pareto"] else "",
                           ", ".join(f"{d['feature']} {d['contribution']:+.1f}" for d in row["drivers"]))
         con.print(table)
+        if extrapolating:
+            con.print("* outside the training range of the study's bases on "
+                      + ", ".join(sorted({f for r in result["ranking"][:top] for f in r["extrapolates"]}))
+                      + ": the prediction extrapolates.")
         cov = iv["per_target"].get("score") or next(iter(iv["per_target"].values()))
         con.print(f"Interval check (out of fold, score): empirical coverage {cov['empirical_coverage_loo']:.2f} "
                   f"leave-one-out, {cov['empirical_coverage_lofo'] or float('nan'):.2f} leave-one-family-out "
@@ -102,7 +113,7 @@ def register(app: typer.Typer) -> None:
 
         from rmbase.selection import plan as P
 
-        con = Console(highlight=False)
+        con = _console(Console)
         if simulate:
             result = P.simulate_dataset(_load_data(dataset), recipe=recipe or "regression", n_starts=starts,
                                         seed=seed)

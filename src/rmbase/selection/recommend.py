@@ -231,6 +231,8 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
     train_models = set(data.results.model)
     train_X = data.feature_matrix()[main["features"]]
     lo, hi = train_X.min(), train_X.max()
+    # flag only clear extrapolation: the same base can carry slightly different figures in two tables
+    slack = 0.02 * (hi - lo)
     rows = []
     for rank, i in enumerate(order, start=1):
         m = cand.index[i]
@@ -238,7 +240,8 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
                "oll_average": float(cand["oll_average"].iloc[i]) if "oll_average" in cand else None,
                "pareto": bool(front[i]), "in_training_data": m in train_models or m.rpartition("/")[2] in train_models,
                "drivers": drivers[i],
-               "extrapolates": [f for f in main["features"] if not lo[f] <= cand[f].iloc[i] <= hi[f]]}
+               "extrapolates": [f for f in main["features"]
+                                if not lo[f] - slack[f] <= cand[f].iloc[i] <= hi[f] + slack[f]]}
         for t, f in fits.items():
             p = float(pred[t][i])
             row[t] = {"predicted": p, "low": p - f["halfwidth"], "high": p + f["halfwidth"]}
