@@ -119,7 +119,10 @@ def data_warnings(report: dict[str, Any]) -> list[str]:
         for reason, n in sorted(rep.get("dropped", {}).items()):
             out.append(f"{part}: dropped {n} row(s): {reason}")
         length = rep.get("length", {})
-        if length.get("dropped_too_long"):
+        if length.get("dropped_too_long") and length.get("policy") == "truncate":
+            out.append(f"{part}: dropped {length['dropped_too_long']} pair(s) whose two sides became identical "
+                       f"when truncated to max_length={length['max_length']}")
+        elif length.get("dropped_too_long"):
             out.append(f"{part}: dropped {length['dropped_too_long']} item(s) longer than "
                        f"max_length={length['max_length']} (use --long-pairs truncate to keep them)")
         if length.get("truncated"):
