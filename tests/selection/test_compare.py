@@ -51,3 +51,13 @@ def test_every_method_is_documented():
     assert {"study_elasticnet", "oll_average", "rank_average", "sparse_ridge", "bayesian_linear",
             "gaussian_process", "pairwise_ranker"} <= set(METHODS)
     assert all(m.description for m in METHODS.values())
+
+
+def test_selection_frequency_counts_inner_choices(study):
+    from rmbase.selection.compare import selection_frequency
+
+    freq = selection_frequency(study, "sparse_ridge", recipe="regression", scheme="lofo")
+    assert set(freq) == set(METHODS["sparse_ridge"].features)
+    assert all(0 <= v <= 1 for v in freq.values())
+    assert 1 <= sum(freq.values()) <= 3  # at least one and at most max_features=3 features per fold
+    assert list(freq.values()) == sorted(freq.values(), reverse=True)

@@ -129,3 +129,24 @@ def best_method(rows: list[dict], *, recipe: str = "regression", validation: str
         raise ValueError(f"no rows for {recipe}/{validation}")
     lower = key in ("mae", "regret_at_1", "regret_at_3")
     return (min if lower else max)(cand, key=lambda r: r[key])
+
+
+def selection_frequency(data, method: str = "sparse_ridge", *, recipe: str = "regression", target: str = "score",
+                        scheme: str = "loo") -> dict[str, float]:
+    """Share of outer folds in which each feature was chosen by the method's inner selection (methods with
+    ``selected_features_``): how stable the choice is when one base (or family) is held out."""
+    from sklearn.model_selection import LeaveOneGroupOut, LeaveOneOut
+
+    m = METHODS[method] if method in METHODS else make_estimator(method)
+    X, y, _ = data.design(recipe, target, drop_missing=True)
+    X = X[list(m.features)]
+    groups = _groups(data, X.index) if scheme == "lofo" else None
+    cv = LeaveOneGroupOut() if scheme == "lofo" else LeaveOneOut()
+    counts = dict.fromkeys(m.features, 0)
+    n = 0
+    for train, _ in cv.split(X, y, groups):
+        est = m.make().fit(X.iloc[train], y.iloc[train])
+        for f in getattr(est, "selected_features_", []):
+            counts[f] += 1
+        n += 1
+    return {f: c / n for f, c in sorted(counts.items(), key=lambda kv: -kv[1])}
