@@ -84,6 +84,15 @@ def test_lora_head_is_trained_saved_and_reloaded(tiny_model_dir, tmp_path):
     # the head moved away from its seeded initialisation, and the reload carries the trained head
     assert not torch.allclose(reloaded.score.weight, fresh.score.weight)
     assert result.best.best_accuracy >= 0.8
+    # ... and, with the merged adapters, reproduces the validation accuracy measured during training
+    from rmbase.hf_models import load_tokenizer
+    from rmbase.training.data import load_pairs
+    from rmbase.training.encoding import encode_pairs, pairwise_accuracy, score_pairs
+
+    tok = load_tokenizer(out)
+    items, _ = encode_pairs(tok, load_pairs(tmp_path / "val.jsonl")[0], max_length=64)
+    c, r = score_pairs(reloaded, items, tok.pad_token_id)
+    assert pairwise_accuracy(c[:, 0], r[:, 0]) == pytest.approx(result.best.best_accuracy)
 
 
 def test_resume_after_interruption(tiny_model_dir, tmp_path, monkeypatch):
