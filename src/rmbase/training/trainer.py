@@ -53,12 +53,19 @@ def head_module_name(model: Any) -> str:
 
 def build_model(config: TrainConfig, tokenizer: Any, num_labels: int) -> Any:
     """The base as a sequence classifier: seeded head, embeddings grown for the pad token, optional LoRA."""
+    from transformers.utils import logging as hf_logging
+
     from rmbase.hf_models import load_sequence_classifier
 
     device = config.device or _default_device()
-    model = load_sequence_classifier(config.base, dtype=config.dtype, device=device, revision=config.revision,
-                                     trust_remote_code=config.trust_remote_code, num_labels=num_labels,
-                                     tokenizer=tokenizer, allow_new_head=True, head_seed=config.seed)
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # the new score head is expected: no "MISSING score.weight" load report
+    try:
+        model = load_sequence_classifier(config.base, dtype=config.dtype, device=device, revision=config.revision,
+                                         trust_remote_code=config.trust_remote_code, num_labels=num_labels,
+                                         tokenizer=tokenizer, allow_new_head=True, head_seed=config.seed)
+    finally:
+        hf_logging.set_verbosity(level)
     model.config.problem_type = "regression" if num_labels > 1 else None
     if config.lora:
         from peft import LoraConfig, TaskType, get_peft_model
