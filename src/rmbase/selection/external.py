@@ -97,7 +97,12 @@ def external_validation(data, *, recipe: str = "regression", methods=EXTERNAL_ME
             entry["methods"].append(row)
         entry["verdict"] = _verdict(entry)
         sets.append(entry)
+    from rmbase.io import sha256_file
+
+    files = sorted({f for f, _, _ in SETS.values()} | {"base_features.csv"})
     return {"recipe_trained_on": recipe, "target_trained_on": "score (RewardBench v1, percent)",
+            "methods": list(methods),
+            "data_sha256": {f"external/{f}": sha256_file(_dir() / f) for f in files},
             "study_size_range_params_b": [lo, hi], "min_n_to_judge": MIN_N, "sets": sets,
             "summary": [f"{s['set']}: {s['verdict']}" for s in sets]}
 
