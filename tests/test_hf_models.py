@@ -131,7 +131,7 @@ def test_load_sequence_classifier_grows_embeddings_and_sets_pad(tiny_dir):
     import torch
 
     tok = H.load_tokenizer(tiny_dir)
-    model = H.load_sequence_classifier(tiny_dir, tokenizer=tok, allow_new_head=False)
+    model = H.load_sequence_classifier(tiny_dir, tokenizer=tok, allow_new_head=False, device="cpu")
     emb = model.get_input_embeddings().weight
     assert emb.shape[0] == len(tok) == 401
     assert model.config.pad_token_id == tok.pad_token_id != tok.eos_token_id
@@ -143,6 +143,9 @@ def test_causal_lm_without_head_is_rejected_for_evaluation(tmp_path):
     d = tiny_reward_model_dir(tmp_path / "lm", head=False)
     with pytest.raises(InputError, match="no trained score head"):
         H.load_sequence_classifier(d, allow_new_head=False)
+    default = H.load_sequence_classifier(tiny_reward_model_dir(tmp_path / "lm2", head=False, num_labels=2),
+                                         device="cpu")
+    assert default.config.num_labels == 1  # a causal LM gets a one-label reward head, not transformers' 2
     model = H.load_sequence_classifier(d, allow_new_head=True, num_labels=1, head_seed=3)
     again = H.load_sequence_classifier(d, allow_new_head=True, num_labels=1, head_seed=3)
     assert (model.score.weight == again.score.weight).all()

@@ -238,6 +238,9 @@ def load_sequence_classifier(name_or_path: str | os.PathLike, *, dtype: Any = No
     if not trust_remote_code and type(config) not in AutoModelForSequenceClassification._model_mapping:
         raise InputError(f"model type {config.model_type!r} has no sequence-classification class in transformers",
                          path=where, expected="a checkpoint loadable with AutoModelForSequenceClassification")
+    has_head = any(str(a).endswith("ForSequenceClassification") for a in (config.architectures or []))
+    if num_labels is None and not has_head:
+        num_labels = 1  # a base/causal LM gets a one-label reward head (transformers would default to 2)
     kwargs: dict[str, Any] = dict(common, dtype=torch_dtype, output_loading_info=True)
     if not gguf_file:
         kwargs["use_safetensors"] = True

@@ -38,7 +38,7 @@ def tiny_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tiny(tiny_dir):
     tok = H.load_tokenizer(tiny_dir)
-    return H.load_sequence_classifier(tiny_dir, tokenizer=tok, allow_new_head=False), tok
+    return H.load_sequence_classifier(tiny_dir, tokenizer=tok, allow_new_head=False, device="cpu"), tok
 
 
 def test_length_sorted_batches():
@@ -81,7 +81,7 @@ def test_pad_equal_to_eos_is_refused(tiny):
 def test_multi_attribute_model_with_merge_vector(tmp_path):
     d = tiny_reward_model_dir(tmp_path / "attr", num_labels=3)
     tok = H.load_tokenizer(d)
-    model = H.load_sequence_classifier(d, tokenizer=tok, allow_new_head=False)
+    model = H.load_sequence_classifier(d, tokenizer=tok, allow_new_head=False, device="cpu")
     with pytest.raises(InputError, match="merge vector"):
         RewardScorer(model, tok)
     with pytest.raises(InputError, match="3 labels"):
@@ -129,7 +129,7 @@ def test_cli_scores_v1_and_writes_result_files(tmp_path, tiny_dir):
     data = write_jsonl(tmp_path / "d.jsonl", v1_rows())
     out = tmp_path / "out"
     argv = ["evaluate", "--model", str(tiny_dir), "--data", str(data), "--out", str(out), "--batch-size", "4",
-            "--max-length", "60", "--format", "rewardbench"]
+            "--max-length", "60", "--format", "rewardbench", "--device", "cpu"]
     assert cli_main(argv) == 2 and not out.exists()  # missing sections without --allow-partial
     assert cli_main(argv + ["--allow-partial"]) == 0
     res = json.loads((out / "results.json").read_text())
@@ -165,7 +165,7 @@ def test_cli_bad_data_exits_2_and_writes_nothing(tmp_path, tiny_dir, capsys, bad
 def test_checkpoint_without_head_or_needing_remote_code(tmp_path, tiny_dir):
     data = write_jsonl(tmp_path / "d.jsonl", v1_rows(2))
     lm = tiny_reward_model_dir(tmp_path / "lm", head=False)
-    base = ["evaluate", "--data", str(data), "--allow-partial"]
+    base = ["evaluate", "--data", str(data), "--allow-partial", "--device", "cpu"]
     assert cli_main(base + ["--model", str(lm), "--out", str(tmp_path / "o1")]) == 2
     assert cli_main(base + ["--model", str(lm), "--out", str(tmp_path / "o2"), "--allow-new-head"]) == 0
     remote = tmp_path / "remote"
@@ -189,7 +189,7 @@ def test_v2_end_to_end_with_ties(tmp_path, tiny_dir):
              {"id": "tied:1", "subset": "Ties", "prompt": "A prime?", "chosen": ["2", "3"], "rejected": ["4"]}]
     data = write_jsonl(tmp_path / "v2.jsonl", rows)
     res = evaluate_model(EvaluateConfig(model=str(tiny_dir), out=str(tmp_path / "out"), benchmark="rewardbench2",
-                                        data=str(data), batch_size=3))
+                                        data=str(data), batch_size=3, device="cpu"))
     lines = [json.loads(x) for x in (tmp_path / "out" / "scores.jsonl").read_text().splitlines()]
     assert [len(r["scores"]) for r in lines] == [4] * 5 + [3, 3]
     from rmbase.rewardbench import rules as R
@@ -204,7 +204,8 @@ def test_v2_end_to_end_with_ties(tmp_path, tiny_dir):
 def test_interrupted_run_resumes_from_saved_chunks(tmp_path, tiny_dir):
     data = write_jsonl(tmp_path / "d.jsonl", v1_rows(6))
     out = tmp_path / "out"
-    cfg = EvaluateConfig(model=str(tiny_dir), out=str(out), data=str(data), chunk_size=2, allow_partial=True)
+    cfg = EvaluateConfig(model=str(tiny_dir), out=str(out), data=str(data), chunk_size=2, allow_partial=True,
+                         device="cpu")
 
     def stop_after_first_chunk(msg):
         if msg.startswith("chunk 1/"):
@@ -217,7 +218,7 @@ def test_interrupted_run_resumes_from_saved_chunks(tmp_path, tiny_dir):
     resumed = evaluate_model(cfg)
     assert resumed["provenance"]["resumed_chunks"] == 1 and not (tmp_path / ".out.partial").exists()
     fresh = evaluate_model(EvaluateConfig(model=str(tiny_dir), out=str(tmp_path / "fresh"), data=str(data),
-                                          allow_partial=True))
+                                          allow_partial=True, device="cpu"))
     assert fresh["subsets"] == resumed["subsets"]
     a = [json.loads(x)["scores"] for x in (out / "scores.jsonl").read_text().splitlines()]
     b = [json.loads(x)["scores"] for x in (tmp_path / "fresh" / "scores.jsonl").read_text().splitlines()]
@@ -252,7 +253,8 @@ def smollm2_dir(request):
 def test_real_pairs_with_smollm2(smollm2_dir):
     tok = H.load_tokenizer(smollm2_dir)
     assert tok.pad_token == H.PAD_TOKEN != tok.eos_token  # SmolLM2 ships pad == eos
-    model = H.load_sequence_classifier(smollm2_dir, num_labels=1, tokenizer=tok, head_seed=0)
+    model = H.load_sequence_classifier(smollm2_dir, tokenizer=tok, head_seed=0, device="cpu")
+    assert model.config.num_labels == 1  # a causal LM gets a one-label head by default
     assert model.get_input_embeddings().weight.shape[0] == len(tok)
     rows = [json.loads(x) for x in LLMBAR.read_text().splitlines()[:4]]
     prompts = [r["prompt"] for r in rows for _ in (0, 1)]
