@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -144,3 +145,36 @@ def test_summarize_partial_and_scores_jsonl(tmp_path):
     summ = next(iter(summarize_file(path, allow_partial=True).values()))
     assert summ.sections["Chat Hard"] == 0.5 and summ.score is None and "Chat" in summ.partial
     assert read_subset_tables(path) == {tmp_path.name: {"llmbar-natural": 0.5}}
+
+
+LEADERBOARD = SHARED / "rewardbench_eee"
+
+
+def _flat(section_values: dict[str, float], prior: float | None = None) -> dict[str, float]:
+    """Subset accuracies that make every section equal to the given value."""
+    accs = {s: section_values[sec] for sec, subsets in R.V1_SECTIONS.items() for s in subsets}
+    if prior is not None:
+        accs.update(dict.fromkeys(R.V1_PRIOR_SUBSETS, prior))
+    return accs
+
+
+@pytest.mark.skipif(not (LEADERBOARD / "rewardbench_v1_leaderboard.csv").is_file(),
+                    reason="needs ../shared/data/rewardbench_eee")
+def test_scores_reproduce_the_published_leaderboards():
+    v1 = pd.read_csv(LEADERBOARD / "rewardbench_v1_leaderboard.csv").dropna(subset=["reasoning"])
+    names = {"Chat": "chat", "Chat Hard": "chat_hard", "Safety": "safety", "Reasoning": "reasoning"}
+    plain = v1[v1["prior_sets_0.5w"].isna()]
+    with_prior = v1[v1["prior_sets_0.5w"] > 0]
+    assert len(plain) > 50 and len(with_prior) > 50
+    for _, row in plain.iterrows():
+        got = R.summarize(_flat({k: row[c] for k, c in names.items()}), "v1").score
+        assert got == pytest.approx(row["score"], abs=1e-4)
+    errors = [abs(R.summarize(_flat({k: row[c] for k, c in names.items()}, row["prior_sets_0.5w"]),
+                              "v1-prior").score - row["score"]) for _, row in with_prior.iterrows()]
+    assert np.median(errors) < 1e-4 and np.mean(np.asarray(errors) < 1e-3) > 0.9
+    v2 = pd.read_csv(LEADERBOARD / "rewardbench_v2_leaderboard.csv")
+    cols = {"Factuality": "factuality", "Precise IF": "precise_if", "Math": "math", "Safety": "safety",
+            "Focus": "focus", "Ties": "ties"}
+    for _, row in v2.dropna(subset=list(cols.values())).iterrows():
+        got = R.summarize({k: row[c] for k, c in cols.items()}, "v2").score
+        assert got == pytest.approx(row["score"], abs=1e-4)
