@@ -129,7 +129,7 @@ def test_cli_scores_v1_and_writes_result_files(tmp_path, tiny_dir):
     data = write_jsonl(tmp_path / "d.jsonl", v1_rows())
     out = tmp_path / "out"
     argv = ["evaluate", "--model", str(tiny_dir), "--data", str(data), "--out", str(out), "--batch-size", "4",
-            "--max-length", "60", "--format", "rewardbench", "--device", "cpu"]
+            "--max-length", "60", "--format", "rewardbench", "--device", "cpu", "--threads", "1"]
     assert cli_main(argv) == 2 and not out.exists()  # missing sections without --allow-partial
     assert cli_main(argv + ["--allow-partial"]) == 0
     res = json.loads((out / "results.json").read_text())

@@ -38,6 +38,7 @@ def evaluate(
     fmt: Annotated[str, typer.Option("--format", help="rmbase | rewardbench (also write reward-bench's result layout under DIR/rewardbench/).")] = "rmbase",
     chunk_size: Annotated[int, typer.Option("--chunk-size", help="Examples per saved chunk (an interrupted run resumes by chunk).")] = 512,
     limit: Annotated[int | None, typer.Option(help="Score only the first N examples (a quick check).")] = None,
+    threads: Annotated[int | None, typer.Option(help="CPU threads for torch (default: torch's; 1 is often fastest on a busy machine).")] = None,
 ) -> None:
     """Score every example with a sequence-classification reward model and write DIR/results.json (subsets,
     sections, score, provenance) and DIR/scores.jsonl (every completion's score)."""
@@ -64,7 +65,8 @@ def evaluate(
                          max_length=max_length, truncation=truncation, dtype=dtype, device=device,
                          trust_remote_code=trust_remote_code, allow_new_head=allow_new_head, head_seed=head_seed,
                          merge_weights=weights, allow_partial=allow_partial,
-                         rewardbench_format=fmt == "rewardbench", chunk_size=chunk_size, limit=limit)
+                         rewardbench_format=fmt == "rewardbench", chunk_size=chunk_size, limit=limit,
+                         threads=threads)
     err = Console(stderr=True, highlight=False)
     results = evaluate_model(cfg, progress=lambda msg: err.print(msg))
     _print_results(Console(highlight=False), results)

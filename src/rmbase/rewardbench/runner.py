@@ -49,6 +49,7 @@ class EvaluateConfig:
     rewardbench_format: bool = False
     chunk_size: int = 512
     limit: int | None = None
+    threads: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -57,6 +58,8 @@ class EvaluateConfig:
             raise InputError(f"chunk size must be at least 1, got {self.chunk_size}")
         if self.limit is not None and self.limit < 1:
             raise InputError(f"limit must be at least 1, got {self.limit}")
+        if self.threads is not None and self.threads < 1:
+            raise InputError(f"threads must be at least 1, got {self.threads}")
 
 
 def _fingerprint(cfg: EvaluateConfig, data_sha: str, template_sha: str, dtype: str) -> str:
@@ -108,6 +111,10 @@ def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | Non
         examples = examples[:cfg.limit]
     say(f"{len(examples)} examples from {source}")
 
+    if cfg.threads is not None:
+        import torch
+
+        torch.set_num_threads(cfg.threads)
     rank, world = _process_info()
     device = cfg.device or hf_models.default_device()
     if world > 1 and device.startswith("cuda"):
