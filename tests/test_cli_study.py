@@ -23,7 +23,7 @@ def test_study_writes_documented_schema(bt_study):
     assert (out / "summary.md").read_text().startswith("# rmbase study")
     assert (out / "config.yaml").exists()
     for key in ("dataset", "recipe", "target", "n_models", "gains", "correlations", "coverage", "combination",
-                "post_training", "pca", "recipes", "provenance"):
+                "post_training", "pca", "recipes", "selection", "external_validation", "provenance"):
         assert key in study, key
     assert study["n_models"] == 40 and study["recipe"] == "bradley_terry"
     assert len(study["correlations"]) == 9 * 5  # 9 features x 5 targets
@@ -36,6 +36,21 @@ def test_study_writes_documented_schema(bt_study):
     prov = study["provenance"]
     assert prov["config"]["recipe"] == "bradley_terry" and len(prov["data_sha256"]["benchmarks.csv"]) == 64
     assert prov["packages"]["scikit-learn"]
+
+
+def test_selection_rows_cover_both_recipes_and_both_validations(bt_study):
+    _, study = bt_study
+    rows = study["selection"]
+    assert {(r["recipe"], r["validation"]) for r in rows} == {
+        (rec, v) for rec in ("regression", "bradley_terry") for v in ("loo", "lofo")}
+    assert set(rows[0]) == {"method", "validation", "recipe", "spearman", "mae", "coverage_mean_5_10",
+                            "regret_at_1", "regret_at_3"}
+    # the study's ElasticNet row is the combination's own nested leave-one-out figure
+    paper_oof = study["combination"]["paper"]["out_of_fold"]
+    row = next(r for r in rows if r["method"] == "study_elasticnet")
+    assert (row["recipe"], row["validation"]) == ("bradley_terry", "loo")
+    assert row["coverage_mean_5_10"] == paper_oof["coverage_mean_5_10"]
+    assert study["external_validation"]["sets"]
 
 
 def test_published_gain_of_best_small_base(bt_study):
@@ -97,7 +112,7 @@ def test_user_tables_end_to_end(tmp_path):
         df.to_parquet(paths[name])
     out = tmp_path / "o"
     code = main(["study", "--models", str(paths["models"]), "--results", str(paths["results"]), "--benchmarks",
-                 str(paths["benchmarks"]), "--target", "chat_hard", "--out", str(out), "--no-out-of-fold"])
+                 str(paths["benchmarks"]), "--target", "chat_hard", "--out", str(out), "--no-out-of-fold", "--no-selection"])
     assert code == 0
     study = json.loads((out / "study.json").read_text())
     assert study["target"] == "chat_hard" and study["post_training"] == []

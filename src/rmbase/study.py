@@ -34,6 +34,8 @@ class StudyConfig(Config):
     seed: int = 0
     n_jobs: int | None = 2
     out_of_fold: bool = True
+    selection: bool = True
+    full_selection: bool = False
 
     @model_validator(mode="after")
     def _one_source(self):
@@ -83,9 +85,12 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
                                      n_boot=config.n_bootstrap, seed=config.seed)
     coverage = timed("coverage", analysis.coverage_table, X, y)
     coverage_filter = analysis.study_filter(X, y)
+    # the selection table runs in a worker process while the nested CV of the combination uses the others
+    selection_job = _start_selection(data, config) if config.selection else None
     combination = timed("combination", analysis.combination_analysis, X, y,
                         features=config.combination_features, seed=config.seed, n_jobs=config.n_jobs,
                         out_of_fold=config.out_of_fold)
+    selection, external = _finish_selection(selection_job, config, combination, timings)
     post = (timed("post_training", analysis.post_training_table, data.post_training)
             if data.post_training is not None else [])
     pca = timed("pca", analysis.pca_summary, X[list(BENCHMARK_FEATURES)])
@@ -111,9 +116,54 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
         "post_training": post,
         "pca": pca,
         "recipes": recipes,
+        "selection": selection,
+        "external_validation": external,
         "provenance": provenance(config=config.to_dict(), data=data.data_sha256, seeds={"seed": config.seed},
                                  timings_s={k: round(v, 3) for k, v in timings.items()}),
     }
+
+
+def _selection_work(data, config: StudyConfig) -> tuple[list[dict], dict, dict[str, float]]:
+    from rmbase.selection import external_validation, selection_table
+    from rmbase.selection.compare import DEFAULT_METHODS, FAST_METHODS
+
+    t0 = time.perf_counter()
+    methods = DEFAULT_METHODS if config.full_selection else FAST_METHODS
+    rows = selection_table(data, target=config.target, methods=methods,
+                           n_jobs=config.n_jobs if config.full_selection else None)
+    t1 = time.perf_counter()
+    external = external_validation(data, recipe=config.recipe)
+    return rows, external, {"selection": t1 - t0, "external_validation": time.perf_counter() - t1}
+
+
+def _start_selection(data, config: StudyConfig):
+    if not config.n_jobs or config.n_jobs < 2:
+        return ("inline", data)
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=1)
+    return (pool, pool.submit(_selection_work, data, config))
+
+
+def _finish_selection(job, config: StudyConfig, combination: dict, timings: dict[str, float]):
+    """The selection rows and external validation; without --full-selection the study's ElasticNet row is the
+    combination's own nested leave-one-out figure (same models, same protocol), not a second run of it."""
+    if job is None:
+        return [], {}
+    kind, handle = job
+    if kind == "inline":
+        rows, external, t = _selection_work(handle, config)
+    else:
+        try:
+            rows, external, t = handle.result()
+        finally:
+            kind.shutdown()
+    timings.update(t)
+    oof = combination["paper"].get("out_of_fold")
+    if not config.full_selection and oof is not None:
+        rows.append({"method": "study_elasticnet", "validation": "loo", "recipe": config.recipe,
+                     **{k: oof[k] for k in ("spearman", "mae", "coverage_mean_5_10", "regret_at_1", "regret_at_3")}})
+    return rows, external
 
 
 def write_study(study: dict, config: StudyConfig, out: str | Path) -> Path:

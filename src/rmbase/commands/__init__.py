@@ -12,10 +12,4 @@ COMMAND_MODULES = ("study", "benchmarks", "train", "evaluate", "select")
 
 def register_all(app: typer.Typer) -> None:
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"rmbase.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"rmbase.commands.{name}":
-                continue  # room not built yet
-            raise
-        module.register(app)
+        importlib.import_module(f"rmbase.commands.{name}").register(app)

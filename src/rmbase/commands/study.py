@@ -23,6 +23,8 @@ def study(
     n_bootstrap: Annotated[int, typer.Option("--n-bootstrap", help="Bootstrap resamples (>= 2000).")] = 2000,
     n_jobs: Annotated[int, typer.Option("--n-jobs", help="Processes for the nested cross-validation.")] = 2,
     out_of_fold: Annotated[bool, typer.Option("--out-of-fold/--no-out-of-fold", help="Judge the combination out of fold too (nested leave-one-out; the slow part).")] = True,
+    selection: Annotated[bool, typer.Option("--selection/--no-selection", help="Compare the predictors out of fold (study.json 'selection') and validate them externally.")] = True,
+    full_selection: Annotated[bool, typer.Option("--full-selection", help="Also run the study's ElasticNet for both recipes and leave-one-family-out in the selection table (slow).")] = False,
     config: Annotated[Path | None, typer.Option(help="YAML config (options given here override it).")] = None,
 ) -> None:
     """Reproduce the study's analyses and write DIR/study.json and DIR/summary.md.
@@ -45,7 +47,7 @@ def study(
     values = dict(dataset=dataset, models=models, results=results, benchmarks=benchmarks,
                   post_training=post_training, recipe=recipe, target=target, defaults=defaults,
                   drop_missing=drop_missing, seed=seed, n_bootstrap=n_bootstrap, n_jobs=n_jobs,
-                  out_of_fold=out_of_fold)
+                  out_of_fold=out_of_fold, selection=selection, full_selection=full_selection)
     if config is not None:
         base = StudyConfig.from_yaml(config).to_dict()
         ctx = typer.get_current_context()
@@ -57,7 +59,7 @@ def study(
     write_study(result, cfg, out)
     console = Console()
     for line in headline(result):
-        console.print(line, highlight=False)
+        console.print(line, highlight=False, soft_wrap=True)
     console.print(f"wrote {out / 'study.json'} and {out / 'summary.md'}", highlight=False)
 
 

@@ -97,6 +97,17 @@ def render_summary(study: dict) -> str:
               f"Over {rec['n_models']} bases: mean difference ({rec['difference']}) {_f(rec['mean_difference'], 1)} "
               f"pts; Pearson {_f(rec['pearson'])}, Spearman {_f(rec['spearman'])}; top-k overlap "
               + ", ".join(f"k={o['k']}: {_f(o['overlap'], 2)}" for o in rec["top_k_overlap"]) + ".", ""]
-    for extra in study.get("summary_sections", []):
-        L += extra
+    if study.get("selection"):
+        L += ["## Predictors judged out of fold", "",
+              "Every method fitted without the model it predicts (nested: feature choice and hyperparameters are "
+              "redone in each outer fold); loo = leave-one-out, lofo = leave-one-family-out. See docs/selection.md.", ""]
+        rows = sorted(study["selection"], key=lambda r: (r["recipe"] != study["recipe"], r["recipe"], r["validation"],
+                                                          -r["coverage_mean_5_10"]))
+        L += _table(["recipe", "validation", "method", "mean C@5-10", "Spearman", "MAE", "regret@1", "regret@3"],
+                    [[r["recipe"], r["validation"], r["method"], _f(r["coverage_mean_5_10"]), _f(r["spearman"]),
+                      _f(r["mae"], 2), _f(r["regret_at_1"], 1), _f(r["regret_at_3"], 1)] for r in rows])
+    ext = study.get("external_validation") or {}
+    if ext.get("summary"):
+        L += ["## External validation (other recipes and RM benchmarks)", ""]
+        L += [f"- {line}" for line in ext["summary"]] + [""]
     return "\n".join(L).rstrip() + "\n"
