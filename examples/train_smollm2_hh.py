@@ -42,6 +42,8 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--work", type=Path, default=Path("/tmp/rmbase_smollm2_hh"))
+    ap.add_argument("--skip-train", action="store_true",
+                    help="reuse WORK/rm from an earlier run (same split options) and only score the test pairs")
     args = ap.parse_args()
 
     import torch
@@ -92,6 +94,11 @@ def main() -> int:
     print(f"before training: held-out accuracy {before:.4f} ({time.perf_counter() - t0:.1f} s)")
 
     out = args.work / "rm"
+    if args.skip_train and (out / "model.safetensors").exists():
+        after = held_out_accuracy(out, new_head=False)
+        print(f"held-out accuracy: before {before:.4f} -> after {after:.4f} on {len(test_items)} pairs "
+              "(reused the trained model)")
+        return 0
     config = make_config(base=str(base), recipe="bradley_terry", train=str(paths["train"]), val=str(paths["val"]),
                          out=str(out), learning_rates=[args.lr], batch_size=args.batch_size,
                          per_device_batch_size=args.per_device_batch_size, eval_steps=args.eval_steps,
