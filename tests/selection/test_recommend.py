@@ -71,6 +71,16 @@ def test_recommend_ranks_scores_and_explains(rec):
     assert "params_b" in phi["extrapolates"]
     small = next(r for r in ranking if r["model"].endswith("Llama-3.2-1B-Instruct"))
     assert small["pareto"] and small["in_training_data"]
+    published = study_row("Llama-3.2-1B-Instruct")
+    assert small["measured"] == {"score": published["score"], "chat": published["chat"]}
+    assert phi["measured"] is None
+
+
+def study_row(model: str) -> dict:
+    from rmbase.datasets import load_bundled
+
+    res = load_bundled().results
+    return res[(res.model == model) & (res.recipe == "regression")].iloc[0].to_dict()
 
 
 def test_recommend_interval_coverage_is_checked_out_of_fold(rec):

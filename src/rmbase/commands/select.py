@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
         sections = [t for t in iv["per_target"] if t != "score"]
         table = Table(title=f"Predicted RM score ({recipe} recipe, {method}); "
                             f"{int(iv['nominal_coverage'] * 100)}% conformal intervals")
-        for col in ("#", "model", "B", "score ±", *sections, "front", "drivers"):
+        for col in ("#", "model", "B", "score ±", "measured", *sections, "front", "drivers"):
             table.add_column(col, overflow="fold")
         extrapolating = False
         for row in result["ranking"][:top]:
@@ -72,9 +72,13 @@ def register(app: typer.Typer) -> None:
             extrapolating |= bool(row["extrapolates"])
             table.add_row(str(row["rank"]), row["model"] + (" *" if row["extrapolates"] else ""),
                           f"{row['params_b']:.1f}", f"{s['predicted']:.1f} ±{s['high'] - s['predicted']:.1f}",
+                          "" if not row["measured"] else f"{row['measured'].get('score', float('nan')):.1f}",
                           *[f"{row[t]['predicted']:.1f}" for t in sections], "yes" if row["pareto"] else "",
                           ", ".join(f"{d['feature']} {d['contribution']:+.1f}" for d in row["drivers"]))
         con.print(table)
+        if any(row["measured"] for row in result["ranking"][:top]):
+            con.print(f"measured: the published RM score of a base the study trained ({recipe} recipe); the "
+                      "prediction for it comes from a model fitted with it.")
         if extrapolating:
             con.print("* outside the training range of the study's bases on "
                       + ", ".join(sorted({f for r in result["ranking"][:top] for f in r["extrapolates"]}))

@@ -228,7 +228,7 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
     order = np.argsort(-pred[main["target"]], kind="stable")
     front = pareto_front(cand["params_b"].to_numpy(), pred[main["target"]])
     drivers = _drivers(main["estimator"], cand[main["features"]])
-    train_models = set(data.results.model)
+    measured = data.target_table(config.recipe)
     train_X = data.feature_matrix()[main["features"]]
     lo, hi = train_X.min(), train_X.max()
     # flag only clear extrapolation: the same base can carry slightly different figures in two tables
@@ -236,9 +236,14 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
     rows = []
     for rank, i in enumerate(order, start=1):
         m = cand.index[i]
+        known = m if m in measured.index else m.rpartition("/")[2]
+        known = known if known in measured.index else None
         row = {"rank": rank, "model": m, "params_b": float(cand["params_b"].iloc[i]),
                "oll_average": float(cand["oll_average"].iloc[i]) if "oll_average" in cand else None,
-               "pareto": bool(front[i]), "in_training_data": m in train_models or m.rpartition("/")[2] in train_models,
+               "pareto": bool(front[i]), "in_training_data": known is not None,
+               # a base the study trained: its published RM result beside the prediction
+               "measured": None if known is None else {t: float(measured.loc[known, t]) for t in fits
+                                                       if t in measured.columns},
                "drivers": drivers[i],
                "extrapolates": [f for f in main["features"]
                                 if not lo[f] - slack[f] <= cand[f].iloc[i] <= hi[f] + slack[f]]}
