@@ -161,24 +161,30 @@ def forward_select(Z: np.ndarray, y: np.ndarray, *, max_features: int, alpha_gri
     n = len(y)
     splits = list(KFold(n_splits=min(cv, n), shuffle=True, random_state=random_state).split(Z))
 
-    def cv_mse(cols: list[int], alpha: float) -> float:
-        err = 0.0
+    alphas = np.asarray(alpha_grid, dtype=float)
+
+    def cv_mse_all_alphas(cols: list[int]) -> np.ndarray:
+        """Inner-CV MSE of ridge on ``cols`` for every alpha at once (one SVD per fold)."""
+        err = np.zeros(len(alphas))
         for tr, te in splits:
             A = Z[np.ix_(tr, cols)]
             mu = y[tr].mean()
-            # closed-form ridge on centred data (Z is standardised on the fitting set; centre within the fold)
+            # closed-form ridge on centred data (Z is standardised on the fitting set; centre within the fold):
+            # w(alpha) = V diag(s / (s^2 + alpha)) U^T (y - mu)
             am = A.mean(axis=0)
-            Ac = A - am
-            w = np.linalg.solve(Ac.T @ Ac + alpha * np.eye(len(cols)), Ac.T @ (y[tr] - mu))
-            pred = mu + (Z[np.ix_(te, cols)] - am) @ w
-            err += float(((pred - y[te]) ** 2).sum())
+            U, sv, Vt = np.linalg.svd(A - am, full_matrices=False)
+            uty = U.T @ (y[tr] - mu)
+            shrink = sv[None, :] / (sv[None, :] ** 2 + alphas[:, None])        # (n_alphas, k)
+            W = (shrink * uty[None, :]) @ Vt                                   # (n_alphas, n_cols)
+            pred = mu + (Z[np.ix_(te, cols)] - am) @ W.T                       # (n_test, n_alphas)
+            err += ((pred - y[te][:, None]) ** 2).sum(axis=0)
         return err / n
 
     selected: list[int] = []
     best = (float(((y - y.mean()) ** 2).mean() * n / max(n - 1, 1)), alpha_grid[len(alpha_grid) // 2])
     while len(selected) < max_features:
-        trial = [(cv_mse([*selected, j], a), j, a) for j in range(Z.shape[1]) if j not in selected
-                 for a in alpha_grid]
+        trial = [(float(mse), j, float(a)) for j in range(Z.shape[1]) if j not in selected
+                 for mse, a in zip(cv_mse_all_alphas([*selected, j]), alphas, strict=True)]
         if not trial:
             break
         mse, j, a = min(trial)
