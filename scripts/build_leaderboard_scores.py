@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from rmbase.benchmarks.duplicates import preferred_row
 from rmbase.model_ids import canonical_model_id, preferred_model_id
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,18 +36,6 @@ ORGS = {  # publishers of widely used base and instruct models (the organisation
     "bigscience", "databricks", "togethercomputer", "Salesforce", "LGAI-EXAONE", "apple", "openbmb", "Deci", "amd",
     "mosaicml", "PrimeIntellect", "lmsys", "kyutai", "facebook", "bigcode", "openai-community", "speakleash",
 }
-
-
-def choose_row(rows: pd.DataFrame) -> tuple[pd.Series, str]:
-    """Official provider first, then the chat-template run, then bfloat16, then the latest submission."""
-    ranked = rows.assign(
-        _official=rows.official_provider.astype(bool), _chat=rows.chat_template.astype(bool),
-        _bf16=rows.precision.eq("bfloat16"),
-    ).sort_values(["_official", "_chat", "_bf16", "submission_date"], ascending=False, kind="stable")
-    best = ranked.iloc[0]
-    reason = (f"{len(rows)} candidate row(s); chose official_provider={bool(best.official_provider)}, "
-              f"chat_template={bool(best.chat_template)}, precision={best.precision}")
-    return best, reason
 
 
 def main() -> None:
@@ -68,7 +57,7 @@ def main() -> None:
         cands = oll[oll._key == key]
         if cands.empty:
             raise SystemExit(f"{key} not in the leaderboard table")
-        row, reason = choose_row(cands)
+        row, reason = preferred_row(cands)
         if key in study_rows and row.eval_name != study_rows[key]:
             raise SystemExit(f"{key}: chose {row.eval_name}, the study table chose {study_rows[key]}")
         mean6 = float(row[SIX].mean())

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from rmbase.benchmarks.duplicates import preferred_row
 from rmbase.model_ids import canonical_model_id
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "rmbase" / "datasets" / "paper_2505_10775"
@@ -37,18 +38,6 @@ def family_of(name: str) -> str:
         if name.startswith(prefix) or f"-{prefix}" in name:
             return fam
     raise SystemExit(f"no family for {name}")
-
-
-def choose_row(rows: pd.DataFrame) -> tuple[pd.Series, str]:
-    """Official provider first, then the chat-template run, then bfloat16, then the latest submission."""
-    ranked = rows.assign(
-        _official=rows.official_provider.astype(bool), _chat=rows.chat_template.astype(bool),
-        _bf16=rows.precision.eq("bfloat16"),
-    ).sort_values(["_official", "_chat", "_bf16", "submission_date"], ascending=False, kind="stable")
-    best = ranked.iloc[0]
-    reason = (f"{len(rows)} candidate row(s); chose official_provider={bool(best.official_provider)}, "
-              f"chat_template={bool(best.chat_template)}, precision={best.precision}")
-    return best, reason
 
 
 def main() -> None:
@@ -80,7 +69,7 @@ def main() -> None:
         cands = oll[oll._key == canonical_model_id(hf_id)]
         if cands.empty:
             raise SystemExit(f"{hf_id} not in the leaderboard table")
-        row, reason = choose_row(cands)
+        row, reason = preferred_row(cands)
         mean6 = float(row[BENCHES].mean())
         assert abs(mean6 - row.average) < 1e-6, (hf_id, mean6, row.average)
         choice_rows.append({"model": name, "hf_id": hf_id, "leaderboard_model": row.model,

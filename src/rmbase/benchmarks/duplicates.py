@@ -130,3 +130,13 @@ def resolve(table: BenchmarkTable, on_conflict: str = "error") -> BenchmarkTable
     table.frame = f.drop(index=list(drop_index)).reset_index(drop=True)
     table.duplicates = dropped.reset_index(drop=True)
     return table
+
+
+def preferred_row(rows: pd.DataFrame, *, date_column: str = "submission_date") -> tuple[pd.Series, str]:
+    """The row the rule keeps among leaderboard-contents rows of one model, and a sentence saying why (used by the
+    scripts that derive the bundled tables, so that they choose exactly as ``import`` does)."""
+    ranked = rank_frame(rows.assign(date=rows[date_column])).sort_values(RANK_COLS, ascending=False, kind="stable")
+    best = rows.loc[ranked.index[0]]
+    reason = (f"{len(rows)} candidate row(s); chose official_provider={bool(best.official_provider)}, "
+              f"chat_template={bool(best.chat_template)}, precision={best.precision}")
+    return best, reason
