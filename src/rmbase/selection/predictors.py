@@ -215,9 +215,8 @@ class _Selected(_Base):
         return self.standard_(as_frame(X, self.features))[:, self.selected_idx_]
 
 
-class SparseRidge(_Selected):
-    """Ridge on at most ``max_features`` standardised features (sizes logged), chosen with the ridge alpha by
-    forward selection under inner K-fold CV inside ``fit``."""
+class _SelectedLinear(_Selected):
+    """Shared: a linear model (``_linear_model()``) on the forward-selected features, with additive drivers."""
 
     def __init__(self, features=DEFAULT_FEATURES, max_features: int = 3, cv: int = 5, random_state: int = 0):
         self.features = features
@@ -228,7 +227,7 @@ class SparseRidge(_Selected):
     def fit(self, X, y):
         F, y = self._check_y(X, y)
         Z = self._select(F, y)
-        self.model_ = Ridge(alpha=self.alpha_).fit(Z, y)
+        self.model_ = self._linear_model().fit(Z, y)
         return self
 
     def predict(self, X):
@@ -246,33 +245,24 @@ class SparseRidge(_Selected):
         return float(self.model_.intercept_)
 
 
-class BayesianLinear(_Selected):
+class SparseRidge(_SelectedLinear):
+    """Ridge on at most ``max_features`` standardised features (sizes logged), chosen with the ridge alpha by
+    forward selection under inner K-fold CV inside ``fit``."""
+
+    def _linear_model(self):
+        return Ridge(alpha=self.alpha_)
+
+
+class BayesianLinear(_SelectedLinear):
     """Bayesian ridge regression (evidence-maximised priors) on forward-selected features; ``predict(X,
     return_std=True)`` gives the predictive standard deviation (noise included)."""
 
-    def __init__(self, features=DEFAULT_FEATURES, max_features: int = 3, cv: int = 5, random_state: int = 0):
-        self.features = features
-        self.max_features = max_features
-        self.cv = cv
-        self.random_state = random_state
-
-    def fit(self, X, y):
-        F, y = self._check_y(X, y)
-        Z = self._select(F, y)
-        self.model_ = BayesianRidge().fit(Z, y)
-        return self
+    def _linear_model(self):
+        return BayesianRidge()
 
     def predict(self, X, return_std: bool = False):
         check_is_fitted(self, "model_")
         return self.model_.predict(self._design(X), return_std=return_std)
-
-    def contributions(self, X) -> pd.DataFrame:
-        check_is_fitted(self, "model_")
-        return pd.DataFrame(self._design(X) * self.model_.coef_, columns=self.selected_features_)
-
-    @property
-    def intercept_(self) -> float:
-        return float(self.model_.intercept_)
 
 
 class GaussianProcess(_Selected):
