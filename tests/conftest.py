@@ -22,3 +22,18 @@ def shared_data(*parts: str) -> Path:
 def shared():
     """The ``shared_data`` function as a fixture: ``shared("folder", "file")`` -> Path, or skip with the reason."""
     return shared_data
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_torch_thread():
+    """One torch thread for the whole suite: on a 2-core machine, torch's own thread pool beside the test process
+    and the workers of other tests oversubscribes the cores (tens of times slower)."""
+    try:
+        import torch
+    except ImportError:  # torch is an optional extra; tests that need it skip on their own
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

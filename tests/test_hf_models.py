@@ -18,16 +18,6 @@ from rmbase import hf_models as H  # noqa: E402
 from rmbase.errors import InputError  # noqa: E402
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)  # a shared 2-core machine: avoid oversubscription
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def tiny_dir(tmp_path_factory):
     return tiny_reward_model_dir(tmp_path_factory.mktemp("tiny") / "rm")

@@ -16,14 +16,6 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("trl")
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 def _config(tiny_model_dir, tmp_path, **kw):
     write_jsonl(tmp_path / "train.jsonl", synthetic_pairs(192, 1))
     write_jsonl(tmp_path / "val.jsonl", synthetic_pairs(60, 2))

@@ -198,6 +198,12 @@ def forward_select(Z: np.ndarray, y: np.ndarray, *, max_features: int, alpha_gri
 class _Selected(_Base):
     """Shared: standardise the log features, forward-select up to ``max_features`` of them inside ``fit``."""
 
+    def __init__(self, features=DEFAULT_FEATURES, max_features: int = 3, cv: int = 5, random_state: int = 0):
+        self.features = features
+        self.max_features = max_features
+        self.cv = cv
+        self.random_state = random_state
+
     def _select(self, F: pd.DataFrame, y: np.ndarray) -> np.ndarray:
         self.standard_ = _Standard(F)
         Z = self.standard_(F)
@@ -217,12 +223,6 @@ class _Selected(_Base):
 
 class _SelectedLinear(_Selected):
     """Shared: a linear model (``_linear_model()``) on the forward-selected features, with additive drivers."""
-
-    def __init__(self, features=DEFAULT_FEATURES, max_features: int = 3, cv: int = 5, random_state: int = 0):
-        self.features = features
-        self.max_features = max_features
-        self.cv = cv
-        self.random_state = random_state
 
     def fit(self, X, y):
         F, y = self._check_y(X, y)
@@ -268,12 +268,6 @@ class BayesianLinear(_SelectedLinear):
 class GaussianProcess(_Selected):
     """Gaussian process on forward-selected standardised features: kernel = c·(linear) + c·RBF + white noise,
     hyperparameters by marginal likelihood, target normalised; ``predict(X, return_std=True)``."""
-
-    def __init__(self, features=DEFAULT_FEATURES, max_features: int = 3, cv: int = 5, random_state: int = 0):
-        self.features = features
-        self.max_features = max_features
-        self.cv = cv
-        self.random_state = random_state
 
     def fit(self, X, y):
         from sklearn.gaussian_process import GaussianProcessRegressor
