@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import time
@@ -52,7 +53,8 @@ def baseline_scores(model, tokenizer, texts, batch_size=8):
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pairs", type=int, default=128)
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1),
+                    help="torch threads for both methods (default: the 2 cores of the reference machine)")
     ap.add_argument("--repeats", type=int, default=1, help="timed runs of each method (best is reported)")
     ap.add_argument("--invariance-pairs", type=int, default=32, help="pairs scored again at batch 1 and 32")
     ap.add_argument("--model", type=Path, default=None, help="a local reward model (default: SmolLM2 + new head)")
