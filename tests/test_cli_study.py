@@ -129,3 +129,12 @@ def test_help_is_light():
     assert proc.returncode == 0, proc.stderr
     assert "study" in proc.stdout
     assert "HEAVY []" in proc.stdout
+
+
+def test_error_text_with_brackets_is_printed_verbatim(tmp_path, capsys):
+    bad = tmp_path / "[draft] models.xlsx"
+    bad.write_text("x")
+    code = main(["study", "--models", str(bad), "--results", str(bad), "--benchmarks", str(bad),
+                 "--out", str(tmp_path / "o")])
+    assert code == 2
+    assert "[draft] models.xlsx" in capsys.readouterr().err

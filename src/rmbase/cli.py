@@ -42,8 +42,10 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version_cal
 
 def report_input_error(exc: InputError) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
-    Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+    # the message may hold user text with square brackets (file names, values): never read it as markup
+    Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> int:
