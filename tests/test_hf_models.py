@@ -172,3 +172,16 @@ def test_dtype_names():
     assert H.resolve_dtype("bf16", "cpu") == torch.bfloat16
     with pytest.raises(InputError):
         H.resolve_dtype("int3", "cpu")
+
+
+@pytest.mark.parametrize("source", ["/nonexistent/model", "./missing-model", "a/b/c"])
+def test_a_missing_local_model_folder_is_named(source):
+    with pytest.raises(InputError, match="no such model folder"):
+        H.check_model_source(source)
+    with pytest.raises(InputError, match="no such model folder"):
+        H.load_tokenizer(source)
+
+
+def test_hub_ids_and_existing_folders_pass_the_source_check(tmp_path):
+    assert H.check_model_source("Qwen/Qwen2.5-0.5B-Instruct") == "Qwen/Qwen2.5-0.5B-Instruct"
+    assert H.check_model_source(tmp_path) == str(tmp_path)

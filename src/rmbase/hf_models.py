@@ -53,6 +53,20 @@ def resolve_chat_template(chat_template: str) -> str:
                      "a path to a .jinja file or a jinja template string")
 
 
+def check_model_source(name_or_path: str | os.PathLike) -> str:
+    """A model source as a string: an existing local folder, or something that can be a Hub id (``org/name``).
+
+    A path-like source that does not exist (absolute, relative with ``.``/``~``, or with more than one ``/``) is an
+    :class:`InputError` here, instead of the Hub client's message about repository-id syntax."""
+    source = str(name_or_path)
+    if Path(source).expanduser().exists():
+        return source
+    if source.startswith(("/", ".", "~")) or source.count("/") > 1 or "\\" in source:
+        raise InputError("no such model folder", path=source,
+                         expected="an existing local folder or a Hugging Face id such as org/name")
+    return source
+
+
 def load_tokenizer(name_or_path: str | os.PathLike, *, chat_template: str | None = None, revision: str | None = None,
                    trust_remote_code: bool = False, gguf_file: str | None = None) -> Any:
     """Load an AutoTokenizer with a chat template and a pad token that differs from EOS.
@@ -64,6 +78,7 @@ def load_tokenizer(name_or_path: str | os.PathLike, *, chat_template: str | None
     """
     from transformers import AutoTokenizer
 
+    name_or_path = check_model_source(name_or_path)
     kwargs: dict[str, Any] = {"revision": revision, "trust_remote_code": trust_remote_code}
     if gguf_file:
         kwargs["gguf_file"] = gguf_file
@@ -219,7 +234,7 @@ def load_sequence_classifier(name_or_path: str | os.PathLike, *, dtype: Any = No
 
     device = device or default_device()
     torch_dtype = resolve_dtype(dtype, device)
-    where = str(name_or_path)
+    where = check_model_source(name_or_path)
     common: dict[str, Any] = {"revision": revision, "trust_remote_code": trust_remote_code}
     if gguf_file:
         common["gguf_file"] = gguf_file

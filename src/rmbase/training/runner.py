@@ -77,8 +77,10 @@ def check_base(config: TrainConfig) -> None:
     """Fail early (before any data work or checkpoint folder) when the base cannot be a sequence classifier."""
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
+    from rmbase.hf_models import check_model_source
+
     try:
-        cfg = AutoConfig.from_pretrained(config.base, revision=config.revision,
+        cfg = AutoConfig.from_pretrained(check_model_source(config.base), revision=config.revision,
                                          trust_remote_code=config.trust_remote_code)
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read the model config: {exc}", path=config.base) from exc
