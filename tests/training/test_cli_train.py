@@ -78,3 +78,15 @@ def test_help_is_fast_and_imports_no_torch():
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr
     assert "--lr-grid" in res.stdout and "--recipe" in res.stdout
+
+
+def test_missing_base_folder_is_named(tmp_path, capsys):
+    from rmbase.cli import main
+
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text('{"prompt": "p", "chosen": "a", "rejected": "b"}\n')
+    code = main(["train", "--base", str(tmp_path / "no-such-base"), "--recipe", "bradley_terry", "--train", str(pairs),
+                 "--val", str(pairs), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "no such model folder" in err and "cannot read the model config" not in err
+    assert not (tmp_path / "out").exists()

@@ -79,8 +79,9 @@ def check_base(config: TrainConfig) -> None:
 
     from rmbase.hf_models import check_model_source
 
+    source = check_model_source(config.base)
     try:
-        cfg = AutoConfig.from_pretrained(check_model_source(config.base), revision=config.revision,
+        cfg = AutoConfig.from_pretrained(source, revision=config.revision,
                                          trust_remote_code=config.trust_remote_code)
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read the model config: {exc}", path=config.base) from exc
