@@ -10,8 +10,6 @@ import pandas as pd
 
 from rmbase.errors import InputError
 
-_NO_LIMIT = 1 << 30
-
 
 @dataclass
 class LengthReport:
@@ -27,36 +25,19 @@ class LengthReport:
                 "truncated": self.truncated}
 
 
-def _encode_with_policy(tokenizer: Any, texts: list[str], max_length: int,
-                        policy: str) -> tuple[list[list[int]], list[bool]]:
-    """Token ids of every text and whether it was longer than ``max_length``.
-
-    ``truncate``: long texts are cut from the left (BOS kept, the response end kept); ``drop``: returned whole,
-    the caller drops them.
-    """
-    from rmbase.hf_models import encode_texts
-
-    ids, _ = encode_texts(tokenizer, texts, max_length=_NO_LIMIT, truncation="right")
-    too_long = [len(x) > max_length for x in ids]
-    if policy == "truncate" and any(too_long):
-        where = [i for i, t in enumerate(too_long) if t]
-        cut, _ = encode_texts(tokenizer, [texts[i] for i in where], max_length=max_length, truncation="left")
-        for i, c in zip(where, cut, strict=True):
-            ids[i] = c
-    return ids, too_long
-
-
 def encode_pairs(tokenizer: Any, pairs: pd.DataFrame, *, max_length: int, policy: str = "drop",
                  use_margin: bool = False, name: str = "pairs") -> tuple[list[dict], LengthReport]:
     """Rows ``prompt, chosen, rejected[, margin]`` -> ``[{chosen_ids, rejected_ids[, margin]}]`` for TRL."""
-    from rmbase.hf_models import render_conversation
+    from rmbase.hf_models import encode_texts_flagged, render_conversation
 
     chosen = [render_conversation(tokenizer, p, c) for p, c in zip(pairs["prompt"], pairs["chosen"], strict=True)]
     rejected = [render_conversation(tokenizer, p, r)
                 for p, r in zip(pairs["prompt"], pairs["rejected"], strict=True)]
     report = LengthReport(policy=policy, max_length=max_length)
-    c_ids, c_long = _encode_with_policy(tokenizer, chosen, max_length, policy)
-    r_ids, r_long = _encode_with_policy(tokenizer, rejected, max_length, policy)
+    # long texts come back cut from the left (BOS and the response end kept) and flagged; under ``drop`` the
+    # flagged ones are left out and their cut ids never used
+    c_ids, c_long = encode_texts_flagged(tokenizer, chosen, max_length=max_length, truncation="left")
+    r_ids, r_long = encode_texts_flagged(tokenizer, rejected, max_length=max_length, truncation="left")
     margins = pairs["margin"].to_numpy(dtype=float) if "margin" in pairs else np.full(len(pairs), np.nan)
     out = []
     for c, r, cl, rl, m in zip(c_ids, r_ids, c_long, r_long, margins, strict=True):
@@ -83,11 +64,11 @@ def encode_pairs(tokenizer: Any, pairs: pd.DataFrame, *, max_length: int, policy
 def encode_responses(tokenizer: Any, rows: pd.DataFrame, attributes: list[str], *, max_length: int,
                      policy: str = "drop") -> tuple[list[dict], LengthReport]:
     """Rows ``prompt, response, <attributes>`` -> ``[{input_ids, labels}]`` for the regression recipe."""
-    from rmbase.hf_models import render_conversation
+    from rmbase.hf_models import encode_texts_flagged, render_conversation
 
     texts = [render_conversation(tokenizer, p, r) for p, r in zip(rows["prompt"], rows["response"], strict=True)]
     report = LengthReport(policy=policy, max_length=max_length)
-    ids, too_long = _encode_with_policy(tokenizer, texts, max_length, policy)
+    ids, too_long = encode_texts_flagged(tokenizer, texts, max_length=max_length, truncation="left")
     labels = rows[attributes].to_numpy(dtype=np.float32)
     out = []
     for seq, long, lab in zip(ids, too_long, labels, strict=True):
