@@ -21,6 +21,16 @@ def test_coverage_hand_computed():
     assert curve[6] == 1.0 and curve[3] == pytest.approx(2 / 3) and len(curve) == 6
 
 
+def test_coverage_curve_ranks_nan_last_like_top_k():
+    pred = [np.nan, 3.0, 2.0, 1.0]
+    target = [0.0, 3.0, 2.0, 1.0]
+    curve = metrics.coverage_curve(pred, target)
+    assert curve[3] == 1.0 and curve[1] == 1.0
+    assert curve[2] == metrics.coverage_at_k(pred, target, 2) == 1.0
+    with pytest.raises(ValueError):
+        metrics.coverage_at_k(pred, target[:3], 2)
+
+
 def test_coverage_mean_uses_k_5_to_10():
     rng = np.random.default_rng(1)
     t = rng.normal(size=20)

@@ -23,26 +23,31 @@ def _as_1d(x) -> np.ndarray:
     return a
 
 
+def ranking_order(values) -> np.ndarray:
+    """Indices from the largest value down; ties keep input order, NaN comes last."""
+    v = _as_1d(values)
+    return np.argsort(-np.where(np.isnan(v), -np.inf, v), kind="stable")
+
+
 def top_k(values, k: int) -> np.ndarray:
     v = _as_1d(values)
     if not 1 <= k <= len(v):
         raise ValueError(f"k must be between 1 and {len(v)}, got {k}")
-    order = np.argsort(-np.where(np.isnan(v), -np.inf, v), kind="stable")
-    return order[:k]
+    return ranking_order(v)[:k]
 
 
 def coverage_at_k(prediction, target, k: int) -> float:
-    p, t = _as_1d(prediction), _as_1d(target)
-    if p.shape != t.shape:
-        raise ValueError("prediction and target must have the same length")
-    return len(set(top_k(p, k).tolist()) & set(top_k(t, k).tolist())) / k
+    return coverage_curve(prediction, target, [k])[k]
 
 
 def coverage_curve(prediction, target, ks: Iterable[int] | None = None) -> dict[int, float]:
     p, t = _as_1d(prediction), _as_1d(target)
+    if p.shape != t.shape:
+        raise ValueError("prediction and target must have the same length")
     ks = range(1, len(p) + 1) if ks is None else ks
-    order_p = np.argsort(-p, kind="stable")
-    order_t = np.argsort(-t, kind="stable")
+    if any(not 1 <= k <= len(p) for k in ks):
+        raise ValueError(f"k must be between 1 and {len(p)}")
+    order_p, order_t = ranking_order(p), ranking_order(t)
     out = {}
     for k in ks:
         out[int(k)] = len(set(order_p[:k].tolist()) & set(order_t[:k].tolist())) / k
