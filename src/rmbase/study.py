@@ -7,6 +7,7 @@ to ``out`` when anything fails). The schema of study.json is documented in docs/
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -136,28 +137,31 @@ def _selection_work(data, config: StudyConfig) -> tuple[list[dict], dict, dict[s
     return rows, external, {"selection": t1 - t0, "external_validation": time.perf_counter() - t1}
 
 
-def _start_selection(data, config: StudyConfig):
+def _start_selection(data, config: StudyConfig) -> Callable[[], tuple[list[dict], dict, dict[str, float]]]:
+    """Start the selection work in a worker process (when ``n_jobs`` >= 2) and return the function that waits for
+    its result; with one job the returned function does the work itself."""
     if not config.n_jobs or config.n_jobs < 2:
-        return ("inline", data)
+        return lambda: _selection_work(data, config)
     from concurrent.futures import ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(max_workers=1)
-    return (pool, pool.submit(_selection_work, data, config))
+    future = pool.submit(_selection_work, data, config)
+
+    def finish():
+        try:
+            return future.result()
+        finally:
+            pool.shutdown()
+
+    return finish
 
 
-def _finish_selection(job, config: StudyConfig, combination: dict, timings: dict[str, float]):
+def _finish_selection(finish, config: StudyConfig, combination: dict, timings: dict[str, float]):
     """The selection rows and external validation; without --full-selection the study's ElasticNet row is the
     combination's own nested leave-one-out figure (same models, same protocol), not a second run of it."""
-    if job is None:
+    if finish is None:
         return [], {}
-    kind, handle = job
-    if kind == "inline":
-        rows, external, t = _selection_work(handle, config)
-    else:
-        try:
-            rows, external, t = handle.result()
-        finally:
-            kind.shutdown()
+    rows, external, t = finish()
     timings.update(t)
     oof = combination["paper"].get("out_of_fold")
     if not config.full_selection and oof is not None:

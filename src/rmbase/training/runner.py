@@ -56,11 +56,11 @@ def _work_dir(config: TrainConfig) -> Path:
     work.mkdir(parents=True, exist_ok=True)
     stamp = work / "config.json"
     has_progress = any(work.glob("lr_*/result.json")) or any(work.glob("lr_*/checkpoints/checkpoint-*"))
+    fingerprint = _fingerprint(config)
     if stamp.exists() and has_progress:
         previous = json.loads(stamp.read_text())
-        if previous != _fingerprint(config):
-            changed = sorted(k for k in set(previous) | set(_fingerprint(config))
-                             if previous.get(k) != _fingerprint(config).get(k))
+        if previous != fingerprint:
+            changed = sorted(k for k in set(previous) | set(fingerprint) if previous.get(k) != fingerprint.get(k))
             raise InputError(f"an earlier run with different options left checkpoints here (changed: "
                              f"{', '.join(changed)})", path=str(work),
                              expected="the same options to resume it, or delete the folder to start afresh")
@@ -69,7 +69,7 @@ def _work_dir(config: TrainConfig) -> Path:
 
         shutil.rmtree(work, ignore_errors=True)  # nothing worth resuming: start clean
         work.mkdir(parents=True)
-        atomic_write_json(stamp, _fingerprint(config))
+        atomic_write_json(stamp, fingerprint)
     return work
 
 
