@@ -38,6 +38,23 @@ def test_study_elasticnet_selects_what_a_full_grid_search_selects():
     np.testing.assert_allclose(est.predict(X), search.predict(Z), rtol=1e-6)
 
 
+def test_cv_mse_paths_equal_elasticnetcv_on_polynomial_features():
+    from sklearn.linear_model import ElasticNetCV
+
+    from rmbase.selection.study_elasticnet import cv_mse_paths
+
+    X, y = _data(n=40, seed=4)
+    P = PolynomialFeatures(3, include_bias=False).fit_transform(StandardScaler().fit_transform(X))
+    splits = list(KFold(10, shuffle=True, random_state=0).split(P))
+    alphas = np.array([0.1, 0.01, 0.001, 0.0001])
+    l1 = [0.0, 0.25, 0.5, 0.75, 1.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = cv_mse_paths(P, y.to_numpy(), splits, l1, alphas, max_iter=1000, tol=1e-4)
+        ref = ElasticNetCV(l1_ratio=l1, alphas=alphas, cv=splits, precompute=True).fit(P, y).mse_path_
+    np.testing.assert_allclose(ours, ref, rtol=1e-7)
+
+
 def test_study_elasticnet_recovers_an_interaction_and_names_features():
     X, y = _data(n=60)
     est = StudyElasticNet(cv=5).fit(X, y)
