@@ -46,3 +46,34 @@ def model_id_from_folder(name: str) -> str:
     """Undo the ``org__name`` folder form (lm-eval and rmbase both write it) into ``org/name``."""
     org, sep, rest = str(name).partition("__")
     return f"{org}/{rest}" if sep and org and rest else str(name)
+
+
+# Model families of the bundled study (its ``family`` column), recognised from a model id's name part. Order
+# matters: the first match wins (Minitron before Mistral; Qwen2.5 before Qwen2; Gemma-2 before Gemma).
+_FAMILY_PATTERNS = (
+    ("Minitron", r"minitron-\d"),
+    ("Nemotron", r"nemotron-mini"),
+    ("Qwen2.5", r"qwen2\.5-"),
+    ("Qwen2", r"qwen2-"),
+    ("Qwen1.5", r"qwen1\.5-"),
+    ("Llama-3", r"llama-3(?:\.\d)?-"),
+    ("Gemma-2", r"gemma-2-(?!b-|b$)"),
+    ("Gemma", r"gemma-(?:1\.1-)?\d+b(?:-|$)"),
+    ("Phi-3", r"phi-3(?:\.5)?-"),
+    ("Yi-1.5", r"yi-1\.5-"),
+    ("Yi", r"(?:^|/)yi-\d+b(?:-|$)"),
+    ("Mistral", r"mistral-7b-"),
+    ("StableLM-2", r"stablelm-2-"),
+    ("Falcon3", r"falcon3-"),
+)
+_FAMILY_RES = tuple((f, re.compile(p)) for f, p in _FAMILY_PATTERNS)
+
+
+def model_family(model_id: str) -> str | None:
+    """The study family a model id belongs to (e.g. ``Qwen/Qwen2.5-14B-Instruct`` -> ``Qwen2.5``, a fine-tune
+    ``allenai/Llama-3.1-Tulu-3-8B`` -> ``Llama-3``), or None when no family of the bundled study matches."""
+    name = short_name(model_id)
+    for family, pattern in _FAMILY_RES:
+        if pattern.search(name):
+            return family
+    return None

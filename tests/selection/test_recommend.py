@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 
 from rmbase.errors import InputError
+from rmbase.selection import predictors as P
 from rmbase.selection.recommend import (
     RecommendConfig,
+    candidate_table,
     _coverage_lofo,
     _coverage_loo,
     conformal_halfwidth,
@@ -108,3 +110,29 @@ def test_recommend_from_an_imported_benchmark_file(study, tmp_path):
     out = recommend(study, benchmarks=str(f), config=RecommendConfig(targets=("score",)))
     assert [r["model"] for r in out["ranking"]] == ["my-org/new-base"]
     assert out["unscorable"][0]["model"] == "my-org/no-size" and "params_b" in out["unscorable"][0]["reason"]
+
+
+def test_recommend_with_family_effect_names_each_candidates_family(study):
+    cfg = RecommendConfig(method="family_effect", recipe="bradley_terry", targets=("score",))
+    out = recommend(study, candidates=["Qwen/Qwen2.5-14B-Instruct", "Qwen2.5-7B-Instruct", "microsoft/phi-4"],
+                    config=cfg, n_jobs=1)
+    rows = {r["model"]: r for r in out["ranking"]}
+    assert rows["Qwen/Qwen2.5-14B-Instruct"]["family"] == "Qwen2.5"       # from its id
+    assert rows["Qwen/Qwen2.5-7B-Instruct"]["family"] == "Qwen2.5"        # a study base: from the models table
+    assert rows["microsoft/phi-4"]["family"] is None                      # no study family: no offset
+    # the prediction is the fitted base model plus the family's offset (none for phi-4)
+    est = P.FamilyEffect(P.BayesianLinear()).fit(*family_design(study))
+    assert est.family_offsets_["Qwen2.5"] != 0
+    cand, _ = candidate_table(candidates=["Qwen/Qwen2.5-14B-Instruct", "microsoft/phi-4"])
+    base = est.estimator_.predict(cand)
+    assert rows["Qwen/Qwen2.5-14B-Instruct"]["score"]["predicted"] == pytest.approx(
+        base[0] + est.family_offsets_["Qwen2.5"])
+    assert rows["microsoft/phi-4"]["score"]["predicted"] == pytest.approx(base[1])
+    assert "family" not in out["training_range"]
+
+
+def family_design(study):
+    from rmbase.selection.compare import METHODS, method_design
+
+    X = method_design(study, METHODS["family_effect"], "bradley_terry", "score")
+    return X, study.design("bradley_terry", "score", drop_missing=True)[1]

@@ -34,26 +34,27 @@ RIDGE_ALPHAS = (0.01, 0.1, 1.0, 10.0, 100.0)
 
 
 def as_frame(X, features) -> pd.DataFrame:
-    """``X`` restricted to ``features`` as floats, sizes logged. A plain array must have exactly these columns."""
+    """``X`` restricted to ``features`` as floats, sizes logged. A plain array must have exactly these columns.
+
+    Built column by column in numpy (a DataFrame's list indexing costs more than the fits it feeds)."""
     features = list(features)
     if isinstance(X, pd.DataFrame):
         missing = [f for f in features if f not in X.columns]
         if missing:
             raise ValueError(f"X lacks feature column(s) {missing}")
-        F = X[features].astype(float).copy()
+        A = np.column_stack([np.asarray(X[c], dtype=float) for c in features]) if features else np.empty((len(X), 0))
     else:
-        A = np.asarray(X, dtype=float)
+        A = np.array(X, dtype=float)
         if A.ndim != 2 or A.shape[1] != len(features):
             raise ValueError(f"X must have {len(features)} columns ({features}); got shape {A.shape}")
-        F = pd.DataFrame(A, columns=features)
-    for c in LOG_FEATURES:
-        if c in F:
-            if (F[c] <= 0).any():
+    for j, c in enumerate(features):
+        if c in LOG_FEATURES:
+            if (A[:, j] <= 0).any():
                 raise ValueError(f"{c} must be positive (it enters as a logarithm)")
-            F[c] = np.log(F[c])
-    if not np.isfinite(F.to_numpy()).all():
+            A[:, j] = np.log(A[:, j])
+    if not np.isfinite(A).all():
         raise ValueError("X has missing or non-finite feature values")
-    return F
+    return pd.DataFrame(A, columns=features, copy=False)
 
 
 class _Standard:
@@ -160,38 +161,42 @@ def forward_select(Z: np.ndarray, y: np.ndarray, *, max_features: int, alpha_gri
     Returns (selected column indices, alpha, CV MSE)."""
     n = len(y)
     splits = list(KFold(n_splits=min(cv, n), shuffle=True, random_state=random_state).split(Z))
-
     alphas = np.asarray(alpha_grid, dtype=float)
+    # per fold, once: training columns centred on the fold's training means, test columns likewise
+    folds = []
+    for tr, te in splits:
+        zm = Z[tr].mean(axis=0)
+        folds.append((Z[tr] - zm, Z[te] - zm, y[tr] - y[tr].mean(), y[tr].mean(), y[te]))
 
-    def cv_mse_all_alphas(cols: list[int]) -> np.ndarray:
-        """Inner-CV MSE of ridge on ``cols`` for every alpha at once (one SVD per fold)."""
-        err = np.zeros(len(alphas))
-        for tr, te in splits:
-            A = Z[np.ix_(tr, cols)]
-            mu = y[tr].mean()
-            # closed-form ridge on centred data (Z is standardised on the fitting set; centre within the fold):
-            # w(alpha) = V diag(s / (s^2 + alpha)) U^T (y - mu)
-            am = A.mean(axis=0)
-            U, sv, Vt = np.linalg.svd(A - am, full_matrices=False)
-            uty = U.T @ (y[tr] - mu)
-            shrink = sv[None, :] / (sv[None, :] ** 2 + alphas[:, None])        # (n_alphas, k)
-            W = (shrink * uty[None, :]) @ Vt                                   # (n_alphas, n_cols)
-            pred = mu + (Z[np.ix_(te, cols)] - am) @ W.T                       # (n_test, n_alphas)
-            err += ((pred - y[te][:, None]) ** 2).sum(axis=0)
+    def cv_mse(candidates: list[int]) -> np.ndarray:
+        """Inner-CV MSE of ridge on ``selected + [j]`` for every candidate j and every alpha, shape
+        (n_candidates, n_alphas): one batched SVD per fold, w(alpha) = V diag(s / (s^2 + alpha)) U^T (y - mu)."""
+        cols = np.array([[*selected, j] for j in candidates])                    # (c, k)
+        err = np.zeros((len(candidates), len(alphas)))
+        for A_tr, A_te, yc, mu, y_te in folds:
+            U, sv, Vt = np.linalg.svd(A_tr[:, cols].transpose(1, 0, 2), full_matrices=False)
+            uty = np.einsum("cnk,n->ck", U, yc)
+            shrink = sv[:, None, :] / (sv[:, None, :] ** 2 + alphas[None, :, None])     # (c, a, k)
+            W = np.einsum("cak,ckm->cam", shrink * uty[:, None, :], Vt)              # (c, a, k)
+            pred = mu + np.einsum("tck,cak->cat", A_te[:, cols], W)                  # (c, a, n_test)
+            err += ((pred - y_te) ** 2).sum(axis=-1)
         return err / n
 
     selected: list[int] = []
     best = (float(((y - y.mean()) ** 2).mean() * n / max(n - 1, 1)), alpha_grid[len(alpha_grid) // 2])
     while len(selected) < max_features:
-        trial = [(float(mse), j, float(a)) for j in range(Z.shape[1]) if j not in selected
-                 for mse, a in zip(cv_mse_all_alphas([*selected, j]), alphas, strict=True)]
-        if not trial:
+        candidates = [j for j in range(Z.shape[1]) if j not in selected]
+        if not candidates:
             break
-        mse, j, a = min(trial)
-        if mse >= best[0] - 1e-12:
+        mse = cv_mse(candidates)
+        # the smallest error; ties go to the lowest column index, then the smallest alpha (as min over tuples did)
+        trial = [(float(mse[c, a]), j, float(alphas[a])) for c, j in enumerate(candidates)
+                 for a in range(len(alphas))]
+        m, j, a = min(trial)
+        if m >= best[0] - 1e-12:
             break
         selected.append(j)
-        best = (mse, a)
+        best = (m, a)
     return selected, best[1], best[0]
 
 
@@ -322,3 +327,112 @@ class PairwiseRanker(_Base):
         check_is_fitted(self, "coef_")
         return pd.DataFrame(self.slope_ * self.standard_(as_frame(X, self.features)) * self.coef_,
                             columns=list(self.features))
+
+
+def family_variance_components(residuals, groups) -> tuple[float, float]:
+    """Maximum-likelihood (between-family variance t², within-family variance s²) of residuals modelled as
+    r = u_family + e, u ~ N(0, t²), e ~ N(0, s²): a one-way random-effects model.
+
+    With lambda = t²/s², each family's covariance is s²(I + lambda 11'), whose log-determinant and quadratic form
+    are closed-form; s² is profiled out (s² = Q(lambda)/N), leaving a 1-D search over log lambda."""
+    from scipy.optimize import minimize_scalar
+
+    r = np.asarray(residuals, dtype=float)
+    g = np.asarray(groups, dtype=object)
+    fams = [r[g == f] for f in dict.fromkeys(g)]
+    n = np.array([len(x) for x in fams], dtype=float)
+    s1 = np.array([x.sum() for x in fams])
+    ss = float((r * r).sum())
+    N = len(r)
+    if N < 2 or ss <= 0:
+        return 0.0, max(ss / max(N, 1), 0.0)
+
+    def quad(lam):
+        return ss - float((lam * s1 * s1 / (1 + n * lam)).sum())
+
+    def profile_nll(log_lam):
+        lam = np.exp(log_lam)
+        return 0.5 * (N * np.log(max(quad(lam), 1e-300) / N) + float(np.log1p(n * lam).sum()))
+
+    res = minimize_scalar(profile_nll, bounds=(-12.0, 6.0), method="bounded", options={"xatol": 1e-4})
+    lam = float(np.exp(res.x))
+    if profile_nll(-12.0) <= res.fun:  # the boundary: no between-family variance
+        lam = float(np.exp(-12.0))
+    e2 = quad(lam) / N
+    return float(lam * e2), float(e2)
+
+
+class FamilyEffect(RegressorMixin, BaseEstimator):
+    """A predictor plus a shrunken per-family offset (a random intercept): bases of one family share more than
+    their benchmarks show (tokenizer, pre-training data, post-training recipe).
+
+    ``fit`` fits ``estimator``, takes its inner K-fold out-of-fold residuals (so that the offsets are not learnt
+    from residuals the estimator has already fitted), estimates the between- and within-family variances of
+    those residuals by maximum likelihood and stores each family's posterior mean offset
+    ``sum(r_f) / (n_f + s²/t²)``. A candidate from a family not seen in ``fit`` (or with no family) gets offset 0.
+    ``X`` must have a ``group`` column (string); the wrapped estimator reads only its own feature columns.
+    """
+
+    def __init__(self, estimator=None, group: str = "family", cv: int = 5, random_state: int = 0):
+        self.estimator = estimator
+        self.group = group
+        self.cv = cv
+        self.random_state = random_state
+
+    @property
+    def features(self):
+        return (*self._inner().features, self.group)
+
+    def _inner(self):
+        return self.estimator if self.estimator is not None else BayesianLinear()
+
+    def _groups(self, X) -> np.ndarray:
+        if not isinstance(X, pd.DataFrame) or self.group not in X.columns:
+            raise ValueError(f"X must be a DataFrame with a {self.group!r} column")
+        return X[self.group].astype(object).where(X[self.group].notna(), None).to_numpy()
+
+    def fit(self, X, y):
+        from sklearn.base import clone
+
+        g = self._groups(X)
+        y = np.asarray(y, dtype=float).ravel()
+        self.estimator_ = clone(self._inner()).fit(X, y)
+        resid = np.empty_like(y)
+        for tr, te in KFold(n_splits=min(self.cv, len(y)), shuffle=True, random_state=self.random_state).split(y):
+            resid[te] = y[te] - clone(self._inner()).fit(X.iloc[tr], y[tr]).predict(X.iloc[te])
+        known = np.array([x is not None for x in g])
+        self.between_var_, self.within_var_ = family_variance_components(resid[known], g[known])
+        ratio = self.within_var_ / max(self.between_var_, 1e-12)
+        self.family_offsets_ = {}
+        self.family_counts_ = {}
+        for f in dict.fromkeys(g[known]):
+            r = resid[g == f]
+            self.family_offsets_[f] = float(r.sum() / (len(r) + ratio))
+            self.family_counts_[f] = len(r)
+        self.selected_features_ = [*getattr(self.estimator_, "selected_features_", []), self.group]
+        self.n_features_in_ = len(self.features)
+        return self
+
+    def offsets(self, X) -> np.ndarray:
+        check_is_fitted(self, "family_offsets_")
+        return np.array([self.family_offsets_.get(f, 0.0) for f in self._groups(X)])
+
+    def offset_std(self, X) -> np.ndarray:
+        """Posterior standard deviation of each candidate's family offset (the prior sd for unseen families)."""
+        check_is_fitted(self, "family_offsets_")
+        t2, e2 = self.between_var_, self.within_var_
+        n = np.array([self.family_counts_.get(f, 0) for f in self._groups(X)], dtype=float)
+        return np.sqrt(t2 * e2 / (e2 + n * t2))
+
+    def predict(self, X, return_std: bool = False):
+        check_is_fitted(self, "family_offsets_")
+        if return_std:
+            base, std = self.estimator_.predict(X, return_std=True)
+            return base + self.offsets(X), np.sqrt(std**2 + self.offset_std(X) ** 2)
+        return self.estimator_.predict(X) + self.offsets(X)
+
+    def contributions(self, X) -> pd.DataFrame:
+        check_is_fitted(self, "family_offsets_")
+        c = self.estimator_.contributions(X).reset_index(drop=True)
+        c[self.group] = self.offsets(X)
+        return c

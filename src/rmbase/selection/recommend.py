@@ -20,7 +20,7 @@ import pandas as pd
 
 from rmbase.datasets import BENCHMARK_FEATURES, TARGETS
 from rmbase.errors import InputError
-from rmbase.selection.compare import METHODS, _groups, make_estimator
+from rmbase.selection.compare import METHODS, _groups, make_estimator, method_design
 from rmbase.selection.predictors import DEFAULT_FEATURES
 from rmbase.selection.validation import out_of_fold_predictions
 
@@ -60,9 +60,10 @@ def _coverage_lofo(res: np.ndarray, groups: np.ndarray, alpha: float) -> float:
 
 def fit_target(data, *, recipe: str, target: str, method: str, alpha: float, n_jobs: int | None = None) -> dict:
     """Fit ``method`` for one target on all models of ``recipe``; conformal half-width and its checked coverage."""
-    features = list(METHODS[method].features) if method in METHODS else list(DEFAULT_FEATURES)
-    X, y, dropped = data.design(recipe, target, drop_missing=True)
-    X = X[features]
+    make_estimator(method)
+    features = list(METHODS[method].features)
+    X = method_design(data, METHODS[method], recipe, target)
+    y, dropped = data.design(recipe, target, drop_missing=True)[1:]
     est = make_estimator(method).fit(X, y)
     oof = out_of_fold_predictions(make_estimator(method), X, y, scheme="loo", n_jobs=n_jobs)
     res = y.to_numpy() - oof
@@ -181,6 +182,28 @@ def candidate_table(*, candidates: list[str] | None = None, benchmarks: str | No
     return wide, unscorable
 
 
+def candidate_families(data, models) -> list[str | None]:
+    """Each candidate's family: the models table's ``family`` for a model of the training data, else the bundled
+    study family its id names (:func:`rmbase.model_ids.model_family`), else None (no family offset)."""
+    from rmbase.model_ids import canonical_model_id, model_family, short_name
+
+    table = data.models
+    known: dict[str, str] = {}
+    if "family" in table:
+        for col in ("model", "hf_id"):
+            if col in table:
+                for m, f in zip(table[col], table["family"], strict=True):
+                    if isinstance(m, str) and isinstance(f, str):
+                        known[canonical_model_id(m)] = f
+                        known[short_name(m)] = f
+    return [known.get(canonical_model_id(m)) or known.get(short_name(m)) or model_family(m) for m in models]
+
+
+def _family_or_none(cand: pd.DataFrame, i: int) -> str | None:
+    f = cand["family"].iloc[i] if "family" in cand else None
+    return f if isinstance(f, str) else None
+
+
 def pareto_front(size: np.ndarray, score: np.ndarray) -> np.ndarray:
     """Mask of candidates no other candidate beats on both (smaller-or-equal size and higher-or-equal score, one
     strictly)."""
@@ -220,6 +243,8 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
     if cand.empty:
         why = "; ".join(f"{u['model']}: {u['reason']}" for u in unscorable[:10]) or "the filters left none"
         raise InputError(f"no candidate can be scored ({why})")
+    if "family" in METHODS[config.method].features:
+        cand = cand.assign(family=candidate_families(data, cand.index))
     available = [t for t in config.targets if t in data.results.columns and data.results[t].notna().any()]
     fits = {t: fit_target(data, recipe=config.recipe, target=t, method=config.method, alpha=config.alpha,
                           n_jobs=n_jobs) for t in available}
@@ -229,7 +254,8 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
     front = pareto_front(cand["params_b"].to_numpy(), pred[main["target"]])
     drivers = _drivers(main["estimator"], cand[main["features"]])
     measured = data.target_table(config.recipe)
-    train_X = data.feature_matrix()[main["features"]]
+    numeric = [f for f in main["features"] if f != "family"]
+    train_X = data.feature_matrix()[numeric]
     lo, hi = train_X.min(), train_X.max()
     # flag only clear extrapolation: the same base can carry slightly different figures in two tables
     slack = 0.02 * (hi - lo)
@@ -245,7 +271,8 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
                "measured": None if known is None else {t: float(measured.loc[known, t]) for t in fits
                                                        if t in measured.columns},
                "drivers": drivers[i],
-               "extrapolates": [f for f in main["features"]
+               "family": _family_or_none(cand, i),
+               "extrapolates": [f for f in numeric
                                 if not lo[f] - slack[f] <= cand[f].iloc[i] <= hi[f] + slack[f]]}
         for t, f in fits.items():
             p = float(pred[t][i])
@@ -263,7 +290,7 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
                               for t, f in fits.items()},
         "n_candidates": len(cand), "top": config.top, "ranking": rows,
         "pareto_front": [r["model"] for r in rows if r["pareto"]],
-        "training_range": {f: [float(lo[f]), float(hi[f])] for f in main["features"]},
+        "training_range": {f: [float(lo[f]), float(hi[f])] for f in numeric},
         "unscorable": unscorable,
         "provenance": provenance(config=asdict(config), data=data.data_sha256, dataset=data.name,
                                  candidates_source=benchmarks or "bundled leaderboard_v2"),
