@@ -10,9 +10,9 @@ from rmbase.errors import InputError
 from rmbase.selection import predictors as P
 from rmbase.selection.recommend import (
     RecommendConfig,
-    candidate_table,
     _coverage_lofo,
     _coverage_loo,
+    candidate_table,
     conformal_halfwidth,
     pareto_front,
     recommend,
