@@ -79,3 +79,41 @@ def test_load_trained_matches_ids_and_refuses_other_datasets(tmp_path):
     pd.DataFrame({"model": ["gemma-2-9b-it"], "score": ["n/a"]}).to_csv(nan, index=False)
     with pytest.raises(InputError, match="row 1"):
         load_trained(str(nan), pool)
+
+
+def test_family_offsets_move_untrained_siblings(synth):
+    """A sibling trained far above its features' prediction lifts the estimate of the untrained members of its
+    family; with the family offset absorbing the surprise, the other bases' estimates move much less than when
+    the linear weights must bend to it (family_sd 0)."""
+    from rmbase.selection.plan import BayesLinearSurrogate, family_indicators
+    from rmbase.selection.predictors import as_frame
+
+    X, y = synth
+    X = X.assign(family=["A" if i < 4 else None for i in range(len(X))])
+    G = family_indicators(X["family"])
+    assert G.shape == (len(X), 1) and G[:4, 0].sum() == 4 and G[4:, 0].sum() == 0
+    F = as_frame(X, PlanConfig().features)
+    Z = ((F - F.mean()) / F.std(ddof=0)).to_numpy()
+    idx = np.array([0, *range(4, 30)])
+    clean = y.to_numpy()[idx]
+    surprise = clean.copy()
+    surprise[0] += 15.0   # the A-family base is far better than its features say
+
+    def shift(family_sd):
+        sur = BayesLinearSurrogate(Z, list(F.columns), PlanConfig(family_sd=family_sd), 5.0, G)
+        return sur.posterior(idx, surprise)[0] - sur.posterior(idx, clean)[0]
+
+    fam, flat = shift(1.0), shift(0.0)
+    others = np.arange(30, len(X))
+    assert (fam[1:4] > 2.0).all()                                  # the untrained siblings rise
+    assert np.abs(fam[others]).max() < 0.5 * np.abs(flat[others]).max()
+    assert np.abs(fam[others]).max() < fam[1:4].min()
+    with pytest.raises(InputError, match="family-sd"):
+        propose(X, None, config=PlanConfig(family_sd=-1.0))
+
+
+def test_simulate_with_families_adds_the_family_strategy(study):
+    out = simulate_dataset(study, recipe="bradley_terry", n_starts=15, seed=0)
+    res = {s["strategy"]: s for s in out["strategies"]}
+    assert "bo_ei_capability_family" in res
+    assert res["bo_ei_capability_family"]["median"] < res["random"]["median"]

@@ -105,6 +105,8 @@ def register(app: typer.Typer) -> None:
                                    "--simulate)."),
         prior: str = typer.Option("capability", "--prior", help="capability | flat"),
         acquisition: str = typer.Option("ei", "--acquisition", help="ei | thompson"),
+        family_sd: float = typer.Option(0.5, "--family-sd", help="Prior sd of a shared per-family offset, in units "
+                                        "of the score scale (0: ignore families)."),
         simulate: bool = typer.Option(False, "--simulate", help="Replay strategies on a bundled dataset's results."),
         dataset: str = typer.Option("paper-2505.10775", "--dataset", help="Dataset for --simulate."),
         starts: int = typer.Option(200, "--starts", help="Random starts for --simulate."),
@@ -134,7 +136,7 @@ def register(app: typer.Typer) -> None:
                       "all results: an optimistic baseline). study_default trains "
                       + ", ".join(result["study_defaults"]) + " first, then at random.")
             return
-        cfg = P.PlanConfig(prior=prior, acquisition=acquisition)
+        cfg = P.PlanConfig(prior=prior, acquisition=acquisition, family_sd=family_sd)
         result = P.plan(pool_file=str(pool) if pool else None, candidates=_split(candidates),
                         trained_file=str(trained) if trained else None, budget=budget, recipe=recipe, config=cfg,
                         seed=seed)

@@ -13,6 +13,10 @@ Priors (``prior``):
   report). It is an assumption, not fitted to any result here; ``--simulate`` reports both priors.
 Scales are in the target's units: ``scale`` (default 5 points, or 0.05 when every score is at most 1) is the prior
 sd of the intercept-free effect of one standard deviation of a feature; noise sd = ``scale`` / 2.
+
+Families (``family_sd``, default 0.5 x scale = 2.5 points): bases of one family share an offset u_family ~
+N(0, (family_sd x scale)^2), so a trained Qwen2.5 base moves the estimate of its untrained siblings. Families come
+from a ``family`` column of the pool, else from the ids (:func:`rmbase.model_ids.model_family`); 0 turns it off.
 """
 
 from __future__ import annotations
@@ -39,20 +43,35 @@ class PlanConfig:
     tau: float = 1.0                 # prior sd of each weight, in units of scale
     prior_weight: float = 1.0        # prior mean of the capability weights, in units of scale
     noise: float = 0.5               # noise sd, in units of scale
+    family_sd: float = 0.5           # prior sd of a shared per-family offset, in units of scale (0: no families)
+
+
+def family_indicators(families) -> np.ndarray:
+    """One column per family named at least twice (an offset shared by nobody else informs nothing); None or a
+    singleton family gives a row of zeros."""
+    fam = pd.Series(list(families), dtype=object)
+    counts = fam.value_counts()
+    shared = [f for f in counts.index if isinstance(f, str) and counts[f] >= 2]
+    return np.column_stack([(fam == f).to_numpy(dtype=float) for f in shared]) if shared else \
+        np.zeros((len(fam), 0))
 
 
 class BayesLinearSurrogate:
-    """Exact Bayesian linear regression y = b + w.z + e over a fixed pool (z standardised on the pool)."""
+    """Exact Bayesian linear regression y = b + w.z + u_family + e over a fixed pool (z standardised on the
+    pool; ``G`` the family indicators, each offset u ~ N(0, (family_sd * scale)^2))."""
 
-    def __init__(self, Z: np.ndarray, names: list[str], config: PlanConfig, scale: float):
-        self.Z, self.names, self.config, self.scale = Z, names, config, scale
+    def __init__(self, Z: np.ndarray, names: list[str], config: PlanConfig, scale: float,
+                 G: np.ndarray | None = None):
         d = Z.shape[1]
-        self.m0 = np.zeros(d + 1)
+        G = np.zeros((len(Z), 0)) if G is None or config.family_sd <= 0 else G
+        self.Z, self.names, self.config, self.scale = np.column_stack([Z, G]), names, config, scale
+        self.m0 = np.zeros(d + G.shape[1] + 1)
         if config.prior == "capability":
             strong = [i for i, n in enumerate(names) if n in ("oll_average", "params_b")]
             for i in strong:
                 self.m0[i + 1] = config.prior_weight * scale / np.sqrt(len(strong))
-        self.S0 = np.diag([1e6 * scale**2, *([(config.tau * scale) ** 2] * d)])
+        self.S0 = np.diag([1e6 * scale**2, *([(config.tau * scale) ** 2] * d),
+                           *([(config.family_sd * scale) ** 2] * G.shape[1])])
         self.noise_var = (config.noise * scale) ** 2
 
     def posterior(self, idx: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -90,6 +109,8 @@ def _scale_for(y: np.ndarray, config: PlanConfig) -> float:
 
 
 def _check_config(config: PlanConfig) -> None:
+    if not (np.isfinite(config.family_sd) and config.family_sd >= 0):
+        raise InputError(f"--family-sd must be a number >= 0, got {config.family_sd}")
     if config.prior not in PRIORS:
         raise InputError(f"unknown prior {config.prior!r}", expected=f"one of {', '.join(PRIORS)}")
     if config.acquisition not in ACQUISITIONS:
@@ -132,7 +153,13 @@ def propose(pool: pd.DataFrame, trained: pd.Series | None = None, *, budget: int
     sd = F.std(axis=0, ddof=0).to_numpy()
     Z = (F.to_numpy() - F.mean(axis=0).to_numpy()) / np.where(sd > 0, sd, 1.0)
     y_obs = trained.to_numpy(dtype=float)
-    sur = BayesLinearSurrogate(Z, list(config.features), config, _scale_for(y_obs, config))
+    G = None
+    if config.family_sd > 0:
+        from rmbase.model_ids import model_family
+
+        fams = pool["family"] if "family" in pool else [model_family(m) for m in pool.index]
+        G = family_indicators(fams)
+    sur = BayesLinearSurrogate(Z, list(config.features), config, _scale_for(y_obs, config), G)
     pos = {m: i for i, m in enumerate(pool.index)}
     idx = [pos[m] for m in trained.index]
     y = list(y_obs)
@@ -154,8 +181,8 @@ def propose(pool: pd.DataFrame, trained: pd.Series | None = None, *, budget: int
 
 # ----------------------------------------------------------------------------------------------- simulation
 
-def _order_bo(Z, y, start, config, rng, names, scale):
-    sur = BayesLinearSurrogate(Z, names, config, scale)
+def _order_bo(Z, y, start, config, rng, names, scale, G=None):
+    sur = BayesLinearSurrogate(Z, names, config, scale, G)
     n = len(y)
     idx, obs = [start], [y[start]]
     remaining = np.array([i for i in range(n) if i != start])
@@ -178,15 +205,17 @@ def trainings_to_hit(order: list[int], y: np.ndarray, tol: float) -> int:
 
 def simulate(X: pd.DataFrame, y: pd.Series, *, n_starts: int = 200, tol: float = 1.0, seed: int = 0,
              defaults: list[str] | None = None, features: tuple[str, ...] = DEFAULT_FEATURES,
-             stop_early: bool = True) -> dict:
+             stop_early: bool = True, families=None, family_sd: float = 0.5) -> dict:
     """Replay strategies on known results (scores hidden, one revealed per training).
 
     Each start draws a random first base (as if one training had already been done); every strategy then goes on
     from it. Strategies: ``random`` (a random order), ``largest_first`` (params_b descending), ``best_single_benchmark``
     (descending order of the feature with the highest Spearman on ALL results — chosen in hindsight, so an optimistic
     baseline), ``study_default`` (the study's group defaults first, then random), ``bo_ei_capability``,
-    ``bo_ei_flat``, ``bo_thompson_capability`` (this module's planner). Returns per strategy the median, 90th
-    percentile and mean number of trainings until a base within ``tol`` of the best is trained."""
+    ``bo_ei_flat``, ``bo_thompson_capability`` (this module's planner), and with ``families`` (one per row of
+    ``X``) ``bo_ei_capability_family`` (the planner with a shared per-family offset of prior sd ``family_sd``).
+    Returns per strategy the median, 90th percentile and mean number of trainings until a base within ``tol`` of
+    the best is trained."""
     names = list(features)
     F = as_frame(X, names)
     Z = (F - F.mean()) / F.std(ddof=0).replace(0, 1.0)
@@ -206,9 +235,18 @@ def simulate(X: pd.DataFrame, y: pd.Series, *, n_starts: int = 200, tol: float =
     counts: dict[str, list[int]] = {k: [] for k in ("random", "largest_first", "best_single_benchmark",
                                                     "study_default", "bo_ei_capability", "bo_ei_flat",
                                                     "bo_thompson_capability")}
-    cfgs = {"bo_ei_capability": PlanConfig(features=features, prior="capability", acquisition="ei"),
-            "bo_ei_flat": PlanConfig(features=features, prior="flat", acquisition="ei"),
-            "bo_thompson_capability": PlanConfig(features=features, prior="capability", acquisition="thompson")}
+    cfgs = {"bo_ei_capability": PlanConfig(features=features, prior="capability", acquisition="ei", family_sd=0.0),
+            "bo_ei_flat": PlanConfig(features=features, prior="flat", acquisition="ei", family_sd=0.0),
+            "bo_thompson_capability": PlanConfig(features=features, prior="capability", acquisition="thompson",
+                                                 family_sd=0.0)}
+    G = None
+    if families is not None:
+        if len(families) != n:
+            raise InputError(f"families has {len(families)} entries for {n} bases")
+        G = family_indicators(families)
+        cfgs["bo_ei_capability_family"] = PlanConfig(features=features, prior="capability", acquisition="ei",
+                                                     family_sd=family_sd)
+        counts["bo_ei_capability_family"] = []
     hit = yv >= yv.max() - tol
 
     def then(start, order):
@@ -226,8 +264,8 @@ def simulate(X: pd.DataFrame, y: pd.Series, *, n_starts: int = 200, tol: float =
             if hit[start]:
                 counts[name].append(1)
                 continue
-            order = _order_bo_until(Z, yv, start, cfg, srng, names, scale, hit) if stop_early else \
-                _order_bo(Z, yv, start, cfg, srng, names, scale)
+            order = _order_bo_until(Z, yv, start, cfg, srng, names, scale, hit, G) if stop_early else \
+                _order_bo(Z, yv, start, cfg, srng, names, scale, G)
             counts[name].append(trainings_to_hit(order, yv, tol))
     summary = []
     for name, c in counts.items():
@@ -239,9 +277,9 @@ def simulate(X: pd.DataFrame, y: pd.Series, *, n_starts: int = 200, tol: float =
             "study_defaults": [X.index[i] for i in default_idx], "strategies": summary}
 
 
-def _order_bo_until(Z, y, start, config, rng, names, scale, hit):
+def _order_bo_until(Z, y, start, config, rng, names, scale, hit, G=None):
     """Like :func:`_order_bo` but stops at the first hit (the count is all the simulation needs)."""
-    sur = BayesLinearSurrogate(Z, names, config, scale)
+    sur = BayesLinearSurrogate(Z, names, config, scale, G)
     idx, obs = [start], [y[start]]
     remaining = np.array([i for i in range(len(y)) if i != start])
     while len(remaining):
@@ -334,7 +372,9 @@ def simulate_dataset(data, *, recipe: str = "regression", target: str = "score",
     from rmbase.provenance import provenance
 
     X, y, dropped = data.design(recipe, target, drop_missing=True)
-    out = simulate(X, y, n_starts=n_starts, tol=tol, seed=seed, defaults=list(STUDY_DEFAULTS))
+    models = data.models.set_index("model")
+    families = models["family"].reindex(X.index).tolist() if "family" in models else None
+    out = simulate(X, y, n_starts=n_starts, tol=tol, seed=seed, defaults=list(STUDY_DEFAULTS), families=families)
     out.update(dataset=data.name, recipe=recipe, target=target, dropped=dropped,
                best={"model": str(y.idxmax()), "score": float(y.max())},
                provenance=provenance(config={"n_starts": n_starts, "tol": tol, "recipe": recipe, "target": target},
