@@ -51,6 +51,16 @@ def test_selection_rows_cover_both_recipes_and_both_validations(bt_study):
     assert (row["recipe"], row["validation"]) == ("bradley_terry", "loo")
     assert row["coverage_mean_5_10"] == paper_oof["coverage_mean_5_10"]
     assert study["external_validation"]["sets"]
+    # the bases that cost the best leave-one-out ranking most, per recipe
+    influence = {i["recipe"]: i for i in study["selection_influence"]}
+    assert set(influence) == {"regression", "bradley_terry"}
+    reg = influence["regression"]
+    best = max((r for r in rows if r["recipe"] == "regression" and r["validation"] == "loo"),
+               key=lambda r: r["coverage_mean_5_10"])
+    assert reg["method"] == best["method"] and reg["coverage_mean_5_10"] == best["coverage_mean_5_10"]
+    top = reg["bases"][0]
+    assert top["model"] == "Phi-3-small-8k-instruct" and top["true_rank"] == 30
+    assert top["coverage_mean_5_10_if_right"] > 0.75 and top["regret_at_3_if_right"] == 0.0
 
 
 def test_published_gain_of_best_small_base(bt_study):

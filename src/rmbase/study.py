@@ -91,7 +91,7 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
     combination = timed("combination", analysis.combination_analysis, X, y,
                         features=config.combination_features, seed=config.seed, n_jobs=config.n_jobs,
                         out_of_fold=config.out_of_fold)
-    selection, external = _finish_selection(selection_job, config, combination, timings)
+    selection, selection_influence, external = _finish_selection(selection_job, config, combination, timings)
     post = (timed("post_training", analysis.post_training_table, data.post_training)
             if data.post_training is not None else [])
     pca = timed("pca", analysis.pca_summary, X[list(BENCHMARK_FEATURES)])
@@ -118,26 +118,48 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
         "pca": pca,
         "recipes": recipes,
         "selection": selection,
+        "selection_influence": selection_influence,
         "external_validation": external,
         "provenance": provenance(config=config.to_dict(), data=data.data_sha256, seeds={"seed": config.seed},
                                  timings_s={k: round(v, 3) for k, v in timings.items()}),
     }
 
 
-def _selection_work(data, config: StudyConfig) -> tuple[list[dict], dict, dict[str, float]]:
+def _selection_work(data, config: StudyConfig) -> tuple[list[dict], list[dict], dict, dict[str, float]]:
     from rmbase.selection import external_validation, selection_table
     from rmbase.selection.compare import DEFAULT_METHODS, FAST_METHODS
 
     t0 = time.perf_counter()
     methods = DEFAULT_METHODS if config.full_selection else FAST_METHODS
+    predictions: dict = {}
     rows = selection_table(data, target=config.target, methods=methods,
-                           n_jobs=config.n_jobs if config.full_selection else None)
+                           n_jobs=config.n_jobs if config.full_selection else None, predictions=predictions)
+    influence = influence_table(rows, predictions)
     t1 = time.perf_counter()
     external = external_validation(data, recipe=config.recipe)
-    return rows, external, {"selection": t1 - t0, "external_validation": time.perf_counter() - t1}
+    return rows, influence, external, {"selection": t1 - t0, "external_validation": time.perf_counter() - t1}
 
 
-def _start_selection(data, config: StudyConfig) -> Callable[[], tuple[list[dict], dict, dict[str, float]]]:
+def influence_table(rows: list[dict], predictions: dict) -> list[dict]:
+    """For the best leave-one-out method of each recipe (by coverage@5..10): the bases whose misprediction costs
+    its ranking most (:func:`rmbase.selection.compare.influential_bases`)."""
+    from rmbase.selection.compare import best_method, influential_bases
+
+    out = []
+    for recipe in dict.fromkeys(r["recipe"] for r in rows):
+        if not any(r["recipe"] == recipe and r["validation"] == "loo" for r in rows):
+            continue
+        best = best_method(rows, recipe=recipe, validation="loo")
+        key = (best["method"], "loo", recipe)
+        if key in predictions:
+            out.append({"recipe": recipe, "method": best["method"], "validation": "loo",
+                        "coverage_mean_5_10": best["coverage_mean_5_10"], "regret_at_3": best["regret_at_3"],
+                        "bases": influential_bases(*predictions[key])})
+    return out
+
+
+def _start_selection(data, config: StudyConfig) -> Callable[[], tuple[list[dict], list[dict], dict,
+                                                                      dict[str, float]]]:
     """Start the selection work in a worker process (when ``n_jobs`` >= 2) and return the function that waits for
     its result; with one job the returned function does the work itself."""
     if not config.n_jobs or config.n_jobs < 2:
@@ -160,14 +182,14 @@ def _finish_selection(finish, config: StudyConfig, combination: dict, timings: d
     """The selection rows and external validation; without --full-selection the study's ElasticNet row is the
     combination's own nested leave-one-out figure (same models, same protocol), not a second run of it."""
     if finish is None:
-        return [], {}
-    rows, external, t = finish()
+        return [], [], {}
+    rows, influence, external, t = finish()
     timings.update(t)
     oof = combination["paper"].get("out_of_fold")
     if not config.full_selection and oof is not None:
         rows.append({"method": "study_elasticnet", "validation": "loo", "recipe": config.recipe,
                      **{k: oof[k] for k in ("spearman", "mae", "coverage_mean_5_10", "regret_at_1", "regret_at_3")}})
-    return rows, external
+    return rows, influence, external
 
 
 def write_study(study: dict, config: StudyConfig, out: str | Path) -> Path:

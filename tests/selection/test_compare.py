@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from rmbase import metrics
@@ -61,3 +63,16 @@ def test_selection_frequency_counts_inner_choices(study):
     assert all(0 <= v <= 1 for v in freq.values())
     assert 1 <= sum(freq.values()) <= 3  # at least one and at most max_features=3 features per fold
     assert list(freq.values()) == sorted(freq.values(), reverse=True)
+
+
+def test_influential_bases_finds_the_one_misranked_base():
+    from rmbase.selection.compare import influential_bases
+
+    y = pd.Series(np.arange(40, dtype=float), index=[f"m{i}" for i in range(40)])
+    assert influential_bases(y * 2 + 1, y) == []   # a perfect ranking (on another scale): nothing to fix
+    pred = y.copy()
+    pred["m3"] = 100.0                              # a weak base predicted best
+    out = influential_bases(pred, y)
+    assert out[0]["model"] == "m3" and out[0]["predicted_rank"] == 1 and out[0]["true_rank"] == 37
+    assert out[0]["coverage_mean_5_10_if_right"] == 1.0 and out[0]["coverage_gain"] > 0
+    assert len(out) == 1

@@ -106,6 +106,15 @@ def render_summary(study: dict) -> str:
         L += _table(["recipe", "validation", "method", "mean C@5-10", "Spearman", "MAE", "regret@1", "regret@3"],
                     [[r["recipe"], r["validation"], r["method"], _f(r["coverage_mean_5_10"]), _f(r["spearman"]),
                       _f(r["mae"], 2), _f(r["regret_at_1"], 1), _f(r["regret_at_3"], 1)] for r in rows])
+    for inf in study.get("selection_influence") or []:
+        if not inf["bases"]:
+            continue
+        worst = inf["bases"][0]
+        L += [f"Most influential base for {inf['method']} ({inf['recipe']}, leave-one-out): {worst['model']}, "
+              f"predicted rank {worst['predicted_rank']}, true rank {worst['true_rank']}. With only its prediction "
+              f"right, mean C@5-10 would be {_f(worst['coverage_mean_5_10_if_right'])} (is "
+              f"{_f(inf['coverage_mean_5_10'])}) and regret@3 {_f(worst['regret_at_3_if_right'], 1)} (is "
+              f"{_f(inf['regret_at_3'], 1)}).", ""]
     ext = study.get("external_validation") or {}
     if ext.get("summary"):
         L += ["## External validation (other recipes and RM benchmarks)", ""]

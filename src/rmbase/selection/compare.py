@@ -115,10 +115,11 @@ def oof_predictions(data, method: str, *, recipe: str, target: str = "score", sc
 
 def selection_table(data, *, recipes: Iterable[str] = ("regression", "bradley_terry"), target: str = "score",
                     n_jobs: int | None = None, methods: Iterable[str] = DEFAULT_METHODS,
-                    schemes: Iterable[str] = ("loo", "lofo")) -> list[dict]:
+                    schemes: Iterable[str] = ("loo", "lofo"), predictions: dict | None = None) -> list[dict]:
     """Rows ``{method, validation, recipe, spearman, mae, coverage_mean_5_10, regret_at_1, regret_at_3}``, one per
     method x validation scheme x recipe, all out of fold. ``lofo`` rows need a family per model; they are left out
-    when the models table has none (as for user tables without ``family``)."""
+    when the models table has none (as for user tables without ``family``). A ``predictions`` dict receives, per
+    ``(method, validation, recipe)``, the ranking values and the target (two aligned Series)."""
     methods = list(methods)
     for m in methods:
         make_estimator(m)
@@ -138,9 +139,40 @@ def selection_table(data, *, recipes: Iterable[str] = ("regression", "bradley_te
                                                    n_jobs=n_jobs)
                 rep = judge(ranking, y)
                 rep["mae"] = float(np.mean(np.abs(np.asarray(pred) - y.to_numpy())))
+                if predictions is not None:
+                    predictions[(method, scheme, recipe)] = (pd.Series(np.asarray(ranking, dtype=float),
+                                                                       index=y.index), y)
                 rows.append({"method": method, "validation": scheme, "recipe": recipe,
                              **{k: float(rep[k]) for k in ROW_KEYS[3:]}})
     return rows
+
+
+def influential_bases(ranking: pd.Series, y: pd.Series, *, top: int = 3) -> list[dict]:
+    """The bases whose out-of-fold misprediction costs the ranking most: for each base, coverage@5..10 and
+    regret@3 when that base alone is put where it belongs — as many of the other bases ranked above it as truly
+    scored higher — and every other base stays as predicted. Sorted by the coverage gained; bases whose correction
+    changes neither coverage nor regret@3 are left out."""
+    from rmbase import metrics
+
+    r, t = ranking.to_numpy(dtype=float), y.to_numpy(dtype=float)
+    base_cov, base_reg = metrics.coverage_mean(r, t), metrics.regret_at_k(r, t, 3)
+    pred_rank = metrics.ranking_order(r).argsort() + 1
+    true_rank = metrics.ranking_order(t).argsort() + 1
+    out = []
+    for i, m in enumerate(y.index):
+        others = np.sort(np.delete(r, i))[::-1]          # the other bases' ranking values, highest first
+        above = int((np.delete(t, i) > t[i]).sum())      # how many of them truly scored higher
+        hi = others[above - 1] if above > 0 else others[0] + 1.0
+        lo = others[above] if above < len(others) else others[-1] - 1.0
+        fixed = r.copy()
+        fixed[i] = (hi + lo) / 2 if hi > lo else hi      # ties: equal values keep input order
+        cov, reg = metrics.coverage_mean(fixed, t), metrics.regret_at_k(fixed, t, 3)
+        if cov != base_cov or reg != base_reg:
+            out.append({"model": str(m), "predicted_rank": int(pred_rank[i]), "true_rank": int(true_rank[i]),
+                        "actual": float(t[i]), "coverage_mean_5_10_if_right": float(cov),
+                        "coverage_gain": float(cov - base_cov), "regret_at_3_if_right": float(reg)})
+    out.sort(key=lambda d: (-d["coverage_gain"], d["regret_at_3_if_right"]))
+    return out[:top]
 
 
 def best_method(rows: list[dict], *, recipe: str = "regression", validation: str = "loo",
