@@ -64,14 +64,16 @@ def register(app: typer.Typer) -> None:
         sections = [t for t in iv["per_target"] if t != "score"]
         table = Table(title=f"Predicted RM score ({recipe} recipe, {method}); "
                             f"{int(iv['nominal_coverage'] * 100)}% conformal intervals")
-        for col in ("#", "model", "B", "score ±", "measured", *sections, "front", "drivers"):
+        families = any(r.get("family") for r in result["ranking"])
+        for col in ("#", "model", *(["family"] if families else []), "B", "score ±", "measured", *sections, "front",
+                    "drivers"):
             table.add_column(col, overflow="fold")
         extrapolating = False
         for row in result["ranking"][:top]:
             s = row["score"]
             extrapolating |= bool(row["extrapolates"])
             table.add_row(str(row["rank"]), row["model"] + (" *" if row["extrapolates"] else ""),
-                          f"{row['params_b']:.1f}", f"{s['predicted']:.1f} ±{s['high'] - s['predicted']:.1f}",
+                          *([row.get("family") or "-"] if families else []), f"{row['params_b']:.1f}", f"{s['predicted']:.1f} ±{s['high'] - s['predicted']:.1f}",
                           "" if not row["measured"] else f"{row['measured'].get('score', float('nan')):.1f}",
                           *[f"{row[t]['predicted']:.1f}" for t in sections], "yes" if row["pareto"] else "",
                           ", ".join(f"{d['feature']} {d['contribution']:+.1f}" for d in row["drivers"]))
