@@ -66,6 +66,13 @@ def test_family_effect_contract_and_bad_input(make_synth):
     assert not [k for k in vars(clone(est)) if k.endswith("_") and not k.startswith("_")]
     assert est.fit(X, y) is est
     assert est.selected_features_[-1] == "family"
+    # no family known at all: the base estimator's predictions and intervals, unchanged
+    none = P.FamilyEffect(P.BayesianLinear()).fit(X.assign(family=None), y)
+    assert none.family_offsets_ == {}
+    mean, std = none.predict(X, return_std=True)
+    base_mean, base_std = none.estimator_.predict(X, return_std=True)
+    np.testing.assert_allclose(mean, base_mean)
+    np.testing.assert_allclose(std, base_std)
     with pytest.raises(ValueError, match="'family' column"):
         P.FamilyEffect().fit(X.drop(columns="family"), y)
 

@@ -422,7 +422,8 @@ class FamilyEffect(RegressorMixin, BaseEstimator):
         check_is_fitted(self, "family_offsets_")
         t2, e2 = self.between_var_, self.within_var_
         n = np.array([self.family_counts_.get(f, 0) for f in self._groups(X)], dtype=float)
-        return np.sqrt(t2 * e2 / (e2 + n * t2))
+        den = e2 + n * t2
+        return np.sqrt(np.divide(t2 * e2, den, out=np.zeros_like(den), where=den > 0))
 
     def predict(self, X, return_std: bool = False):
         check_is_fitted(self, "family_offsets_")
