@@ -25,3 +25,9 @@ class InputError(ValueError):
         if expected:
             text += f" (expected {expected})"
         super().__init__(text)
+
+
+class TrainingDiverged(InputError):
+    """Training produced a non-finite loss or gradient: the run stops before a NaN model is saved. Raised as an
+    input error (one message, exit code 2) because the remedy is in the user's hands: the learning rate, the
+    precision or the data."""

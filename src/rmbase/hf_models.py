@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -296,6 +296,28 @@ def _fit_embeddings(model: Any, vocab_size: int) -> None:
     with torch.no_grad():
         weight = model.get_input_embeddings().weight
         weight[old:] = weight[:old].mean(dim=0, keepdim=True)
+
+
+def reinit_untrained_embeddings(model: Any, token_ids: Iterable[int], *, rel_tol: float = 1e-3) -> list[int]:
+    """Set the input-embedding rows of ``token_ids`` that are (near) zero to the mean of the trained rows; return the
+    ids changed.
+
+    A base can carry all-zero rows for tokens it never trained: chat-template tokens of a pretrained-only base, or
+    the padding row that initialisation zeroes. Fine-tuning on text that contains them can make the gradients NaN
+    (seen here: a sequence starting with such a token gave NaN in every weight's gradient on the first step, and
+    AdamW then wrote NaN into every weight). The mean of the trained rows is what rmbase gives the tokens it adds
+    itself (see ``_fit_embeddings``). "Near zero": row norm <= ``rel_tol`` x the median row norm."""
+    import torch
+
+    weight = model.get_input_embeddings().weight
+    with torch.no_grad():
+        norms = weight.detach().float().norm(dim=1)
+        tol = rel_tol * float(norms.median())
+        ids = sorted({int(i) for i in token_ids if 0 <= int(i) < weight.shape[0]})
+        bad = [i for i in ids if float(norms[i]) <= tol]
+        if bad:
+            weight[bad] = weight[norms > tol].float().mean(dim=0).to(weight.dtype)
+    return bad
 
 
 def materialise_gguf(gguf_dir: str | os.PathLike, gguf_file: str, out_dir: str | os.PathLike) -> Path:

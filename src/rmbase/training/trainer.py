@@ -33,12 +33,13 @@ class RunResult:
     model_dir: str = ""
     train_tokens: int = 0
     train_seconds: float = 0.0
+    reinitialised_token_ids: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"learning_rate": self.learning_rate, "best_accuracy": self.best_accuracy,
                 "best_step": self.best_step, "curve": self.curve, "log_history": self.log_history,
                 "model_dir": self.model_dir, "train_tokens": self.train_tokens,
-                "train_seconds": self.train_seconds}
+                "train_seconds": self.train_seconds, "reinitialised_token_ids": self.reinitialised_token_ids}
 
 
 def head_module_name(model: Any) -> str:
@@ -51,11 +52,24 @@ def head_module_name(model: Any) -> str:
                      expected="a model with a 'score' or 'classifier' head")
 
 
-def build_model(config: TrainConfig, tokenizer: Any, num_labels: int) -> Any:
-    """The base as a sequence classifier: seeded head, embeddings grown for the pad token, optional LoRA."""
+def used_token_ids(*item_lists: list[dict]) -> set[int]:
+    """Every token id in the encoded items (any ``*_ids`` field)."""
+    ids: set[int] = set()
+    for items in item_lists:
+        for item in items:
+            for key, value in item.items():
+                if key.endswith("ids"):
+                    ids.update(value)
+    return ids
+
+
+def build_model(config: TrainConfig, tokenizer: Any, num_labels: int, token_ids: set[int] | None = None) -> Any:
+    """The base as a sequence classifier: seeded head, embeddings grown for the pad token, untrained (zero)
+    embedding rows of ``token_ids`` set to the mean row (listed in ``model.rmbase_reinitialised_token_ids``),
+    optional LoRA."""
     from transformers.utils import logging as hf_logging
 
-    from rmbase.hf_models import load_sequence_classifier
+    from rmbase.hf_models import load_sequence_classifier, reinit_untrained_embeddings
 
     device = config.device or _default_device()
     level = hf_logging.get_verbosity()
@@ -67,6 +81,14 @@ def build_model(config: TrainConfig, tokenizer: Any, num_labels: int) -> Any:
     finally:
         hf_logging.set_verbosity(level)
     model.config.problem_type = "regression" if num_labels > 1 else None
+    fixed = reinit_untrained_embeddings(model, token_ids or ())
+    if fixed:
+        import warnings
+
+        shown = ", ".join(repr(tokenizer.convert_ids_to_tokens(i)) for i in fixed[:10])
+        warnings.warn(f"the base has untrained (all-zero) embeddings for {len(fixed)} token(s) of the data ({shown}"
+                      f"{'...' if len(fixed) > 10 else ''}); set to the mean embedding before training", stacklevel=2)
+    model.rmbase_reinitialised_token_ids = fixed
     if config.lora:
         from peft import LoraConfig, TaskType, get_peft_model
 
@@ -180,6 +202,30 @@ def _final_step_callback() -> Any:
     return EvaluateAndSaveLastStep()
 
 
+def _finite_callback(learning_rate: float) -> Any:
+    from transformers import TrainerCallback
+
+    class StopOnNonFinite(TrainerCallback):
+        """Stop at the first logged step whose loss or gradient norm is not finite (logging_steps=1, so before that
+        step's checkpoint is written): AdamW turns one NaN gradient into NaN weights everywhere."""
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            import math
+
+            from rmbase.errors import TrainingDiverged
+
+            for key in ("loss", "grad_norm"):
+                value = (logs or {}).get(key)
+                if isinstance(value, (int, float)) and not math.isfinite(value):
+                    raise TrainingDiverged(
+                        f"training diverged at step {state.global_step} (learning rate {learning_rate:g}): {key} is "
+                        f"{value}; nothing was saved from this run. Try a lower --lr, --dtype float32, or check the "
+                        "data for empty or degenerate texts")
+            return control
+
+    return StopOnNonFinite()
+
+
 def trl_pair_keys() -> tuple[str, str]:
     """Names under which the installed TRL's preference collator expects tokenised pairs.
 
@@ -221,7 +267,8 @@ def run_one(config: TrainConfig, learning_rate: float, tokenizer: Any, train_ite
 
     bt = config.recipe == "bradley_terry"
     num_labels = 1 if bt else len(config.attributes)
-    model = build_model(config, tokenizer, num_labels)
+    model = build_model(config, tokenizer, num_labels, used_token_ids(train_items, val_pairs))
+    reinitialised = list(model.rmbase_reinitialised_token_ids)
     args = training_arguments(config, learning_rate, run_dir, bradley_terry=bt)
     if bt:
         keys = trl_pair_keys()
@@ -236,14 +283,15 @@ def run_one(config: TrainConfig, learning_rate: float, tokenizer: Any, train_ite
 
         trainer_cls = type("RmbaseRewardTrainer", (_PairwiseEvalMixin, RewardTrainer), {})
         trainer = trainer_cls(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
-                              processing_class=tokenizer, callbacks=[_final_step_callback()])
+                              processing_class=tokenizer,
+                              callbacks=[_final_step_callback(), _finite_callback(learning_rate)])
     else:
         from transformers import Trainer
 
         trainer_cls = type("RmbaseRegressionTrainer", (_PairwiseEvalMixin, Trainer), {})
         trainer = trainer_cls(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
                               data_collator=_regression_collator(tokenizer.pad_token_id),
-                              callbacks=[_final_step_callback()])
+                              callbacks=[_final_step_callback(), _finite_callback(learning_rate)])
     from transformers.trainer_callback import PrinterCallback
 
     trainer.remove_callback(PrinterCallback)  # the log goes to training_log.jsonl, progress to ``progress``
@@ -273,7 +321,8 @@ def run_one(config: TrainConfig, learning_rate: float, tokenizer: Any, train_ite
     tokens = int(getattr(trainer, "_total_train_tokens", 0)) or _count_tokens(train_items, config, trainer)
     return RunResult(learning_rate=learning_rate, best_accuracy=best_acc, best_step=best_step,
                      curve=trainer.rm_curve, log_history=list(trainer.state.log_history),
-                     model_dir=str(model_dir), train_tokens=tokens, train_seconds=seconds)
+                     model_dir=str(model_dir), train_tokens=tokens, train_seconds=seconds,
+                     reinitialised_token_ids=reinitialised)
 
 
 def _count_tokens(items: list[dict], config: TrainConfig, trainer: Any) -> int:
