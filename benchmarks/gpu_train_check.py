@@ -14,9 +14,7 @@ bf16/fp32 throughput ratio. Writes the same as JSON to OUT_DIR/gpu_train_check.j
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
-import random
 import sys
 import time
 from pathlib import Path
@@ -64,7 +62,7 @@ def main() -> int:
 
     from rmbase.hf_models import load_sequence_classifier, load_tokenizer
     from rmbase.training import make_config, train
-    from rmbase.training.data import load_pairs
+    from rmbase.training.data import load_pairs, write_seeded_splits
     from rmbase.training.encoding import encode_pairs, pairwise_accuracy, score_pairs
 
     if args.device.startswith("cuda") and not torch.cuda.is_available():
@@ -73,16 +71,9 @@ def main() -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     args.out.mkdir(parents=True, exist_ok=True)
     base = build_random_base(args.model_dir, args.work, args.seed)
-    opener = gzip.open if args.data.suffix == ".gz" else open
-    with opener(args.data, "rt", encoding="utf-8") as f:
-        rows = [json.loads(x) for x in f]
-    random.Random(args.seed).shuffle(rows)
-    n_tr, n_va, n_te = args.train_pairs, args.val_pairs, args.test_pairs
-    parts = {"train": rows[:n_tr], "val": rows[n_tr:n_tr + n_va], "test": rows[n_tr + n_va:n_tr + n_va + n_te]}
-    paths = {}
-    for name, part in parts.items():
-        paths[name] = args.work / f"{name}.jsonl"
-        paths[name].write_text("".join(json.dumps(r) + "\n" for r in part), encoding="utf-8")
+    n_tr, n_va = args.train_pairs, args.val_pairs
+    paths = write_seeded_splits(args.data, {"train": n_tr, "val": n_va, "test": args.test_pairs}, args.work,
+                                seed=args.seed)
 
     tokenizer = load_tokenizer(base)
     test_items, _ = encode_pairs(tokenizer, load_pairs(paths["test"])[0], max_length=args.max_length,

@@ -15,9 +15,7 @@ each into prompt messages + final response.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
-import random
 import sys
 import time
 from pathlib import Path
@@ -54,7 +52,7 @@ def main() -> int:
         return 0
     from rmbase.hf_models import load_sequence_classifier, load_tokenizer, materialise_gguf, smollm2_gguf
     from rmbase.training import make_config, train
-    from rmbase.training.data import load_pairs
+    from rmbase.training.data import load_pairs, write_seeded_splits
     from rmbase.training.encoding import encode_pairs, pairwise_accuracy, score_pairs
 
     found = smollm2_gguf()
@@ -66,15 +64,8 @@ def main() -> int:
     base = materialise_gguf(found[0], found[1], args.work / "smollm2-135m-instruct")
     print(f"base model: {base} ({time.perf_counter() - t0:.1f} s)")
 
-    with gzip.open(DATA, "rt", encoding="utf-8") as f:
-        rows = [json.loads(x) for x in f]
-    random.Random(args.seed).shuffle(rows)
-    n_tr, n_va, n_te = args.train_pairs, args.val_pairs, args.test_pairs
-    splits = {"train": rows[:n_tr], "val": rows[n_tr:n_tr + n_va], "test": rows[n_tr + n_va:n_tr + n_va + n_te]}
-    paths = {}
-    for name, part in splits.items():
-        paths[name] = args.work / f"hh_{name}.jsonl"
-        paths[name].write_text("".join(json.dumps(r) + "\n" for r in part))
+    paths = write_seeded_splits(DATA, {"train": args.train_pairs, "val": args.val_pairs, "test": args.test_pairs},
+                                args.work, seed=args.seed, prefix="hh_")
 
     tokenizer = load_tokenizer(base)
     test_rows, test_report = load_pairs(paths["test"])

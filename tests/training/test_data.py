@@ -121,3 +121,23 @@ def test_empty_files_and_csv(tmp_path):
     (tmp_path / "header_only.csv").write_text("prompt,chosen,rejected\n")
     with pytest.raises(InputError, match="no rows"):
         load_pairs(tmp_path / "header_only.csv")
+
+
+def test_write_seeded_splits_is_disjoint_sized_and_repeatable(tmp_path):
+    import gzip
+    import json
+
+    from rmbase.training.data import write_seeded_splits
+
+    src = tmp_path / "pairs.jsonl.gz"
+    with gzip.open(src, "wt", encoding="utf-8") as f:
+        f.writelines(json.dumps({"chosen": f"c{i}", "rejected": f"r{i}"}) + "\n" for i in range(50))
+    sizes = {"train": 20, "val": 10, "test": 5}
+    paths = write_seeded_splits(src, sizes, tmp_path / "a", seed=3, prefix="hh_")
+    rows = {k: [json.loads(x)["chosen"] for x in p.read_text().splitlines()] for k, p in paths.items()}
+    assert {k: len(v) for k, v in rows.items()} == sizes and paths["val"].name == "hh_val.jsonl"
+    assert len(set().union(*rows.values())) == 35                     # disjoint
+    again = write_seeded_splits(src, sizes, tmp_path / "b", seed=3)
+    assert again["test"].read_text() == paths["test"].read_text()      # same seed, same split
+    with pytest.raises(InputError, match="ask for 60 records but the file has 50"):
+        write_seeded_splits(src, {"train": 60}, tmp_path / "c")

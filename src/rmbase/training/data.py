@@ -331,3 +331,28 @@ def load_attributes(source: str | Path, *, attributes: tuple[str, ...] = HELPSTE
     if len(out) == 0:
         raise InputError(f"no usable rows left (dropped: {dict(report.dropped)})", path=str(source))
     return out, report
+
+
+def write_seeded_splits(source: str | Path, sizes: dict[str, int], out_dir: str | Path, *, seed: int = 0,
+                        prefix: str = "") -> dict[str, Path]:
+    """Shuffle the records of a JSONL(.gz) file with ``seed`` and write disjoint consecutive slices of the given
+    ``sizes`` (e.g. ``{"train": 500, "val": 100, "test": 300}``) to ``out_dir/{prefix}{name}.jsonl``, records
+    unchanged. For examples and checks that carve train / validation / held-out sets from one public sample."""
+    import random
+
+    source = Path(source)
+    opener = gzip.open if source.suffix == ".gz" else open
+    with opener(source, "rt", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    if sum(sizes.values()) > len(rows):
+        raise InputError(f"the splits ask for {sum(sizes.values())} records but the file has {len(rows)}",
+                         path=str(source))
+    random.Random(seed).shuffle(rows)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths, start = {}, 0
+    for name, n in sizes.items():
+        paths[name] = out_dir / f"{prefix}{name}.jsonl"
+        paths[name].write_text("".join(json.dumps(r) + "\n" for r in rows[start:start + n]), encoding="utf-8")
+        start += n
+    return paths
