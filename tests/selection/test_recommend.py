@@ -134,5 +134,5 @@ def test_recommend_with_family_effect_names_each_candidates_family(study):
 def family_design(study):
     from rmbase.selection.compare import METHODS, method_design
 
-    X = method_design(study, METHODS["family_effect"], "bradley_terry", "score")
-    return X, study.design("bradley_terry", "score", drop_missing=True)[1]
+    X, y, _ = method_design(study, METHODS["family_effect"], "bradley_terry", "score")
+    return X, y

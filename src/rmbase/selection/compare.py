@@ -79,17 +79,18 @@ def _groups(data, index) -> np.ndarray | None:
     return g if len(set(g)) >= 3 else None
 
 
-def method_design(data, m: Method, recipe: str, target: str) -> pd.DataFrame:
-    """The columns ``m`` reads, for the models with a ``recipe`` result: the numeric features, and ``family``
-    (a string; None where the models table has none) for methods that use it."""
-    X, _, _ = data.design(recipe, target, drop_missing=True)
+def method_design(data, m: Method, recipe: str, target: str) -> tuple[pd.DataFrame, pd.Series, list[str]]:
+    """``data.design(recipe, target, drop_missing=True)`` restricted to the columns ``m`` reads: the numeric
+    features, and ``family`` (a string; None where the models table has none) for methods that use it.
+    Returns (X, y, dropped models)."""
+    X, y, dropped = data.design(recipe, target, drop_missing=True)
     numeric = [f for f in m.features if f != "family"]
     X = X[numeric].copy()
     if "family" in m.features:
         models = data.models.set_index("model")
         fam = models["family"].reindex(X.index) if "family" in models else pd.Series(None, index=X.index)
         X["family"] = fam.astype(object).where(fam.notna(), None).to_numpy()
-    return X
+    return X, y, dropped
 
 
 def oof_predictions(data, method: str, *, recipe: str, target: str = "score", scheme: str = "loo",
@@ -98,8 +99,7 @@ def oof_predictions(data, method: str, *, recipe: str, target: str = "score", sc
     predictions themselves, or for ``oll_average`` the feature, whose order needs no fit)."""
     make_estimator(method)
     m = METHODS[method]
-    X = method_design(data, m, recipe, target)
-    y = data.design(recipe, target, drop_missing=True)[1]
+    X, y, _ = method_design(data, m, recipe, target)
     groups = _groups(data, X.index) if scheme == "lofo" else None
     if scheme == "lofo" and groups is None:
         raise InputError("leave-one-family-out needs a 'family' for every model (at least 3 families)")
@@ -193,8 +193,7 @@ def selection_frequency(data, method: str = "sparse_ridge", *, recipe: str = "re
 
     make_estimator(method)
     m = METHODS[method]
-    X = method_design(data, m, recipe, target)
-    y = data.design(recipe, target, drop_missing=True)[1]
+    X, y, _ = method_design(data, m, recipe, target)
     groups = _groups(data, X.index) if scheme == "lofo" else None
     cv = LeaveOneGroupOut() if scheme == "lofo" else LeaveOneOut()
     counts = dict.fromkeys(m.features, 0)

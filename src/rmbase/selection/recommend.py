@@ -62,8 +62,7 @@ def fit_target(data, *, recipe: str, target: str, method: str, alpha: float, n_j
     """Fit ``method`` for one target on all models of ``recipe``; conformal half-width and its checked coverage."""
     make_estimator(method)
     features = list(METHODS[method].features)
-    X = method_design(data, METHODS[method], recipe, target)
-    y, dropped = data.design(recipe, target, drop_missing=True)[1:]
+    X, y, dropped = method_design(data, METHODS[method], recipe, target)
     est = make_estimator(method).fit(X, y)
     oof = out_of_fold_predictions(make_estimator(method), X, y, scheme="loo", n_jobs=n_jobs)
     res = y.to_numpy() - oof
