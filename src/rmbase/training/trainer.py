@@ -63,13 +63,26 @@ def used_token_ids(*item_lists: list[dict]) -> set[int]:
     return ids
 
 
-def build_model(config: TrainConfig, tokenizer: Any, num_labels: int, token_ids: set[int] | None = None) -> Any:
-    """The base as a sequence classifier: seeded head, embeddings grown for the pad token, untrained (zero)
-    embedding rows of ``token_ids`` set to the mean row (listed in ``model.rmbase_reinitialised_token_ids``),
-    optional LoRA."""
+def reset_untrained_embeddings(model: Any, tokenizer: Any, token_ids: set[int]) -> list[int]:
+    """Untrained (all-zero) embedding rows of ``token_ids`` set to the mean row, with a warning naming the tokens;
+    returns their ids (see :func:`rmbase.hf_models.reinit_untrained_embeddings`)."""
+    from rmbase.hf_models import reinit_untrained_embeddings
+
+    fixed = reinit_untrained_embeddings(model, token_ids)
+    if fixed:
+        import warnings
+
+        shown = ", ".join(repr(tokenizer.convert_ids_to_tokens(i)) for i in fixed[:10])
+        warnings.warn(f"the base has untrained (all-zero) embeddings for {len(fixed)} token(s) of the data ({shown}"
+                      f"{'...' if len(fixed) > 10 else ''}); set to the mean embedding before training", stacklevel=3)
+    return fixed
+
+
+def build_model(config: TrainConfig, tokenizer: Any, num_labels: int) -> Any:
+    """The base as a sequence classifier: seeded head, embeddings grown for the pad token, optional LoRA."""
     from transformers.utils import logging as hf_logging
 
-    from rmbase.hf_models import load_sequence_classifier, reinit_untrained_embeddings
+    from rmbase.hf_models import load_sequence_classifier
 
     device = config.device or _default_device()
     level = hf_logging.get_verbosity()
@@ -81,14 +94,6 @@ def build_model(config: TrainConfig, tokenizer: Any, num_labels: int, token_ids:
     finally:
         hf_logging.set_verbosity(level)
     model.config.problem_type = "regression" if num_labels > 1 else None
-    fixed = reinit_untrained_embeddings(model, token_ids or ())
-    if fixed:
-        import warnings
-
-        shown = ", ".join(repr(tokenizer.convert_ids_to_tokens(i)) for i in fixed[:10])
-        warnings.warn(f"the base has untrained (all-zero) embeddings for {len(fixed)} token(s) of the data ({shown}"
-                      f"{'...' if len(fixed) > 10 else ''}); set to the mean embedding before training", stacklevel=2)
-    model.rmbase_reinitialised_token_ids = fixed
     if config.lora:
         from peft import LoraConfig, TaskType, get_peft_model
 
@@ -282,8 +287,8 @@ def run_one(config: TrainConfig, learning_rate: float, tokenizer: Any, train_ite
 
     bt = config.recipe == "bradley_terry"
     num_labels = 1 if bt else len(config.attributes)
-    model = build_model(config, tokenizer, num_labels, used_token_ids(train_items, val_pairs))
-    reinitialised = list(model.rmbase_reinitialised_token_ids)
+    model = build_model(config, tokenizer, num_labels)
+    reinitialised = reset_untrained_embeddings(model, tokenizer, used_token_ids(train_items, val_pairs))
     args = training_arguments(config, learning_rate, run_dir, bradley_terry=bt)
     if bt:
         keys = trl_pair_keys()
