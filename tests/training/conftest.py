@@ -6,12 +6,12 @@ import random
 from pathlib import Path
 
 import pytest
-from training_synthetic import BAD, GOOD, NEUTRAL, WORDS
+from training_synthetic import BAD, GOOD, NEUTRAL, random_words
 
 
 def _corpus() -> list[str]:
     rng = random.Random(0)
-    lines = [" ".join(rng.choice(WORDS) for _ in range(12)) for _ in range(300)]
+    lines = [random_words(rng, 12) for _ in range(300)]
     return lines + [GOOD, NEUTRAL, BAD, "user assistant system", "<|im_start|> <|im_end|>"] * 20
 
 
