@@ -127,7 +127,7 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
 
 def _selection_work(data, config: StudyConfig) -> tuple[list[dict], list[dict], dict, dict[str, float]]:
     from rmbase.selection import external_validation, selection_table
-    from rmbase.selection.compare import DEFAULT_METHODS, FAST_METHODS
+    from rmbase.selection.compare import DEFAULT_METHODS, FAST_METHODS, influence_table
 
     t0 = time.perf_counter()
     methods = DEFAULT_METHODS if config.full_selection else FAST_METHODS
@@ -138,24 +138,6 @@ def _selection_work(data, config: StudyConfig) -> tuple[list[dict], list[dict], 
     t1 = time.perf_counter()
     external = external_validation(data, recipe=config.recipe)
     return rows, influence, external, {"selection": t1 - t0, "external_validation": time.perf_counter() - t1}
-
-
-def influence_table(rows: list[dict], predictions: dict) -> list[dict]:
-    """For the best leave-one-out method of each recipe (by coverage@5..10): the bases whose misprediction costs
-    its ranking most (:func:`rmbase.selection.compare.influential_bases`)."""
-    from rmbase.selection.compare import best_method, influential_bases
-
-    out = []
-    for recipe in dict.fromkeys(r["recipe"] for r in rows):
-        if not any(r["recipe"] == recipe and r["validation"] == "loo" for r in rows):
-            continue
-        best = best_method(rows, recipe=recipe, validation="loo")
-        key = (best["method"], "loo", recipe)
-        if key in predictions:
-            out.append({"recipe": recipe, "method": best["method"], "validation": "loo",
-                        "coverage_mean_5_10": best["coverage_mean_5_10"], "regret_at_3": best["regret_at_3"],
-                        "bases": influential_bases(*predictions[key])})
-    return out
 
 
 def _start_selection(data, config: StudyConfig) -> Callable[[], tuple[list[dict], list[dict], dict,

@@ -175,6 +175,22 @@ def influential_bases(ranking: pd.Series, y: pd.Series, *, top: int = 3) -> list
     return out[:top]
 
 
+def influence_table(rows: list[dict], predictions: dict) -> list[dict]:
+    """For the best leave-one-out method of each recipe (by coverage@5..10): the bases whose misprediction costs
+    its ranking most (:func:`rmbase.selection.compare.influential_bases`)."""
+    out = []
+    for recipe in dict.fromkeys(r["recipe"] for r in rows):
+        if not any(r["recipe"] == recipe and r["validation"] == "loo" for r in rows):
+            continue
+        best = best_method(rows, recipe=recipe, validation="loo")
+        key = (best["method"], "loo", recipe)
+        if key in predictions:
+            out.append({"recipe": recipe, "method": best["method"], "validation": "loo",
+                        "coverage_mean_5_10": best["coverage_mean_5_10"], "regret_at_3": best["regret_at_3"],
+                        "bases": influential_bases(*predictions[key])})
+    return out
+
+
 def best_method(rows: list[dict], *, recipe: str = "regression", validation: str = "loo",
                 key: str = "coverage_mean_5_10") -> dict:
     """The row with the highest ``key`` (lowest for regret/MAE) among ``recipe`` x ``validation`` rows."""
