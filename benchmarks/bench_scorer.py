@@ -8,7 +8,7 @@ rendered with the tokenizer's chat template; max length 512 tokens.
 
 * baseline: dataset order, batch 8, ``tokenizer(..., padding="longest", truncation=True, max_length=512)``,
   reward = the model's logits;
-* rmbase: :class:`rmbase.rewardbench.scorer.RewardScorer` (length-sorted batches, right padding, last-token reward)
+* rmbase: :class:`rmbase.rm_eval.scorer.RewardScorer` (length-sorted batches, right padding, last-token reward)
   at the same batch size 8.
 
 Prints pairs/s of both and the ratio (target >= 1.5), then the largest |score difference| between rmbase's batch
@@ -70,7 +70,7 @@ def main() -> int:
     import torch
 
     from rmbase import hf_models as H
-    from rmbase.rewardbench.scorer import RewardScorer, ScorerConfig
+    from rmbase.rm_eval.scorer import RewardScorer, ScorerConfig
 
     torch.set_num_threads(args.threads)
     t0 = time.perf_counter()

@@ -47,7 +47,7 @@ def evaluate(
     from rich.console import Console
 
     from rmbase.errors import InputError
-    from rmbase.rewardbench.runner import EvaluateConfig, evaluate_model
+    from rmbase.rm_eval.runner import EvaluateConfig, evaluate_model
 
     if model is None or out is None:
         raise InputError("--model and --out are required to score a model",
@@ -108,7 +108,7 @@ def summarize_cmd(
 
     from rmbase.io import atomic_write_json, sha256_file
     from rmbase.provenance import provenance
-    from rmbase.rewardbench.summarize import summarize_file
+    from rmbase.rm_eval.summarize import summarize_file
 
     summaries = summarize_file(file, rules, allow_partial=allow_partial)
     sections = list(dict.fromkeys(s for summ in summaries.values() for s in summ.sections))

@@ -9,8 +9,8 @@ from typing import Any
 
 from rmbase.io import atomic_write_json, atomic_write_text, sanitise_model_id
 from rmbase.provenance import DEFAULT_PACKAGES, provenance
-from rmbase.rewardbench.data import benchmark_info
-from rmbase.rewardbench.rules import subset_figures, summarize
+from rmbase.rm_eval.data import benchmark_info
+from rmbase.rm_eval.rules import subset_figures, summarize
 
 
 def build_results(records: Sequence[Mapping[str, Any]], benchmark: str, *, config: dict[str, Any],

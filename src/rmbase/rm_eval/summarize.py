@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rmbase.errors import InputError
-from rmbase.rewardbench.rules import RULES, Summary, detect_rules, subset_figures, summarize
+from rmbase.rm_eval.rules import RULES, Summary, detect_rules, subset_figures, summarize
 
 METADATA_KEYS = {"model", "model_type", "chat_template", "ref_model", "revision"}
 
@@ -86,7 +86,7 @@ def read_subset_tables(path: str | Path, rules: str | None = None) -> dict[str, 
         raise InputError("file not found", path=str(p))
     suffix = p.suffix.lower()
     if suffix == ".jsonl":
-        from rmbase.rewardbench.data import read_records
+        from rmbase.rm_eval.data import read_records
 
         records = read_records(p)
         for i, r in enumerate(records, start=1):

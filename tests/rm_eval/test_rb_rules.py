@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rmbase.errors import InputError
-from rmbase.rewardbench import rules as R
+from rmbase.rm_eval import rules as R
 
 
 def full_v1(**overrides: float) -> dict[str, float]:

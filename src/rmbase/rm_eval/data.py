@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rmbase.errors import InputError
-from rmbase.rewardbench.rules import TIES, V1_PRIOR_SUBSETS, V1_SUBSETS, V2_SUBSETS
+from rmbase.rm_eval.rules import TIES, V1_PRIOR_SUBSETS, V1_SUBSETS, V2_SUBSETS
 
 BENCHMARKS = {
     "rewardbench": {"hub": "allenai/reward-bench", "split": "filtered", "rules": "v1"},

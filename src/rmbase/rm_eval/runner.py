@@ -18,8 +18,8 @@ from typing import Any
 
 from rmbase.errors import InputError
 from rmbase.io import atomic_write_json, atomic_write_text, staged_output_dir
-from rmbase.rewardbench.data import Example, benchmark_info, load_examples
-from rmbase.rewardbench.results import build_results, write_rewardbench_layout, write_scores_jsonl
+from rmbase.rm_eval.data import Example, benchmark_info, load_examples
+from rmbase.rm_eval.results import build_results, write_rewardbench_layout, write_scores_jsonl
 
 PACKAGES = ("rmbase", "numpy", "pandas", "torch", "transformers", "tokenizers", "accelerate", "datasets",
             "safetensors")
@@ -101,7 +101,7 @@ def score_examples(scorer: Any, examples: list[Example]) -> list[dict[str, Any]]
 def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run one evaluation; returns the results dict that is written to ``<out>/results.json``."""
     from rmbase import hf_models
-    from rmbase.rewardbench.scorer import RewardScorer, ScorerConfig, _process_info
+    from rmbase.rm_eval.scorer import RewardScorer, ScorerConfig, _process_info
 
     say = progress or (lambda _msg: None)
     out = Path(cfg.out)

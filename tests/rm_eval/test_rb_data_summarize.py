@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from rmbase.errors import InputError
-from rmbase.rewardbench import rules as R
-from rmbase.rewardbench.data import load_examples, read_records, validate_records
-from rmbase.rewardbench.summarize import read_subset_tables, summarize_file
+from rmbase.rm_eval import rules as R
+from rmbase.rm_eval.data import load_examples, read_records, validate_records
+from rmbase.rm_eval.summarize import read_subset_tables, summarize_file
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 LLMBAR = SHARED / "llmbar_rewardbench_chathard" / "llmbar_pairs.jsonl"

@@ -19,8 +19,8 @@ from tiny_models import tiny_reward_model_dir  # noqa: E402
 from rmbase import hf_models as H  # noqa: E402
 from rmbase.cli import main as cli_main  # noqa: E402
 from rmbase.errors import InputError  # noqa: E402
-from rmbase.rewardbench.runner import EvaluateConfig, evaluate_model  # noqa: E402
-from rmbase.rewardbench.scorer import RewardScorer, ScorerConfig, length_sorted_batches  # noqa: E402
+from rmbase.rm_eval.runner import EvaluateConfig, evaluate_model  # noqa: E402
+from rmbase.rm_eval.scorer import RewardScorer, ScorerConfig, length_sorted_batches  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 LLMBAR = SHARED / "llmbar_rewardbench_chathard" / "llmbar_pairs.jsonl"
@@ -192,7 +192,7 @@ def test_v2_end_to_end_with_ties(tmp_path, tiny_dir):
                                         data=str(data), batch_size=3, device="cpu"))
     lines = [json.loads(x) for x in (tmp_path / "out" / "scores.jsonl").read_text().splitlines()]
     assert [len(r["scores"]) for r in lines] == [4] * 5 + [3, 3]
-    from rmbase.rewardbench import rules as R
+    from rmbase.rm_eval import rules as R
 
     for r in lines[:5]:
         assert res["subsets"][r["subset"]]["accuracy"] == R.v2_prompt_result(r["scores"])
@@ -226,7 +226,7 @@ def test_interrupted_run_resumes_from_saved_chunks(tmp_path, tiny_dir):
 
 
 def test_summarize_command(tmp_path, capsys):
-    from rmbase.rewardbench import rules as R
+    from rmbase.rm_eval import rules as R
 
     path = tmp_path / "rb.json"
     path.write_text(json.dumps({"model": "m", **dict.fromkeys(R.V1_SUBSETS, 0.5)}))
