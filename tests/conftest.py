@@ -37,3 +37,15 @@ def _one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def ray_session():
+    """One embedded Ray for the whole test session (2 CPUs, no dashboard), shut down at the end so that no Ray
+    process outlives the tests. Tests that need Ray take this fixture; it skips when Ray is not installed."""
+    pytest.importorskip("ray", reason="Ray is an optional extra (pip install 'rmbase[ray]')")
+    from rmbase.ray_engine import connect
+
+    ray = connect(num_cpus=2)
+    yield ray
+    ray.shutdown()

@@ -1,0 +1,44 @@
+"""The one way rmbase starts or joins Ray (the engine of ``rmbase sweep`` and of sharded ``rmbase presence``).
+
+``connect(address)`` joins an existing cluster when ``address`` (or ``RAY_ADDRESS``) is given, else starts Ray
+embedded in this process, with no dashboard; an already initialised Ray is reused as it is. Ray is imported only
+here and only when called (the ``ray`` extra).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from rmbase.errors import InputError
+
+
+def connect(address: str | None = None, *, num_cpus: int | None = None, num_gpus: int | None = None) -> Any:
+    """Initialise Ray once and return the ``ray`` module.
+
+    With an address (``--address`` or ``RAY_ADDRESS``) Ray joins that cluster and ``num_cpus``/``num_gpus`` are the
+    cluster's business (they must be None). Without one Ray starts embedded with the given resources.
+    """
+    try:
+        import ray
+    except ImportError as exc:
+        raise InputError("Ray is not installed", expected='pip install "rmbase[ray]"') from exc
+    if ray.is_initialized():
+        return ray
+    address = address or os.environ.get("RAY_ADDRESS") or None
+    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
+                              "configure_logging": True, "logging_level": "WARNING"}
+    if address:
+        if num_cpus is not None or num_gpus is not None:
+            raise InputError("resources of a Ray cluster are set where its nodes start, not by the driver",
+                             expected="no --num-cpus/--num-gpus with --address")
+        kwargs["address"] = address
+    else:
+        kwargs.update(num_cpus=num_cpus, num_gpus=num_gpus)
+    try:
+        ray.init(**kwargs)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = f"the Ray cluster at {address}" if address else "an embedded Ray"
+        raise InputError(f"cannot start or join {where}: {exc}",
+                         expected="a running cluster address (ray start --head) or no address") from exc
+    return ray
