@@ -9,6 +9,7 @@ The Trainer keeps the checkpoint with the best value (the earliest one on ties) 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -247,6 +248,31 @@ def _finite_callback(learning_rate: float) -> Any:
     return StopOnNonFinite()
 
 
+def validation_callback(learning_rate: float, on_validation: Callable[[dict], None]) -> Any:
+    """A TrainerCallback that calls ``on_validation({learning_rate, step, val_accuracy, checkpoint, max_steps})``
+    once per checkpoint, after the checkpoint is on disk (the sweep reports these as intermediate results)."""
+    from transformers import TrainerCallback
+
+    class ReportValidation(TrainerCallback):
+        def __init__(self):
+            self.scored: dict[int, float] = {}
+
+        def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+            value = (metrics or {}).get(f"eval_{METRIC}")
+            if value is not None:
+                self.scored[int(state.global_step)] = float(value)
+
+        def on_save(self, args, state, control, **kwargs):
+            step = int(state.global_step)
+            if step in self.scored:
+                on_validation({"learning_rate": learning_rate, "step": step, "val_accuracy": self.scored.pop(step),
+                               "checkpoint": str(Path(args.output_dir) / f"checkpoint-{step}"),
+                               "max_steps": int(state.max_steps)})
+            return control
+
+    return ReportValidation()
+
+
 def trl_pair_keys() -> tuple[str, str]:
     """Names under which the installed TRL's preference collator expects tokenised pairs.
 
@@ -280,8 +306,12 @@ def _regression_collator(pad_id: int):
 
 
 def run_one(config: TrainConfig, learning_rate: float, tokenizer: Any, train_items: list[dict],
-            val_pairs: list[dict], run_dir: Path, progress: Any = None) -> RunResult:
-    """Train at one learning rate (resuming from ``run_dir``'s last checkpoint) and save the best model."""
+            val_pairs: list[dict], run_dir: Path, progress: Any = None, *,
+            on_validation: Callable[[dict], None] | None = None) -> RunResult:
+    """Train at one learning rate (resuming from ``run_dir``'s last checkpoint) and save the best model.
+
+    ``on_validation`` (optional) is called after each checkpoint with its validation accuracy (see
+    :func:`validation_callback`)."""
     import time
 
 
@@ -329,6 +359,8 @@ def run_one(config: TrainConfig, learning_rate: float, tokenizer: Any, train_ite
     else:
         trainer.evaluate()  # step 0: the untrained head, for the curve (not a checkpoint candidate)
     trainer.add_callback(_CurveWriter(trainer, curve_file))
+    if on_validation is not None:
+        trainer.add_callback(validation_callback(learning_rate, on_validation))
     t0 = time.perf_counter()
     trainer.train(resume_from_checkpoint=resume)
     seconds = time.perf_counter() - t0
