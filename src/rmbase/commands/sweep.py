@@ -1,0 +1,164 @@
+"""`rmbase sweep run | status | collect`: many bases trained and evaluated as one resumable Ray Tune experiment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+sweep_app = typer.Typer(
+    name="sweep",
+    help="Train and evaluate many bases x recipes x learning rates x seeds as one resumable Ray Tune run, then "
+    "collect the results for `rmbase study --results STORE`.",
+    no_args_is_help=True,
+)
+
+
+@sweep_app.command("run")
+def run(
+    config: Annotated[Path, typer.Argument(help="Sweep config (YAML): bases, recipes, learning rates, seeds, data, eval sets, resources.")],
+    store: Annotated[Path, typer.Option("--store", help="Store folder: cells, checkpoints, results (rerun the same command to resume).")],
+    address: Annotated[str | None, typer.Option("--address", help="Ray cluster to join (default: RAY_ADDRESS, else Ray starts embedded here).")] = None,
+    max_concurrent: Annotated[int | None, typer.Option("--max-concurrent", min=1, help="Cells running at once (default: as many as the resources allow).")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="fifo | asha (stop hopeless cells early; default: the config's).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate everything, list the cells and the estimated GPU-hours; start nothing.")] = False,
+    throughput: Annotated[float | None, typer.Option("--throughput", help="Effective TFLOP/s per GPU for the estimate (default: the config's cost.tflops_per_gpu).")] = None,
+    plan: Annotated[int | None, typer.Option("--plan", min=1, help="Train only K bases of the pool, chosen in batches by the selection room's planner.")] = None,
+    plan_batch: Annotated[int, typer.Option("--plan-batch", min=1, help="Bases per planner batch (with --plan).")] = 2,
+    live: Annotated[bool, typer.Option("--live/--no-live", help="Live display of the cells and an ETA.")] = True,
+) -> None:
+    """Run every unfinished cell of CONFIG into --store (or, with --dry-run, check and price it)."""
+
+    from rmbase.errors import InputError
+    from rmbase.sweep.checks import load_sweep_config, validate
+
+    if scheduler is not None and scheduler not in ("fifo", "asha"):
+        raise InputError(f"unknown --scheduler {scheduler!r}", expected="fifo | asha")
+    cfg = load_sweep_config(config)
+    checked = validate(cfg, source=str(config), address=address)
+    console = _console()
+    if dry_run:
+        from rmbase.sweep.store import Store
+
+        Store(store).check_output()
+        _print_dry_run(console, checked, throughput)
+        return
+    if plan is not None:
+        from rmbase.sweep.planned import run_planned
+
+        outcome = run_planned(checked, store, k=plan, batch=plan_batch, address=address,
+                              max_concurrent=max_concurrent, scheduler=scheduler,
+                              progress=lambda msg: console.print(msg))
+        console.print(f"planned sweep: trained {', '.join(outcome['order'])}; record in {store / 'plan.json'}")
+        return
+    from rmbase.sweep.engine import run_sweep
+
+    display = None
+    if live:
+        from rmbase.sweep.display import live_callback
+        from rmbase.sweep.store import Store
+
+        already = sum(1 for s in Store(store).states(cfg.retries) if s.finished) if (store / "cells.json").is_file() else 0
+        display = live_callback(len(checked.cells), already, max_concurrent or cfg.max_concurrent or 1)
+    summary = run_sweep(checked, store, address=address, max_concurrent=max_concurrent, scheduler=scheduler,
+                        display=display)
+    console.print(f"{summary.cells} cells: {summary.skipped} already finished, {len(summary.done)} done now, "
+                  f"{len(summary.stopped)} stopped early, {len(summary.failed)} failed "
+                  f"({summary.seconds:.1f} s)")
+    if summary.stopped:
+        console.print(f"early stopping saved about {summary.saved_hours:.3f} device-hours")
+    if summary.failed:
+        console.print(f"failed cells keep their tracebacks in {store}/cells/<cell>/errors/; see `rmbase sweep "
+                      "status`")
+
+
+def _print_dry_run(console, checked, throughput: float | None) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from rmbase.sweep.cost import estimate
+
+    costs, summary = estimate(checked, tflops_per_gpu=throughput)
+    table = Table(title=f"{len(checked.cells)} cells of {escape(checked.config.name)}")
+    for col in ("cell", "base", "recipe", "lr", "seed", "params (B)", "steps", "GPU-h"):
+        table.add_column(col, justify="right" if col in ("lr", "seed", "params (B)", "steps", "GPU-h") else "left")
+    for cell, cost in zip(checked.cells, costs, strict=True):
+        table.add_row(escape(cell.id), escape(cell.base), cell.recipe, f"{cell.learning_rate:g}", str(cell.seed),
+                      f"{cost.params_b:.3g}", str(cost.steps), f"{cost.gpu_hours:.3g}")
+    console.print(table)
+    for note in checked.notes:
+        console.print(f"note: {escape(note)}")
+    for line in summary["tokens"]:
+        console.print(f"tokens: {escape(line)}")
+    console.print(f"estimated cost: {summary['gpu_hours']:.1f} GPU-hours at {summary['tflops_per_gpu']:g} "
+                  "effective TFLOP/s per GPU (6 x params x training tokens + validation passes; override with "
+                  "--throughput)")
+    console.print("dry run: config valid, nothing started")
+
+
+@sweep_app.command("status")
+def status(
+    store: Annotated[Path, typer.Argument(help="The sweep store.")],
+) -> None:
+    """One table of cells: state, best validation accuracy, eval scores, device-hours, error."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from rmbase.sweep.collect import open_store, status_rows
+
+    rows = status_rows(open_store(store))
+    score_cols = sorted({k for r in rows for k in r if k.startswith("score:")})
+    table = Table(title=f"sweep store {escape(str(store))}: {len(rows)} cells")
+    for col in ("cell", "state", "best val acc", "step", *[c.removeprefix("score:") for c in score_cols],
+                "GPU-h", "CPU-h", "saved-h", "error"):
+        table.add_column(escape(col))
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["state"]] = counts.get(r["state"], 0) + 1
+        table.add_row(escape(r["cell"]), r["state"], _pct(r["val_accuracy"]), _num(r["step"]),
+                      *[_pct(r.get(c)) for c in score_cols], _hours(r["gpu_hours"]), _hours(r["cpu_hours"]),
+                      _hours(r["saved_hours"]), escape((r["error"] or "")[:60]))
+    console = _console()
+    console.print(table)
+    console.print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+
+
+def _console():
+    """A console for tables: the terminal's width, or wide enough not to wrap cell ids when piped to a file."""
+    import sys
+
+    from rich.console import Console
+
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 240)
+
+
+def _pct(v) -> str:
+    return "—" if v is None or v != v else f"{100 * v:.1f}"
+
+
+def _num(v) -> str:
+    return "—" if v is None else str(v)
+
+
+def _hours(v) -> str:
+    return "—" if v is None else f"{v:.4f}"
+
+
+@sweep_app.command("collect")
+def collect(
+    store: Annotated[Path, typer.Argument(help="The sweep store.")],
+    out: Annotated[Path, typer.Option("--out", help="Long RM result table (.parquet or .csv); curves and cell status are written beside it.")] = Path("results.parquet"),
+    keep_all: Annotated[bool, typer.Option("--all", help="Keep every cell (default: per base and recipe, the learning rate with the best validation accuracy).")] = False,
+) -> None:
+    """Write the long RM result table of the store (the study's choice of learning rate and checkpoint)."""
+    from rich.console import Console
+
+    from rmbase.sweep.collect import collect as do_collect
+
+    info = do_collect(store, out, keep_all=keep_all)
+    Console(highlight=False).print(f"{info['rows']} rows from {info['cells']} cells; wrote {', '.join(info['files'])}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sweep_app)

@@ -1,0 +1,274 @@
+"""Everything about a sweep config that can be wrong is found here, before any cell starts.
+
+:func:`load_sweep_config` reads the YAML (relative paths are taken from the config file's folder when they exist
+there); :func:`validate` checks recipes, grids, data files, bases, training options, eval sets and resources, and
+returns the cells with what it could not verify offline (a Hub id or Hub dataset not in the local cache). Every
+problem is one :class:`InputError` naming the config key.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rmbase.errors import InputError
+from rmbase.sweep.config import RECIPES, BaseSpec, Cell, SweepConfig, expand_cells
+
+
+@dataclass
+class Checked:
+    """A validated sweep: its bases, cells and the notes about what was not verified."""
+
+    config: SweepConfig
+    bases: list[BaseSpec]
+    cells: list[Cell]
+    notes: list[str] = field(default_factory=list)
+    data_rows: dict[str, dict[str, int]] = field(default_factory=dict)   # recipe -> {train, val} rows
+    data_chars: dict[str, dict[str, int]] = field(default_factory=dict)  # recipe -> {train, val} text characters
+    source: str | None = None
+
+
+def load_sweep_config(path: str | os.PathLike) -> SweepConfig:
+    """The config of ``path``, with relative file paths resolved against the config's folder where they exist."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("sweep config not found", path=str(p))
+    cfg = SweepConfig.from_yaml(p)
+    return resolve_paths(cfg, p.resolve().parent)
+
+
+def resolve_paths(cfg: SweepConfig, root: Path) -> SweepConfig:
+    def fix(value: str | None) -> str | None:
+        if value is None or Path(value).expanduser().is_absolute():
+            return value
+        candidate = (root / value).resolve()
+        return str(candidate) if candidate.exists() or value.startswith(".") else value
+
+    out = cfg.model_copy(deep=True)
+    out.bases = [b.model_copy(update={"path": fix(b.path)}) for b in out.base_specs()]
+    out.models = fix(out.models)
+    for spec in out.data.values():
+        spec.train, spec.val = fix(spec.train), fix(spec.val)
+    for spec in out.eval_sets.values():
+        spec.data = fix(spec.data)
+    return out
+
+
+def _err(message: str, key: str, path: str | None = None, expected: str | None = None) -> InputError:
+    return InputError(message, path=path, column=key, expected=expected)
+
+
+def validate(cfg: SweepConfig, *, source: str | None = None, address: str | None = None,
+             check_data: bool = True) -> Checked:
+    """Check the whole config; returns the cells. Raises one InputError naming the first bad key."""
+    notes: list[str] = []
+    if not cfg.recipes:
+        raise _err("no recipes", "recipes", source, expected=" | ".join(RECIPES))
+    for i, recipe in enumerate(cfg.recipes):
+        if recipe not in RECIPES:
+            raise _err(f"unknown recipe {recipe!r}", f"recipes[{i}]", source, expected=" | ".join(RECIPES))
+    if len(set(cfg.recipes)) != len(cfg.recipes):
+        raise _err("a recipe is listed twice", "recipes", source)
+    if isinstance(cfg.learning_rates, dict):
+        extra = sorted(set(cfg.learning_rates) - set(cfg.recipes))
+        if extra:
+            raise _err(f"learning rates for a recipe the sweep does not run: {', '.join(extra)}",
+                       f"learning_rates.{extra[0]}", source, expected=f"keys among {', '.join(cfg.recipes)}")
+    for recipe in cfg.recipes:
+        key = f"learning_rates.{recipe}" if isinstance(cfg.learning_rates, dict) else "learning_rates"
+        grid = cfg.grid(recipe)
+        if not grid:
+            raise _err(f"no learning rates for {recipe}", key, source)
+        if any(not (x > 0) for x in grid):
+            raise _err("learning rates must be positive", key, source)
+        if len(set(grid)) != len(grid):
+            raise _err("a learning rate is listed twice (duplicate cells)", key, source)
+    if not cfg.seeds:
+        raise _err("no seeds", "seeds", source)
+    if len(set(cfg.seeds)) != len(cfg.seeds):
+        raise _err("a seed is listed twice (duplicate cells)", "seeds", source)
+    bases = _bases(cfg, source, notes)
+    rows, chars = _data(cfg, source, notes, check_data)
+    cells = expand_cells(cfg, bases)
+    _training_options(cfg, cells, source)
+    _eval_sets(cfg, source, notes, check_data)
+    _resources(cfg, source, address)
+    return Checked(config=cfg, bases=bases, cells=cells, notes=notes, data_rows=rows, data_chars=chars,
+                   source=source)
+
+
+def _bases(cfg: SweepConfig, source: str | None, notes: list[str]) -> list[BaseSpec]:
+    bases = list(cfg.base_specs())
+    if cfg.models is not None:
+        bases += _bases_from_table(cfg.models)
+    if not bases:
+        raise _err("no bases", "bases", source, expected="a list of Hugging Face ids or local folders, or models:")
+    from rmbase.hf_models import check_model_source
+
+    for i, base in enumerate(bases):
+        key = f"bases[{i}]"
+        if base.path is not None:
+            folder = Path(base.path).expanduser()
+            if not folder.is_dir():
+                raise _err("base folder not found", key + ".path", base.path, expected="a model folder")
+            if not (folder / "config.json").is_file():
+                raise _err("no config.json in the base folder", key + ".path", base.path,
+                           expected="a Hugging Face model folder (config.json, weights, tokenizer)")
+            continue
+        try:
+            check_model_source(base.id)
+        except InputError as exc:
+            raise _err(str(exc), key + ".id", source) from exc
+        if base.id.count("/") != 1:
+            raise _err(f"base {base.id!r} is neither a local folder nor a Hugging Face id", key + ".id", source,
+                       expected="org/name or an existing folder")
+        if not _in_hub_cache(base.id):
+            notes.append(f"{key}: {base.id} is not in the local Hugging Face cache (not verified; downloaded "
+                         "when its first cell starts)")
+    return bases
+
+
+def _bases_from_table(path: str) -> list[BaseSpec]:
+    from rmbase.io import read_table
+
+    df = read_table(path)
+    if "model" not in df.columns:
+        raise InputError("missing column 'model' in the model table", path=path, column="model")
+    out = []
+    for i, row in enumerate(df.to_dict("records"), start=1):
+        def get(col: str, row: dict = row) -> Any:
+            v = row.get(col)
+            return None if v is None or (isinstance(v, float) and v != v) or str(v).strip() == "" else v
+
+        name = get("model")
+        if name is None:
+            raise InputError("empty value", path=path, row=i, column="model")
+        hf_id, folder = get("hf_id"), get("path")
+        if hf_id is None and folder is None:
+            hf_id = str(name)
+        params = get("params_b")
+        out.append(BaseSpec(name=str(name), id=None if hf_id is None else str(hf_id),
+                            path=None if folder is None else str(folder),
+                            params_b=None if params is None else float(params)))
+    return out
+
+
+def _in_hub_cache(model_id: str) -> bool:
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        hit = try_to_load_from_cache(model_id, "config.json")
+        return isinstance(hit, str)
+    except Exception:  # noqa: BLE001 - the cache is a courtesy check only
+        return False
+
+
+def _looks_hub(value: str) -> bool:
+    name = value.split(":")[0]
+    return name.count("/") == 1 and not name.startswith((".", "/", "~")) and not Path(name).suffix
+
+
+def _data(cfg: SweepConfig, source: str | None, notes: list[str], check: bool):
+    from rmbase.training.data import load_attributes, load_pairs
+
+    rows: dict[str, dict[str, int]] = {}
+    chars: dict[str, dict[str, int]] = {}
+    for recipe in cfg.recipes:
+        spec = cfg.data.get(recipe)
+        if spec is None:
+            raise _err(f"no training data for {recipe}", f"data.{recipe}", source,
+                       expected="train: FILE and val: FILE")
+        rows[recipe], chars[recipe] = {}, {}
+        for part in ("train", "val"):
+            value, key = getattr(spec, part), f"data.{recipe}.{part}"
+            if not Path(value).expanduser().exists():
+                if _looks_hub(value):
+                    notes.append(f"{key}: {value} is a Hub dataset (not verified offline)")
+                    continue
+                raise _err("data file not found", key, value)
+            if not check:
+                continue
+            try:
+                if part == "train" and recipe == "regression":
+                    attrs = tuple(cfg.training.get("attributes") or ())
+                    frame, _ = load_attributes(value, **({"attributes": attrs} if attrs else {}))
+                    text_cols = ["prompt", "response"]
+                else:
+                    frame, _ = load_pairs(value)
+                    text_cols = ["prompt", "chosen", "rejected"]
+            except InputError as exc:
+                raise _err(str(exc), key, value) from exc
+            rows[recipe][part] = len(frame)
+            chars[recipe][part] = int(sum(len(str(v)) for c in text_cols if c in frame for v in frame[c]))
+    return rows, chars
+
+
+def _training_options(cfg: SweepConfig, cells: list[Cell], source: str | None) -> None:
+    from rmbase.training import make_config
+
+    reserved = sorted(set(cfg.training) & {"base", "recipe", "train", "val", "out", "learning_rates", "seed"})
+    if reserved:
+        raise _err(f"{reserved[0]!r} is set by the sweep itself (bases, recipes, data, learning_rates, seeds)",
+                   f"training.{reserved[0]}", source)
+    checked: set[tuple] = set()
+    for cell in cells:
+        key = (cell.recipe, cell.train.get("chat_template"))
+        if key in checked:
+            continue
+        checked.add(key)
+        try:
+            make_config(**cell.train, out="(cell)")
+        except InputError as exc:
+            raise _err(str(exc), "training", source) from exc
+
+
+def _eval_sets(cfg: SweepConfig, source: str | None, notes: list[str], check: bool) -> None:
+    from rmbase.rm_eval.data import benchmark_info, load_examples
+
+    for name, spec in cfg.eval_sets.items():
+        key = f"eval_sets.{name}"
+        try:
+            benchmark_info(spec.benchmark)
+        except InputError as exc:
+            raise _err(str(exc), key + ".benchmark", source) from exc
+        if spec.data is None:
+            notes.append(f"{key}: the {spec.benchmark} Hub dataset (not verified offline)")
+            continue
+        if not Path(spec.data).expanduser().is_file():
+            raise _err("eval set data file not found", key + ".data", spec.data)
+        if check:
+            try:
+                load_examples(spec.benchmark, spec.data)
+            except InputError as exc:
+                raise _err(str(exc), key + ".data", spec.data) from exc
+
+
+def _resources(cfg: SweepConfig, source: str | None, address: str | None) -> None:
+    if address or os.environ.get("RAY_ADDRESS"):
+        return  # a cluster's resources are checked against the cluster when the sweep starts
+    cores = os.cpu_count() or 1
+    if cfg.resources.cpus > cores:
+        raise _err(f"a cell asks for {cfg.resources.cpus:g} CPUs; this machine has {cores}", "resources.cpus",
+                   source, expected=f"at most {cores}, or --address of a cluster with bigger nodes")
+    if cfg.resources.gpus > 0:
+        try:
+            import torch
+
+            gpus = torch.cuda.device_count()
+        except ImportError:
+            gpus = 0
+        if cfg.resources.gpus > gpus:
+            raise _err(f"a cell asks for {cfg.resources.gpus:g} GPU(s); this machine has {gpus}", "resources.gpus",
+                       source, expected=f"at most {gpus}, or --address of a cluster with GPUs")
+
+
+def check_cluster_resources(cfg: SweepConfig, cluster: dict[str, float]) -> None:
+    """A cell must fit the cluster (Ray would otherwise keep it pending for ever)."""
+    for key, ray_key in (("cpus", "CPU"), ("gpus", "GPU")):
+        need = getattr(cfg.resources, key)
+        have = float(cluster.get(ray_key, 0))
+        if need > have:
+            raise _err(f"a cell asks for {need:g} {ray_key}(s); the Ray cluster has {have:g}", f"resources.{key}",
+                       expected=f"at most {have:g}")

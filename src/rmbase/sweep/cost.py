@@ -1,0 +1,147 @@
+"""The GPU-hour estimate of ``rmbase sweep run --dry-run``: parameters x tokens / throughput.
+
+Per cell: training ``6 N T`` FLOPs (forward and backward over ``T`` training tokens, all epochs, capped by
+``max_steps``), plus ``2 N V`` per validation pass over ``V`` validation tokens (one per checkpoint), divided by an
+effective throughput per GPU (``cost.tflops_per_gpu`` in the config or ``--throughput``; 100 TFLOP/s is about 35-40%
+of an H100's dense bf16 peak). Parameters ``N``: the base's ``params_b`` in the config, else the bundled tables
+(the study's models, the leaderboard's), else counted from the checkpoint's config. Tokens: ``cost.train_tokens``
+in the config, else the characters of the data's texts / 4 (an approximation, stated in the output).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rmbase.errors import InputError
+from rmbase.sweep.checks import Checked
+from rmbase.sweep.config import BaseSpec
+
+CHARS_PER_TOKEN = 4.0
+
+
+@dataclass
+class CellCost:
+    cell: str
+    params_b: float
+    params_source: str
+    train_tokens: float
+    steps: int
+    gpu_hours: float
+
+
+def bundled_params(name: str) -> tuple[float, str] | None:
+    """params_b of a base the bundled tables know: (value, table) or None."""
+    from importlib import resources
+
+    import pandas as pd
+
+    from rmbase.model_ids import canonical_model_id, short_name
+
+    root = resources.files("rmbase.datasets")
+    key, short = canonical_model_id(name), short_name(name)
+    for table in ("paper_2505_10775/models.csv", "leaderboard_v2/models.csv"):
+        df = pd.read_csv(str(root / table))
+        ids = [c for c in ("hf_id", "model") if c in df]
+        for col in ids:
+            canon = df[col].astype(str).map(canonical_model_id)
+            hit = df[canon == key]
+            if hit.empty and "/" not in key:
+                hit = df[df[col].astype(str).map(short_name) == short]
+            if not hit.empty:
+                return float(hit["params_b"].iloc[0]), f"bundled {table}"
+    return None
+
+
+def checkpoint_params(source: str, *, trust_remote_code: bool = False) -> float | None:
+    """Parameter count (billions) from a checkpoint's config, built on the meta device (no weights read)."""
+    try:
+        import torch
+        from transformers import AutoConfig, AutoModel
+    except ImportError:
+        return None
+    try:
+        cfg = AutoConfig.from_pretrained(source, trust_remote_code=trust_remote_code)
+    except (OSError, ValueError):
+        return None
+    with torch.device("meta"):
+        model = AutoModel.from_config(cfg, trust_remote_code=trust_remote_code)
+    return sum(p.numel() for p in model.parameters()) / 1e9
+
+
+def base_params(base: BaseSpec) -> tuple[float, str]:
+    if base.params_b is not None:
+        return base.params_b, "config"
+    for name in filter(None, (base.id, base.name)):
+        found = bundled_params(name)
+        if found:
+            return found
+    if base.path or base.id:
+        counted = checkpoint_params(base.source, trust_remote_code=base.trust_remote_code)
+        if counted is not None:
+            return counted, "checkpoint config"
+    raise InputError(f"cannot tell the size of base {base.display_name!r} (not in the bundled tables, no "
+                     "checkpoint config reachable)", column="bases", expected="params_b: in the base's entry")
+
+
+def estimate(checked: Checked, *, tflops_per_gpu: float | None = None) -> tuple[list[CellCost], dict[str, Any]]:
+    """Per-cell costs and a summary ``{cells, gpu_hours, tflops_per_gpu, tokens_source, ...}``."""
+    cfg = checked.config
+    tflops = tflops_per_gpu or cfg.cost.tflops_per_gpu
+    params = {b.display_name: base_params(b) for b in checked.bases}
+    approx: list[str] = []
+    out: list[CellCost] = []
+    for cell in checked.cells:
+        train_tokens, val_tokens, n_rows = _tokens(checked, cell.recipe, approx)
+        opts = cell.train
+        epochs, steps, fraction = _steps(opts, cell.recipe, n_rows)
+        n = params[cell.base][0] * 1e9
+        checkpoints = max(1, math.ceil(steps / int(opts.get("eval_steps", 20)))) if steps else 1
+        flops = 6 * n * train_tokens * epochs * fraction + 2 * n * val_tokens * (checkpoints + 1)
+        hours = flops / (tflops * 1e12) / 3600
+        out.append(CellCost(cell=cell.id, params_b=params[cell.base][0], params_source=params[cell.base][1],
+                            train_tokens=train_tokens * epochs * fraction, steps=steps, gpu_hours=hours))
+    summary = {"cells": len(out), "gpu_hours": sum(c.gpu_hours for c in out), "tflops_per_gpu": tflops,
+               "tokens": sorted(set(approx)) or ["from cost.train_tokens"],
+               "params_sources": {name: src for name, (_, src) in params.items()}}
+    return out, summary
+
+
+def _steps(opts: dict[str, Any], recipe: str, n_rows: int) -> tuple[float, int, float]:
+    """(epochs, optimiser steps, fraction of the epochs done under max_steps) of a cell."""
+    epochs = opts.get("epochs") or (1.0 if recipe == "bradley_terry" else 2.0)
+    steps = math.ceil(n_rows * epochs / int(opts.get("batch_size", 64))) if n_rows else 0
+    fraction = 1.0
+    if opts.get("max_steps") and steps:
+        fraction = min(1.0, opts["max_steps"] / steps)
+        steps = min(steps, int(opts["max_steps"]))
+    return epochs, steps, fraction
+
+
+def planned_steps(checked: Checked, recipe: str, opts: dict[str, Any]) -> int:
+    """Optimiser steps a cell of ``recipe`` will take (0 when the data cannot be counted)."""
+    rows = checked.data_rows.get(recipe, {}).get("train") or checked.config.cost.train_rows.get(recipe, 0)
+    return _steps(opts, recipe, rows)[1]
+
+
+def _tokens(checked: Checked, recipe: str, approx: list[str]) -> tuple[float, float, int]:
+    cfg = checked.config
+    chars = checked.data_chars.get(recipe, {})
+    rows = checked.data_rows.get(recipe, {})
+    if recipe in cfg.cost.train_tokens:
+        train = float(cfg.cost.train_tokens[recipe])
+    elif "train" in chars:
+        train = chars["train"] / CHARS_PER_TOKEN
+        approx.append(f"{recipe}: training tokens ~ characters / {CHARS_PER_TOKEN:g} of "
+                      f"{Path(cfg.data[recipe].train).name}")
+    else:
+        raise InputError(f"cannot count the training tokens of {recipe} ({cfg.data[recipe].train} is not a local "
+                         "file)", column=f"cost.train_tokens.{recipe}", expected="tokens per epoch")
+    if recipe in cfg.cost.val_tokens:
+        val = float(cfg.cost.val_tokens[recipe])
+    else:
+        val = chars.get("val", 0) / CHARS_PER_TOKEN
+    n_rows = rows.get("train") or cfg.cost.train_rows.get(recipe) or int(train / 512)  # else ~512 tokens a row
+    return train, val, n_rows

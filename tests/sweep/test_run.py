@@ -1,0 +1,33 @@
+"""`sweep run` on embedded Ray: cells train, report every checkpoint, evaluate, and resume without repeating work."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sweep_helpers import read_json
+
+from rmbase.sweep.checks import load_sweep_config, validate
+from rmbase.sweep.engine import run_sweep
+from rmbase.sweep.store import Store
+
+pytest.importorskip("trl")
+
+
+def test_a_small_sweep_runs_every_cell_and_a_rerun_trains_nothing(make_config, tmp_path, ray_session):
+    path = make_config(recipes=["bradley_terry"], lrs=[3e-3])
+    checked = validate(load_sweep_config(path))
+    store = tmp_path / "store"
+    summary = run_sweep(checked, store)
+    assert sorted(summary.done) == sorted(c.id for c in checked.cells) and not summary.failed
+    for cell in checked.cells:
+        result = read_json(store / "cells" / cell.id / "result.json")["data"]
+        progress = [json.loads(x) for x in (store / "cells" / cell.id / "progress.jsonl").read_text().splitlines()]
+        assert [p["step"] for p in progress] == [1, 2, 3]          # every checkpoint reported
+        assert result["val_accuracy"] == max(p["val_accuracy"] for p in progress)
+        assert result["eval"]["pairs"]["subsets"]["llmbar-natural"] is not None
+    mtimes = {c.id: (store / "cells" / c.id / "result.json").stat().st_mtime_ns for c in checked.cells}
+    again = run_sweep(checked, store)
+    assert again.ran == [] and again.skipped == len(checked.cells)
+    assert {c.id: (store / "cells" / c.id / "result.json").stat().st_mtime_ns for c in checked.cells} == mtimes
+    assert all(s.state == "done" for s in Store(store).states())
