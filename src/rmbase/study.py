@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from rmbase.config import Config
 from rmbase.errors import InputError
@@ -22,7 +22,7 @@ SCHEMA_VERSION = 1
 class StudyConfig(Config):
     dataset: str | None = "paper-2505.10775"
     models: Path | None = None
-    results: Path | None = None
+    results: list[Path] | None = None    # tables, sweep stores or `rmbase evaluate` folders (one or more)
     benchmarks: Path | None = None
     post_training: Path | None = None
     recipe: Literal["regression", "bradley_terry"] = "regression"
@@ -38,15 +38,20 @@ class StudyConfig(Config):
     selection: bool = True
     full_selection: bool = False
 
+    @field_validator("results", mode="before")
+    @classmethod
+    def _listed(cls, v):
+        return [v] if isinstance(v, (str, Path)) else v
+
     @model_validator(mode="after")
     def _one_source(self):
-        user = [self.models, self.results, self.benchmarks]
-        if any(p is not None for p in user):
-            if not all(p is not None for p in user):
-                raise ValueError("--models, --results and --benchmarks go together")
+        if self.results:
             self.dataset = None
+        elif self.models is not None or self.benchmarks is not None:
+            raise ValueError("--models and --benchmarks describe the bases of --results: give --results too")
         elif self.dataset is None:
-            raise ValueError("give --dataset or --models/--results/--benchmarks")
+            raise ValueError("give --dataset or --results (with --models/--benchmarks where the bundled tables do "
+                             "not know the bases)")
         return self
 
 
@@ -55,7 +60,55 @@ def load_data(config: StudyConfig):
 
     if config.dataset is not None:
         return load_bundled(config.dataset)
-    return load_tables(config.models, config.results, config.benchmarks, post_training=config.post_training)
+    results = config.results or []
+    if len(results) == 1 and results[0].is_file() and config.models is not None and config.benchmarks is not None \
+            and not _is_long_table(results[0]):
+        return load_tables(config.models, results[0], config.benchmarks, post_training=config.post_training)
+    from rmbase.datasets.study_data import load_results_study
+
+    return load_results_study([_read_results(p) for p in results], models=config.models,
+                              benchmarks=config.benchmarks, post_training=config.post_training)
+
+
+def _is_long_table(path: Path) -> bool:
+    from rmbase.datasets.rm_results import is_long_table
+    from rmbase.io import read_table
+
+    return is_long_table(read_table(path))
+
+
+def _read_results(path: Path):
+    """(wide, sources, label, sha256) of one --results input: a sweep store, evaluate folders or a table."""
+    from rmbase.datasets.rm_results import read_results_path, wide_from_long
+    from rmbase.sweep.store import is_store
+
+    if not path.exists():
+        raise InputError("results not found", path=str(path))
+    if is_store(path):
+        from rmbase.io import sha256_frame
+        from rmbase.sweep.collect import long_table, open_store
+
+        long = long_table(open_store(path))
+        if long.empty:
+            raise InputError("the sweep store has no finished cell yet", path=str(path),
+                             expected="`rmbase sweep status` to see where it stands")
+        wide, sources = wide_from_long(long, str(path))
+        return wide, sources, str(path), sha256_frame(long.drop(columns=["provenance"]).astype(str))
+    wide, sources, sha = read_results_path(path)
+    return wide, sources, str(path), sha
+
+
+def _check_target(data, config: StudyConfig) -> None:
+    """A partial eval set (e.g. only Chat Hard's subsets) enters a study only with a --target it covers."""
+    rows = data.results[data.results.recipe == config.recipe]
+    if rows.empty:
+        return
+    covered = [t for t in ("score", "chat", "chat_hard", "safety", "reasoning")
+               if t in rows.columns and rows[t].notna().any()]
+    if config.target not in covered:
+        raise InputError(f"the results do not cover --target {config.target} (they cover: "
+                         f"{', '.join(covered) or 'nothing'})", column=config.target,
+                         expected=f"--target {covered[0]}" if covered else "results with RewardBench sections")
 
 
 def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -> dict:
@@ -73,6 +126,7 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
         return out
 
     data = timed("load", load_data, config)
+    _check_target(data, config)
     X, y, dropped = data.design(config.recipe, config.target, drop_missing=config.drop_missing)
     unknown = [f for f in config.combination_features if f not in X.columns]
     if unknown:
@@ -120,6 +174,7 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
         "selection": selection,
         "selection_influence": selection_influence,
         "external_validation": external,
+        "sources": data.sources,
         "provenance": provenance(config=config.to_dict(), data=data.data_sha256, seeds={"seed": config.seed},
                                  timings_s={k: round(v, 3) for k, v in timings.items()}),
     }

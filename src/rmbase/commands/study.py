@@ -12,7 +12,7 @@ def study(
     out: Annotated[Path, typer.Option("--out", help="Output folder for study.json, summary.md, config.yaml.")] = Path("study-out"),
     dataset: Annotated[str, typer.Option(help="Bundled dataset (ignored when --models/--results/--benchmarks are given).")] = "paper-2505.10775",
     models: Annotated[Path | None, typer.Option(help="Models table (CSV or Parquet).")] = None,
-    results: Annotated[Path | None, typer.Option(help="RewardBench results table (CSV or Parquet).")] = None,
+    results: Annotated[list[Path] | None, typer.Option(help="RM results (repeatable): a results table (wide, or the long table of `rmbase sweep collect`), a sweep store, or `rmbase evaluate` output folders. Bases the bundled tables know need no --models/--benchmarks.")] = None,
     benchmarks: Annotated[Path | None, typer.Option(help="Benchmark table, long or wide (CSV or Parquet).")] = None,
     post_training: Annotated[Path | None, typer.Option("--post-training", help="Post-training stages table.")] = None,
     recipe: Annotated[str, typer.Option(help="regression | bradley_terry")] = "regression",
@@ -60,6 +60,14 @@ def study(
     console = Console()
     for line in headline(result):
         console.print(line, highlight=False, soft_wrap=True)
+    if result.get("sources"):
+        from collections import Counter
+
+        for part in ("models", "benchmarks"):
+            counts = Counter(src.get(part, "?") for src in result["sources"].values())
+            console.print(f"{part} rows: " + "; ".join(f"{n} from {where}" for where, n in counts.most_common()),
+                          highlight=False, markup=False, soft_wrap=True)
+        console.print("(study.json 'sources' says where each base's values came from)", highlight=False)
     console.print(f"wrote {out / 'study.json'} and {out / 'summary.md'}", highlight=False)
 
 

@@ -28,6 +28,7 @@ class StudyData:
     post_training: pd.DataFrame | None = None
     data_sha256: dict[str, str] = field(default_factory=dict)
     ignored_benchmarks: list[str] = field(default_factory=list)
+    sources: dict[str, dict] = field(default_factory=dict)   # model -> where its results, row and scores came from
 
     def feature_matrix(self) -> pd.DataFrame:
         """Models x FEATURES (NaN where a benchmark is missing); ``oll_average`` is computed when not given."""
@@ -130,3 +131,44 @@ def load_tables(models: str | os.PathLike, results: str | os.PathLike, benchmark
               for f in (models, results, benchmarks, post_training) if f is not None}
     return StudyData(name=name or "user-tables", models=m, results=r, benchmarks=b, post_training=p,
                      data_sha256=hashes, ignored_benchmarks=ignored)
+
+
+def load_results_study(results: list[tuple[pd.DataFrame, dict, str, str]], *, models: str | os.PathLike | None = None,
+                       benchmarks: str | os.PathLike | None = None,
+                       post_training: str | os.PathLike | None = None) -> StudyData:
+    """A study over results gathered from sweep stores, evaluate folders or tables (``results``: one
+    ``(wide, sources, label, sha256)`` per input, see :mod:`rmbase.datasets.rm_results`); the models and benchmark
+    tables are optional for bases the bundled tables know. ``StudyData.sources`` says where each value came from."""
+    from rmbase.datasets.rm_results import assemble
+
+    frames, sources, hashes = [], {}, {}
+    seen: dict[tuple[str, str], str] = {}
+    for wide, src, label, sha in results:
+        for m, r in zip(wide.model, wide.recipe, strict=True):
+            if (m, r) in seen:
+                raise InputError(f"{m} ({r}) has results in two inputs: {seen[(m, r)]} and {label}", path=label,
+                                 column="model", expected="one result per base and recipe")
+            seen[(m, r)] = label
+        frames.append(wide)
+        sources.update(src)
+        hashes[label] = sha
+    r = pd.concat(frames, ignore_index=True)
+    bad_recipe = ~r.recipe.isin(S.RECIPES)
+    if bad_recipe.any():
+        raise InputError(f"unknown recipe {r.recipe[bad_recipe].iloc[0]!r}", column="recipe",
+                         expected=f"one of {', '.join(S.RECIPES)}")
+    m = b = None
+    ignored: list[str] = []
+    if models is not None:
+        m = S.validate(read_table(models), S.MODELS, str(models))
+        hashes[str(models)] = sha256_file(models)
+    if benchmarks is not None:
+        b, ignored = _read_benchmarks(str(benchmarks))
+        hashes[str(benchmarks)] = sha256_file(benchmarks)
+    m, r, b, per_model = assemble(r, sources, models=m, benchmarks=b)
+    p = None
+    if post_training is not None:
+        p = S.validate(read_table(post_training), S.POST_TRAINING, str(post_training))
+    return StudyData(name="results:" + ",".join(label for _, _, label, _ in results), models=m, results=r,
+                     benchmarks=b, post_training=p, data_sha256=hashes, ignored_benchmarks=ignored,
+                     sources=per_model)

@@ -41,7 +41,9 @@ def load_sweep_config(path: str | os.PathLike) -> SweepConfig:
 
 def resolve_paths(cfg: SweepConfig, root: Path) -> SweepConfig:
     def fix(value: str | None) -> str | None:
-        if value is None or Path(value).expanduser().is_absolute():
+        if value is not None and value.startswith("~"):
+            return str(Path(value).expanduser())
+        if value is None or Path(value).is_absolute():
             return value
         candidate = (root / value).resolve()
         return str(candidate) if candidate.exists() or value.startswith(".") else value
@@ -201,8 +203,22 @@ def _data(cfg: SweepConfig, source: str | None, notes: list[str], check: bool):
             except InputError as exc:
                 raise _err(str(exc), key, value) from exc
             rows[recipe][part] = len(frame)
-            chars[recipe][part] = int(sum(len(str(v)) for c in text_cols if c in frame for v in frame[c]))
+            chars[recipe][part] = _sequence_chars(frame, text_cols, int(cfg.training.get("max_length", 2048)))
     return rows, chars
+
+
+def _sequence_chars(frame: Any, text_cols: list[str], max_length: int) -> int:
+    """Characters the model reads per epoch: prompt + each response as one sequence, each capped at max_length
+    tokens (x 4 characters)."""
+    from rmbase.sweep.cost import CHARS_PER_TOKEN
+
+    cap = max_length * CHARS_PER_TOKEN
+    prompt = frame[text_cols[0]].map(lambda v: len(str(v)))
+    total = 0.0
+    for col in text_cols[1:]:
+        if col in frame:
+            total += (prompt + frame[col].map(lambda v: len(str(v)))).clip(upper=cap).sum()
+    return int(total)
 
 
 def _training_options(cfg: SweepConfig, cells: list[Cell], source: str | None) -> None:
