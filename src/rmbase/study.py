@@ -128,6 +128,9 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
     data = timed("load", load_data, config)
     _check_target(data, config)
     X, y, dropped = data.design(config.recipe, config.target, drop_missing=config.drop_missing)
+    if len(y) < 10:  # the coverage analyses and the study's filter look at the top 10
+        raise InputError(f"only {len(y)} bases with complete data for a study ({', '.join(map(str, y.index))})",
+                         expected="at least 10 (add published results with another --results table)")
     unknown = [f for f in config.combination_features if f not in X.columns]
     if unknown:
         raise InputError(f"unknown combination feature(s) {', '.join(unknown)}", expected=f"some of {', '.join(X.columns)}")

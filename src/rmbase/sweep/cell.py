@@ -60,6 +60,7 @@ def _run(store: Store, cell_id: str, report: Report) -> dict[str, Any]:
         "val_accuracy": trained["best_accuracy"], "best_step": trained["best_step"],
         "last_step": trained["last_step"], "max_steps": trained["max_steps"], "curve": trained["curve"],
         "model": str(folder / "model"), "params_b": trained.get("params_b"), "eval": evals,
+        "reinitialised_token_ids": trained.get("reinitialised_token_ids", []),
         "wall_s": wall, "eval_s": t2 - t1, "train_s": trained.get("train_wall_s"),
         "gpu_hours": wall / 3600 * cell["gpus"], "cpu_hours": wall / 3600 * cell["cpus"],
         "provenance": {"train": trained.get("provenance", {}), "fingerprint": cell["fingerprint"]},
@@ -82,9 +83,11 @@ def _train(store: Store, cell: dict[str, Any], report: Report) -> dict[str, Any]
     previous = read_checked(folder / "trained.json")
     if isinstance(previous, dict) and (folder / "model" / "config.json").is_file():
         return previous
+    from rmbase.datasets.rm_results import checkpoint_params_b
     from rmbase.training import make_config, train
 
     config = make_config(**cell["train"], out=str(folder / "model"))
+    drop_incomplete_checkpoints(folder / "model.work")
     start = time.time()
 
     def on_validation(point: dict[str, Any]) -> None:
@@ -102,33 +105,29 @@ def _train(store: Store, cell: dict[str, Any], report: Report) -> dict[str, Any]
     trained = {"best_accuracy": float(best.best_accuracy), "best_step": int(best.best_step), "last_step": last,
                "max_steps": _max_steps(store, cell["id"], last), "curve": curve,
                "train_tokens": int(best.train_tokens), "train_wall_s": time.time() - start,
-               "merge": result.merge, "params_b": _params_b(folder / "model"),
+               "merge": result.merge, "params_b": checkpoint_params_b(folder / "model"),
+               "reinitialised_token_ids": list(best.reinitialised_token_ids),
                "provenance": {k: prov.get(k) for k in TRAIN_PROVENANCE if k in prov}}
     write_checked(folder / "trained.json", trained)
     return trained
 
 
+def drop_incomplete_checkpoints(work: Path) -> list[Path]:
+    """Remove checkpoint folders a kill left half-written (no ``trainer_state.json``, which the Trainer writes
+    last), so that the resumed training starts from the last complete one."""
+    import shutil
+
+    dropped = []
+    for ckpt in work.glob("lr_*/checkpoints/checkpoint-*"):
+        if ckpt.is_dir() and not (ckpt / "trainer_state.json").is_file():
+            shutil.rmtree(ckpt, ignore_errors=True)
+            dropped.append(ckpt)
+    return dropped
+
+
 def _max_steps(store: Store, cell_id: str, last: int) -> int:
     points = store.progress(cell_id)
     return int(points[-1].get("max_steps", last)) if points else last
-
-
-def _params_b(model_dir: Path) -> float | None:
-    try:
-        from safetensors import safe_open
-
-        total = 0
-        for f in model_dir.glob("*.safetensors"):
-            with safe_open(str(f), framework="pt") as st:
-                for key in st.keys():  # noqa: SIM118 - safe_open has keys(), not iteration
-                    shape = st.get_slice(key).get_shape()
-                    n = 1
-                    for d in shape:
-                        n *= d
-                    total += n
-        return total / 1e9 if total else None
-    except Exception:  # noqa: BLE001 - a size is a courtesy figure
-        return None
 
 
 def _evaluate(folder: Path, cell: dict[str, Any], name: str, spec: dict[str, Any], trained: dict[str, Any]) -> dict:

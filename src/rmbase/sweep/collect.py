@@ -19,7 +19,8 @@ from rmbase.errors import InputError
 from rmbase.sweep.store import CellState, Store, is_store
 
 LONG_COLUMNS = ["base", "recipe", "learning_rate", "seed", "eval_set", "benchmark", "name", "kind", "value",
-                "partial", "n", "val_accuracy", "best_step", "checkpoint", "chosen", "cell", "source", "provenance"]
+                "partial", "n", "val_accuracy", "best_step", "checkpoint", "chosen", "cell", "source", "params_b",
+                "provenance"]
 
 
 def open_store(path: str | Path) -> Store:
@@ -89,7 +90,8 @@ def long_table(store: Store, *, keep_all: bool = False) -> pd.DataFrame:
                                                               for k, v in r["eval"].items()}}, sort_keys=True)
         common = {"base": r["base"], "recipe": r["recipe"], "learning_rate": r["learning_rate"], "seed": r["seed"],
                   "val_accuracy": r["val_accuracy"], "best_step": r["best_step"], "checkpoint": r["model"],
-                  "chosen": st.id in chosen, "cell": st.id, "source": r["source"], "provenance": prov}
+                  "chosen": st.id in chosen, "cell": st.id, "source": r["source"], "params_b": r.get("params_b"),
+                  "provenance": prov}
         for set_name, ev in r["eval"].items():
             base = {**common, "eval_set": set_name, "benchmark": ev["benchmark"]}
             totals = ev.get("subset_totals", {})

@@ -92,32 +92,8 @@ def run_sweep(checked: Checked, store_dir: str | Path, *, address: str | None = 
         store.log_run({**entry, "ran": 0})
         return summary
 
-    from rmbase.ray_engine import connect
-
-    ray = connect(address)
-    check_cluster_resources(cfg, ray.cluster_resources())
-    from ray import tune
-
-    kind = scheduler or cfg.scheduler.kind
-    asha = _asha(checked, pending) if kind == "asha" else None
-    name = _next_experiment(store)
-    trainable = tune.with_resources(_trainable(str(store.root.resolve()), cfg.retries),
-                                    {"cpu": cfg.resources.cpus, "gpu": cfg.resources.gpus})
-    callbacks = [display] if display is not None else []
-    tuner = tune.Tuner(
-        trainable,
-        param_space={"cell": tune.grid_search([c.id for c in pending])},
-        tune_config=tune.TuneConfig(
-            max_concurrent_trials=max_concurrent or cfg.max_concurrent, scheduler=asha,
-            trial_dirname_creator=lambda trial: trial.trial_id, reuse_actors=False,
-            **({"metric": "val_accuracy", "mode": "max"} if asha is not None else {})),
-        run_config=tune.RunConfig(
-            name=name, storage_path=str(store.tune_dir.resolve()), verbose=0, callbacks=callbacks,
-            failure_config=tune.FailureConfig(max_failures=cfg.retries),
-            checkpoint_config=tune.CheckpointConfig(num_to_keep=1)),
-    )
-    os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
-    grid = tuner.fit()
+    grid, name, asha = fit_cells(checked, store, pending, address=address, max_concurrent=max_concurrent,
+                                 scheduler=scheduler, display=display)
     summary.experiment = name
     summary.ran = [c.id for c in pending]
     by_id = {c.id: c for c in pending}
@@ -140,6 +116,43 @@ def run_sweep(checked: Checked, store_dir: str | Path, *, address: str | None = 
     return summary
 
 
+def fit_cells(checked: Checked, store: Store, cells: list, *, address: str | None = None,
+              max_concurrent: int | None = None, scheduler: str | None = None, display: Any = None):
+    """One Tune experiment over ``cells`` (a trial each); returns (ResultGrid, experiment name, ASHA or None)."""
+    from rmbase.ray_engine import connect
+
+    cfg = checked.config
+    ray = connect(address)
+    check_cluster_resources(cfg, ray.cluster_resources())
+    os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
+    from ray import tune
+
+    kind = scheduler or cfg.scheduler.kind
+    asha = _asha(checked, cells) if kind == "asha" else None
+    name = _next_experiment(store)
+    pending = cells
+    trainable = tune.with_resources(_trainable(str(store.root.resolve()), cfg.retries),
+                                    {"cpu": cfg.resources.cpus, "gpu": cfg.resources.gpus})
+    callbacks = [display] if display is not None else []
+    tuner = tune.Tuner(
+        trainable,
+        param_space={"cell": tune.grid_search([c.id for c in pending])},
+        tune_config=tune.TuneConfig(
+            max_concurrent_trials=max_concurrent or cfg.max_concurrent, scheduler=asha,
+            trial_dirname_creator=lambda trial: trial.trial_id, reuse_actors=False,
+            **({"metric": "val_accuracy", "mode": "max"} if asha is not None else {})),
+        run_config=tune.RunConfig(
+            name=name, storage_path=str(store.tune_dir.resolve()), verbose=0, callbacks=callbacks,
+            failure_config=tune.FailureConfig(max_failures=cfg.retries),
+            checkpoint_config=tune.CheckpointConfig(num_to_keep=1)),
+    )
+    import logging
+
+    # the cells keep their own records; Tune's per-trial result loggers are off, and so is its note about them
+    logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
+    return tuner.fit(), name, asha
+
+
 def _next_experiment(store: Store) -> str:
     existing = sorted(p.name for p in store.tune_dir.glob("run-*")) if store.tune_dir.is_dir() else []
     n = 1 + max((int(x.split("-")[1]) for x in existing if x.split("-")[1].isdigit()), default=0)
@@ -158,7 +171,9 @@ def _asha(checked: Checked, pending: list) -> Any:
                          column="scheduler")
     eval_steps = int(checked.config.training.get("eval_steps", 20))
     grace = checked.config.scheduler.grace_period or 2 * eval_steps
-    return ASHAScheduler(time_attr="step", max_t=max_t, grace_period=min(grace, max_t),
+    # max_t one past the last step: ASHA stops a trial that reaches max_t, and the last checkpoint's report comes
+    # before the cell's evaluation
+    return ASHAScheduler(time_attr="step", max_t=max_t + 1, grace_period=min(grace, max_t),
                          reduction_factor=checked.config.scheduler.reduction_factor)
 
 
