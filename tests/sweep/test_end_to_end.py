@@ -118,3 +118,23 @@ def _collect(store, tmp_path):
     out = tmp_path / "c.parquet"
     assert main(["sweep", "collect", str(store), "--out", str(out)]) == 0
     return out
+
+
+def test_study_reads_evaluate_folders_with_the_same_choice(finished_store, tmp_path):
+    """`rmbase evaluate` output folders (here: the cells' own eval folders) name their model, whose
+    train_config.json and lr_search.csv give the base, recipe, learning rate and validation accuracy."""
+    import shutil
+
+    from rmbase.datasets.rm_results import read_results_path, wide_from_long
+    from rmbase.sweep.collect import long_table, open_store
+
+    _, store = finished_store
+    evals = tmp_path / "evals"
+    for cell_dir in (store / "cells").iterdir():
+        shutil.copytree(cell_dir / "eval" / "pairs", evals / cell_dir.name)
+    wide, sources, _ = read_results_path(evals)
+    expected, _ = wide_from_long(long_table(open_store(store)), "store")
+    key = ["model", "recipe"]
+    assert wide.sort_values(key).reset_index(drop=True)[["model", "recipe", "chat_hard"]].equals(
+        expected.sort_values(key).reset_index(drop=True)[["model", "recipe", "chat_hard"]])
+    assert sources["alpha / bradley_terry"]["learning_rate"] in (3e-3, 1e-3)

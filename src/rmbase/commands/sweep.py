@@ -64,8 +64,10 @@ def run(
     summary = run_sweep(checked, store, address=address, max_concurrent=max_concurrent, scheduler=scheduler,
                         display=display)
     console.print(f"{summary.cells} cells: {summary.skipped} already finished, {len(summary.done)} done now, "
-                  f"{len(summary.stopped)} stopped early, {len(summary.failed)} failed "
-                  f"({summary.seconds:.1f} s)")
+                  f"{len(summary.stopped)} stopped early, {len(summary.failed)} failed, "
+                  f"{len(summary.interrupted)} interrupted ({summary.seconds:.1f} s)")
+    if summary.interrupted:
+        console.print("interrupted cells resume from their last checkpoint when the same command runs again")
     if summary.stopped:
         console.print(f"early stopping saved about {summary.saved_hours:.3f} device-hours")
     if summary.failed:

@@ -101,12 +101,33 @@ def long_from_evaluate(folder: Path) -> pd.DataFrame:
     lrs = tc.get("learning_rates") or []
     if len(lrs) == 1:
         common["learning_rate"] = lrs[0]
+    search = model_dir / "lr_search.csv"
+    if search.is_file():  # the training room's record: the chosen learning rate and its validation accuracy
+        runs = pd.read_csv(search)
+        pick = runs[runs["chosen"].astype(str).str.lower() == "true"] if "chosen" in runs else runs.iloc[:0]
+        if len(pick):
+            common["learning_rate"] = float(pick["learning_rate"].iloc[0])
+            common["val_accuracy"] = float(pick["best_accuracy"].iloc[0])
     for sec, value in (results.get("sections") or {}).items():
         if value is not None:
             rows.append({**common, "name": sec, "value": value, "partial": sec in results.get("partial", [])})
     if results.get("score") is not None:
         rows.append({**common, "name": "score", "value": results["score"], "partial": bool(results.get("partial"))})
     return pd.DataFrame(rows)
+
+
+def _best_validation(long: pd.DataFrame) -> pd.Series:
+    """Several trained models of one base and recipe (a learning-rate grid run as separate `rmbase train`s): keep
+    the one with the best validation accuracy, as the study chose (ties: the smaller learning rate)."""
+    chosen = pd.Series(False, index=long.index)
+    acc = long["val_accuracy"] if "val_accuracy" in long else pd.Series(np.nan, index=long.index)
+    lr = long["learning_rate"] if "learning_rate" in long else pd.Series(np.nan, index=long.index)
+    for _, group in long.groupby(["base", "recipe"]):
+        runs = pd.DataFrame({"cell": group["cell"], "acc": acc[group.index].fillna(-1.0),
+                             "lr": lr[group.index].fillna(0.0)}).drop_duplicates("cell")
+        best = runs.sort_values(["acc", "lr"], ascending=[False, True])["cell"].iloc[0]
+        chosen[group.index[group["cell"] == best]] = True
+    return chosen
 
 
 def checkpoint_params_b(folder: Path) -> float | None:
@@ -222,6 +243,7 @@ def read_results_path(path: Path) -> tuple[pd.DataFrame, dict[str, dict[str, Any
         long = pd.concat([long_from_evaluate(f) for f in folders], ignore_index=True)
         if long.empty:
             raise InputError("the evaluate results hold no section or score", path=str(path))
+        long["chosen"] = _best_validation(long)
         wide, sources = wide_from_long(long, str(path))
         return wide, sources, sha256_frame(long.astype(str))
     df = read_table(path)

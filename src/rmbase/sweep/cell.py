@@ -50,7 +50,7 @@ def _run(store: Store, cell_id: str, report: Report) -> dict[str, Any]:
     cell = store.cell(cell_id)
     t0 = time.time()
     trained = _train(store, cell, report)
-    t1 = time.time()
+    t1, cpu1 = time.time(), time.process_time()
     evals = {name: _evaluate(folder, cell, name, spec, trained) for name, spec in cell["evals"].items()}
     t2 = time.time()
     wall = trained.get("train_wall_s", t1 - t0) + (t2 - t1)
@@ -62,6 +62,7 @@ def _run(store: Store, cell_id: str, report: Report) -> dict[str, Any]:
         "model": str(folder / "model"), "params_b": trained.get("params_b"), "eval": evals,
         "reinitialised_token_ids": trained.get("reinitialised_token_ids", []),
         "wall_s": wall, "eval_s": t2 - t1, "train_s": trained.get("train_wall_s"),
+        "cpu_s": trained.get("train_cpu_s", 0.0) + (time.process_time() - cpu1),   # of the last attempt
         "gpu_hours": wall / 3600 * cell["gpus"], "cpu_hours": wall / 3600 * cell["cpus"],
         "provenance": {"train": trained.get("provenance", {}), "fingerprint": cell["fingerprint"]},
     }
@@ -88,7 +89,7 @@ def _train(store: Store, cell: dict[str, Any], report: Report) -> dict[str, Any]
 
     config = make_config(**cell["train"], out=str(folder / "model"))
     drop_incomplete_checkpoints(folder / "model.work")
-    start = time.time()
+    start, cpu_start = time.time(), time.process_time()
 
     def on_validation(point: dict[str, Any]) -> None:
         entry = {"step": point["step"], "val_accuracy": point["val_accuracy"], "max_steps": point["max_steps"],
@@ -105,6 +106,7 @@ def _train(store: Store, cell: dict[str, Any], report: Report) -> dict[str, Any]
     trained = {"best_accuracy": float(best.best_accuracy), "best_step": int(best.best_step), "last_step": last,
                "max_steps": _max_steps(store, cell["id"], last), "curve": curve,
                "train_tokens": int(best.train_tokens), "train_wall_s": time.time() - start,
+               "train_cpu_s": time.process_time() - cpu_start,
                "merge": result.merge, "params_b": checkpoint_params_b(folder / "model"),
                "reinitialised_token_ids": list(best.reinitialised_token_ids),
                "provenance": {k: prov.get(k) for k in TRAIN_PROVENANCE if k in prov}}

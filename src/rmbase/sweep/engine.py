@@ -38,6 +38,7 @@ class RunSummary:
     done: list[str] = field(default_factory=list)
     stopped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    interrupted: list[str] = field(default_factory=list)
     saved_hours: float = 0.0
     seconds: float = 0.0
     experiment: str | None = None
@@ -104,15 +105,17 @@ def run_sweep(checked: Checked, store_dir: str | Path, *, address: str | None = 
         st = store.state(cid, cfg.retries)
         if st.state == "done":
             summary.done.append(cid)
-        elif result.error is None and asha is not None and st.state not in ("failed", "retry"):
+        elif st.state in ("failed", "retry"):
+            summary.failed.append(cid)
+        elif result.error is None and asha is not None:
             record = _stopped_record(store, by_id[cid], result.metrics or {})
             summary.stopped.append(cid)
             summary.saved_hours += record.get("saved_hours") or 0.0
-        else:
-            summary.failed.append(cid)
+        else:  # the run was interrupted (Ctrl-C, a lost node): the next run resumes it
+            summary.interrupted.append(cid)
     summary.seconds = time.perf_counter() - t0
     store.log_run({**entry, "experiment": name, "done": summary.done, "stopped": summary.stopped,
-                   "failed": summary.failed, "saved_hours": summary.saved_hours, "seconds": summary.seconds})
+                   "failed": summary.failed, "interrupted": summary.interrupted, "saved_hours": summary.saved_hours, "seconds": summary.seconds})
     return summary
 
 
