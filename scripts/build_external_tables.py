@@ -13,7 +13,8 @@ Tables (see src/rmbase/datasets/external/DATA.md):
   params_b (official provider, then chat template, then bfloat16, then latest: the benchmarks room's rule), or empty
   when the leaderboard has no row for it; MATH Lvl 5 from the final leaderboard (after the Math-Verify
   re-evaluation) where it has the same run (see scripts/leaderboard_final.py), the average recomputed, and
-  ``math_lvl5_source`` / ``math_lvl5_run`` saying where MATH Lvl 5 came from.
+  ``oll_run`` (the contents run, eval_name) and ``math_lvl5_source`` (final / contents=final / contents, as in
+  the other bundled tables) saying where MATH Lvl 5 came from.
 """
 
 from __future__ import annotations
@@ -91,10 +92,10 @@ def features(shared: Path, bases: list[str]) -> pd.DataFrame:
             for c in (*SIX, "oll_average"):  # the run's other five are the imported values
                 assert c in ("math_lvl5", "oll_average") or abs(scores[c] - wide.loc[keys[k], c]) < 1e-6, (b, c)
             row.update({c: round(scores[c], 4) for c in (*SIX, "oll_average")})
-            row.update(math_lvl5_source=math["math_lvl5_source"], math_lvl5_run=math["source"])
+            row.update(oll_run=runs[keys[k]], math_lvl5_source=math["math_lvl5_source"])
         rows.append(row)
     return pd.DataFrame(rows).reindex(columns=["base", "oll_model", "params_b", *SIX, "oll_average",
-                                               "math_lvl5_source", "math_lvl5_run"])
+                                               "oll_run", "math_lvl5_source"])
 
 
 def main(argv: list[str] | None = None) -> int:
