@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,25 +21,15 @@ def _run(shared_root: Path, cwd: Path = REPO) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
-@pytest.fixture(scope="module")
-def audit():
-    from conftest import shared_data
-
-    root = shared_data("open_llm_leaderboard_v2_eee").parent
-    return _run(root)
-
-
-def test_no_unlisted_disagreement(audit):
+def test_no_unlisted_disagreement_and_every_check_reports(shared):
+    audit = _run(shared("open_llm_leaderboard_v2_eee").parent)
     assert audit.returncode == 0, audit.stdout[-4000:] + audit.stderr[-2000:]
     assert "[FAIL]" not in audit.stdout and "UNLISTED" not in audit.stdout
     assert "every disagreement beyond tolerance is listed with its reason" in audit.stdout
-
-
-def test_every_check_prints_tolerance_and_max_disagreement(audit):
     lines = [ln for ln in audit.stdout.splitlines() if ln.startswith("[ok]")]
     assert len(lines) >= 20
     assert all("tolerance" in ln and "max |disagreement|" in ln for ln in lines)
-    # the issue's examples: the re-evaluated MATH Lvl 5 is what the bundled tables hold, and the kept runs say why
+    # the runs whose MATH Lvl 5 stays pre-Math-Verify are listed with the reason
     assert "listed: meta-llama_Meta-Llama-3.1-8B-Instruct_bfloat16" in audit.stdout
     assert "the final table has no bfloat16" in audit.stdout
 
@@ -60,12 +51,9 @@ def test_issue_examples_are_the_final_values():
         assert rows.loc[name, "math_lvl5_source"] == "final"
 
 
-def test_a_corrupted_bundled_value_fails_the_audit(tmp_path):
+def test_a_corrupted_bundled_value_fails_the_audit(shared, tmp_path):
     """Copy the scripts and datasets, change one bundled IFEval by 0.5 points: the audit must exit 1 and name it."""
-    from conftest import shared_data
-
-    root = shared_data("open_llm_leaderboard_v2_eee").parent
-    import shutil
+    root = shared("open_llm_leaderboard_v2_eee").parent
 
     repo = tmp_path / "repo"
     shutil.copytree(REPO / "scripts", repo / "scripts")
