@@ -9,7 +9,7 @@ import pytest
 from training_synthetic import synthetic_pairs, write_jsonl
 
 from rmbase.errors import TrainingDiverged
-from rmbase.training import make_config, train
+from rmbase.training import TrainConfig, train
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("trl")
@@ -53,7 +53,7 @@ def test_a_zero_row_for_a_template_token_is_reset_warned_and_recorded(tiny_model
     save_file(weights, base / "model.safetensors", metadata={"format": "pt"})
     write_jsonl(tmp_path / "train.jsonl", synthetic_pairs(32, 1))
     write_jsonl(tmp_path / "val.jsonl", synthetic_pairs(16, 2))
-    config = make_config(base=str(base), train=str(tmp_path / "train.jsonl"), val=str(tmp_path / "val.jsonl"),
+    config = TrainConfig(base=str(base), train=str(tmp_path / "train.jsonl"), val=str(tmp_path / "val.jsonl"),
                          out=str(tmp_path / "out"), learning_rates=[1e-3], batch_size=16, per_device_batch_size=16,
                          eval_steps=2, warmup_steps=1, epochs=1, max_length=64, seed=0, device="cpu")
     with pytest.warns(UserWarning, match=r"untrained \(all-zero\) embeddings for 1 token.*im_start"):
