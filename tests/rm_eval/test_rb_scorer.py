@@ -284,3 +284,19 @@ def test_cli_config_file_and_overriding_option(tmp_path, tiny_dir):
     assert resolved.limit == 4 and resolved.batch_size == 4 and resolved.data == str(data)
     cfg_file.write_text(yaml.safe_dump({"model": str(tiny_dir), "out": str(out), "chunk_size": 0}))
     assert cli_main(["evaluate", "--config", str(cfg_file)]) == 2
+
+
+def test_summarize_command_takes_a_config_file(tmp_path):
+    import yaml
+
+    from rmbase.rm_eval import rules as R
+
+    path = tmp_path / "rb.json"
+    path.write_text(json.dumps({"model": "m", **dict.fromkeys(R.V1_SUBSETS, 0.5)}))
+    cfg = tmp_path / "summ.yaml"
+    cfg.write_text(yaml.safe_dump({"file": str(path), "rules": "v2", "out": str(tmp_path / "file.json")}))
+    out = tmp_path / "s.json"
+    assert cli_main(["evaluate", "summarize", "--config", str(cfg), "--rules", "v1", "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["models"]["m"]["score"] == 0.5 and not (tmp_path / "file.json").exists()
+    resolved = yaml.safe_load((tmp_path / "s.config.yaml").read_text())
+    assert resolved == {"file": str(path), "rules": "v1", "allow_partial": False, "out": str(out)}

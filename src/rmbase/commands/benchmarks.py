@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rmbase.commands.options import ConfigFile, resolve_config
+from rmbase.commands.options import ConfigFile, OptionsFile, resolve_config, write_options
 
 bench_app = typer.Typer(help="Benchmark scores of bases: import harness/leaderboard files, show, run lm-eval.",
                         no_args_is_help=True)
@@ -36,6 +36,7 @@ def import_(
     models: Annotated[Path | None, typer.Option("--models", help="Keep only the models of this models table "
                                                 "(columns model[, hf_id], e.g. the study's models.csv) and name "
                                                 "them as it does.")] = None,
+    config: OptionsFile = None,
 ) -> None:
     """Import benchmark results into one long table (ids normalised, duplicates resolved by the recorded rule)."""
     from rich.console import Console
@@ -48,8 +49,10 @@ def import_(
 
         table.restrict_to(read_table(models), str(models))
         table.inputs[str(models)] = sha256_file(models)
-    table.write(out, config={"files": files, "scale": scale, "model": model, "on_conflict": on_conflict,
-                             "names": names, "models": str(models) if models else None}, names=names)
+    options = {"files": files, "scale": scale, "model": model, "on_conflict": on_conflict, "names": names,
+               "models": str(models) if models else None}
+    table.write(out, config=options, names=names)
+    write_options(out.with_suffix(".config.yaml"), {**options, "out": str(out)})
     console = Console()
     _print_warnings(console, table)
     s = table.summary()
@@ -63,6 +66,7 @@ def show(
     models: Annotated[list[str], typer.Argument(help="Model ids (any spelling; a name without organisation works).")],
     scores: Annotated[list[str] | None, typer.Option("--scores", help="Score files to read (anything `import` "
                                                       "reads); default: the bundled leaderboard table.")] = None,
+    config: OptionsFile = None,
 ) -> None:
     """Print each model's scores with their sources."""
     from rich.console import Console

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rmbase.commands.options import ConfigFile, resolve_config
+from rmbase.commands.options import ConfigFile, OptionsFile, resolve_config, write_options
 
 evaluate_app = typer.Typer(
     name="evaluate",
@@ -105,7 +105,8 @@ def summarize_cmd(
     file: Annotated[Path, typer.Argument(help="Per-subset figures: CSV/TSV/Parquet (model, subset, correct, total | accuracy), a reward-bench results JSON, or an rmbase scores.jsonl.")],
     rules: Annotated[str | None, typer.Option(help="v1 | v1-prior | v2 (default: from the subset names).")] = None,
     allow_partial: Annotated[bool, typer.Option("--allow-partial", help="Allow sections with missing subsets (marked partial).")] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the summaries as JSON to this file.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the summaries as JSON to this file (and the resolved options beside it, OUT.config.yaml).")] = None,
+    config: OptionsFile = None,
 ) -> None:
     """Compute RewardBench sections and score from per-subset figures; print a table (and write JSON)."""
     from rich.console import Console
@@ -138,6 +139,8 @@ def summarize_cmd(
                                 "provenance": provenance(config={"file": str(file), "rules": rules,
                                                                  "allow_partial": allow_partial},
                                                          data={str(file): sha256_file(file)})})
+        write_options(out.with_suffix(".config.yaml"), {"file": str(file), "rules": rules,
+                                                        "allow_partial": allow_partial, "out": str(out)})
         console.print(f"wrote {out}")
 
 

@@ -68,3 +68,43 @@ def resolve_config(ctx: typer.Context, cls: Any, config_file: Path | None, value
     (and the file)."""
     merged = config_values(ctx, cls, config_file, values, sources)
     return cls.build(_source=None if config_file is None else str(config_file), **merged)
+
+
+# ------------------------------------------------------------------ commands without a library config
+def _option_defaults(ctx: typer.Context, param: Any, value: Path | None) -> Path | None:
+    """Eager ``--config`` of a command without a config class: the file's keys are the command's parameter names
+    and become its defaults, so options given on the command line still win."""
+    if value is None:
+        return value
+    import yaml
+
+    from rmbase.errors import InputError
+
+    try:
+        data = yaml.safe_load(Path(value).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError(f"cannot read config: {exc}", path=str(value)) from exc
+    names = [p.name for p in ctx.command.params if p.name != param.name]
+    if not isinstance(data, dict) or any(k not in names for k in data):
+        unknown = sorted(str(k) for k in data if k not in names) if isinstance(data, dict) else []
+        raise InputError(f"unknown option(s) {', '.join(unknown)}" if unknown else "not a mapping of option: value",
+                         path=str(value), expected=f"some of {', '.join(names)}")
+    ctx.default_map = {**(ctx.default_map or {}), **data}
+    return value
+
+
+OptionsFile = Annotated[Path | None, typer.Option(
+    "--config", is_eager=True, callback=_option_defaults,
+    help="YAML of this command's options (keys: the option names with '_', e.g. on_conflict); options given on the "
+    "command line override it.")]
+
+
+def write_options(path: str | Path, values: Mapping[str, Any]) -> Path:
+    """Write a command's resolved options as YAML (atomically), loadable again with its ``--config``."""
+    import yaml
+
+    from rmbase.io import atomic_write_text
+
+    plain = {k: (str(v) if isinstance(v, Path) else v) for k, v in values.items()}
+    atomic_write_text(path, yaml.safe_dump(plain, sort_keys=False))
+    return Path(path)
