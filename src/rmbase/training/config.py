@@ -1,4 +1,5 @@
-"""The typed, resolved configuration of one ``rmbase train`` run (written to ``config.json`` in the output)."""
+"""The typed, resolved configuration of one ``rmbase train`` run (an :class:`rmbase.config.Config`; written to
+``train_config.json`` and, loadable again with ``rmbase train --config``, ``config.yaml`` in the output)."""
 
 from __future__ import annotations
 
