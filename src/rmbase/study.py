@@ -25,7 +25,7 @@ class StudyConfig(Config):
     results: list[Path] | None = None    # tables, sweep stores or `rmbase evaluate` folders (one or more)
     benchmarks: Path | None = None
     post_training: Path | None = None
-    recipe: Literal["regression", "bradley_terry"] = "regression"
+    recipe: str = "regression"
     target: Literal["score", "chat", "chat_hard", "safety", "reasoning"] = "score"
     defaults: dict[str, str] = Field(default_factory=dict, description="size group -> default model overrides")
     combination_features: list[str] = Field(
@@ -42,6 +42,15 @@ class StudyConfig(Config):
     @classmethod
     def _listed(cls, v):
         return [v] if isinstance(v, (str, Path)) else v
+
+    @field_validator("recipe")
+    @classmethod
+    def _known_recipe(cls, v: str) -> str:
+        from rmbase.training.recipes import recipe_names
+
+        if v not in recipe_names():
+            raise ValueError(f"unknown recipe {v!r} (expected one of {', '.join(recipe_names())})")
+        return v
 
     @model_validator(mode="after")
     def _one_source(self):

@@ -54,7 +54,7 @@ def test_config_errors_name_the_key_and_exit_2(tiny_bases, sweep_data, tmp_path,
     path = write_config(tmp_path / "bad.yaml", cfg)
     with pytest.raises(InputError) as err:
         validate(load_sweep_config(path), source=str(path))
-    assert f"'{key}'" in str(err.value)
+    assert key in str(err.value)
     store = tmp_path / "store"
     assert main(["sweep", "run", str(path), "--store", str(store), "--dry-run"]) == 2
     assert key in capsys.readouterr().err and not store.exists()

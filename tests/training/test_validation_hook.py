@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from training_synthetic import synthetic_pairs, write_jsonl
 
-from rmbase.training import make_config, train
+from rmbase.training import train
+from rmbase.training.config import TrainConfig
 
 pytest.importorskip("trl")
 
@@ -16,7 +17,7 @@ pytest.importorskip("trl")
 def test_on_validation_reports_every_checkpoint_after_it_is_saved(tiny_model_dir, tmp_path):
     write_jsonl(tmp_path / "train.jsonl", synthetic_pairs(96, 1))
     write_jsonl(tmp_path / "val.jsonl", synthetic_pairs(30, 2))
-    cfg = make_config(base=str(tiny_model_dir), train=str(tmp_path / "train.jsonl"), val=str(tmp_path / "val.jsonl"),
+    cfg = TrainConfig(base=str(tiny_model_dir), train=str(tmp_path / "train.jsonl"), val=str(tmp_path / "val.jsonl"),
                       out=str(tmp_path / "out"), learning_rates=[3e-3], batch_size=16, per_device_batch_size=16,
                       eval_steps=2, warmup_steps=1, epochs=1, max_length=64, seed=0, device="cpu", max_steps=5)
     seen = []

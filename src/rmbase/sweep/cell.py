@@ -85,9 +85,10 @@ def _train(store: Store, cell: dict[str, Any], report: Report) -> dict[str, Any]
     if isinstance(previous, dict) and (folder / "model" / "config.json").is_file():
         return previous
     from rmbase.datasets.rm_results import checkpoint_params_b
-    from rmbase.training import make_config, train
+    from rmbase.training import train
+    from rmbase.training.config import TrainConfig
 
-    config = make_config(**cell["train"], out=str(folder / "model"))
+    config = TrainConfig(**cell["train"], out=str(folder / "model"))
     drop_incomplete_checkpoints(folder / "model.work")
     start, cpu_start = time.time(), time.process_time()
 

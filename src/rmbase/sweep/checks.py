@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rmbase.errors import InputError
-from rmbase.sweep.config import RECIPES, BaseSpec, Cell, SweepConfig, expand_cells
+from rmbase.sweep.config import BaseSpec, Cell, SweepConfig, expand_cells
 
 
 @dataclass
@@ -65,12 +65,15 @@ def _err(message: str, key: str, path: str | None = None, expected: str | None =
 def validate(cfg: SweepConfig, *, source: str | None = None, address: str | None = None,
              check_data: bool = True) -> Checked:
     """Check the whole config; returns the cells. Raises one InputError naming the first bad key."""
+    from rmbase.training.recipes import recipe_names
+
+    known = recipe_names()  # the registry of the training room
     notes: list[str] = []
     if not cfg.recipes:
-        raise _err("no recipes", "recipes", source, expected=" | ".join(RECIPES))
+        raise _err("no recipes", "recipes", source, expected=" | ".join(known))
     for i, recipe in enumerate(cfg.recipes):
-        if recipe not in RECIPES:
-            raise _err(f"unknown recipe {recipe!r}", f"recipes[{i}]", source, expected=" | ".join(RECIPES))
+        if recipe not in known:
+            raise _err(f"unknown recipe {recipe!r}", f"recipes[{i}]", source, expected=" | ".join(known))
     if len(set(cfg.recipes)) != len(cfg.recipes):
         raise _err("a recipe is listed twice", "recipes", source)
     if isinstance(cfg.learning_rates, dict):
@@ -222,7 +225,7 @@ def _sequence_chars(frame: Any, text_cols: list[str], max_length: int) -> int:
 
 
 def _training_options(cfg: SweepConfig, cells: list[Cell], source: str | None) -> None:
-    from rmbase.training import make_config
+    from rmbase.training.config import TrainConfig
 
     reserved = sorted(set(cfg.training) & {"base", "recipe", "train", "val", "out", "learning_rates", "seed"})
     if reserved:
@@ -235,7 +238,7 @@ def _training_options(cfg: SweepConfig, cells: list[Cell], source: str | None) -
             continue
         checked.add(key)
         try:
-            make_config(**cell.train, out="(cell)")
+            TrainConfig(**cell.train, out="(cell)")
         except InputError as exc:
             raise _err(str(exc), "training", source) from exc
 

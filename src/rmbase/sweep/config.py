@@ -14,15 +14,23 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rmbase.config import Config
 from rmbase.errors import InputError
 
-RECIPES = ("bradley_terry", "regression")
+
+class _Part(BaseModel):
+    """A section of the sweep config: validated as part of :class:`SweepConfig`, so that an error names its full
+    key (``resources.cpus``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
 
 
-class BaseSpec(Config):
+class BaseSpec(_Part):
     """One base: ``id`` (Hub id) and/or ``path`` (local folder; wins for loading), ``name`` (how results name it;
     default the id, else the folder name), and what the bundled tables may not know."""
 
@@ -55,12 +63,12 @@ class BaseSpec(Config):
         return Path(self.path or "").expanduser().resolve().name
 
 
-class DataSpec(Config):
+class DataSpec(_Part):
     train: str
     val: str
 
 
-class EvalSetSpec(Config):
+class EvalSetSpec(_Part):
     benchmark: str = "rewardbench"
     data: str | None = None            # local file in the benchmark's columns; None: the Hub dataset
     limit: int | None = Field(None, ge=1)
@@ -69,7 +77,7 @@ class EvalSetSpec(Config):
     max_length: int | None = Field(None, ge=1)   # None: the cell's training max_length
 
 
-class Resources(Config):
+class Resources(_Part):
     cpus: float = 1.0
     gpus: float = 0.0
 
@@ -90,13 +98,13 @@ class Resources(Config):
         return v
 
 
-class SchedulerSpec(Config):
+class SchedulerSpec(_Part):
     kind: Literal["fifo", "asha"] = "fifo"
     grace_period: int | None = Field(None, ge=1)     # steps before ASHA may stop a cell; None: 2 x eval_steps
     reduction_factor: float = Field(2.0, gt=1)
 
 
-class CostSpec(Config):
+class CostSpec(_Part):
     tflops_per_gpu: float = Field(100.0, gt=0)       # effective training throughput of one GPU (TFLOP/s)
     train_tokens: dict[str, float] = Field(default_factory=dict)   # recipe -> tokens per epoch (when not countable)
     val_tokens: dict[str, float] = Field(default_factory=dict)
