@@ -93,3 +93,19 @@ def test_cost_scales_with_params_and_inverse_throughput(make_config):
     from rmbase.sweep.cost import base_params
 
     assert base_params(checked.bases[0]) == (9.24, "bundled paper_2505_10775/models.csv")
+
+
+def test_bases_from_a_model_table(tiny_bases, sweep_data, tmp_path):
+    import pandas as pd
+
+    table = tmp_path / "models.csv"
+    pd.DataFrame({"model": ["a1", "b1"], "path": [str(tiny_bases["alpha"]), str(tiny_bases["beta"])],
+                  "params_b": [0.5, None]}).to_csv(table, index=False)
+    cfg = sweep_config(tiny_bases, sweep_data, recipes=("bradley_terry",), lrs=(1e-3,))
+    cfg.update(bases=[], models=str(table))
+    checked = validate(load_sweep_config(write_config(tmp_path / "t.yaml", cfg)))
+    assert [c.base for c in checked.cells] == ["a1", "b1"]
+    assert [b.params_b for b in checked.bases] == [0.5, None]
+    pd.DataFrame({"model": ["gone"], "path": ["/nope/base"]}).to_csv(table, index=False)
+    with pytest.raises(InputError, match=r"bases\[0\].path"):
+        validate(load_sweep_config(write_config(tmp_path / "t.yaml", cfg)))
