@@ -46,3 +46,18 @@ def test_eta_is_the_mean_cell_time_over_the_concurrency():
     assert eta_seconds([], 5, 1, 2) is None                      # nothing finished yet: no guess
     assert eta_seconds([10.0, 30.0], 5, 1, 2) == (4 * 20 + 1 * 10) / 2
     assert eta_seconds([10.0], 0, 0, 4) == 0
+
+
+def test_the_live_display_survives_pickling(ray_session):
+    """Tune saves its callbacks with the experiment state (cloudpickle)."""
+    from ray import cloudpickle as pickle
+    from rich.console import Console
+
+    from rmbase.sweep.display import live_callback
+
+    cb = live_callback(3, 1, 2, console=Console(file=open("/dev/null", "w")))  # noqa: SIM115
+    cb.counts["done"] = 1
+    again = pickle.loads(pickle.dumps(cb))
+    assert again.counts["done"] == 1 and again.live is None
+    again._refresh()
+    cb.on_experiment_end([])

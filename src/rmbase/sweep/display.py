@@ -32,8 +32,8 @@ def live_callback(total: int, already_done: int, concurrency: int, console: Any 
     from rich.table import Table
 
     class LiveDisplay(Callback):
-        def __init__(self):
-            self.console = console or Console(stderr=True)
+        def __init__(self, terminal):  # not a closure variable: the class is pickled with its closure
+            self.console = terminal or Console(stderr=True)
             self.started: dict[str, float] = {}
             self.last: dict[str, dict] = {}
             self.durations: list[float] = []
@@ -61,8 +61,15 @@ def live_callback(total: int, already_done: int, concurrency: int, console: Any 
                                   f"val {m.get('val_accuracy', float('nan')):.3f}", "", "", "", "", "")
             return table
 
+        def __getstate__(self):  # Tune saves its callbacks with the experiment: leave the terminal out
+            return {k: v for k, v in self.__dict__.items() if k not in ("live", "console")}
+
+        def __setstate__(self, state):
+            self.__dict__.update(state, live=None, console=None)
+
         def _refresh(self):
-            self.live.update(self._render())
+            if self.live is not None:
+                self.live.update(self._render())
 
         def on_trial_start(self, iteration, trials, trial, **info):
             self.started[trial.config["cell"]] = time.time()
@@ -101,6 +108,7 @@ def live_callback(total: int, already_done: int, concurrency: int, console: Any 
 
         def on_experiment_end(self, trials, **info):
             self._refresh()
-            self.live.stop()
+            if self.live is not None:
+                self.live.stop()
 
-    return LiveDisplay()
+    return LiveDisplay(console)
