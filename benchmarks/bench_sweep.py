@@ -49,7 +49,7 @@ def build(work: Path, n_bases: int, n_lrs: int):
         "bases": bases, "recipes": ["bradley_terry"], "learning_rates": [1e-6 * (k + 1) for k in range(n_lrs)],
         "data": {"bradley_terry": {"train": str(pairs), "val": str(pairs)}},
         "eval_sets": {"rb": {"benchmark": "rewardbench", "data": str(evals)}},
-        "resources": {"cpus": 0.01}, "training": {"eval_steps": 20}})
+        "resources": {"cpus": 1}, "training": {"eval_steps": 20}})
     checked = validate(cfg)
     store_dir = work / "store"
     shutil.rmtree(store_dir, ignore_errors=True)
@@ -91,8 +91,9 @@ def bench_noop(checked, store, n: int) -> tuple[float, float]:
         tune.report({"x": 1})
 
     def run_bare():
-        tuner = tune.Tuner(tune.with_resources(bare, {"cpu": 0.01}), param_space={"i": tune.grid_search(list(range(n)))},
-                           tune_config=tune.TuneConfig(trial_dirname_creator=lambda t: t.trial_id),
+        # the same Tune settings as the sweep's (one CPU a trial, actors reused), around a trainable doing nothing
+        tuner = tune.Tuner(tune.with_resources(bare, {"cpu": 1}), param_space={"i": tune.grid_search(list(range(n)))},
+                           tune_config=tune.TuneConfig(trial_dirname_creator=lambda t: t.trial_id, reuse_actors=True),
                            run_config=tune.RunConfig(storage_path=str(store.root.parent / "bare"), verbose=0))
         return tuner.fit()
 

@@ -142,7 +142,7 @@ def fit_cells(checked: Checked, store: Store, cells: list, *, address: str | Non
         param_space={"cell": tune.grid_search([c.id for c in pending])},
         tune_config=tune.TuneConfig(
             max_concurrent_trials=max_concurrent or cfg.max_concurrent, scheduler=asha,
-            trial_dirname_creator=lambda trial: trial.trial_id, reuse_actors=False,
+            trial_dirname_creator=lambda trial: trial.trial_id, reuse_actors=True,
             **({"metric": "val_accuracy", "mode": "max"} if asha is not None else {})),
         run_config=tune.RunConfig(
             name=name, storage_path=str(store.tune_dir.resolve()), verbose=0, callbacks=callbacks,
