@@ -9,7 +9,7 @@ import typer
 
 
 def study(
-    out: Annotated[Path, typer.Option("--out", help="Output folder for study.json, summary.md, config.yaml.")] = Path("study-out"),
+    out: Annotated[Path, typer.Option("--out", help="Output folder for study.json, summary.md, report.html, figures/, config.yaml.")] = Path("study-out"),
     dataset: Annotated[str, typer.Option(help="Bundled dataset (ignored when --models/--results/--benchmarks are given).")] = "paper-2505.10775",
     models: Annotated[Path | None, typer.Option(help="Models table (CSV or Parquet).")] = None,
     results: Annotated[Path | None, typer.Option(help="RewardBench results table (CSV or Parquet).")] = None,
@@ -27,7 +27,7 @@ def study(
     full_selection: Annotated[bool, typer.Option("--full-selection", help="Also run the study's ElasticNet for both recipes and leave-one-family-out in the selection table (slow).")] = False,
     config: Annotated[Path | None, typer.Option(help="YAML config (options given here override it).")] = None,
 ) -> None:
-    """Reproduce the study's analyses and write DIR/study.json and DIR/summary.md.
+    """Reproduce the study's analyses and write DIR/study.json, DIR/summary.md and DIR/report.html (+ figures/).
 
     Gains over the default base, correlations, coverage, the benchmark combination in and out of fold,
     post-training stages, PCA and recipe agreement, on the bundled published tables or your own.
@@ -60,7 +60,7 @@ def study(
     console = Console()
     for line in headline(result):
         console.print(line, highlight=False, soft_wrap=True)
-    console.print(f"wrote {out / 'study.json'} and {out / 'summary.md'}", highlight=False)
+    console.print(f"wrote {out / 'study.json'}, {out / 'summary.md'} and {out / 'report.html'}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
