@@ -126,7 +126,7 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
         # `rmbase report DIR` redraws them from study.json alone
         "design": design_table(data, X, y, config.target),
         "selection_predictions": selection_oof,
-        "selection_coverage": [_coverage_row(p) for p in selection_oof],
+        "selection_coverage": [coverage_row(p) for p in selection_oof],
         "provenance": provenance(config=config.to_dict(), data=data.data_sha256, seeds={"seed": config.seed},
                                  timings_s={k: round(v, 3) for k, v in timings.items()}),
     }
@@ -142,7 +142,7 @@ def design_table(data, X, y, target: str) -> dict:
     return {"target": target, "features": list(X.columns), "rows": rows}
 
 
-def _prediction_rows(predictions: dict) -> list[dict]:
+def prediction_rows(predictions: dict) -> list[dict]:
     """study.json ``selection_predictions``: per (method, validation, recipe) the out-of-fold ranking values per
     base (the predictions; for ``oll_average`` the feature itself, whose order needs no fit) and the actual score."""
     out = []
@@ -154,7 +154,7 @@ def _prediction_rows(predictions: dict) -> list[dict]:
     return out
 
 
-def _coverage_row(p: dict) -> dict:
+def coverage_row(p: dict) -> dict:
     """study.json ``selection_coverage``: coverage@k (k = 1..n) of one predictor's out-of-fold ranking."""
     from rmbase.metrics import coverage_curve
 
@@ -177,7 +177,7 @@ def _selection_work(data, config: StudyConfig) -> tuple[list[dict], list[dict], 
     t1 = time.perf_counter()
     external = external_validation(data, recipe=config.recipe)
     t = {"selection": t1 - t0, "external_validation": time.perf_counter() - t1}
-    return rows, influence, external, t, _prediction_rows(predictions)
+    return rows, influence, external, t, prediction_rows(predictions)
 
 
 def _start_selection(data, config: StudyConfig) -> Callable[[], tuple]:
