@@ -74,3 +74,12 @@ def full_study(user_study, tmp_path_factory) -> Path:
     (out / "study.json").write_text(json.dumps(add_small_selection(study, paths)))
     assert main(["report", str(out)]) == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def recommendation() -> dict:
+    """`rmbase recommend --max-params 10` on the bundled data, as the library returns it."""
+    from rmbase.datasets import load_bundled
+    from rmbase.selection.recommend import RecommendConfig, recommend
+
+    return recommend(load_bundled(), config=RecommendConfig(max_params=10))
