@@ -8,7 +8,7 @@ import json
 
 import pytest
 from cdp_browser import Browser, find_chromium
-from conftest import ARTIFACTS, EVIL
+from report_helpers import ARTIFACTS, EVIL
 
 CHROMIUM = find_chromium()
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH (Debian: apt-get install chromium)")

@@ -11,7 +11,7 @@ import re
 import shutil
 
 import pytest
-from conftest import DOLLAR, EVIL
+from report_helpers import DOLLAR, EVIL
 
 from rmbase.cli import main
 

@@ -86,7 +86,7 @@ def figure(r: Rendered, number: int) -> str:
     return (f'<figure id="fig-{esc(s.name)}" data-figure="{esc(s.name)}">'
             f'<img src="{r.data_uri}" alt="{esc(s.alt)}" width="{r.width_px}" height="{r.height_px}">'
             f"<figcaption><strong>Figure {number}. {esc(s.title)}.</strong> {esc(s.caption)} "
-            f'<span class="key">Numbers from study.json: <code>{esc(s.key)}</code>.</span>'
+            f'<span class="key">Numbers from {esc(s.source)}: <code>{esc(s.key)}</code>.</span>'
             f"{' Files: ' + links + '.' if links else ''}</figcaption></figure>")
 
 

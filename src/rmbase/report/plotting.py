@@ -93,6 +93,7 @@ class FigureSpec:
     alt: str           # alt text: what a reader who cannot see it needs to know
     draw: Callable[[], object]
     section: str = "figures"
+    source: str = "study.json"  # where ``key`` lives
     files: dict[str, str] = field(default_factory=dict)
 
 

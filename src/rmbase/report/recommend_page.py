@@ -11,10 +11,12 @@ from pathlib import Path
 import numpy as np
 
 from rmbase.report import html as H
-from rmbase.report.plotting import GREY, FigureSpec, colour, pyplot, render_all, tex
+from rmbase.report.plotting import GREY, FigureSpec, colour, declutter, pyplot, render_all, tex
+
+SOURCE = "the recommendation (rmbase recommend --json)"
 
 
-def pareto_figure(result: dict, label_top: int = 10) -> FigureSpec:
+def pareto_figure(result: dict, label_top: int = 3) -> FigureSpec:
     rows = result["ranking"]
     size = np.array([r["params_b"] for r in rows], float)
     pred = np.array([r["score"]["predicted"] for r in rows], float)
@@ -32,23 +34,26 @@ def pareto_figure(result: dict, label_top: int = 10) -> FigureSpec:
         ax.errorbar(size[front], pred[front], yerr=[pred[front] - lo[front], hi[front] - pred[front]], fmt="D",
                     markersize=5, color=colour(0), ecolor=colour(4), elinewidth=1, label="Pareto front", zorder=3)
         ax.plot(size[front][order], pred[front][order], color=colour(0), linewidth=1, zorder=2)
-        for i in sorted(set(range(min(label_top, len(rows)))) | set(np.flatnonzero(front))):
-            ax.annotate(tex(f"{rows[i]['rank']}. {names[i]}"), (size[i], pred[i]), xytext=(4, 3),
-                        textcoords="offset points", fontsize=6.5)
+        labels = [ax.annotate(tex(f"{rows[i]['rank']}. {names[i]}"), (size[i], pred[i]), xytext=(-6, 0),
+                              textcoords="offset points", fontsize=6.5, ha="right", va="center",
+                              arrowprops={"arrowstyle": "-", "color": "#BBBBBB", "linewidth": 0.5, "shrinkA": 0,
+                                          "shrinkB": 2})
+                  for i in sorted(set(range(min(label_top, len(rows)))) | set(np.flatnonzero(front)))]
         if len(size) and size.max() / max(size.min(), 1e-9) > 20:
             ax.set_xscale("log")
         ax.set_xlabel("parameters (billions)")
         ax.set_ylabel(f"predicted RM score ({tex(result['recipe'])} recipe)")
         ax.legend(frameon=False, loc="lower right")
+        declutter(fig, labels)
         return fig
 
     cov = int(round(result["interval"]["nominal_coverage"] * 100))
     return FigureSpec("pareto", "Predicted RM score against size, with the Pareto front",
                       f"One point per candidate with its {cov}% conformal interval; diamonds: no other candidate is "
-                      f"both smaller and predicted better. Labelled: the top {label_top} and the front.",
+                      f"both smaller and predicted better. Labelled (with the rank): the top {label_top} and the front.",
                       "ranking[].score, ranking[].params_b, pareto_front",
                       f"Scatter of {len(rows)} candidates, predicted score against parameters; Pareto front: "
-                      + ", ".join(result["pareto_front"][:12]) + ".", draw)
+                      + ", ".join(result["pareto_front"][:12]) + ".", draw, source=SOURCE)
 
 
 def drivers_figure(result: dict, top: int = 10) -> FigureSpec | None:
@@ -77,7 +82,7 @@ def drivers_figure(result: dict, top: int = 10) -> FigureSpec | None:
                       "training base (the features the predictor chose).", "ranking[].drivers",
                       "Grouped bar chart of feature contributions for the top candidates: "
                       + "; ".join(f"{r['model']}: " + ", ".join(f"{d['feature']} {d['contribution']:+.1f}"
-                                                              for d in r["drivers"]) for r in rows[:5]) + ".", draw)
+                                                              for d in r["drivers"]) for r in rows[:5]) + ".", draw, source=SOURCE)
 
 
 def _answer(result: dict) -> str:
@@ -91,8 +96,10 @@ def _answer(result: dict) -> str:
     small = [r for r in rows if r["pareto"]]
     steps = [f"Train the top {min(3, len(rows))} and keep the best: the intervals overlap (half-width "
              f"{cov['halfwidth']:.1f} points), so the order among them is not settled."]
-    if any(r["extrapolates"] for r in top):
-        steps.append("A top pick lies outside the training range of the study's bases: its prediction extrapolates.")
+    for r in top:
+        if r["extrapolates"]:
+            steps.append(f"{r['model']} lies outside the training range of the study's bases on "
+                         f"{', '.join(r['extrapolates'])}: its prediction extrapolates; check it before you rely on it.")
     if small:
         steps.append("On a budget: the Pareto front gives the best predicted score for each size: "
                      + ", ".join(r["model"] for r in small[:6]) + ".")
@@ -125,9 +132,13 @@ def render_recommendation(result: dict, figdir: Path | None = None) -> str:
             f"<p class=\"meta\">Recipe {H.esc(result['recipe'])} · predictor {H.esc(result['method'])}</p></header>",
             _answer(result), "<!--toc-->"]
     body.append(H.section("figures", "Figures", "".join(H.figure(r, i) for i, r in enumerate(rendered, 1))))
-    body.append(H.section("ranking", "All candidates, ranked",
-                          H.table(header, rows, nd=1, key="ranking", caption="measured: the published RM score of "
-                                  "a base the study trained (its prediction comes from a fit that includes it).")))
+    top = result.get("top", 10)
+    note = ("measured: the published RM score of a base the study trained (its prediction comes from a fit that "
+            "includes it).")
+    body.append(H.section("ranking", "Candidates, ranked",
+                          H.table(header, rows[:top], nd=1, key="ranking", caption=f"The top {top}. {note}")
+                          + H.table(header, rows, nd=1, key="ranking", fold_after=top,
+                                    caption=f"All {len(rows)} candidates. {note}")))
     if result.get("unscorable"):
         body.append(H.section("unscorable", "Candidates that cannot be scored",
                               H.table(["model", "reason"], [[u["model"], u["reason"]] for u in result["unscorable"]])))
@@ -135,7 +146,7 @@ def render_recommendation(result: dict, figdir: Path | None = None) -> str:
     footer = H.definition_list([("created (UTC)", prov.get("created_utc", "")), ("command", prov.get("command", "")),
                                 ("config", json.dumps(prov.get("config", {}), sort_keys=True, default=str))])
     return H.page("rmbase recommend", "".join(body), toc=[("answer", "The answer"), ("figures", "Figures"),
-                                                          ("ranking", "All candidates")], footer=footer)
+                                                          ("ranking", "Candidates, ranked")], footer=footer)
 
 
 def write_recommendation_html(result: dict, path: str | Path) -> Path:
