@@ -34,11 +34,16 @@ def pareto_figure(result: dict, label_top: int = 3) -> FigureSpec:
         ax.errorbar(size[front], pred[front], yerr=[pred[front] - lo[front], hi[front] - pred[front]], fmt="D",
                     markersize=5, color=colour(0), ecolor=colour(4), elinewidth=1, label="Pareto front", zorder=3)
         ax.plot(size[front][order], pred[front][order], color=colour(0), linewidth=1, zorder=2)
-        labels = [ax.annotate(tex(f"{rows[i]['rank']}. {names[i]}"), (size[i], pred[i]), xytext=(-6, 0),
-                              textcoords="offset points", fontsize=6.5, ha="right", va="center",
-                              arrowprops={"arrowstyle": "-", "color": "#BBBBBB", "linewidth": 0.5, "shrinkA": 0,
-                                          "shrinkB": 2})
-                  for i in sorted(set(range(min(label_top, len(rows)))) | set(np.flatnonzero(front)))]
+        # labels point away from the middle of the size range (log scale), so they stay inside the axes
+        mid = np.sqrt(size.min() * size.max()) if len(size) and size.min() > 0 else np.median(size)
+        labels = []
+        for i in sorted(set(range(min(label_top, len(rows)))) | set(np.flatnonzero(front))):
+            right = size[i] < mid
+            labels.append(ax.annotate(tex(f"{rows[i]['rank']}. {names[i]}"), (size[i], pred[i]),
+                                      xytext=(6 if right else -6, 0), textcoords="offset points", fontsize=6.5,
+                                      ha="left" if right else "right", va="center",
+                                      arrowprops={"arrowstyle": "-", "color": "#BBBBBB", "linewidth": 0.5,
+                                                  "shrinkA": 0, "shrinkB": 2}))
         if len(size) and size.max() / max(size.min(), 1e-9) > 20:
             ax.set_xscale("log")
         ax.set_xlabel("parameters (billions)")
