@@ -62,7 +62,7 @@ def declutter(fig, annotations, *, iterations: int = 60, pad_px: float = 1.5) ->
         return
     from matplotlib.text import Text
 
-    fig.canvas.draw()  # lay the figure out first (constrained layout moves the axes)
+    fig.draw_without_rendering()  # lay the figure out first (constrained layout moves the axes)
     renderer = fig.canvas.get_renderer()
     to_pt = 72.0 / fig.dpi
     for _ in range(iterations):
@@ -113,6 +113,7 @@ def render(spec: FigureSpec, figdir: Path | None) -> Rendered:
     try:
         svg = io.BytesIO()
         fig.savefig(svg, format="svg", metadata={"Date": None})
+        fig.set_layout_engine("none")  # laid out by the first save: the PNG keeps that layout (and its time)
         if figdir is not None:
             figdir.mkdir(parents=True, exist_ok=True)
             fig.savefig(figdir / f"{spec.name}.png", format="png", dpi=DPI, metadata={"Software": None})
