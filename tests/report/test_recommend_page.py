@@ -49,3 +49,17 @@ def test_write_is_atomic(recommendation, tmp_path):
     with contextlib.suppress(KeyError):
         write_recommendation_html(bad, target)
     assert target.read_text() == "old" and not list(tmp_path.glob(".r.html*"))
+
+
+def test_cli_recommend_writes_the_page(tmp_path, capsys):
+    from rmbase.cli import main
+
+    ids = ["Qwen/Qwen2.5-7B-Instruct", "google/gemma-2-9b-it", "meta-llama/Llama-3.2-1B-Instruct"]
+    page = tmp_path / "rec.html"
+    assert main(["recommend", "--candidates", ",".join(ids), "--html", str(page), "--json",
+                 str(tmp_path / "rec.json")]) == 0
+    text = page.read_text()
+    assert all(m in text for m in ids) and text.count("<figure ") == 2 and 'id="answer"' in text
+    capsys.readouterr()
+    assert main(["recommend", "--candidates", ids[0], "--html", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err

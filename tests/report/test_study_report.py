@@ -117,6 +117,11 @@ def test_rmbase_report_rebuilds_the_same_page_from_study_json(full_study, tmp_pa
     assert (copy / "report.html").read_bytes() == (full_study / "report.html").read_bytes()
     assert sorted(p.name for p in (copy / "figures").iterdir()) == sorted(
         p.name for p in (full_study / "figures").iterdir())
+    # the same with the folder given by --config (the shared options-file mechanism)
+    (copy / "report.html").unlink()
+    (tmp_path / "report.yaml").write_text(f"folder: {copy}\n")
+    assert main(["report", "--config", str(tmp_path / "report.yaml")]) == 0
+    assert (copy / "report.html").read_bytes() == (full_study / "report.html").read_bytes()
 
 
 def test_rmbase_report_bad_input_exits_2_and_keeps_the_old_page(tmp_path, capsys):

@@ -7,9 +7,12 @@ from typing import Annotated
 
 import typer
 
+from rmbase.commands.options import OptionsFile
+
 
 def report(
     folder: Annotated[Path, typer.Argument(help="A folder written by `rmbase study --out` (holds study.json).")],
+    config: OptionsFile = None,
 ) -> None:
     """Rebuild DIR/report.html and DIR/figures/ (PNG 200 dpi + SVG) from DIR/study.json alone."""
     from rmbase.report import rebuild_report
