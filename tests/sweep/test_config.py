@@ -109,3 +109,22 @@ def test_bases_from_a_model_table(tiny_bases, sweep_data, tmp_path):
     pd.DataFrame({"model": ["gone"], "path": ["/nope/base"]}).to_csv(table, index=False)
     with pytest.raises(InputError, match=r"bases\[0\].path"):
         validate(load_sweep_config(write_config(tmp_path / "t.yaml", cfg)))
+
+
+def test_status_tells_running_from_interrupted_cells(make_config, tmp_path):
+    from rmbase.sweep.collect import status_rows
+    from rmbase.sweep.engine import prepare_store
+
+    checked = validate(load_sweep_config(make_config(recipes=["bradley_terry"], lrs=[1e-3])))
+    store = prepare_store(checked, tmp_path / "store")
+    cell = checked.cells[0].id
+    store.append_progress(cell, {"step": 1, "val_accuracy": 0.5, "max_steps": 3, "time": 0.0})
+    assert {r["cell"]: r["state"] for r in status_rows(store)}[cell] == "interrupted"
+    store.mark_driver()                                   # this process plays the driver
+    assert {r["cell"]: r["state"] for r in status_rows(store)}[cell] == "running"
+    import json
+
+    info = json.loads((store.root / "driver.json").read_text())
+    (store.root / "driver.json").write_text(json.dumps({**info, "pid": 2 ** 22 + 12345}))   # a dead driver
+    assert {r["cell"]: r["state"] for r in status_rows(store)}[cell] == "interrupted"
+    store.unmark_driver()

@@ -33,10 +33,12 @@ def open_store(path: str | Path) -> Store:
 def status_rows(store: Store) -> list[dict[str, Any]]:
     """One row per cell: state, best validation accuracy, eval scores, device-hours, error."""
     rows = []
+    live = store.driver_alive()
     for st in store.states():
         c = st.cell
+        state = "running" if live and st.state == "interrupted" else st.state
         row: dict[str, Any] = {"cell": st.id, "base": c["base"], "recipe": c["recipe"],
-                               "learning_rate": c["learning_rate"], "seed": c["seed"], "state": st.state,
+                               "learning_rate": c["learning_rate"], "seed": c["seed"], "state": state,
                                "val_accuracy": st.best_val, "step": st.last_step, "gpu_hours": None,
                                "cpu_hours": None, "saved_hours": None, "error": None, "attempts": len(st.errors)}
         if st.result:

@@ -93,8 +93,12 @@ def run_sweep(checked: Checked, store_dir: str | Path, *, address: str | None = 
         store.log_run({**entry, "ran": 0})
         return summary
 
-    grid, name, asha = fit_cells(checked, store, pending, address=address, max_concurrent=max_concurrent,
-                                 scheduler=scheduler, display=display)
+    store.mark_driver()
+    try:
+        grid, name, asha = fit_cells(checked, store, pending, address=address, max_concurrent=max_concurrent,
+                                     scheduler=scheduler, display=display)
+    finally:
+        store.unmark_driver()
     summary.experiment = name
     summary.ran = [c.id for c in pending]
     by_id = {c.id: c for c in pending}

@@ -235,6 +235,36 @@ class Store:
             else:
                 item.unlink(missing_ok=True)
 
+    def mark_driver(self) -> None:
+        """Record the running driver (host, pid), so that ``status`` can tell running cells from interrupted ones."""
+        import os
+        import socket
+
+        atomic_write_json(self.root / "driver.json", {"host": socket.gethostname(), "pid": os.getpid(),
+                                                      "started": time.time()})
+
+    def unmark_driver(self) -> None:
+        (self.root / "driver.json").unlink(missing_ok=True)
+
+    def driver_alive(self) -> bool:
+        """A driver on this host whose process still exists (a driver on another host counts as alive)."""
+        import os
+        import socket
+
+        try:
+            info = json.loads((self.root / "driver.json").read_text())
+        except (OSError, json.JSONDecodeError):
+            return False
+        if info.get("host") != socket.gethostname():
+            return True
+        try:
+            os.kill(int(info["pid"]), 0)
+        except (ProcessLookupError, ValueError, KeyError):
+            return False
+        except PermissionError:
+            return True
+        return True
+
     def log_run(self, entry: dict[str, Any]) -> None:
         with open(self.root / "runs.jsonl", "a", encoding="utf-8") as f:
             f.write(json.dumps(entry, default=str) + "\n")
