@@ -23,9 +23,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rmbase.benchmarks.leaderboard import AVERAGE, SIX
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "rmbase" / "datasets" / "external"
-SIX = ("ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro")
 
 
 def rb2_grid(shared: Path) -> pd.DataFrame:
@@ -67,7 +68,7 @@ def features(shared: Path, bases: list[str]) -> pd.DataFrame:
     from rmbase.model_ids import canonical_model_id
 
     contents = shared / "open_llm_leaderboard_v2_contents" / "open_llm_leaderboard_v2_contents_clean.csv"
-    wide = import_files([contents]).wide().reindex(columns=[*SIX, "oll_average"])
+    wide = import_files([contents]).wide().reindex(columns=[*SIX, AVERAGE])
     raw = pd.read_csv(contents, usecols=["model", "params_b"])
     raw["key"] = raw["model"].map(canonical_model_id)
     params = raw.groupby("key")["params_b"].median()

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from rmbase.benchmarks.leaderboard import SIX
 from rmbase.config import Config
 from rmbase.errors import InputError
 
@@ -29,7 +30,7 @@ class StudyConfig(Config):
     target: Literal["score", "chat", "chat_hard", "safety", "reasoning"] = "score"
     defaults: dict[str, str] = Field(default_factory=dict, description="size group -> default model overrides")
     combination_features: list[str] = Field(
-        default_factory=lambda: ["ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro"])
+        default_factory=lambda: list(SIX))
     drop_missing: bool = False
     n_bootstrap: int = Field(2000, ge=2000)
     seed: int = 0
@@ -60,7 +61,7 @@ def load_data(config: StudyConfig):
 
 def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -> dict:
     from rmbase import analysis
-    from rmbase.analysis.gains import DEFAULT_MODELS
+    from rmbase.datasets import STUDY_DEFAULT_BASES
     from rmbase.datasets.schema import BENCHMARK_FEATURES, TARGETS
     from rmbase.provenance import provenance
 
@@ -81,7 +82,7 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
     targets = targets[[t for t in TARGETS if t in targets.columns and targets[t].notna().all()]]
 
     gains, gains_per_model = timed("gains", analysis.gains_over_default, y, X["params_b"],
-                                   {**DEFAULT_MODELS, **config.defaults})
+                                   {**STUDY_DEFAULT_BASES, **config.defaults})
     correlations, critical_r = timed("correlations", analysis.correlation_table, X, targets,
                                      n_boot=config.n_bootstrap, seed=config.seed)
     coverage = timed("coverage", analysis.coverage_table, X, y)

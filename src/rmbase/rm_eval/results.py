@@ -8,7 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from rmbase.io import atomic_write_json, atomic_write_text, sanitise_model_id
+from rmbase.io import atomic_write_json, atomic_write_text
+from rmbase.model_ids import sanitise_model_id
 from rmbase.provenance import DEFAULT_PACKAGES, provenance
 from rmbase.rm_eval.registry import get_benchmark
 

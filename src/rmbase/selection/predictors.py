@@ -27,8 +27,10 @@ from sklearn.linear_model import BayesianRidge, LogisticRegression, Ridge
 from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
+from rmbase.benchmarks.leaderboard import AVERAGE, SIX
+
 # Features a candidate usually has (the bundled leaderboard table has no pre-training token counts).
-DEFAULT_FEATURES = ("ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro", "oll_average", "params_b")
+DEFAULT_FEATURES = (*SIX, AVERAGE, "params_b")
 LOG_FEATURES = ("params_b", "pretrain_tokens_t")
 RIDGE_ALPHAS = (0.01, 0.1, 1.0, 10.0, 100.0)
 
