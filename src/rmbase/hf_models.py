@@ -183,10 +183,7 @@ def encode_texts_flagged(tokenizer: Any, texts: Sequence[str], *, max_length: in
                 raise InputError(f"text {i} has {len(ids)} tokens, more than max_length={max_length}",
                                  expected="a larger --max-length or --truncation left|right")
             keep_bos = 1 if adds_bos else 0
-            if truncation == "left":
-                ids = ids[:keep_bos] + ids[len(ids) - (max_length - keep_bos):]
-            else:
-                ids = ids[:max_length]
+            ids = ids[:keep_bos] + ids[len(ids) - (max_length - keep_bos):] if truncation == "left" else ids[:max_length]
         flags.append(cut)
         out.append(ids)
     return out, flags

@@ -3,5 +3,5 @@
 from rmbase.datasets.schema import BENCHMARK_FEATURES, FEATURES, RECIPES, SECTIONS, TARGETS
 from rmbase.datasets.study_data import BUNDLED, STUDY_DEFAULT_BASES, StudyData, load_bundled, load_tables
 
-__all__ = ["BENCHMARK_FEATURES", "BUNDLED", "STUDY_DEFAULT_BASES", "FEATURES", "RECIPES", "SECTIONS", "TARGETS", "StudyData",
-           "load_bundled", "load_tables"]
+__all__ = ["BENCHMARK_FEATURES", "BUNDLED", "FEATURES", "RECIPES", "SECTIONS", "STUDY_DEFAULT_BASES", "TARGETS",
+           "StudyData", "load_bundled", "load_tables"]

@@ -373,7 +373,8 @@ def simulate_dataset(data, *, recipe: str = "regression", target: str = "score",
     X, y, dropped = data.design(recipe, target, drop_missing=True)
     models = data.models.set_index("model")
     families = models["family"].reindex(X.index).tolist() if "family" in models else None
-    out = simulate(X, y, n_starts=n_starts, tol=tol, seed=seed, defaults=list(STUDY_DEFAULT_BASES.values()), families=families)
+    out = simulate(X, y, n_starts=n_starts, tol=tol, seed=seed, defaults=list(STUDY_DEFAULT_BASES.values()),
+                   families=families)
     out.update(dataset=data.name, recipe=recipe, target=target, dropped=dropped,
                best={"model": str(y.idxmax()), "score": float(y.max())},
                provenance=provenance(config={"n_starts": n_starts, "tol": tol, "recipe": recipe, "target": target},
