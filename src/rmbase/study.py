@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from rmbase.benchmarks.leaderboard import SIX
 from rmbase.config import Config
@@ -26,7 +26,7 @@ class StudyConfig(Config):
     results: Path | None = None
     benchmarks: Path | None = None
     post_training: Path | None = None
-    recipe: Literal["regression", "bradley_terry"] = "regression"
+    recipe: str = "regression"
     target: Literal["score", "chat", "chat_hard", "safety", "reasoning"] = "score"
     defaults: dict[str, str] = Field(default_factory=dict, description="size group -> default model overrides")
     combination_features: list[str] = Field(
@@ -38,6 +38,15 @@ class StudyConfig(Config):
     out_of_fold: bool = True
     selection: bool = True
     full_selection: bool = False
+
+    @field_validator("recipe")
+    @classmethod
+    def _known_recipe(cls, v: str) -> str:
+        from rmbase.training.recipes import recipe_names
+
+        if v not in recipe_names():
+            raise ValueError(f"unknown recipe {v!r} (expected one of {', '.join(recipe_names())})")
+        return v
 
     @model_validator(mode="after")
     def _one_source(self):

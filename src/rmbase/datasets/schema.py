@@ -12,6 +12,7 @@ import pandas as pd
 
 from rmbase.benchmarks.leaderboard import AVERAGE, SIX
 from rmbase.errors import InputError
+from rmbase.training.recipes import RECIPE_NAMES
 
 BENCHMARK_FEATURES = SIX  # the Open LLM Leaderboard v2's six (rmbase.benchmarks.leaderboard)
 OLL_AVERAGE = AVERAGE
@@ -19,7 +20,7 @@ MODEL_FEATURES = ("params_b", "pretrain_tokens_t")
 FEATURES = (*BENCHMARK_FEATURES, OLL_AVERAGE, *MODEL_FEATURES)
 SECTIONS = ("chat", "chat_hard", "safety", "reasoning")
 TARGETS = ("score", *SECTIONS)
-RECIPES = ("regression", "bradley_terry")
+RECIPES = RECIPE_NAMES  # the training recipes' registry is the one home of their names
 
 
 @dataclass(frozen=True)
