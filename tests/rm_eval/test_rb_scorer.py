@@ -289,7 +289,7 @@ def test_cli_config_file_and_overriding_option(tmp_path, tiny_dir):
 def test_summarize_command_takes_a_config_file(tmp_path):
     import yaml
 
-    from rmbase.rm_eval import rules as R
+    import rmbase.rm_eval as R
 
     path = tmp_path / "rb.json"
     path.write_text(json.dumps({"model": "m", **dict.fromkeys(R.V1_SUBSETS, 0.5)}))
