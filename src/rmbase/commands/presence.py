@@ -17,18 +17,30 @@ presence_app = typer.Typer(
 ConfigOption = Annotated[Path | None, typer.Option("--config", help="YAML config (options given here override it).")]
 
 
-def _resolve(cls: Any, config: Path | None, values: dict[str, Any]) -> Any:
+def _resolve(ctx: typer.Context, cls: Any, config: Path | None, values: dict[str, Any]) -> Any:
     """The typed config: the YAML file's values, overridden by the options given on the command line."""
-    if config is not None:
-        ctx = typer.get_current_context()
-        given = {k: v for k, v in values.items()
-                 if ctx.get_parameter_source(k) is not None and ctx.get_parameter_source(k).name != "DEFAULT"}
-        values = {**cls.from_yaml(config).to_dict(), **given}
-    return cls.build(**{k: (str(v) if isinstance(v, Path) else v) for k, v in values.items()})
+    values = {k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
+              for k, v in values.items()}
+    if config is None:
+        return cls.build(**values)
+    import yaml
+
+    from rmbase.errors import InputError
+
+    try:
+        base = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError(f"cannot read config: {exc}", path=str(config)) from exc
+    if not isinstance(base, dict):
+        raise InputError("a config file must be a mapping of option names to values", path=str(config))
+    given = {k: v for k, v in values.items()
+             if ctx.get_parameter_source(k) is not None and ctx.get_parameter_source(k).name != "DEFAULT"}
+    return cls.build(_source=str(config), **{**base, **given})
 
 
 @presence_app.command("score")
 def score(
+    ctx: typer.Context,
     model: Annotated[str | None, typer.Option(help="Causal LM: local folder (safetensors or --gguf-file) or Hub id.")] = None,
     corpus: Annotated[str | None, typer.Option(help="JSONL or Parquet file, a folder of them, or a Hub dataset id (streamed).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Output folder: shards/, summary.json, config.yaml.")] = None,
@@ -39,7 +51,7 @@ def score(
     subset: Annotated[str | None, typer.Option(help="Configuration (subset) of a Hub dataset.")] = None,
     limit: Annotated[int | None, typer.Option(help="Read at most this many corpus records.")] = None,
     max_tokens: Annotated[int, typer.Option("--max-tokens", help="Score the first N tokens of each document (BOS included).")] = 2048,
-    batch_tokens: Annotated[int, typer.Option("--batch-tokens", help="Padded tokens per forward pass (scores do not depend on it).")] = 8192,
+    batch_tokens: Annotated[int | None, typer.Option("--batch-tokens", help="Padded tokens per forward pass (default 2048 on CPU, 16384 on GPU; scores do not depend on it).")] = None,
     max_batch_size: Annotated[int | None, typer.Option("--max-batch-size", help="At most this many documents per forward pass.")] = None,
     shard_size: Annotated[int, typer.Option("--shard-size", help="Records per shard (the unit of resumption and of Ray tasks).")] = 1000,
     dtype: Annotated[str | None, typer.Option(help="float32 | bfloat16 | float16 (default: float32 on CPU, bfloat16 on GPU).")] = None,
@@ -60,12 +72,13 @@ def score(
     only). Writes per-document shards and DIR/summary.json; a rerun resumes."""
     values = dict(locals())  # every option above, by name
     values.pop("config")
+    values.pop("ctx")
     from rich.console import Console
 
     from rmbase.presence.config import PresenceConfig
     from rmbase.presence.score import score_corpus
 
-    cfg = _resolve(PresenceConfig, config, values)
+    cfg = _resolve(ctx, PresenceConfig, config, values)
     err = Console(stderr=True, highlight=False)
     summary = score_corpus(cfg, progress=lambda msg: err.print(msg))
     _print_summary(Console(highlight=False), summary)
@@ -89,7 +102,8 @@ def _print_summary(console, summary: dict) -> None:
 
 @presence_app.command("compare")
 def compare(
-    folders: Annotated[list[Path], typer.Argument(help="Presence folders (one per model).")],
+    ctx: typer.Context,
+    folders: Annotated[list[Path] | None, typer.Argument(help="Presence folders (one per model).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Result file: .json (everything) or .csv (pairs).")] = None,
     bins: Annotated[int, typer.Option(help="Equal-width bins over the pooled score range of each category.")] = 40,
     share_family: Annotated[bool, typer.Option("--share-family", help="Apply the study's sharing rule (needs --models).")] = False,
@@ -105,7 +119,7 @@ def compare(
     from rmbase.presence.config import CompareConfig
     from rmbase.provenance import provenance
 
-    cfg = _resolve(CompareConfig, config,
+    cfg = _resolve(ctx, CompareConfig, config,
                    {"folders": folders, "out": out, "bins": bins, "share_family": share_family, "models": models})
     if cfg.out is None:
         from rmbase.errors import InputError
@@ -140,7 +154,8 @@ def _print_pairs(console, result: dict) -> None:
 
 @presence_app.command("features")
 def features(
-    folders: Annotated[list[Path], typer.Argument(help="Presence folders (one per model).")],
+    ctx: typer.Context,
+    folders: Annotated[list[Path] | None, typer.Argument(help="Presence folders (one per model).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Features table (.csv or .parquet): model, presence_<category>..., shared_from.")] = None,
     share_family: Annotated[bool, typer.Option("--share-family", help="Fill in unscored models of --models by the sharing rule.")] = False,
     models: Annotated[Path | None, typer.Option(help="Models table (model, family, params_b, pretrain_tokens_t).")] = None,
@@ -154,7 +169,7 @@ def features(
     from rmbase.presence.config import FeaturesConfig
     from rmbase.presence.features import presence_table
 
-    cfg = _resolve(FeaturesConfig, config,
+    cfg = _resolve(ctx, FeaturesConfig, config,
                    {"folders": folders, "out": out, "share_family": share_family, "models": models})
     target = cfg.check_out()
     table = presence_table(cfg.folders, share_family=cfg.share_family,

@@ -25,7 +25,8 @@ class PresenceConfig(Config):
     corpus_revision: str | None = None
     limit: int | None = Field(None, ge=1, description="read at most this many corpus records")
     max_tokens: int = Field(2048, ge=2)
-    batch_tokens: int = Field(8192, ge=2, description="padded tokens per forward pass")
+    batch_tokens: int | None = Field(None, ge=2, description="padded tokens per forward pass (default: "
+                                     "2048 on CPU, where larger matrices gain nothing, 16384 on GPU)")
     max_batch_size: int | None = Field(None, ge=1)
     shard_size: int = Field(1000, ge=1)
     dtype: str | None = None
@@ -40,6 +41,10 @@ class PresenceConfig(Config):
     ray: bool = False
     address: str | None = None
     gpus_per_task: float = Field(0.0, ge=0)
+
+
+def default_batch_tokens(device: str) -> int:
+    return 2048 if str(device).startswith("cpu") else 16384
 
 
 class _FileOutput(Config):

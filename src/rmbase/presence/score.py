@@ -118,9 +118,10 @@ def _encode(tokenizer: Any, texts: list[str], max_tokens: int) -> tuple[list[lis
         return out, cut
 
 
-def score_docs(model: Any, tokenizer: Any, docs: list[Doc], *, max_tokens: int, batch_tokens: int,
+def score_docs(model: Any, tokenizer: Any, docs: list[Doc], *, max_tokens: int, batch_tokens: int | None = None,
                max_batch_size: int | None = None) -> pd.DataFrame:
-    """One shard's table (:data:`SHARD_COLUMNS`): every record of ``docs``, scored or skipped with its reason."""
+    """One shard's table (:data:`SHARD_COLUMNS`): every record of ``docs``, scored or skipped with its reason.
+    ``batch_tokens`` None: :func:`rmbase.presence.config.default_batch_tokens` of the model's device."""
     from rmbase.hf_models import tokenizer_adds_bos
     from rmbase.rm_eval.forward import forward_batches, model_device, token_logprobs
 
@@ -147,8 +148,11 @@ def score_docs(model: Any, tokenizer: Any, docs: list[Doc], *, max_tokens: int, 
         run.append(i)
         seqs.append(seq)
     if seqs:
-        lps = forward_batches(seqs, token_logprobs(model), pad_id=pad_id_for(model, tokenizer),
-                              device=model_device(model), batch_tokens=batch_tokens,
+        from rmbase.presence.config import default_batch_tokens
+
+        device = model_device(model)
+        lps = forward_batches(seqs, token_logprobs(model), pad_id=pad_id_for(model, tokenizer), device=device,
+                              batch_tokens=batch_tokens or default_batch_tokens(device.type),
                               max_batch_size=max_batch_size)
         for i, lp in zip(run, lps, strict=True):
             n_pred[i] = len(lp)
