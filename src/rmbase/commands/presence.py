@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
+from rmbase.commands.options import ConfigFile, resolve_config
+
 presence_app = typer.Typer(
     name="presence",
     help="Estimate what a base saw in pre-training: score documents by category with the base (mean token "
@@ -14,28 +16,14 @@ presence_app = typer.Typer(
     no_args_is_help=True,
 )
 
-ConfigOption = Annotated[Path | None, typer.Option("--config", help="YAML config (options given here override it).")]
 
 
 def _resolve(ctx: typer.Context, cls: Any, config: Path | None, values: dict[str, Any]) -> Any:
-    """The typed config: the YAML file's values, overridden by the options given on the command line."""
+    """The typed config (``rmbase.commands.options.resolve_config``: the --config file's values, overridden by the
+    options given on the command line); paths become strings, the configs' field type."""
     values = {k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
               for k, v in values.items()}
-    if config is None:
-        return cls.build(**values)
-    import yaml
-
-    from rmbase.errors import InputError
-
-    try:
-        base = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise InputError(f"cannot read config: {exc}", path=str(config)) from exc
-    if not isinstance(base, dict):
-        raise InputError("a config file must be a mapping of option names to values", path=str(config))
-    given = {k: v for k, v in values.items()
-             if ctx.get_parameter_source(k) is not None and ctx.get_parameter_source(k).name != "DEFAULT"}
-    return cls.build(_source=str(config), **{**base, **given})
+    return resolve_config(ctx, cls, config, values)
 
 
 @presence_app.command("score")
@@ -66,7 +54,7 @@ def score(
     ray: Annotated[bool, typer.Option("--ray", help="Run shards as Ray tasks (several GPUs or a cluster).")] = False,
     address: Annotated[str | None, typer.Option(help="Ray cluster address (default: RAY_ADDRESS, else an embedded Ray).")] = None,
     gpus_per_task: Annotated[float, typer.Option("--gpus-per-task", help="GPUs per Ray shard task.")] = 0.0,
-    config: ConfigOption = None,
+    config: ConfigFile = None,
 ) -> None:
     """Score every document: S(D) = mean log p(t_i | t_<i) over its first N tokens (the first token is context
     only). Writes per-document shards and DIR/summary.json; a rerun resumes."""
@@ -108,7 +96,7 @@ def compare(
     bins: Annotated[int, typer.Option(help="Equal-width bins over the pooled score range of each category.")] = 40,
     share_family: Annotated[bool, typer.Option("--share-family", help="Apply the study's sharing rule (needs --models).")] = False,
     models: Annotated[Path | None, typer.Option(help="Models table (model, family, params_b, pretrain_tokens_t).")] = None,
-    config: ConfigOption = None,
+    config: ConfigFile = None,
 ) -> None:
     """Pairwise Jensen-Shannon distance (base 2) between the models' score distributions, per category and
     over all documents, on shared histogram bins."""
@@ -159,7 +147,7 @@ def features(
     out: Annotated[Path | None, typer.Option("--out", help="Features table (.csv or .parquet): model, presence_<category>..., shared_from.")] = None,
     share_family: Annotated[bool, typer.Option("--share-family", help="Fill in unscored models of --models by the sharing rule.")] = False,
     models: Annotated[Path | None, typer.Option(help="Models table (model, family, params_b, pretrain_tokens_t).")] = None,
-    config: ConfigOption = None,
+    config: ConfigFile = None,
 ) -> None:
     """The per-category mean scores as features (presence_<category>) for `rmbase study --presence` and the
     selection predictors."""

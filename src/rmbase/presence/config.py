@@ -4,6 +4,7 @@ output (``DIR/config.yaml`` for score, ``<FILE stem>.config.yaml`` for compare a
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import Field
 
@@ -49,7 +50,7 @@ def default_batch_tokens(device: str) -> int:
 
 class _FileOutput(Config):
     out: str | None = None
-    allowed_suffixes: tuple[str, ...] = (".json", ".csv")
+    allowed_suffixes: ClassVar[tuple[str, ...]] = (".json", ".csv")
 
     def check_out(self) -> Path:
         """The output file, validated before any work: a known suffix, not a folder."""
@@ -80,4 +81,4 @@ class FeaturesConfig(_FileOutput):
     folders: list[str] = Field(min_length=1)
     share_family: bool = False
     models: str | None = None
-    allowed_suffixes: tuple[str, ...] = (".csv", ".parquet")
+    allowed_suffixes: ClassVar[tuple[str, ...]] = (".csv", ".parquet")

@@ -17,31 +17,33 @@ batching, padding and running are :mod:`rmbase.rm_eval.forward`'s (shared with p
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from pydantic import model_validator
 
+from rmbase.config import Config
 from rmbase.errors import InputError
 from rmbase.rm_eval.forward import forward_batches, length_sorted_batches, pad_right, process_info
 
 __all__ = ["RewardScorer", "ScorerConfig", "length_sorted_batches", "pad_right", "process_info"]
 
 
-@dataclass
-class ScorerConfig:
+class ScorerConfig(Config):
     batch_size: int = 16
     max_length: int = 2048
     truncation: str = "left"
     batch_tokens: int | None = None  # when set: batches of at most this many padded tokens, batch_size rows at most
 
-    def __post_init__(self) -> None:
+    @model_validator(mode="after")
+    def _sizes(self) -> ScorerConfig:
         if self.batch_size < 1:
             raise InputError(f"batch size must be at least 1, got {self.batch_size}")
         if self.batch_tokens is not None and self.batch_tokens < 1:
             raise InputError(f"batch tokens must be at least 1, got {self.batch_tokens}")
         if self.max_length < 2:
             raise InputError(f"max length must be at least 2, got {self.max_length}")
+        return self
 
 
 class RewardScorer:
