@@ -102,6 +102,7 @@ def compare(
     over all documents, on shared histogram bins."""
     from rich.console import Console
 
+    from rmbase.config import write_resolved
     from rmbase.io import atomic_write_json, atomic_write_text
     from rmbase.presence.compare import compare_folders, pairs_frame
     from rmbase.presence.config import CompareConfig
@@ -119,7 +120,7 @@ def compare(
         atomic_write_text(target, pairs_frame(result).to_csv(index=False))
     else:
         atomic_write_json(target, {**result, "provenance": provenance(config=cfg.to_dict())})
-    atomic_write_text(target.with_name(target.stem + ".config.yaml"), cfg.to_yaml())
+    write_resolved(cfg, target.with_name(target.stem + ".config.yaml"))
     _print_pairs(Console(highlight=False), result)
     Console(highlight=False).print(f"wrote {target}")
 
@@ -153,6 +154,7 @@ def features(
     selection predictors."""
     from rich.console import Console
 
+    from rmbase.config import write_resolved
     from rmbase.io import atomic_write_text, read_table
     from rmbase.presence.config import FeaturesConfig
     from rmbase.presence.features import presence_table
@@ -170,7 +172,7 @@ def features(
         with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".parquet", delete=False) as tmp:
             table.to_parquet(tmp.name)
         Path(tmp.name).replace(target)
-    atomic_write_text(target.with_name(target.stem + ".config.yaml"), cfg.to_yaml())
+    write_resolved(cfg, target.with_name(target.stem + ".config.yaml"))
     Console(highlight=False).print(table.to_string())
     Console(highlight=False).print(f"wrote {target}")
 

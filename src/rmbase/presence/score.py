@@ -153,7 +153,7 @@ def score_docs(model: Any, tokenizer: Any, docs: list[Doc], *, max_tokens: int, 
         device = model_device(model)
         lps = forward_batches(seqs, token_logprobs(model), pad_id=pad_id_for(model, tokenizer), device=device,
                               batch_tokens=batch_tokens or default_batch_tokens(device.type),
-                              max_batch_size=max_batch_size)
+                              max_batch_size=max_batch_size, distributed=False)  # parallel = shards (Ray)
         for i, lp in zip(run, lps, strict=True):
             n_pred[i] = len(lp)
             score[i] = float(np.mean(lp))
@@ -230,8 +230,9 @@ def prepare_out(cfg: PresenceConfig, fp: dict[str, Any]) -> tuple[Path, bool]:
 
 def score_corpus(cfg: PresenceConfig, *, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Score the corpus into DIR/shards, resuming finished shards; write and return DIR/summary.json."""
+    from rmbase.config import write_resolved
     from rmbase.hf_models import check_model_source
-    from rmbase.io import atomic_write_json, atomic_write_text
+    from rmbase.io import atomic_write_json
     from rmbase.presence.summary import summarize
 
     say = progress or (lambda _m: None)
@@ -243,7 +244,7 @@ def score_corpus(cfg: PresenceConfig, *, progress: Callable[[str], None] | None 
     out, resumed = prepare_out(cfg, fp)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out / "fingerprint.json", fp)
-    atomic_write_text(out / "config.yaml", cfg.to_yaml())
+    write_resolved(cfg, out / "config.yaml")
     pending = ((k, docs) for k, docs in shards_of(corpus, cfg.shard_size) if not shard_path(out, k).is_file())
     done = _run_ray(cfg, pending, out, say) if cfg.ray else _run_local(cfg, pending, out, say)
     say(f"{done} shard(s) scored" + (" (resumed: finished shards kept)" if resumed else ""))
