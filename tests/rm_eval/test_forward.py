@@ -106,3 +106,18 @@ def test_reward_scorer_with_a_token_budget_scores_the_same(tmp_path):
     assert np.std(fixed[:3]) > 1e-3
     with pytest.raises(InputError):
         ScorerConfig(batch_tokens=0)
+
+
+def test_models_that_transform_logits_after_the_head_run_whole(lm):
+    from rmbase.rm_eval.forward import direct_head, token_logprobs
+
+    model, _ = lm
+    assert direct_head(model) is not None
+    model.config.final_logit_softcapping = 30.0
+    try:
+        assert direct_head(model) is None
+        with pytest.raises(ValueError, match="direct=False"):
+            token_logprobs(model, direct=True)
+    finally:
+        model.config.final_logit_softcapping = None
+    assert direct_head(model) is not None
