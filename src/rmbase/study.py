@@ -39,6 +39,8 @@ class StudyConfig(Config):
     out_of_fold: bool = True
     selection: bool = True
     full_selection: bool = False
+    presence: list[Path] = Field(default_factory=list, description="presence folders (rmbase presence score)")
+    presence_share_family: bool = False
 
     @field_validator("recipe")
     @classmethod
@@ -110,7 +112,7 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
     recipes = timed("recipes", analysis.recipe_comparison, data.results[data.results.model.isin(X.index)],
                     config.target)
 
-    return {
+    study = {
         "schema_version": SCHEMA_VERSION,
         "dataset": data.name,
         "recipe": config.recipe,
@@ -140,6 +142,17 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
         "provenance": provenance(config=config.to_dict(), data=data.data_sha256, seeds={"seed": config.seed},
                                  timings_s={k: round(v, 3) for k, v in timings.items()}),
     }
+    if config.presence:
+        study["presence"] = timed("presence", presence_block, data, X, y, config)
+    return study
+
+
+def presence_block(data, X, y, config: StudyConfig) -> dict:
+    """MAE with and without the presence features (``presence_<category>``) on the bases that have them."""
+    from rmbase.presence.features import presence_table, presence_value
+
+    table = presence_table(config.presence, share_family=config.presence_share_family, models=data.models)
+    return presence_value(X, y, table, base_features=config.combination_features)
 
 
 def design_table(data, X, y, target: str) -> dict:
