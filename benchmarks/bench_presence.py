@@ -13,9 +13,10 @@ random number of characters drawn uniformly from [40, 1200]; every document scor
 
 The documents are timed in ``--groups`` (5) interleaved groups (document i in group i mod 5), the two methods
 alternating group by group so that a change of the machine's load hits both alike; each group is one call of
-``score_docs``, as a shard would be. This is repeated ``--rounds`` times; the best total time of each is reported, with tokens/s,
-the ratio (target >= 3) and the largest |score difference| (target <= 1e-4). The machine's load average is printed
-before and after: on a shared machine the ratio is the figure to read, not the absolute speeds.
+``score_docs``, as a shard would be. This is repeated ``--rounds`` times; the best total time of each is
+reported, with tokens/s, the ratio (target >= 3) and the largest |score difference| (target <= 1e-4).
+The machine's load average is printed before and after:
+on a shared machine the ratio is the figure to read, not the absolute speeds.
 
     python benchmarks/bench_presence.py [--docs 200] [--threads 1] [--rounds 1] [--batch-tokens 2048]
 """
