@@ -139,9 +139,7 @@ def _tokens(checked: Checked, recipe: str, approx: list[str]) -> tuple[float, fl
     else:
         raise InputError(f"cannot count the training tokens of {recipe} ({cfg.data[recipe].train} is not a local "
                          "file)", column=f"cost.train_tokens.{recipe}", expected="tokens per epoch")
-    if recipe in cfg.cost.val_tokens:
-        val = float(cfg.cost.val_tokens[recipe])
-    else:
-        val = chars.get("val", 0) / CHARS_PER_TOKEN
+    given = cfg.cost.val_tokens.get(recipe)
+    val = float(given) if given is not None else chars.get("val", 0) / CHARS_PER_TOKEN
     n_rows = rows.get("train") or cfg.cost.train_rows.get(recipe) or int(train / 512)  # else ~512 tokens a row
     return train, val, n_rows

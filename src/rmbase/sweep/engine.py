@@ -119,7 +119,8 @@ def run_sweep(checked: Checked, store_dir: str | Path, *, address: str | None = 
             summary.interrupted.append(cid)
     summary.seconds = time.perf_counter() - t0
     store.log_run({**entry, "experiment": name, "done": summary.done, "stopped": summary.stopped,
-                   "failed": summary.failed, "interrupted": summary.interrupted, "saved_hours": summary.saved_hours, "seconds": summary.seconds})
+                   "failed": summary.failed, "interrupted": summary.interrupted, "saved_hours": summary.saved_hours,
+                   "seconds": summary.seconds})
     return summary
 
 
