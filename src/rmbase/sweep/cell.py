@@ -91,13 +91,18 @@ def _train(store: Store, cell: dict[str, Any], report: Report) -> dict[str, Any]
     config = TrainConfig(**cell["train"], out=str(folder / "model"))
     drop_incomplete_checkpoints(folder / "model.work")
     start, cpu_start = time.time(), time.process_time()
+    from rmbase.io import atomic_write_json
+
+    done_steps = max((p["step"] for p in store.progress(cell["id"])), default=0)
+    atomic_write_json(folder / "attempt.json", {"time": start, "from_step": done_steps})  # the pace of ASHA's cuts
 
     def on_validation(point: dict[str, Any]) -> None:
         entry = {"step": point["step"], "val_accuracy": point["val_accuracy"], "max_steps": point["max_steps"],
                  "time": time.time()}
         store.append_progress(cell["id"], entry)
-        report({"step": point["step"], "val_accuracy": point["val_accuracy"], "max_steps": point["max_steps"],
-                "done": False})
+        if point["step"] < point["max_steps"]:  # the last checkpoint reaches Tune with the final result, after the
+            report({"step": point["step"], "val_accuracy": point["val_accuracy"],  # evaluation: a scheduler
+                    "max_steps": point["max_steps"], "done": False})              # never cuts a trained cell
 
     result = train(config, on_validation=on_validation)
     best = result.best

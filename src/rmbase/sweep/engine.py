@@ -17,6 +17,7 @@ checkpoint that restore would give.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import time
@@ -179,9 +180,8 @@ def _asha(checked: Checked, pending: list) -> Any:
                          column="scheduler")
     eval_steps = int(checked.config.training.get("eval_steps", 20))
     grace = checked.config.scheduler.grace_period or 2 * eval_steps
-    # max_t one past the last step: ASHA stops a trial that reaches max_t, and the last checkpoint's report comes
-    # before the cell's evaluation
-    return ASHAScheduler(time_attr="step", max_t=max_t + 1, grace_period=min(grace, max_t),
+    # the cells report their last step only with their final (evaluated) result, so max_t = the last step
+    return ASHAScheduler(time_attr="step", max_t=max_t, grace_period=min(grace, max_t),
                          reduction_factor=checked.config.scheduler.reduction_factor)
 
 
@@ -193,7 +193,13 @@ def _stopped_record(store: Store, cell: Any, metrics: dict[str, Any]) -> dict[st
     max_steps = int(points[-1].get("max_steps", 0)) if points else 0
     best = max((p["val_accuracy"] for p in points), default=None)
     pace = None
-    if len(points) >= 2 and points[-1]["step"] > points[0]["step"]:
+    try:  # from the start of the last attempt (model loading and the step-0 validation included) to its last point
+        attempt = json.loads((store.cell_dir(cell.id) / "attempt.json").read_text())
+    except (OSError, json.JSONDecodeError):
+        attempt = None
+    if attempt and points and points[-1]["step"] > attempt["from_step"]:
+        pace = (points[-1]["time"] - attempt["time"]) / (points[-1]["step"] - attempt["from_step"])
+    elif len(points) >= 2 and points[-1]["step"] > points[0]["step"]:
         pace = (points[-1]["time"] - points[0]["time"]) / (points[-1]["step"] - points[0]["step"])
     units = cell.gpus if cell.gpus > 0 else cell.cpus
     saved = None if pace is None or not max_steps else max(0, max_steps - last) * pace * units / 3600
