@@ -27,6 +27,21 @@ SHARED = REPO.parent / "shared" / "data"
 PROBES = ("frozen_bt", "likelihood", "judge")
 
 
+SWEEP_BASES = {"SmolLM2-135M-Instruct": ("smollm2-135m-instruct", None),
+               "SmolLM2-135M-6layers": ("smollm2-135m-6layers", None),
+               "all-MiniLM-L6-v2": ("all-minilm-l6-v2", "chatml"),
+               "random-llama-2x64": ("random-llama", None)}
+
+
+def sweep_bases(folder: Path) -> dict[str, dict]:
+    """The bases built by examples/prepare_sweep_cpu.py (names as in examples/sweep-cpu.yaml)."""
+    out = {name: {"path": folder / sub, "chat_template": tpl} for name, (sub, tpl) in SWEEP_BASES.items()}
+    missing = [str(b["path"]) for b in out.values() if not (b["path"] / "config.json").exists()]
+    if missing:
+        sys.exit(f"missing bases {missing}: run examples/prepare_sweep_cpu.py first")
+    return out
+
+
 def prepare_bases(root: Path) -> dict[str, dict]:
     """Folders of the four bases (built once) -> {name: {path, chat_template}}."""
     import torch
@@ -89,15 +104,18 @@ def rank_agreement(x: list[float], y: list[float]) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", type=Path, default=Path("/tmp/rmbase_probe_vs_rm"))
-    ap.add_argument("--probe-pairs", type=int, default=250)
-    ap.add_argument("--train-pairs", type=int, default=300)
-    ap.add_argument("--val-pairs", type=int, default=60)
-    ap.add_argument("--max-length", type=int, default=256)
+    ap.add_argument("--probe-pairs", type=int, default=200)
+    ap.add_argument("--train-pairs", type=int, default=128)
+    ap.add_argument("--val-pairs", type=int, default=32)
+    ap.add_argument("--max-length", type=int, default=128)
     ap.add_argument("--lr", type=float, default=2e-5)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--store", type=Path, default=None, help="a sweep store: RM accuracies from `sweep collect`")
     ap.add_argument("--only", default=None, help="comma-separated base names (default: all four)")
     ap.add_argument("--shared", type=Path, default=SHARED, help="the shared data folder")
+    ap.add_argument("--sweep-bases", type=Path, default=None,
+                    help="the bases folder of examples/prepare_sweep_cpu.py (default: build similar ones here)")
+    ap.add_argument("--probes-only", action="store_true", help="probe, but do not train or evaluate")
     args = ap.parse_args()
     HH = args.shared / "hh_rlhf_sample" / "harmless-base_test.jsonl.gz"
     LLMBAR = args.shared / "llmbar_rewardbench_chathard" / "llmbar_pairs.jsonl"
@@ -107,13 +125,15 @@ def main() -> int:
     from rmbase.training.data import write_seeded_splits
 
     args.work.mkdir(parents=True, exist_ok=True)
-    bases = prepare_bases(args.work / "bases")
+    bases = sweep_bases(args.sweep_bases) if args.sweep_bases else prepare_bases(args.work / "bases")
     if args.only:
         bases = {k: v for k, v in bases.items() if k in args.only.split(",")}
-    splits = write_seeded_splits(HH, {"probe": args.probe_pairs, "train": args.train_pairs, "val": args.val_pairs},
+    # the same seeded shuffle as examples/prepare_sweep_cpu.py: train and val first, the probe pairs after them
+    # (disjoint from every pair an RM of the sweep was trained or validated on)
+    splits = write_seeded_splits(HH, {"train": args.train_pairs, "val": args.val_pairs, "probe": args.probe_pairs},
                                  args.work, seed=0, prefix="hh_")
     rows = []
-    for name, b in bases.items():
+    for name, b in sorted(bases.items(), key=lambda kv: kv[0] == "SmolLM2-135M-Instruct"):  # the slow one last
         tpl = ["--chat-template", b["chat_template"]] if b["chat_template"] else []
         pdir = args.work / "probe" / name
         if not (pdir / "results.json").exists():
@@ -124,7 +144,7 @@ def main() -> int:
         row = {"base": name, **{p: probe["probes"][p]["accuracy"] for p in PROBES},
                "probe_seconds": probe["total_seconds"],
                "probe_forward_seconds": probe["cache"]["features"]["seconds"] + probe["cache"]["judge"]["seconds"]}
-        if args.store is None:
+        if args.store is None and not args.probes_only:
             tdir, edir = args.work / "rm" / name, args.work / "eval" / name
             tfile = args.work / "rm" / f"{name}.seconds"
             if not (tdir / "model.safetensors").exists():

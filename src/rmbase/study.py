@@ -37,6 +37,8 @@ class StudyConfig(Config):
     out_of_fold: bool = True
     selection: bool = True
     full_selection: bool = False
+    probes: list[Path] = Field(default_factory=list, description="`rmbase probe` outputs: probe features joined "
+                               "by model id, correlated with the RM target (study.json 'probes')")
 
     @model_validator(mode="after")
     def _one_source(self):
@@ -98,6 +100,13 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
     recipes = timed("recipes", analysis.recipe_comparison, data.results[data.results.model.isin(X.index)],
                     config.target)
 
+    probes = None
+    if config.probes:
+        from rmbase.probe.table import load_probe_table, probe_correlations
+
+        table = load_probe_table(config.probes)
+        probes = {"models": list(table.index), "correlations": probe_correlations(table, y),
+                  "values": table.drop(columns="probe_source").reset_index().to_dict(orient="records")}
     return {
         "schema_version": SCHEMA_VERSION,
         "dataset": data.name,
@@ -120,6 +129,7 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
         "selection": selection,
         "selection_influence": selection_influence,
         "external_validation": external,
+        "probes": probes,
         "provenance": provenance(config=config.to_dict(), data=data.data_sha256, seeds={"seed": config.seed},
                                  timings_s={k: round(v, 3) for k, v in timings.items()}),
     }

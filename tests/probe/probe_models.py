@@ -19,7 +19,7 @@ def tokenizer(template: str | None = "chatml"):
     from rmbase.hf_models import resolve_chat_template
     from tiny_llama import train_tokenizer
 
-    return train_tokenizer(corpus(), vocab_size=300, adds_bos=True, pad_token="</s>",
+    return train_tokenizer(corpus(), vocab_size=600, adds_bos=True, pad_token="</s>",
                            chat_template=None if template is None else resolve_chat_template(template),
                            special_tokens=("<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"))
 

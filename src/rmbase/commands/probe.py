@@ -15,7 +15,7 @@ def probe(
     probes: Annotated[str, typer.Option(help="Comma-separated probes: frozen_bt, likelihood, judge.")] = "frozen_bt,likelihood,judge",
     model_id: Annotated[str | None, typer.Option("--model-id", help="Id of the model in feature tables (default: --model).")] = None,
     n_pairs: Annotated[int, typer.Option("--n-pairs", help="Use at most N pairs (a seeded random sample).")] = 1000,
-    max_length: Annotated[int, typer.Option("--max-length", help="Max tokens per prompt+response text; longer ones are truncated and counted (judge texts: twice this).")] = 2048,
+    max_length: Annotated[int | None, typer.Option("--max-length", help="Max tokens per prompt+response text; longer ones are truncated and counted (judge texts: twice this). Default: 2048, or the model's positions when fewer.")] = None,
     truncation: Annotated[str, typer.Option(help="left (cut the prompt side) | right | error.")] = "left",
     chat_template: Annotated[str | None, typer.Option("--chat-template", help="Named template (chatml, llama3, zephyr), a .jinja path or a template string; default: the tokenizer's.")] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Sequences per forward pass (results do not depend on it).")] = 8,

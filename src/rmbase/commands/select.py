@@ -29,6 +29,18 @@ def _console(console_cls):
     return con if con.is_terminal else console_cls(highlight=False, width=max(con.width, 150))
 
 
+def _probe_costs(rho, probe_cost, train_cost) -> dict | None:
+    from rmbase.errors import InputError
+
+    given = [v is not None for v in (rho, probe_cost, train_cost)]
+    if not any(given):
+        return None
+    if not all(given):
+        raise InputError("--probe-rho, --probe-cost and --train-cost go together",
+                         expected="all three, e.g. --probe-rho 0.5 --probe-cost 0.1 --train-cost 8 (GPU-hours)")
+    return {"rho": rho, "probe_cost": probe_cost, "train_cost": train_cost}
+
+
 def _load_data(dataset: str):
     from rmbase.datasets import load_bundled
 
@@ -48,6 +60,8 @@ def register(app: typer.Typer) -> None:
         alpha: float = typer.Option(0.1, "--alpha", help="1 - nominal coverage of the prediction intervals."),
         dataset: str = typer.Option("paper-2505.10775", "--dataset", help="Training data (bundled dataset)."),
         json_out: Path = typer.Option(None, "--json", help="Also write the full result as JSON here."),
+        probes: list[Path] = typer.Option(None, "--probes", help="`rmbase probe` output folders (or a folder of "
+                                          "them): each candidate's probe accuracies shown beside its prediction."),
     ) -> None:
         """Predicted RM score (overall and per section, with checked intervals) of candidate bases, ranked."""
         from rich.console import Console
@@ -56,8 +70,13 @@ def register(app: typer.Typer) -> None:
         from rmbase.selection.recommend import RecommendConfig, recommend
 
         cfg = RecommendConfig(method=method, recipe=recipe, max_params=max_params, top=top, alpha=alpha)
+        table_ = None
+        if probes:
+            from rmbase.probe.table import load_probe_table
+
+            table_ = load_probe_table(probes)
         result = recommend(_load_data(dataset), candidates=_split(candidates),
-                           benchmarks=str(benchmarks) if benchmarks else None, config=cfg, n_jobs=2)
+                           benchmarks=str(benchmarks) if benchmarks else None, config=cfg, n_jobs=2, probes=table_)
         _write_json(json_out, result)
         con = _console(Console)
         iv = result["interval"]
@@ -65,8 +84,10 @@ def register(app: typer.Typer) -> None:
         table = Table(title=f"Predicted RM score ({recipe} recipe, {method}); "
                             f"{int(iv['nominal_coverage'] * 100)}% conformal intervals")
         families = any(r.get("family") for r in result["ranking"])
-        for col in ("#", "model", *(["family"] if families else []), "B", "score ±", "measured", *sections, "front",
-                    "drivers"):
+        shown_probes = [] if table_ is None else [c for c in ("probe_frozen_bt", "probe_likelihood", "probe_judge")
+                                                  if any(r["probes"][c] is not None for r in result["ranking"])]
+        for col in ("#", "model", *(["family"] if families else []), "B", "score ±", "measured", *sections,
+                    *shown_probes, "front", "drivers"):
             table.add_column(col, overflow="fold")
         extrapolating = False
         for row in result["ranking"][:top]:
@@ -75,7 +96,9 @@ def register(app: typer.Typer) -> None:
             table.add_row(str(row["rank"]), row["model"] + (" *" if row["extrapolates"] else ""),
                           *([row.get("family") or "-"] if families else []), f"{row['params_b']:.1f}", f"{s['predicted']:.1f} ±{s['high'] - s['predicted']:.1f}",
                           "" if not row["measured"] else f"{row['measured'].get('score', float('nan')):.1f}",
-                          *[f"{row[t]['predicted']:.1f}" for t in sections], "yes" if row["pareto"] else "",
+                          *[f"{row[t]['predicted']:.1f}" for t in sections],
+                          *["-" if row["probes"][c] is None else f"{row['probes'][c]:.3f}" for c in shown_probes],
+                          "yes" if row["pareto"] else "",
                           ", ".join(f"{d['feature']} {d['contribution']:+.1f}" for d in row["drivers"]))
         con.print(table)
         if any(row["measured"] for row in result["ranking"][:top]):
@@ -114,6 +137,15 @@ def register(app: typer.Typer) -> None:
         starts: int = typer.Option(200, "--starts", help="Random starts for --simulate."),
         seed: int = typer.Option(0, "--seed"),
         json_out: Path = typer.Option(None, "--json", help="Also write the full result as JSON here."),
+        probes: list[Path] = typer.Option(None, "--probes", help="`rmbase probe` output folders (or a folder of "
+                                          "them), joined to the pool by model id (repeatable)."),
+        probe_feature: str = typer.Option(None, "--probe-feature", help="Use this probe as a surrogate feature: "
+                                          "probe_frozen_bt | probe_likelihood | probe_judge."),
+        probe_rho: float = typer.Option(None, "--probe-rho", help="Correlation of a probe with the RM score beyond "
+                                        "the benchmark features (measure it: docs/probes.md); asks whether probing "
+                                        "first is worth it."),
+        probe_cost: float = typer.Option(None, "--probe-cost", help="Compute of probing one candidate."),
+        train_cost: float = typer.Option(None, "--train-cost", help="Compute of training one cell (same unit)."),
     ) -> None:
         """Propose the next bases to train (Bayesian optimisation), or --simulate strategies on known results."""
         from rich.console import Console
@@ -139,9 +171,15 @@ def register(app: typer.Typer) -> None:
                       + ", ".join(result["study_defaults"]) + " first, then at random.")
             return
         cfg = P.PlanConfig(prior=prior, acquisition=acquisition, family_sd=family_sd)
+        costs = _probe_costs(probe_rho, probe_cost, train_cost)
+        table_ = None
+        if probes:
+            from rmbase.probe.table import load_probe_table
+
+            table_ = load_probe_table(probes)
         result = P.plan(pool_file=str(pool) if pool else None, candidates=_split(candidates),
                         trained_file=str(trained) if trained else None, budget=budget, recipe=recipe, config=cfg,
-                        seed=seed)
+                        seed=seed, probes=table_, probe_feature=probe_feature, probe_costs=costs)
         _write_json(json_out, result)
         table = Table(title=f"Next {budget} base(s) to train ({acquisition}, {prior} prior; pool of "
                             f"{result['n_pool']}, {result['n_trained']} trained)")
@@ -156,5 +194,12 @@ def register(app: typer.Typer) -> None:
         if result["unscorable"]:
             con.print(f"[yellow]{len(result['unscorable'])} pool entries without all benchmark features were left "
                       "out[/] (see --json).")
+        if result.get("probe_value"):
+            v = result["probe_value"]
+            verdict = "probe them first" if v["probe_first"] else "train without probing"
+            con.print(f"Probing the {v['n_candidates']} unprobed candidate(s) (rho {v['rho']:g}, cost "
+                      f"{v['probe_cost_in_trainings']:.2f} trainings): value of information {v['value_of_information']:.2f}"
+                      f" vs threshold {v['threshold']:.2f} points -> [bold]{verdict}[/] (break-even probe cost "
+                      f"{v['break_even_probe_cost']:.3g}).")
         if json_out:
             con.print(json.dumps({"written": str(json_out)}))

@@ -25,6 +25,7 @@ def study(
     out_of_fold: Annotated[bool, typer.Option("--out-of-fold/--no-out-of-fold", help="Judge the combination out of fold too (nested leave-one-out; the slow part).")] = True,
     selection: Annotated[bool, typer.Option("--selection/--no-selection", help="Compare the predictors out of fold (study.json 'selection') and validate them externally.")] = True,
     full_selection: Annotated[bool, typer.Option("--full-selection", help="Also run the study's ElasticNet for both recipes and leave-one-family-out in the selection table (slow).")] = False,
+    probes: Annotated[list[Path] | None, typer.Option("--probes", help="`rmbase probe` output folders (or a folder of them): probe features joined by model id and correlated with the RM target (repeatable).")] = None,
     config: Annotated[Path | None, typer.Option(help="YAML config (options given here override it).")] = None,
 ) -> None:
     """Reproduce the study's analyses and write DIR/study.json and DIR/summary.md.
@@ -47,7 +48,7 @@ def study(
     values = dict(dataset=dataset, models=models, results=results, benchmarks=benchmarks,
                   post_training=post_training, recipe=recipe, target=target, defaults=defaults,
                   drop_missing=drop_missing, seed=seed, n_bootstrap=n_bootstrap, n_jobs=n_jobs,
-                  out_of_fold=out_of_fold, selection=selection, full_selection=full_selection)
+                  out_of_fold=out_of_fold, selection=selection, full_selection=full_selection, probes=probes or [])
     if config is not None:
         base = StudyConfig.from_yaml(config).to_dict()
         ctx = typer.get_current_context()

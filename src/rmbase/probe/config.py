@@ -20,7 +20,8 @@ class ProbeConfig(Config):
     probes: list[str] = Field(default_factory=lambda: list(PROBES), description="Probes to run.")
     model_id: str | None = Field(None, description="Id recorded for the model in feature tables (default: --model).")
     n_pairs: int = Field(1000, ge=1, description="Pairs used at most (a seeded random sample when there are more).")
-    max_length: int = Field(2048, ge=8, description="Max tokens per prompt+response text (judge texts: twice that).")
+    max_length: int | None = Field(None, ge=8, description="Max tokens per prompt+response text (judge texts: "
+                                   "twice that); default 2048, or the model's positions when it has fewer.")
     truncation: str = Field("left", description="left (cut the prompt side, keep BOS) | right | error.")
     chat_template: str | None = Field(None, description="Named template, .jinja path or template string "
                                       "(default: the tokenizer's).")
@@ -61,5 +62,6 @@ class ProbeConfig(Config):
         return self
 
     def min_pairs(self) -> int:
-        """Fewest usable pairs the frozen BT probe's nested cross-validation can run on."""
-        return max(20, 2 * self.folds * self.inner_folds)
+        """Fewest usable pairs the run needs: the frozen BT probe's nested cross-validation needs enough pairs for
+        every inner fold of every outer fold; the zero-shot probes need one."""
+        return max(20, 2 * self.folds * self.inner_folds) if "frozen_bt" in self.probes else 1

@@ -20,10 +20,10 @@ import warnings
 import numpy as np
 
 
-def correct(margin: np.ndarray) -> np.ndarray:
-    """1 where the margin favours chosen, 0 where it favours rejected, 0.5 on a tie."""
+def correct(margin: np.ndarray, atol: float = 0.0) -> np.ndarray:
+    """1 where the margin favours chosen, 0 where it favours rejected, 0.5 on a tie (``|margin| <= atol``)."""
     m = np.asarray(margin, dtype=float)
-    return np.where(m > 0, 1.0, np.where(m < 0, 0.0, 0.5))
+    return np.where(m > atol, 1.0, np.where(m < -atol, 0.0, 0.5))
 
 
 def bootstrap_ci(values: np.ndarray, *, n_boot: int, seed: int, level: float = 0.95) -> list[float] | None:
@@ -117,7 +117,7 @@ def judge(logp_chosen_first: np.ndarray, logp_chosen_second: np.ndarray, *, n_bo
     p_first = 1.0 / (1.0 + np.exp(-(first[:, 0] - first[:, 1])))    # P(A) when chosen is A
     p_second = 1.0 / (1.0 + np.exp(-(second[:, 1] - second[:, 0])))  # P(B) when chosen is B
     p = 0.5 * (p_first + p_second)
-    hits = correct(p - 0.5)
+    hits = correct(p - 0.5, atol=1e-9)  # an order-blind base gives exactly 1/2 up to rounding
     p_a = 0.5 * (p_first + (1.0 - p_second))  # how often the base says "A" whatever is shown
     return {"accuracy": float(hits.mean()), "ci95": bootstrap_ci(hits, n_boot=n_boot, seed=seed), "n": len(p),
             "mean_p_answer_a": float(p_a.mean()), "order_agreement": float(np.mean((p_first > 0.5) == (p_second > 0.5))),

@@ -79,6 +79,8 @@ def run_probes(cfg: ProbeConfig, *, progress: Callable[[str], None] | None = Non
                               trust_remote_code=cfg.trust_remote_code)
     dtype = str(next(model.parameters()).dtype).replace("torch.", "")
     max_pos = getattr(model.config, "max_position_embeddings", None)
+    if cfg.max_length is None:  # resolved here, and written so into config.yaml
+        cfg = cfg.model_copy(update={"max_length": min(2048, max_pos) if isinstance(max_pos, int) else 2048})
     if isinstance(max_pos, int) and cfg.max_length > max_pos:
         raise InputError(f"--max-length {cfg.max_length} is more than the {max_pos} positions the model has",
                          path=cfg.model, expected=f"--max-length at most {max_pos}")
