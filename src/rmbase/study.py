@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from rmbase.config import Config
 from rmbase.errors import InputError
@@ -25,7 +25,7 @@ class StudyConfig(Config):
     results: Path | None = None
     benchmarks: Path | None = None
     post_training: Path | None = None
-    recipe: Literal["regression", "bradley_terry"] = "regression"
+    recipe: str = "regression"
     target: Literal["score", "chat", "chat_hard", "safety", "reasoning"] = "score"
     defaults: dict[str, str] = Field(default_factory=dict, description="size group -> default model overrides")
     combination_features: list[str] = Field(
@@ -39,6 +39,15 @@ class StudyConfig(Config):
     full_selection: bool = False
     probes: list[Path] = Field(default_factory=list, description="`rmbase probe` outputs: probe features joined "
                                "by model id, correlated with the RM target (study.json 'probes')")
+
+    @field_validator("recipe")
+    @classmethod
+    def _known_recipe(cls, v: str) -> str:
+        from rmbase.training.recipes import recipe_names
+
+        if v not in recipe_names():
+            raise ValueError(f"unknown recipe {v!r} (expected one of {', '.join(recipe_names())})")
+        return v
 
     @model_validator(mode="after")
     def _one_source(self):

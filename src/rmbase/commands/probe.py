@@ -7,12 +7,15 @@ from typing import Annotated
 
 import typer
 
+from rmbase.commands.options import ConfigFile, resolve_config
+
 
 def probe(
+    ctx: typer.Context,
     model: Annotated[str | None, typer.Option(help="Base model: local folder or Hugging Face id.")] = None,
     pairs: Annotated[str | None, typer.Option(help="Preference pairs: JSONL/JSON/Parquet/CSV with prompt, chosen, rejected (or HH-RLHF chosen/rejected dialogues), or a Hub dataset id org/name[:split].")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Output folder: results.json, pairs.jsonl, config.yaml and a resumable cache.")] = None,
-    probes: Annotated[str, typer.Option(help="Comma-separated probes: frozen_bt, likelihood, judge.")] = "frozen_bt,likelihood,judge",
+    probes: Annotated[str | None, typer.Option(help="Comma-separated probes: frozen_bt, likelihood, judge (default: all three).")] = None,
     model_id: Annotated[str | None, typer.Option("--model-id", help="Id of the model in feature tables (default: --model).")] = None,
     n_pairs: Annotated[int, typer.Option("--n-pairs", help="Use at most N pairs (a seeded random sample).")] = 1000,
     max_length: Annotated[int | None, typer.Option("--max-length", help="Max tokens per prompt+response text; longer ones are truncated and counted (judge texts: twice this). Default: 2048, or the model's positions when fewer.")] = None,
@@ -28,32 +31,24 @@ def probe(
     revision: Annotated[str | None, typer.Option(help="Model revision (Hub).")] = None,
     trust_remote_code: Annotated[bool, typer.Option("--trust-remote-code", help="Allow the checkpoint's own Python code.")] = False,
     threads: Annotated[int | None, typer.Option(help="CPU threads for torch.")] = None,
-    config: Annotated[Path | None, typer.Option(help="YAML config (options given here override it).")] = None,
+    config: ConfigFile = None,
 ) -> None:
     """Probe a base: a Bradley-Terry linear head on its frozen last-token features (out-of-fold accuracy with a
     bootstrap CI), the zero-shot likelihood of chosen vs rejected, and the zero-shot judge (both A/B orders).
-    Writes DIR/results.json, DIR/pairs.jsonl and DIR/config.yaml; a rerun resumes from DIR/cache/."""
+    Writes DIR/results.json, DIR/pairs.jsonl and DIR/config.yaml (the resolved config: --config reads it back); a
+    rerun resumes from DIR/cache/."""
     from rich.console import Console
 
-    from rmbase.errors import InputError
     from rmbase.probe.config import ProbeConfig
     from rmbase.probe.runner import check_output, run_probes
 
     values = dict(model=model, pairs=pairs, out=None if out is None else str(out),
-                  probes=[p.strip() for p in probes.split(",") if p.strip()], model_id=model_id, n_pairs=n_pairs,
-                  max_length=max_length, truncation=truncation, chat_template=chat_template, batch_size=batch_size,
-                  folds=folds, inner_folds=inner_folds, bootstrap=bootstrap, seed=seed, dtype=dtype, device=device,
-                  revision=revision, trust_remote_code=trust_remote_code, threads=threads)
-    if config is not None:
-        ctx = typer.get_current_context()
-        given = {k: v for k, v in values.items()
-                 if ctx.get_parameter_source(k) is not None and ctx.get_parameter_source(k).name != "DEFAULT"}
-        values = {**ProbeConfig.from_yaml(config).to_dict(), **given}
-    missing = [k for k in ("model", "pairs", "out") if values.get(k) is None]
-    if missing:
-        raise InputError(f"missing option(s) {', '.join('--' + k for k in missing)}",
-                         expected="rmbase probe --model M --pairs PATH --out DIR (or --config FILE)")
-    cfg = ProbeConfig.build(_source=None if config is None else str(config), **values)
+                  probes=None if probes is None else [p.strip() for p in probes.split(",") if p.strip()],
+                  model_id=model_id, n_pairs=n_pairs, max_length=max_length, truncation=truncation,
+                  chat_template=chat_template, batch_size=batch_size, folds=folds, inner_folds=inner_folds,
+                  bootstrap=bootstrap, seed=seed, dtype=dtype, device=device, revision=revision,
+                  trust_remote_code=trust_remote_code, threads=threads)
+    cfg = resolve_config(ctx, ProbeConfig, config, values)
     check_output(Path(cfg.out))
     err = Console(stderr=True, highlight=False)
     result = run_probes(cfg, progress=lambda msg: err.print(msg))

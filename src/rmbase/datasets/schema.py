@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from rmbase.errors import InputError
+from rmbase.training.recipes import RECIPE_NAMES
 
 BENCHMARK_FEATURES = ("ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro")
 OLL_AVERAGE = "oll_average"
@@ -18,7 +19,7 @@ MODEL_FEATURES = ("params_b", "pretrain_tokens_t")
 FEATURES = (*BENCHMARK_FEATURES, OLL_AVERAGE, *MODEL_FEATURES)
 SECTIONS = ("chat", "chat_hard", "safety", "reasoning")
 TARGETS = ("score", *SECTIONS)
-RECIPES = ("regression", "bradley_terry")
+RECIPES = RECIPE_NAMES  # the training recipes' registry is the one home of their names
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,6 @@ def probe_value(mu, sd, *, rho: float, probe_cost: float, train_cost: float, bes
 def with_probes(pool, config, probes, probe_feature: str | None, unscorable: list) -> tuple:
     """The pool with the probe columns joined by model id; with ``probe_feature`` that column is added to the
     surrogate's features and unprobed candidates move to ``unscorable``. Returns (pool, config, extra)."""
-    from dataclasses import replace
 
     from rmbase.probe.table import PROBE_FEATURES, join_probes
 
@@ -85,5 +84,5 @@ def with_probes(pool, config, probes, probe_feature: str | None, unscorable: lis
         if len(pool) < 2:
             raise InputError(f"only {len(pool)} pool candidate(s) have {probe_feature}; the surrogate needs two",
                              expected="probe results (rmbase probe --model-id ID) for the pool's candidates")
-        config = replace(config, features=(*config.features, probe_feature))
+        config = config.model_copy(update={"features": (*config.features, probe_feature)})
     return pool, config, extra

@@ -1,0 +1,235 @@
+"""``rmbase recommend`` and ``rmbase plan`` (the selection room): which base to train the reward model from, and which
+to train next.
+
+Module-level imports: typer and the standard library only (``rmbase --help`` stays fast)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rmbase.commands.options import ConfigFile, resolve_config
+
+DATASET = "paper-2505.10775"
+
+
+def _split(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _write_json(path: Path | None, obj: dict, config) -> None:  # noqa: ANN001 - an rmbase Config
+    """The result as JSON, and the resolved config beside it (``rec.json`` -> ``rec.config.yaml``)."""
+    if path is not None:
+        from rmbase.config import write_resolved
+        from rmbase.io import atomic_write_json
+
+        atomic_write_json(path, obj)
+        write_resolved(config, path.with_suffix(".config.yaml"))
+
+
+def _console(console_cls):
+    """A rich console; at least 150 columns wide when the output is not a terminal (pipes, files)."""
+    con = console_cls(highlight=False)
+    return con if con.is_terminal else console_cls(highlight=False, width=max(con.width, 150))
+
+
+def _probe_table(paths: list[Path] | None):
+    if not paths:
+        return None
+    from rmbase.probe.table import load_probe_table
+
+    return load_probe_table(paths)
+
+
+def _probe_costs(rho: float | None, probe_cost: float | None, train_cost: float | None) -> dict | None:
+    given = [v is not None for v in (rho, probe_cost, train_cost)]
+    if not any(given):
+        return None
+    if not all(given):
+        from rmbase.errors import InputError
+
+        raise InputError("--probe-rho, --probe-cost and --train-cost go together",
+                         expected="all three, e.g. --probe-rho 0.5 --probe-cost 0.1 --train-cost 8 (GPU-hours)")
+    return {"rho": rho, "probe_cost": probe_cost, "train_cost": train_cost}
+
+
+def _load_data(dataset: str):
+    from rmbase.datasets import load_bundled
+
+    return load_bundled(dataset)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("recommend")
+    def recommend_cmd(
+        ctx: typer.Context,
+        candidates: Annotated[str | None, typer.Option("--candidates", help="Comma-separated model ids (any "
+                                                       "spelling).")] = None,
+        benchmarks: Annotated[Path | None, typer.Option("--benchmarks", help="Candidates' benchmark file (anything "
+                                                        "`rmbase benchmarks import` reads); default: the bundled "
+                                                        "leaderboard table.")] = None,
+        recipe: Annotated[str, typer.Option("--recipe", help="regression | bradley_terry")] = "regression",
+        max_params: Annotated[float | None, typer.Option("--max-params", help="Only candidates up to this size "
+                                                         "(billions).")] = None,
+        top: Annotated[int, typer.Option("--top", help="How many to print.")] = 10,
+        method: Annotated[str, typer.Option("--method", help="Predictor (see docs/selection.md).")] = "sparse_ridge",
+        alpha: Annotated[float, typer.Option("--alpha", help="1 - nominal coverage of the prediction "
+                                             "intervals.")] = 0.1,
+        dataset: Annotated[str, typer.Option("--dataset", help="Training data (bundled dataset).")] = DATASET,
+        json_out: Annotated[Path | None, typer.Option("--json", help="Also write the full result as JSON here (and "
+                                                      "the resolved config beside it).")] = None,
+        probes: Annotated[list[Path] | None, typer.Option("--probes", help="`rmbase probe` output folders (or a "
+                                                          "folder of them): each candidate's probe accuracies shown "
+                                                          "beside its prediction (repeatable).")] = None,
+        config: ConfigFile = None,
+    ) -> None:
+        """Predicted RM score (overall and per section, with checked intervals) of candidate bases, ranked."""
+        from rich.console import Console
+        from rich.table import Table
+
+        from rmbase.selection.recommend import RecommendConfig, recommend
+
+        cfg = resolve_config(ctx, RecommendConfig, config,
+                             dict(method=method, recipe=recipe, max_params=max_params, top=top, alpha=alpha))
+        result = recommend(_load_data(dataset), candidates=_split(candidates),
+                           benchmarks=str(benchmarks) if benchmarks else None, config=cfg, n_jobs=2,
+                           probes=_probe_table(probes))
+        _write_json(json_out, result, cfg)
+        recipe, method, top = cfg.recipe, cfg.method, cfg.top
+        con = _console(Console)
+        iv = result["interval"]
+        sections = [t for t in iv["per_target"] if t != "score"]
+        table = Table(title=f"Predicted RM score ({recipe} recipe, {method}); "
+                            f"{int(iv['nominal_coverage'] * 100)}% conformal intervals")
+        families = any(r.get("family") for r in result["ranking"])
+        shown_probes = [c for c in ("probe_frozen_bt", "probe_likelihood", "probe_judge")
+                        if any((r.get("probes") or {}).get(c) is not None for r in result["ranking"])]
+        for col in ("#", "model", *(["family"] if families else []), "B", "score ±", "measured", *sections,
+                    *shown_probes, "front", "drivers"):
+            table.add_column(col, overflow="fold")
+        extrapolating = False
+        for row in result["ranking"][:top]:
+            s = row["score"]
+            extrapolating |= bool(row["extrapolates"])
+            table.add_row(str(row["rank"]), row["model"] + (" *" if row["extrapolates"] else ""),
+                          *([row.get("family") or "-"] if families else []), f"{row['params_b']:.1f}", f"{s['predicted']:.1f} ±{s['high'] - s['predicted']:.1f}",
+                          "" if not row["measured"] else f"{row['measured'].get('score', float('nan')):.1f}",
+                          *[f"{row[t]['predicted']:.1f}" for t in sections],
+                          *["-" if row["probes"][c] is None else f"{row['probes'][c]:.3f}" for c in shown_probes],
+                          "yes" if row["pareto"] else "",
+                          ", ".join(f"{d['feature']} {d['contribution']:+.1f}" for d in row["drivers"]))
+        con.print(table)
+        if any(row["measured"] for row in result["ranking"][:top]):
+            con.print(f"measured: the published RM score of a base the study trained ({recipe} recipe); the "
+                      "prediction for it comes from a model fitted with it.")
+        if extrapolating:
+            con.print("* outside the training range of the study's bases on "
+                      + ", ".join(sorted({f for r in result["ranking"][:top] for f in r["extrapolates"]}))
+                      + ": the prediction extrapolates.")
+        cov = iv["per_target"].get("score") or next(iter(iv["per_target"].values()))
+        con.print(f"Interval check (out of fold, score): empirical coverage {cov['empirical_coverage_loo']:.2f} "
+                  f"leave-one-out, {cov['empirical_coverage_lofo'] or float('nan'):.2f} leave-one-family-out "
+                  f"(nominal {iv['nominal_coverage']:.2f}); half-width {cov['halfwidth']:.1f} points.")
+        con.print(f"{result['n_candidates']} candidates scored; Pareto front (size vs score): "
+                  + ", ".join(result["pareto_front"][:8]) + ("..." if len(result["pareto_front"]) > 8 else ""))
+        if result["unscorable"]:
+            con.print(f"[yellow]Cannot score {len(result['unscorable'])} candidate(s):[/]")
+            for u in result["unscorable"][:20]:
+                con.print(f"  {u['model']}: {u['reason']}")
+
+    @app.command("plan")
+    def plan_cmd(
+        ctx: typer.Context,
+        pool: Annotated[Path | None, typer.Option("--pool", help="Benchmark file of the candidate pool.")] = None,
+        candidates: Annotated[str | None, typer.Option("--candidates", help="Comma-separated pool ids (bundled "
+                                                       "scores).")] = None,
+        trained: Annotated[Path | None, typer.Option("--trained", help="Results so far: CSV/Parquet with model, "
+                                                     "score (and recipe).")] = None,
+        budget: Annotated[int, typer.Option("--budget", help="How many bases to propose.")] = 1,
+        recipe: Annotated[str | None, typer.Option("--recipe", help="Recipe (filters --trained; default regression "
+                                                   "for --simulate).")] = None,
+        prior: Annotated[str, typer.Option("--prior", help="capability | flat")] = "capability",
+        acquisition: Annotated[str, typer.Option("--acquisition", help="ei | thompson")] = "ei",
+        family_sd: Annotated[float, typer.Option("--family-sd", help="Prior sd of a shared per-family offset, in "
+                                                 "units of the score scale (0: ignore families).")] = 0.5,
+        simulate: Annotated[bool, typer.Option("--simulate", help="Replay strategies on a bundled dataset's "
+                                               "results.")] = False,
+        dataset: Annotated[str, typer.Option("--dataset", help="Dataset for --simulate.")] = DATASET,
+        starts: Annotated[int, typer.Option("--starts", help="Random starts for --simulate.")] = 200,
+        seed: Annotated[int, typer.Option("--seed")] = 0,
+        json_out: Annotated[Path | None, typer.Option("--json", help="Also write the full result as JSON here (and "
+                                                      "the resolved config beside it).")] = None,
+        probes: Annotated[list[Path] | None, typer.Option("--probes", help="`rmbase probe` output folders (or a "
+                                                          "folder of them), joined to the pool by model id "
+                                                          "(repeatable).")] = None,
+        probe_feature: Annotated[str | None, typer.Option("--probe-feature", help="Use this probe as a surrogate "
+                                                          "feature: probe_frozen_bt | probe_likelihood | "
+                                                          "probe_judge.")] = None,
+        probe_rho: Annotated[float | None, typer.Option("--probe-rho", help="Correlation of a probe with the RM "
+                                                        "score beyond the benchmark features (measure it: "
+                                                        "docs/probes.md); asks whether probing first is worth "
+                                                        "it.")] = None,
+        probe_cost: Annotated[float | None, typer.Option("--probe-cost", help="Compute of probing one "
+                                                         "candidate.")] = None,
+        train_cost: Annotated[float | None, typer.Option("--train-cost", help="Compute of training one cell (same "
+                                                         "unit).")] = None,
+        config: ConfigFile = None,
+    ) -> None:
+        """Propose the next bases to train (Bayesian optimisation), or --simulate strategies on known results."""
+        from rich.console import Console
+        from rich.table import Table
+
+        from rmbase.selection import plan as P
+
+        con = _console(Console)
+        cfg = resolve_config(ctx, P.PlanConfig, config,
+                             dict(prior=prior, acquisition=acquisition, family_sd=family_sd))
+        prior, acquisition = cfg.prior, cfg.acquisition
+        if simulate:
+            result = P.simulate_dataset(_load_data(dataset), recipe=recipe or "regression", n_starts=starts,
+                                        seed=seed)
+            _write_json(json_out, result, cfg)
+            table = Table(title=f"Trainings until a base within {result['tol']:g} point of the best "
+                                f"({result['best']['model']}, {result['best']['score']:.1f}) is trained — "
+                                f"{result['recipe']}, {result['n_bases']} bases, {result['n_starts']} random starts")
+            for col in ("strategy", "median", "p90", "mean", "max"):
+                table.add_column(col)
+            for s in result["strategies"]:
+                table.add_row(s["strategy"], f"{s['median']:g}", f"{s['p90']:g}", f"{s['mean']:.1f}", str(s["max"]))
+            con.print(table)
+            con.print(f"best_single_benchmark uses {result['best_single_benchmark_feature']} (chosen in hindsight on "
+                      "all results: an optimistic baseline). study_default trains "
+                      + ", ".join(result["study_defaults"]) + " first, then at random.")
+            return
+        result = P.plan(pool_file=str(pool) if pool else None, candidates=_split(candidates),
+                        trained_file=str(trained) if trained else None, budget=budget, recipe=recipe, config=cfg,
+                        seed=seed, probes=_probe_table(probes), probe_feature=probe_feature,
+                        probe_costs=_probe_costs(probe_rho, probe_cost, train_cost))
+        _write_json(json_out, result, cfg)
+        table = Table(title=f"Next {budget} base(s) to train ({acquisition}, {prior} prior; pool of "
+                            f"{result['n_pool']}, {result['n_trained']} trained)")
+        for col in ("#", "model", "predicted", "sd", acquisition):
+            table.add_column(col)
+        for p in result["proposals"]:
+            table.add_row(str(p["rank"]), p["model"], "-" if p["predicted"] is None else f"{p['predicted']:.1f}",
+                          "-" if p["sd"] is None else f"{p['sd']:.1f}", f"{p['acquisition']:.3g}")
+        con.print(table)
+        if result["best_trained"]:
+            con.print(f"Best so far: {result['best_trained']['model']} ({result['best_trained']['score']:.1f}).")
+        if result["unscorable"]:
+            con.print(f"[yellow]{len(result['unscorable'])} pool entries without all benchmark features were left "
+                      "out[/] (see --json).")
+        if result.get("probe_value"):
+            v = result["probe_value"]
+            verdict = "probe them first" if v["probe_first"] else "train without probing"
+            con.print(f"Probing the {v['n_candidates']} unprobed candidate(s) (rho {v['rho']:g}, cost "
+                      f"{v['probe_cost_in_trainings']:.2f} trainings): value of information "
+                      f"{v['value_of_information']:.2f} vs threshold {v['threshold']:.2f} points -> [bold]{verdict}[/] "
+                      f"(break-even probe cost {v['break_even_probe_cost']:.3g}).")
+        if json_out:
+            con.print(json.dumps({"written": str(json_out)}))
