@@ -101,6 +101,27 @@ def rank_agreement(x: list[float], y: list[float]) -> dict:
             "kendall_p": float(tau.pvalue), "n": len(x)}
 
 
+def _from_sweep(table: Path, base: str) -> dict:
+    """The chosen cell's llmbar accuracy (its Chat Hard section: the llmbar subsets) and wall time from a sweep's
+    collected tables."""
+    import pandas as pd
+
+    long = pd.read_csv(table)
+    rows = long[(long["base"] == base) & long["chosen"].astype(bool) & (long["eval_set"] == "llmbar")]
+    sec = rows[(rows["kind"] == "section") & (rows["name"] == "Chat Hard")]
+    if sec.empty:
+        return {"rm_llmbar": None}
+    cell = str(sec["cell"].iloc[0])
+    out = {"rm_llmbar": float(sec["value"].iloc[0]), "rm_cell": cell,
+           "rm_lr": float(sec["learning_rate"].iloc[0])}
+    cells_file = table.with_name(table.stem + ".cells" + table.suffix)
+    if cells_file.exists():
+        cells = pd.read_csv(cells_file).set_index("cell")
+        if cell in cells.index and pd.notna(cells.loc[cell, "cpu_hours"]):
+            out["train_seconds"] = float(cells.loc[cell, "cpu_hours"]) * 3600  # 1 CPU per cell: wall seconds
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", type=Path, default=Path("/tmp/rmbase_probe_vs_rm"))
@@ -110,7 +131,9 @@ def main() -> int:
     ap.add_argument("--max-length", type=int, default=128)
     ap.add_argument("--lr", type=float, default=2e-5)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--store", type=Path, default=None, help="a sweep store: RM accuracies from `sweep collect`")
+    ap.add_argument("--rm-table", type=Path, default=None,
+                    help="the long table of `rmbase sweep collect STORE --out T.csv` (RM accuracies of the sweep); "
+                    "its T.cells.csv beside it gives each cell's wall time")
     ap.add_argument("--only", default=None, help="comma-separated base names (default: all four)")
     ap.add_argument("--shared", type=Path, default=SHARED, help="the shared data folder")
     ap.add_argument("--sweep-bases", type=Path, default=None,
@@ -142,9 +165,13 @@ def main() -> int:
                    str(args.threads), "--device", "cpu", "--out", str(pdir), *tpl, log=args.work / f"probe-{name}.log")
         probe = json.loads((pdir / "results.json").read_text())
         row = {"base": name, **{p: probe["probes"][p]["accuracy"] for p in PROBES},
-               "probe_seconds": probe["total_seconds"],
-               "probe_forward_seconds": probe["cache"]["features"]["seconds"] + probe["cache"]["judge"]["seconds"]}
-        if args.store is None and not args.probes_only:
+               # forward passes (summed over cached chunks, so a resumed run counts them once) + every probe's fit
+               "probe_seconds": probe["cache"]["features"]["seconds"] + probe["cache"]["judge"]["seconds"]
+               + sum(p.get("fit_seconds", 0.0) for p in probe["probes"].values()),
+               "probe_frozen_bt_seconds": probe["probes"]["frozen_bt"].get("wall_seconds")}
+        if args.rm_table is not None:
+            row.update(_from_sweep(args.rm_table, name))
+        elif not args.probes_only:
             tdir, edir = args.work / "rm" / name, args.work / "eval" / name
             tfile = args.work / "rm" / f"{name}.seconds"
             if not (tdir / "model.safetensors").exists():
