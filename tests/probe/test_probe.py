@@ -126,6 +126,11 @@ def test_cli_writes_results_config_and_per_pair_records_and_a_rerun_resumes(llam
     third = json.loads((out / "results.json").read_text())
     assert set(third["probes"]) == {"likelihood"}
     assert third["cache"]["features"]["resumed_chunks"] == third["cache"]["features"]["chunks"]
+    # the resolved config reruns the command (--config), options given beside it override the file
+    assert cli_main(["probe", "--config", str(out / "config.yaml"), "--probes", "frozen_bt"]) == 0
+    fourth = json.loads((out / "results.json").read_text())
+    assert set(fourth["probes"]) == {"frozen_bt"} and fourth["provenance"]["config"]["max_length"] == 128
+    assert fourth["probes"]["frozen_bt"]["accuracy"] == pytest.approx(first["probes"]["frozen_bt"]["accuracy"])
 
 
 def test_an_encoder_gets_frozen_bt_only(encoder_dir, marker_pairs, tmp_path):
