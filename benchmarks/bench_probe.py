@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-HH = REPO.parent / "shared" / "data" / "hh_rlhf_sample" / "harmless-base_test.jsonl.gz"
+SHARED = REPO.parent / "shared" / "data"
 
 
 def run(args: list[str], log: Path) -> float:
@@ -44,7 +44,9 @@ def main() -> int:
     ap.add_argument("--scale-train-pairs", type=int, default=100_000)
     ap.add_argument("--scale-lrs", type=int, default=1)
     ap.add_argument("--scale-probe-pairs", type=int, default=300)
+    ap.add_argument("--shared", type=Path, default=SHARED, help="the shared data folder")
     args = ap.parse_args()
+    HH = args.shared / "hh_rlhf_sample" / "harmless-base_test.jsonl.gz"
     if not HH.exists():
         print(f"skipped: {HH} is absent")
         return 0
