@@ -115,7 +115,8 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
 
         table = load_probe_table(config.probes)
         probes = {"models": list(table.index), "correlations": probe_correlations(table, y),
-                  "values": table.drop(columns="probe_source").reset_index().to_dict(orient="records")}
+                  "values": [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}  # NaN -> null
+                             for r in table.drop(columns="probe_source").reset_index().to_dict(orient="records")]}
     return {
         "schema_version": SCHEMA_VERSION,
         "dataset": data.name,

@@ -120,3 +120,16 @@ def test_recommend_shows_probes_beside_predictions(probe_dirs, tmp_path):
     res = json.loads(out.read_text())
     by = {r["model"]: r["probes"] for r in res["ranking"]}
     assert by[POOL[0]]["probe_frozen_bt"] == 0.70 and by[POOL[4]]["probe_frozen_bt"] is None
+
+
+def test_study_reports_probe_correlations(probe_dirs, tmp_path):
+    out = tmp_path / "study"
+    assert cli_main(["study", "--recipe", "bradley_terry", "--no-selection", "--no-out-of-fold", "--probes",
+                     str(probe_dirs), "--out", str(out)]) == 0
+    text = (out / "study.json").read_text()
+    assert "NaN" not in text
+    probes = json.loads(text)["probes"]
+    # the fake probes name four of the study's bases by org/name ids (the study writes names only): all four join
+    c = probes["correlations"]["probe_frozen_bt"]
+    assert c["n"] == 4 and -1.0 <= c["spearman"] <= 1.0
+    assert {r["model"] for r in probes["values"]} == set(POOL[:4])
