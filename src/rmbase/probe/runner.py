@@ -214,7 +214,8 @@ def _results(cfg, pairs, feats, judge_logp, forward, judge_fwd, not_applicable, 
         fit_s = time.perf_counter() - t0
         res[name] = {"applicable": True, **r, "forward_seconds": shared["seconds"], "fit_seconds": fit_s,
                      "wall_seconds": shared["seconds"] + fit_s, "tokens": shared["tokens"],
-                     "forward_shared_with": [p for p in ("frozen_bt", "likelihood") if p != name]
+                     "forward_shared_with": [p for p in ("frozen_bt", "likelihood")
+                                             if p != name and p in cfg.probes and p not in not_applicable]
                      if name != "judge" else []}
     res["_per_pair"] = per_pair
     return res
