@@ -129,7 +129,9 @@ def main() -> int:
     ap.add_argument("--train-pairs", type=int, default=128)
     ap.add_argument("--val-pairs", type=int, default=32)
     ap.add_argument("--max-length", type=int, default=128)
-    ap.add_argument("--lr", type=float, default=2e-5)
+    ap.add_argument("--lr", type=float, default=5e-5)
+    ap.add_argument("--eval-data", type=Path, default=None,
+                    help="RewardBench-format pairs to evaluate the RMs on (default: all 419 llmbar pairs)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--rm-table", type=Path, default=None,
                     help="the long table of `rmbase sweep collect STORE --out T.csv` (RM accuracies of the sweep); "
@@ -178,12 +180,12 @@ def main() -> int:
                 secs = rmbase("train", "--base", str(b["path"]), "--train", str(splits["train"]), "--val",
                               str(splits["val"]), "--out", str(tdir), "--lr", str(args.lr), "--max-length",
                               str(args.max_length), "--long-pairs", "truncate", "--batch-size", "16",
-                              "--per-device-batch-size", "8", "--eval-steps", "5", "--warmup-steps", "2",
+                              "--per-device-batch-size", "8", "--eval-steps", "4", "--warmup-steps", "2",
                               "--threads", str(args.threads), "--device", "cpu", *tpl,
                               log=args.work / f"train-{name}.log")
                 tfile.write_text(f"{secs}\n")
             if not (edir / "results.json").exists():
-                rmbase("evaluate", "--model", str(tdir), "--data", str(LLMBAR), "--max-length", str(args.max_length),
+                rmbase("evaluate", "--model", str(tdir), "--data", str(args.eval_data or LLMBAR), "--max-length", str(args.max_length),
                        "--threads", str(args.threads), "--device", "cpu", "--batch-size", "8",
                        "--allow-partial", "--out", str(edir), log=args.work / f"eval-{name}.log")
             ev = json.loads((edir / "results.json").read_text())
