@@ -195,11 +195,11 @@ def main() -> int:
             row["train_seconds"] = float(tfile.read_text()) if tfile.exists() else None
         rows.append(row)
     out = {"rows": rows, "args": {k: str(v) for k, v in vars(args).items()}}
-    have = [r for r in rows if r.get("rm_llmbar") is not None]
-    if len(have) >= 3:
-        rm = [r["rm_llmbar"] for r in have]
-        out["agreement"] = {p: rank_agreement([r[p] if r[p] is not None else 0.5 for r in have], rm)
-                            for p in PROBES}
+    out["agreement"] = {}
+    for p in PROBES:  # over the bases where the probe applies and the RM was evaluated
+        have = [r for r in rows if r.get("rm_llmbar") is not None and r[p] is not None]
+        if len(have) >= 3:
+            out["agreement"][p] = rank_agreement([r[p] for r in have], [r["rm_llmbar"] for r in have])
     for r in rows:
         if r.get("train_seconds"):
             r["cost_ratio"] = r["train_seconds"] / r["probe_seconds"]
