@@ -1,4 +1,5 @@
-"""Orchestrates a study: load tables, run the analyses, write study.json, summary.md and the resolved config.
+"""Orchestrates a study: load tables, run the analyses, write study.json, summary.md, report.html (+ figures/) and the
+resolved config.
 
 ``run_study(config)`` returns the study dict; ``write_study(study, out)`` writes it atomically (nothing is written
 to ``out`` when anything fails). The schema of study.json is documented in docs/study.md.
@@ -13,6 +14,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from rmbase.benchmarks.leaderboard import SIX
 from rmbase.config import Config
 from rmbase.errors import InputError
 
@@ -29,7 +31,7 @@ class StudyConfig(Config):
     target: Literal["score", "chat", "chat_hard", "safety", "reasoning"] = "score"
     defaults: dict[str, str] = Field(default_factory=dict, description="size group -> default model overrides")
     combination_features: list[str] = Field(
-        default_factory=lambda: ["ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro"])
+        default_factory=lambda: list(SIX))
     drop_missing: bool = False
     n_bootstrap: int = Field(2000, ge=2000)
     seed: int = 0
@@ -37,6 +39,8 @@ class StudyConfig(Config):
     out_of_fold: bool = True
     selection: bool = True
     full_selection: bool = False
+    presence: list[Path] = Field(default_factory=list, description="presence folders (rmbase presence score)")
+    presence_share_family: bool = False
     probes: list[Path] = Field(default_factory=list, description="`rmbase probe` outputs: probe features joined "
                                "by model id, correlated with the RM target (study.json 'probes')")
 
@@ -71,7 +75,7 @@ def load_data(config: StudyConfig):
 
 def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -> dict:
     from rmbase import analysis
-    from rmbase.analysis.gains import DEFAULT_MODELS
+    from rmbase.datasets import STUDY_DEFAULT_BASES
     from rmbase.datasets.schema import BENCHMARK_FEATURES, TARGETS
     from rmbase.provenance import provenance
 
@@ -92,7 +96,7 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
     targets = targets[[t for t in TARGETS if t in targets.columns and targets[t].notna().all()]]
 
     gains, gains_per_model = timed("gains", analysis.gains_over_default, y, X["params_b"],
-                                   {**DEFAULT_MODELS, **config.defaults})
+                                   {**STUDY_DEFAULT_BASES, **config.defaults})
     correlations, critical_r = timed("correlations", analysis.correlation_table, X, targets,
                                      n_boot=config.n_bootstrap, seed=config.seed)
     coverage = timed("coverage", analysis.coverage_table, X, y)
@@ -102,22 +106,15 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
     combination = timed("combination", analysis.combination_analysis, X, y,
                         features=config.combination_features, seed=config.seed, n_jobs=config.n_jobs,
                         out_of_fold=config.out_of_fold)
-    selection, selection_influence, external = _finish_selection(selection_job, config, combination, timings)
+    selection, selection_influence, external, selection_oof = _finish_selection(selection_job, config, combination,
+                                                                                y, timings)
     post = (timed("post_training", analysis.post_training_table, data.post_training)
             if data.post_training is not None else [])
     pca = timed("pca", analysis.pca_summary, X[list(BENCHMARK_FEATURES)])
     recipes = timed("recipes", analysis.recipe_comparison, data.results[data.results.model.isin(X.index)],
                     config.target)
 
-    probes = None
-    if config.probes:
-        from rmbase.probe.table import load_probe_table, probe_correlations
-
-        table = load_probe_table(config.probes)
-        probes = {"models": list(table.index), "correlations": probe_correlations(table, y),
-                  "values": [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}  # NaN -> null
-                             for r in table.drop(columns="probe_source").reset_index().to_dict(orient="records")]}
-    return {
+    study = {
         "schema_version": SCHEMA_VERSION,
         "dataset": data.name,
         "recipe": config.recipe,
@@ -139,10 +136,69 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
         "selection": selection,
         "selection_influence": selection_influence,
         "external_validation": external,
-        "probes": probes,
+        # for the report's figures (new keys; see docs/study.md): the values every figure plots, so that
+        # `rmbase report DIR` redraws them from study.json alone
+        "design": design_table(data, X, y, config.target),
+        "selection_predictions": selection_oof,
+        "selection_coverage": [coverage_row(p) for p in selection_oof],
         "provenance": provenance(config=config.to_dict(), data=data.data_sha256, seeds={"seed": config.seed},
                                  timings_s={k: round(v, 3) for k, v in timings.items()}),
     }
+    if config.presence:
+        study["presence"] = timed("presence", presence_block, data, X, y, config)
+    if config.probes:
+        study["probes"] = timed("probes", probe_block, y, config)
+    return study
+
+
+def probe_block(y, config: StudyConfig) -> dict:
+    """Probe features (``rmbase probe`` outputs) joined by model id and correlated with the RM target."""
+    from rmbase.probe.table import load_probe_table, probe_correlations
+
+    table = load_probe_table(config.probes)
+    return {"models": list(table.index), "correlations": probe_correlations(table, y),
+            "values": [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}  # NaN -> null
+                       for r in table.drop(columns="probe_source").reset_index().to_dict(orient="records")]}
+
+
+def presence_block(data, X, y, config: StudyConfig) -> dict:
+    """MAE with and without the presence features (``presence_<category>``) on the bases that have them."""
+    from rmbase.presence.features import presence_table, presence_value
+
+    table = presence_table(config.presence, share_family=config.presence_share_family, models=data.models)
+    return presence_value(X, y, table, base_features=config.combination_features)
+
+
+def design_table(data, X, y, target: str) -> dict:
+    """The analysed matrix: per model its family (None when unknown), every feature and the target value."""
+    models = data.models.set_index("model")
+    family = models["family"].reindex(X.index) if "family" in models else None
+    rows = [{"model": str(m),
+             "family": None if family is None or not isinstance(family.loc[m], str) else family.loc[m],
+             "features": {f: float(X.loc[m, f]) for f in X.columns}, "y": float(y.loc[m])} for m in X.index]
+    return {"target": target, "features": list(X.columns), "rows": rows}
+
+
+def prediction_rows(predictions: dict) -> list[dict]:
+    """study.json ``selection_predictions``: per (method, validation, recipe) the out-of-fold ranking values per
+    base (the predictions; for ``oll_average`` the feature itself, whose order needs no fit) and the actual score."""
+    out = []
+    for (method, scheme, recipe), (ranking, y) in predictions.items():
+        out.append({"method": method, "validation": scheme, "recipe": recipe,
+                    "ranked_by": "oll_average" if method == "oll_average" else "prediction",
+                    "values": {str(m): float(v) for m, v in ranking.items()},
+                    "actual": {str(m): float(v) for m, v in y.items()}})
+    return out
+
+
+def coverage_row(p: dict) -> dict:
+    """study.json ``selection_coverage``: coverage@k (k = 1..n) of one predictor's out-of-fold ranking."""
+    from rmbase.metrics import coverage_curve
+
+    models = list(p["actual"])
+    curve = coverage_curve([p["values"][m] for m in models], [p["actual"][m] for m in models])
+    return {"method": p["method"], "validation": p["validation"], "recipe": p["recipe"],
+            "coverage": [float(curve[k]) for k in sorted(curve)]}
 
 
 def _selection_work(data, config: StudyConfig) -> tuple[list[dict], list[dict], dict, dict[str, float]]:
@@ -157,11 +213,11 @@ def _selection_work(data, config: StudyConfig) -> tuple[list[dict], list[dict], 
     influence = influence_table(rows, predictions)
     t1 = time.perf_counter()
     external = external_validation(data, recipe=config.recipe)
-    return rows, influence, external, {"selection": t1 - t0, "external_validation": time.perf_counter() - t1}
+    t = {"selection": t1 - t0, "external_validation": time.perf_counter() - t1}
+    return rows, influence, external, t, prediction_rows(predictions)
 
 
-def _start_selection(data, config: StudyConfig) -> Callable[[], tuple[list[dict], list[dict], dict,
-                                                                      dict[str, float]]]:
+def _start_selection(data, config: StudyConfig) -> Callable[[], tuple]:
     """Start the selection work in a worker process (when ``n_jobs`` >= 2) and return the function that waits for
     its result; with one job the returned function does the work itself."""
     if not config.n_jobs or config.n_jobs < 2:
@@ -180,22 +236,28 @@ def _start_selection(data, config: StudyConfig) -> Callable[[], tuple[list[dict]
     return finish
 
 
-def _finish_selection(finish, config: StudyConfig, combination: dict, timings: dict[str, float]):
-    """The selection rows and external validation; without --full-selection the study's ElasticNet row is the
-    combination's own nested leave-one-out figure (same models, same protocol), not a second run of it."""
+def _finish_selection(finish, config: StudyConfig, combination: dict, y, timings: dict[str, float]):
+    """The selection rows, influence, external validation and out-of-fold predictions; without --full-selection
+    the study's ElasticNet row is the combination's own nested leave-one-out figure (same models, same protocol),
+    not a second run of it."""
     if finish is None:
-        return [], [], {}
-    rows, influence, external, t = finish()
+        return [], [], {}, []
+    rows, influence, external, t, oof_rows = finish()
     timings.update(t)
     oof = combination["paper"].get("out_of_fold")
     if not config.full_selection and oof is not None:
         rows.append({"method": "study_elasticnet", "validation": "loo", "recipe": config.recipe,
                      **{k: oof[k] for k in ("spearman", "mae", "coverage_mean_5_10", "regret_at_1", "regret_at_3")}})
-    return rows, influence, external
+        pred = combination["paper"]["out_of_fold_predictions"]
+        oof_rows.append({"method": "study_elasticnet", "validation": "loo", "recipe": config.recipe,
+                         "ranked_by": "prediction", "values": {str(m): float(pred[m]) for m in y.index},
+                         "actual": {str(m): float(v) for m, v in y.items()}})
+    return rows, influence, external, oof_rows
 
 
 def write_study(study: dict, config: StudyConfig, out: str | Path) -> Path:
     from rmbase.io import atomic_write_json, atomic_write_text, staged_output_dir
+    from rmbase.report import write_report
     from rmbase.report.summary import render_summary
 
     out = Path(out)
@@ -203,4 +265,5 @@ def write_study(study: dict, config: StudyConfig, out: str | Path) -> Path:
         atomic_write_json(stage / "study.json", study)
         atomic_write_text(stage / "summary.md", render_summary(study))
         atomic_write_text(stage / "config.yaml", config.to_yaml())
+        write_report(study, stage)  # report.html and figures/
     return out

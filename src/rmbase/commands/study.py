@@ -12,7 +12,7 @@ from rmbase.commands.options import ConfigFile, resolve_config
 
 def study(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option("--out", help="Output folder for study.json, summary.md, config.yaml.")] = Path("study-out"),
+    out: Annotated[Path, typer.Option("--out", help="Output folder for study.json, summary.md, report.html, figures/, config.yaml.")] = Path("study-out"),
     dataset: Annotated[str, typer.Option(help="Bundled dataset (ignored when --models/--results/--benchmarks are given).")] = "paper-2505.10775",
     models: Annotated[Path | None, typer.Option(help="Models table (CSV or Parquet).")] = None,
     results: Annotated[Path | None, typer.Option(help="RewardBench results table (CSV or Parquet).")] = None,
@@ -29,9 +29,11 @@ def study(
     selection: Annotated[bool, typer.Option("--selection/--no-selection", help="Compare the predictors out of fold (study.json 'selection') and validate them externally.")] = True,
     full_selection: Annotated[bool, typer.Option("--full-selection", help="Also run the study's ElasticNet for both recipes and leave-one-family-out in the selection table (slow).")] = False,
     probes: Annotated[list[Path] | None, typer.Option("--probes", help="`rmbase probe` output folders (or a folder of them): probe features joined by model id and correlated with the RM target (repeatable).")] = None,
+    presence: Annotated[list[Path] | None, typer.Option("--presence", help="Presence folder (rmbase presence score; repeatable): report MAE with and without its features.")] = None,
+    presence_share_family: Annotated[bool, typer.Option("--presence-share-family", help="Let unscored bases reuse the largest family member's presence scores (same pre-training tokens).")] = False,
     config: ConfigFile = None,
 ) -> None:
-    """Reproduce the study's analyses and write DIR/study.json and DIR/summary.md.
+    """Reproduce the study's analyses and write DIR/study.json, DIR/summary.md and DIR/report.html (+ figures/).
 
     Gains over the default base, correlations, coverage, the benchmark combination in and out of fold,
     post-training stages, PCA and recipe agreement, on the bundled published tables or your own.
@@ -52,14 +54,15 @@ def study(
                   post_training=post_training, recipe=recipe, target=target, defaults=defaults,
                   drop_missing=drop_missing, seed=seed, n_bootstrap=n_bootstrap, n_jobs=n_jobs,
                   out_of_fold=out_of_fold, selection=selection, full_selection=full_selection,
-                  probes=probes)
+                  probes=probes, presence=presence, presence_share_family=presence_share_family)
     cfg = resolve_config(ctx, StudyConfig, config, values, sources={"defaults": ("default",)})
     result = run_study(cfg)
     write_study(result, cfg, out)
     console = Console()
     for line in headline(result):
         console.print(line, highlight=False, soft_wrap=True)
-    console.print(f"wrote {out / 'study.json'}, {out / 'summary.md'} and {out / 'config.yaml'}", highlight=False)
+    console.print(f"wrote {out / 'study.json'}, {out / 'summary.md'}, {out / 'report.html'} (+ figures/) and "
+                  f"{out / 'config.yaml'}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

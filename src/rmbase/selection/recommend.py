@@ -117,14 +117,13 @@ def _split_sizes(path: str) -> tuple[dict[str, float], str]:
 def resolve_ids(names, index) -> tuple[dict[str, str], list[str]]:
     """Match user-given model names (any spelling ``canonical_model_id`` unifies, or the name without its
     organisation) to entries of ``index``. Returns ({given: index entry}, [unmatched names])."""
-    from rmbase.model_ids import canonical_model_id
+    from rmbase.model_ids import ModelIdIndex
 
-    keys = {canonical_model_id(m): m for m in index}
-    short = {k.rpartition("/")[2].lower(): m for k, m in keys.items()}
+    ids = ModelIdIndex(index)
     found, unknown = {}, []
     for c in names:
-        k = canonical_model_id(str(c))
-        hit = keys.get(k) or (short.get(k.rpartition("/")[2].lower()) if "/" not in k else None)
+        hits = ids.find(str(c))
+        hit = hits[-1] if hits else None
         if hit is None:
             unknown.append(str(c))
         else:
