@@ -185,7 +185,8 @@ def main() -> int:
                               log=args.work / f"train-{name}.log")
                 tfile.write_text(f"{secs}\n")
             if not (edir / "results.json").exists():
-                rmbase("evaluate", "--model", str(tdir), "--data", str(args.eval_data or LLMBAR), "--max-length", str(args.max_length),
+                rmbase("evaluate", "--model", str(tdir), "--data", str(args.eval_data or LLMBAR), "--max-length",
+                       str(args.max_length),
                        "--threads", str(args.threads), "--device", "cpu", "--batch-size", "8",
                        "--allow-partial", "--out", str(edir), log=args.work / f"eval-{name}.log")
             ev = json.loads((edir / "results.json").read_text())

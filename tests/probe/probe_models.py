@@ -6,7 +6,8 @@ import json
 import random
 from pathlib import Path
 
-WORDS = ["apple", "river", "stone", "cloud", "music", "garden", "window", "paper", "silver", "orange", "candle", "forest", "bridge", "summer", "letter", "yellow", "market", "planet", "mirror", "engine"]
+WORDS = ["apple", "river", "stone", "cloud", "music", "garden", "window", "paper", "silver", "orange", "candle",
+         "forest", "bridge", "summer", "letter", "yellow", "market", "planet", "mirror", "engine"]
 
 
 def corpus() -> list[str]:
