@@ -107,6 +107,7 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
         "models": list(X.index),
         "dropped_models": dropped,
         "ignored_benchmarks": data.ignored_benchmarks,
+        "unused_features": data.unused_features,
         "gains": gains,
         "gains_per_model": gains_per_model,
         "correlations": correlations,

@@ -40,6 +40,9 @@ def render_summary(study: dict) -> str:
          "Every figure below is in study.json (with its provenance).", ""]
     if study.get("dropped_models"):
         L += [f"Left out for missing features (--drop-missing): {', '.join(study['dropped_models'])}.", ""]
+    if study.get("unused_features"):
+        L += [f"Features unknown for some models, left out of the analyses: {', '.join(study['unused_features'])}.",
+              ""]
 
     L += ["## Gains over the default choice", ""]
     L += _table(["group", "default", "score", "best", "score", "gain (pts)", "gain (%)"],
