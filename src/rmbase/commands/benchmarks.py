@@ -39,7 +39,10 @@ def import_(
     from rich.console import Console
 
     from rmbase.benchmarks.importing import import_files
+    from rmbase.io import check_output_path
 
+    check_output_path(out, kind="file", suffixes=(".csv", ".parquet", ".pq"))
+    check_output_path(f"{out}.provenance.json", kind="file", option="--out (its provenance file)")
     table = import_files(files, model=model, scale=scale, on_conflict=on_conflict)
     if models is not None:
         from rmbase.io import read_table, sha256_file
@@ -118,7 +121,9 @@ def run(
     from rich.console import Console
 
     from rmbase.benchmarks.run import run_suite
+    from rmbase.io import check_output_path
 
+    check_output_path(out, kind="dir")
     bs: int | str = int(batch_size) if batch_size.isdigit() else batch_size
     lim: int | float | None = int(limit) if limit is not None and limit >= 1 else limit
     report = run_suite(model, suite, out, device=device, dtype=dtype, batch_size=bs, limit=lim,

@@ -52,6 +52,9 @@ def evaluate(
     if model is None or out is None:
         raise InputError("--model and --out are required to score a model",
                          expected="rmbase evaluate --model PATH_OR_ID --benchmark rewardbench --out DIR")
+    from rmbase.io import check_output_path
+
+    check_output_path(out, kind="dir")
     if fmt not in ("rmbase", "rewardbench"):
         raise InputError(f"unknown --format {fmt!r}", expected="rmbase | rewardbench")
     weights = None
@@ -106,10 +109,12 @@ def summarize_cmd(
     from rich.console import Console
     from rich.table import Table
 
-    from rmbase.io import atomic_write_json, sha256_file
+    from rmbase.io import atomic_write_json, check_output_path, sha256_file
     from rmbase.provenance import provenance
     from rmbase.rm_eval.summarize import summarize_file
 
+    if out is not None:
+        check_output_path(out, kind="file")
     summaries = summarize_file(file, rules, allow_partial=allow_partial)
     sections = list(dict.fromkeys(s for summ in summaries.values() for s in summ.sections))
     table = Table(title=f"RewardBench sections from {file.name}")

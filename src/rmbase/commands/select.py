@@ -16,6 +16,14 @@ def _split(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def _check_json(path: Path | None) -> None:
+    """--json is validated before any work starts."""
+    if path is not None:
+        from rmbase.io import check_output_path
+
+        check_output_path(path, kind="file", option="--json")
+
+
 def _write_json(path: Path | None, obj: dict) -> None:
     if path is not None:
         from rmbase.io import atomic_write_json
@@ -55,6 +63,7 @@ def register(app: typer.Typer) -> None:
 
         from rmbase.selection.recommend import RecommendConfig, recommend
 
+        _check_json(json_out)
         cfg = RecommendConfig(method=method, recipe=recipe, max_params=max_params, top=top, alpha=alpha)
         result = recommend(_load_data(dataset), candidates=_split(candidates),
                            benchmarks=str(benchmarks) if benchmarks else None, config=cfg, n_jobs=2)
@@ -121,6 +130,7 @@ def register(app: typer.Typer) -> None:
 
         from rmbase.selection import plan as P
 
+        _check_json(json_out)
         con = _console(Console)
         if simulate:
             result = P.simulate_dataset(_load_data(dataset), recipe=recipe or "regression", n_starts=starts,

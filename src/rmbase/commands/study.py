@@ -35,9 +35,11 @@ def study(
     from rich.console import Console
 
     from rmbase.errors import InputError
+    from rmbase.io import check_output_path
     from rmbase.report.summary import headline
     from rmbase.study import StudyConfig, run_study, write_study
 
+    check_output_path(out, kind="dir")
     defaults = {}
     for item in default or []:
         group, sep, model = item.partition("=")

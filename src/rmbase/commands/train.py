@@ -67,9 +67,12 @@ def train_command(
     from rich.console import Console
 
     from rmbase.errors import InputError
+    from rmbase.io import check_output_path
     from rmbase.training import make_config
     from rmbase.training import train as run_training
 
+    check_output_path(out, kind="dir")
+    check_output_path(out.with_name(out.name + ".work"), kind="dir", option="--out (its checkpoint folder)")
     console = Console(highlight=False)
     options: dict = {}
     if attributes:
