@@ -12,9 +12,11 @@ bench_app = typer.Typer(help="Benchmark scores of bases: import harness/leaderbo
 
 
 def _print_warnings(console, table) -> None:  # noqa: ANN001 - rich console and BenchmarkTable, imported lazily
+    from rmbase.escaping import terminal
+
     for kind, n in sorted(table.warnings.items()):
-        console.print(f"[yellow]warning:[/] {n} x {kind} (e.g. {table.warning_examples.get(kind, '')})",
-                      highlight=False, soft_wrap=True)
+        console.print(f"[yellow]warning:[/] {n} x {terminal(kind)} (e.g. "
+                      f"{terminal(table.warning_examples.get(kind, ''))})", highlight=False, soft_wrap=True)
 
 
 @bench_app.command("import")
@@ -56,7 +58,7 @@ def import_(
     s = table.summary()
     console.print(f"wrote {out}: {s['rows']} rows, {s['models']} models, benchmarks {', '.join(s['benchmarks'])}; "
                   f"{s['duplicates_dropped']} duplicate row(s) dropped by the rule (see {out}.provenance.json)",
-                  highlight=False, soft_wrap=True)
+                  highlight=False, soft_wrap=True, markup=False)
 
 
 @bench_app.command("show")
@@ -73,6 +75,7 @@ def show(
     from rmbase.benchmarks.importing import import_files
     from rmbase.benchmarks.table import BenchmarkTable
     from rmbase.errors import InputError
+    from rmbase.escaping import terminal
 
     console = Console()
     if scores:
@@ -86,12 +89,13 @@ def show(
         if rows.empty:
             missing.append(m)
             continue
-        t = Table(title=rows.model.iloc[0], title_justify="left")
+        t = Table(title=terminal(rows.model.iloc[0]), title_justify="left")
         for col in ("benchmark", "value", "scale", "source", "date"):
             t.add_column(col, justify="right" if col == "value" else "left")
         for r in rows.itertuples(index=False):
-            t.add_row(str(r.benchmark), f"{r.value:.2f}" if r.scale == "normalised" else f"{r.value:.4f}",
-                      str(r.scale), str(r.source), "" if r.date is None or r.date != r.date else str(r.date))
+            t.add_row(terminal(r.benchmark), f"{r.value:.2f}" if r.scale == "normalised" else f"{r.value:.4f}",
+                      terminal(r.scale), terminal(r.source),
+                      "" if r.date is None or r.date != r.date else terminal(r.date))
         console.print(t)
     if missing:
         where = "the given score files" if scores else "the bundled table (rmbase/datasets/leaderboard_v2)"
@@ -130,13 +134,15 @@ def run(
                        chat_template=chat_template, include_path=str(include_path) if include_path else None,
                        evalplus=evalplus, benchmarks=tuple(benchmark) if benchmark else None)
     console = Console()
+    from rmbase.escaping import terminal
+
     console.print(f"done: {', '.join(report.done) or '-'}; already there: {', '.join(report.skipped) or '-'}",
-                  highlight=False)
+                  highlight=False, markup=False)
     if report.scores is not None:
-        console.print(f"wrote {report.scores}", highlight=False)
+        console.print(f"wrote {report.scores}", highlight=False, markup=False)
     if report.failed:
         for name, why in report.failed.items():
-            console.print(f"[red]failed:[/] {name}: {why}", highlight=False, soft_wrap=True)
+            console.print(f"[red]failed:[/] {terminal(name)}: {terminal(why)}", highlight=False, soft_wrap=True)
         console.print("rerun the same command to retry the failed benchmarks (finished ones are kept)")
         raise typer.Exit(1)
 

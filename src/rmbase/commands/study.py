@@ -61,8 +61,8 @@ def study(
     write_study(result, cfg, out)
     console = Console()
     for line in headline(result):
-        console.print(line, highlight=False, soft_wrap=True)
-    console.print(f"wrote {out / 'study.json'} and {out / 'summary.md'}", highlight=False)
+        console.print(line, highlight=False, soft_wrap=True, markup=False)  # plain text holding model names
+    console.print(f"wrote {out / 'study.json'} and {out / 'summary.md'}", highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:

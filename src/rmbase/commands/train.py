@@ -102,9 +102,11 @@ def train_command(
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        result = run_training(config, progress=lambda line: console.print(line))
+        result = run_training(config, progress=lambda line: console.print(line, markup=False))
+    from rmbase.escaping import terminal
+
     for note in result.warnings:
-        console.print(f"[yellow]warning:[/] {note}")
+        console.print(f"[yellow]warning:[/] {terminal(note)}")
     del caught
     for run in result.runs:
         mark = "*" if run is result.best else " "
@@ -113,4 +115,4 @@ def train_command(
     if result.merge:
         console.print(f"merge weights: {result.merge['weights']} (validation accuracy "
                       f"{result.merge['accuracy']:.4f})")
-    console.print(f"reward model written to {result.out}")
+    console.print(f"reward model written to {result.out}", markup=False)

@@ -1,6 +1,9 @@
-"""summary.md: the headline figures of a study, every number taken from study.json."""
+"""summary.md: the headline figures of a study, every number taken from study.json. Every string that comes
+from the user's tables (model ids, stages, feature names) goes through :func:`rmbase.escaping.markdown`."""
 
 from __future__ import annotations
+
+from rmbase.escaping import markdown as md
 
 
 def _f(x, nd=3) -> str:
@@ -8,8 +11,8 @@ def _f(x, nd=3) -> str:
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(r) + " |" for r in rows]
+    out = ["| " + " | ".join(map(md, header)) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(map(md, r)) + " |" for r in rows]
     return out + [""]
 
 
@@ -35,13 +38,13 @@ def headline(study: dict) -> list[str]:
 
 
 def render_summary(study: dict) -> str:
-    L = [f"# rmbase study: {study['dataset']}", "",
+    L = [f"# rmbase study: {md(study['dataset'])}", "",
          f"Recipe `{study['recipe']}`, target `{study['target']}`, {study['n_models']} models. "
          "Every figure below is in study.json (with its provenance).", ""]
     if study.get("dropped_models"):
-        L += [f"Left out for missing features (--drop-missing): {', '.join(study['dropped_models'])}.", ""]
+        L += [f"Left out for missing features (--drop-missing): {', '.join(map(md, study['dropped_models']))}.", ""]
     if study.get("unused_features"):
-        L += [f"Features unknown for some models, left out of the analyses: {', '.join(study['unused_features'])}.",
+        L += [f"Features unknown for some models, left out of the analyses: {', '.join(map(md, study['unused_features']))}.",
               ""]
 
     L += ["## Gains over the default choice", ""]
@@ -67,8 +70,8 @@ def render_summary(study: dict) -> str:
     p = paper["params"]
     L += ["## The study's benchmark combination (ElasticNet)", "",
           f"Chosen by 10-fold CV: degree {p['degree']}, alpha {p['alpha']}, l1_ratio {p['l1_ratio']}; non-zero "
-          f"features: {', '.join(paper['nonzero_features'])} ({len(paper['nonzero_terms'])} non-zero terms). "
-          f"Best single feature: {paper['best_single_feature']} (mean C@5-10 "
+          f"features: {', '.join(map(md, paper['nonzero_features']))} ({len(paper['nonzero_terms'])} non-zero terms). "
+          f"Best single feature: {md(paper['best_single_feature'])} (mean C@5-10 "
           f"{_f(paper['best_single_coverage_mean_5_10'])}).", ""]
     judged = [("in sample (the study's protocol)", paper["in_sample"])]
     if "out_of_fold" in paper:
@@ -113,7 +116,7 @@ def render_summary(study: dict) -> str:
         if not inf["bases"]:
             continue
         worst = inf["bases"][0]
-        L += [f"Most influential base for {inf['method']} ({inf['recipe']}, leave-one-out): {worst['model']}, "
+        L += [f"Most influential base for {md(inf['method'])} ({md(inf['recipe'])}, leave-one-out): {md(worst['model'])}, "
               f"predicted rank {worst['predicted_rank']}, true rank {worst['true_rank']}. With only its prediction "
               f"right, mean C@5-10 would be {_f(worst['coverage_mean_5_10_if_right'])} (is "
               f"{_f(inf['coverage_mean_5_10'])}) and regret@3 {_f(worst['regret_at_3_if_right'], 1)} (is "
@@ -121,5 +124,5 @@ def render_summary(study: dict) -> str:
     ext = study.get("external_validation") or {}
     if ext.get("summary"):
         L += ["## External validation (other recipes and RM benchmarks)", ""]
-        L += [f"- {line}" for line in ext["summary"]] + [""]
+        L += [f"- {md(line)}" for line in ext["summary"]] + [""]
     return "\n".join(L).rstrip() + "\n"
