@@ -19,11 +19,26 @@ from rmbase.errors import InputError
 TABLE_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet"}
 
 
+def check_input_file(path: str | os.PathLike, *, expected: str | None = None) -> Path:
+    """An input file that exists and can be read; a missing path, a folder or an unreadable file is one
+    :class:`InputError` that says which (never "file not found" for a folder)."""
+    p = Path(path)
+    if str(path).strip() == "":
+        raise InputError("empty file name", expected=expected or "a file")
+    if p.is_dir():
+        raise InputError("is a folder, not a file", path=str(p), expected=expected or "a file")
+    if not p.exists():
+        parent = next((a for a in p.parents if a.exists()), None)
+        hint = f" ({parent} is a file)" if parent is not None and not parent.is_dir() else ""
+        raise InputError("file not found" + hint, path=str(p), expected=expected)
+    if not os.access(p, os.R_OK):
+        raise InputError("permission denied (cannot read the file)", path=str(p))
+    return p
+
+
 def read_table(path: str | os.PathLike) -> pd.DataFrame:
     """Read a CSV, TSV or Parquet file; anything else (or a file that does not parse) is an :class:`InputError`."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError("file not found", path=str(p))
+    p = check_input_file(path, expected="a .csv, .tsv or .parquet file")
     kind = TABLE_SUFFIXES.get(p.suffix.lower())
     if kind is None:
         raise InputError(f"unsupported file type '{p.suffix or '(none)'}'", path=str(p),

@@ -48,6 +48,8 @@ SCALES = {"raw": RAW, "normalised": NORMALISED}
 # RM benchmark results: 0-1 in rm_eval result files, 0-100 in the study tables (the published figures)
 RM_ACCURACY = Range("RM accuracy", 0.0, 1.0)
 RM_SCORE_PERCENT = Range("RM score (percent)", 0.0, 100.0)
+# optimiser learning rates (Adam on a pre-trained LM: anything above 1 only diverges)
+LEARNING_RATE = Range("learning rate", 0.0, 1.0, lo_open=True)
 # model features
 PARAMS_B = Range("parameter count (billions)", 0.0, lo_open=True)
 PRETRAIN_TOKENS_T = Range("pre-training tokens (trillions)", 0.0)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from rmbase.config import Config
 from rmbase.errors import InputError
@@ -37,6 +37,24 @@ class StudyConfig(Config):
     out_of_fold: bool = True
     selection: bool = True
     full_selection: bool = False
+
+    @field_validator("defaults")
+    @classmethod
+    def _known_groups(cls, value: dict[str, str]) -> dict[str, str]:
+        from rmbase.analysis.gains import GROUP_LABELS
+
+        unknown = [g for g in value if g not in GROUP_LABELS]
+        if unknown:
+            raise ValueError(f"unknown size group(s) {', '.join(map(repr, unknown))} (groups: "
+                             f"{', '.join(GROUP_LABELS)})")
+        return value
+
+    @field_validator("n_jobs")
+    @classmethod
+    def _jobs(cls, value: int | None) -> int | None:
+        if value is not None and value < 1 and value != -1:
+            raise ValueError(f"n_jobs must be at least 1 (or -1 for every core), got {value}")
+        return value
 
     @model_validator(mode="after")
     def _one_source(self):

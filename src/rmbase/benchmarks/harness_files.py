@@ -23,9 +23,9 @@ LEADERBOARD_PREFIX = "leaderboard"
 
 
 def read_json(path: str | Path) -> Any:
-    p = Path(path)
-    if not p.exists():
-        raise InputError("file not found", path=str(p))
+    from rmbase.io import check_input_file
+
+    p = check_input_file(path, expected="a JSON file")
     try:
         with open(p, encoding="utf-8") as f:
             return json.load(f)

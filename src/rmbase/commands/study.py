@@ -34,18 +34,14 @@ def study(
     """
     from rich.console import Console
 
-    from rmbase.errors import InputError
     from rmbase.io import check_output_path
     from rmbase.report.summary import headline
     from rmbase.study import StudyConfig, run_study, write_study
 
     check_output_path(out, kind="dir")
-    defaults = {}
-    for item in default or []:
-        group, sep, model = item.partition("=")
-        if not sep or not model:
-            raise InputError(f"--default {item!r}", expected="GROUP=MODEL with GROUP one of <3B, 3-6B, >=6B")
-        defaults[group.strip()] = model.strip()
+    from rmbase.analysis.gains import parse_size_default
+
+    defaults = dict(parse_size_default(item) for item in default or [])
     values = dict(dataset=dataset, models=models, results=results, benchmarks=benchmarks,
                   post_training=post_training, recipe=recipe, target=target, defaults=defaults,
                   drop_missing=drop_missing, seed=seed, n_bootstrap=n_bootstrap, n_jobs=n_jobs,

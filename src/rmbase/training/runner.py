@@ -157,6 +157,9 @@ def train(config: TrainConfig, progress: Callable[[str], None] | None = None) ->
     runs = [_run_or_reload(config, lr, tokenizer, train_items, val_items, work, progress)
             for lr in config.learning_rates]
     best = max(runs, key=lambda r: (r.best_accuracy, -runs.index(r)))  # ties: the first LR of the grid
+    from rmbase.training.checks import check_runs
+
+    notes = notes + check_runs(runs, best)
     merge = None
     with _staged(config.out) as stage:
         if config.recipe == "regression":

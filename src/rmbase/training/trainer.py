@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rmbase.errors import InputError
+from rmbase.training.checks import TIED, tied_fraction
 from rmbase.training.config import TrainConfig
 from rmbase.training.encoding import pad_batch, pairwise_accuracy, score_pairs
 
@@ -175,6 +176,7 @@ class _PairwiseEvalMixin:
             acc = pairwise_accuracy(chosen[:, 0], rejected[:, 0])
             diff = chosen[:, 0] - rejected[:, 0]
             point.update(mean_margin=float(diff.mean()), mean_reward=float((chosen.mean() + rejected.mean()) / 2))
+            point[TIED] = tied_fraction(chosen[:, 0], rejected[:, 0])
         else:
             from rmbase.training.merge_search import search_merge_weights
 
