@@ -17,6 +17,18 @@ from rmbase.config import Config
 from rmbase.errors import InputError
 
 SCHEMA_VERSION = 1
+# what each analysis needs (models with complete data); with fewer, it is skipped and study.json says why
+ANALYSIS_NEEDS = {
+    "coverage_filter": (10, "the study's filter reads coverage at k = 10"),
+    "combination": (10, "the study's ElasticNet is chosen by 10-fold cross-validation"),
+    "selection": (10, "the predictors are judged out of fold with top-10 coverage"),
+}
+
+
+def skipped_analyses(n_models: int) -> dict[str, str]:
+    """The analyses that cannot run on ``n_models`` models, each with what it needs."""
+    return {name: f"needs at least {k} models with complete data ({n_models} here): {why}"
+            for name, (k, why) in ANALYSIS_NEEDS.items() if n_models < k}
 
 
 class StudyConfig(Config):
@@ -103,12 +115,13 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
     correlations, critical_r = timed("correlations", analysis.correlation_table, X, targets,
                                      n_boot=config.n_bootstrap, seed=config.seed)
     coverage = timed("coverage", analysis.coverage_table, X, y)
-    coverage_filter = analysis.study_filter(X, y)
+    skipped = skipped_analyses(len(y))
+    coverage_filter = [] if "coverage_filter" in skipped else analysis.study_filter(X, y)
     # the selection table runs in a worker process while the nested CV of the combination uses the others
-    selection_job = _start_selection(data, config) if config.selection else None
-    combination = timed("combination", analysis.combination_analysis, X, y,
-                        features=config.combination_features, seed=config.seed, n_jobs=config.n_jobs,
-                        out_of_fold=config.out_of_fold)
+    selection_job = _start_selection(data, config) if config.selection and "selection" not in skipped else None
+    combination = {} if "combination" in skipped else timed(
+        "combination", analysis.combination_analysis, X, y, features=config.combination_features, seed=config.seed,
+        n_jobs=config.n_jobs, out_of_fold=config.out_of_fold)
     selection, selection_influence, external = _finish_selection(selection_job, config, combination, timings)
     post = (timed("post_training", analysis.post_training_table, data.post_training)
             if data.post_training is not None else [])
@@ -126,6 +139,7 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
         "dropped_models": dropped,
         "ignored_benchmarks": data.ignored_benchmarks,
         "unused_features": data.unused_features,
+        "skipped_analyses": skipped,
         "gains": gains,
         "gains_per_model": gains_per_model,
         "correlations": correlations,
@@ -186,7 +200,7 @@ def _finish_selection(finish, config: StudyConfig, combination: dict, timings: d
         return [], [], {}
     rows, influence, external, t = finish()
     timings.update(t)
-    oof = combination["paper"].get("out_of_fold")
+    oof = combination.get("paper", {}).get("out_of_fold")
     if not config.full_selection and oof is not None:
         rows.append({"method": "study_elasticnet", "validation": "loo", "recipe": config.recipe,
                      **{k: oof[k] for k in ("spearman", "mae", "coverage_mean_5_10", "regret_at_1", "regret_at_3")}})

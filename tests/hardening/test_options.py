@@ -101,3 +101,14 @@ def test_degenerate_reward_model_is_not_a_success():
         check_runs([bad], bad)
     good = _run(1e-5, 0.7, 0.0)
     assert check_runs([good, bad], good) == ["lr=1e+06: degenerate model (every validation pair tied); not chosen"]
+
+
+@pytest.mark.parametrize("name, needle", [("model.Q4_1.gguf", "a GGUF file, not a model folder"),
+                                          ("weights.safetensors", "a file, not a model folder")])
+def test_train_base_that_is_a_file(tmp_path, capsys, name, needle):
+    base = tmp_path / name
+    base.write_bytes(b"GGUF\x03\x00")
+    out = tmp_path / "rm"
+    err = assert_refused([*TRAIN, "--out", out, "--base", base], capsys, needle, str(base),
+                         not_written=(out, tmp_path / "rm.work"))
+    assert ("docs/train.md" in err) == name.endswith(".gguf")

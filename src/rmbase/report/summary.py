@@ -23,9 +23,16 @@ def headline(study: dict) -> list[str]:
         lines.append(f"  {g['group']:>5}: best {g['best_model']} {g['best_score']:.1f} vs default "
                      f"{g['default_model']} {g['default_score']:.1f} (+{g['gain_points']:.1f} pts, "
                      f"+{g['gain_percent']:.1f}%)")
-    top = max((r for r in study["correlations"] if r["target"] == study["target"]), key=lambda r: r["spearman"])
+    top = max((r for r in study["correlations"] if r["target"] == study["target"]),
+              key=lambda r: -1.0 if r["spearman"] != r["spearman"] else r["spearman"])
     lines.append(f"  strongest feature: {top['feature']} Spearman {top['spearman']:.3f} "
                  f"[{top['ci_low']:.3f}, {top['ci_high']:.3f}], q={top['q_value']:.2g}")
+    if study.get("unused_features"):
+        lines.append(f"  left out (unknown for some models): {', '.join(study['unused_features'])}")
+    for name, why in (study.get("skipped_analyses") or {}).items():
+        lines.append(f"  skipped {name}: {why}")
+    if "paper" not in study["combination"]:
+        return lines
     paper = study["combination"]["paper"]
     ins = paper["in_sample"]
     lines.append(f"  study ElasticNet in sample: coverage@5-10 {ins['coverage_mean_5_10']:.3f} "
@@ -66,7 +73,11 @@ def render_summary(study: dict) -> str:
                 [[r["feature"], _f(r["coverage_at_5"], 2), _f(r["coverage_at_10"], 2), _f(r["coverage_mean_5_10"]),
                   "yes" if r["passes"] else "no"] for r in study["coverage_filter"]])
 
-    paper = study["combination"]["paper"]
+    for name, why in (study.get("skipped_analyses") or {}).items():
+        L += [f"**Skipped: {md(name)}** ({md(why)}).", ""]
+    paper = study["combination"].get("paper")
+    if paper is None:
+        return _tail(study, L)
     p = paper["params"]
     L += ["## The study's benchmark combination (ElasticNet)", "",
           f"Chosen by 10-fold CV: degree {p['degree']}, alpha {p['alpha']}, l1_ratio {p['l1_ratio']}; non-zero "
@@ -85,6 +96,11 @@ def render_summary(study: dict) -> str:
               "coverage than it does on models it has not seen. Only the out-of-fold figures say how it will do on "
               "a new base.", ""]
 
+    return _tail(study, L)
+
+
+def _tail(study: dict, L: list[str]) -> str:
+    """The sections after the combination (post-training, PCA, recipes, selection, external validation)."""
     if study.get("post_training"):
         L += ["## Post-training stages (change vs the pre-trained base)", ""]
         score_rows = [r for r in study["post_training"] if r["section"] == "score"]

@@ -80,6 +80,11 @@ def check_base(config: TrainConfig) -> None:
     from rmbase.hf_models import check_model_source
 
     source = check_model_source(config.base)
+    if Path(source).expanduser().is_file():
+        gguf = Path(source).suffix.lower() == ".gguf"
+        raise InputError("a GGUF file, not a model folder" if gguf else "a file, not a model folder", path=source,
+                         expected="a transformers model folder (config.json + model.safetensors) or a Hub id"
+                                  + ("; convert the GGUF once as docs/train.md shows ('A GGUF base')" if gguf else ""))
     try:
         cfg = AutoConfig.from_pretrained(source, revision=config.revision,
                                          trust_remote_code=config.trust_remote_code)
