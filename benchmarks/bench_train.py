@@ -105,7 +105,7 @@ def main() -> None:
     from transformers.utils import logging as hf_logging
 
     from rmbase.hf_models import load_tokenizer
-    from rmbase.training import make_config
+    from rmbase.training import TrainConfig
     from rmbase.training.data import load_pairs
     from rmbase.training.encoding import encode_pairs
     from rmbase.training.runner import train
@@ -129,7 +129,7 @@ def main() -> None:
                                   accum=accum, steps=steps, seed=0)
         rates["plain"].append(tokens / secs)
         print(f"  plain PyTorch loop: {tokens} tokens in {secs:.2f} s = {tokens / secs:,.0f} tokens/s")
-        cfg = make_config(base=str(model_dir), train=str(train_file), val=str(val_file),
+        cfg = TrainConfig(base=str(model_dir), train=str(train_file), val=str(val_file),
                           out=str(root / f"out{rep}"), learning_rates=[1e-4], batch_size=args.batch_size,
                           per_device_batch_size=args.per_device_batch_size, eval_steps=10_000, warmup_steps=0,
                           max_length=512, seed=0, device="cpu", threads=args.threads)

@@ -61,7 +61,7 @@ def main() -> int:
     import torch
 
     from rmbase.hf_models import load_sequence_classifier, load_tokenizer
-    from rmbase.training import make_config, train
+    from rmbase.training import TrainConfig, train
     from rmbase.training.data import load_pairs, write_seeded_splits
     from rmbase.training.encoding import encode_pairs, pairwise_accuracy, score_pairs
 
@@ -87,7 +87,7 @@ def main() -> int:
             torch.cuda.empty_cache()
             torch.cuda.reset_peak_memory_stats()
         out = args.work / f"rm_{dtype}"
-        config = make_config(base=str(base), recipe="bradley_terry", train=str(paths["train"]), val=str(paths["val"]),
+        config = TrainConfig(base=str(base), recipe="bradley_terry", train=str(paths["train"]), val=str(paths["val"]),
                              out=str(out), learning_rates=[args.lr], batch_size=args.batch_size,
                              per_device_batch_size=args.per_device_batch_size, eval_steps=10, warmup_steps=5,
                              max_length=args.max_length, long_pairs="truncate", seed=args.seed, dtype=dtype,

@@ -51,7 +51,7 @@ def main() -> int:
         print(f"skip: {DATA} not found (the shared data folder is absent)")
         return 0
     from rmbase.hf_models import load_sequence_classifier, load_tokenizer, materialise_gguf, smollm2_gguf
-    from rmbase.training import make_config, train
+    from rmbase.training import TrainConfig, train
     from rmbase.training.data import load_pairs, write_seeded_splits
     from rmbase.training.encoding import encode_pairs, pairwise_accuracy, score_pairs
 
@@ -90,7 +90,7 @@ def main() -> int:
         print(f"held-out accuracy: before {before:.4f} -> after {after:.4f} on {len(test_items)} pairs "
               "(reused the trained model)")
         return 0
-    config = make_config(base=str(base), recipe="bradley_terry", train=str(paths["train"]), val=str(paths["val"]),
+    config = TrainConfig(base=str(base), recipe="bradley_terry", train=str(paths["train"]), val=str(paths["val"]),
                          out=str(out), learning_rates=[args.lr], batch_size=args.batch_size,
                          per_device_batch_size=args.per_device_batch_size, eval_steps=args.eval_steps,
                          warmup_steps=args.warmup_steps, max_length=args.max_length, long_pairs="truncate",

@@ -8,6 +8,7 @@ library (pandas, scikit-learn, torch, ...) is imported inside the command bodies
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
@@ -35,8 +36,8 @@ def _version_callback(value: bool) -> None:
 
 
 @app.callback()
-def _root(version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
-                                       help="Print the version and exit.")) -> None:
+def _root(version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True,
+                                                help="Print the version and exit.")] = False) -> None:
     """rmbase: evidence-backed choice of reward-model base LLMs."""
 
 

@@ -1,4 +1,6 @@
-"""Typed configs (pydantic) that load from and dump to YAML; every run writes its resolved config."""
+"""The one config base: typed (pydantic), loads from and dumps to YAML, and turns every invalid value into one
+:class:`~rmbase.errors.InputError` naming the field. Every command accepts ``--config FILE`` (options given on the
+command line win) and writes its resolved config beside its output (:func:`write_resolved`)."""
 
 from __future__ import annotations
 
@@ -11,9 +13,43 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from rmbase.errors import InputError
 
+RESOLVED_NAME = "config.yaml"
+
+
+def config_error(exc: ValidationError, source: str | None = None) -> InputError:
+    """The first validation error as one :class:`InputError` naming the field (and the file it came from).
+
+    A validator that raised :class:`InputError` itself keeps its own message (and gets the file when it has none).
+    """
+    err = exc.errors()[0]
+    field = ".".join(str(x) for x in err["loc"]) or None
+    original = (err.get("ctx") or {}).get("error")
+    if isinstance(original, InputError):
+        if source is None or original.path is not None:
+            return original
+        return InputError(str(original), path=source)
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if err["type"] == "missing":
+        msg = "is required"
+    elif err["type"] == "extra_forbidden":
+        msg = "is not an option of this config"
+    text = f"{field}: {msg}" if field else msg
+    return InputError(text, path=source)
+
 
 class Config(BaseModel):
+    """Base of every rmbase config. Constructing one with bad values raises :class:`InputError`, not pydantic's
+    ``ValidationError``; unknown keys are refused."""
+
     model_config = ConfigDict(extra="forbid", frozen=False)
+
+    def __init__(self, /, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise config_error(exc) from None
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -22,20 +58,43 @@ class Config(BaseModel):
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
     @classmethod
-    def from_yaml(cls, path: str | os.PathLike) -> Self:
+    def read_yaml(cls, path: str | os.PathLike) -> dict[str, Any]:
+        """The raw mapping of a YAML config file (not yet validated; unknown keys are refused)."""
         p = Path(path)
         try:
             data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise InputError(f"cannot read config: {exc}", path=str(p)) from exc
-        return cls.build(_source=str(p), **data)
+        if not isinstance(data, dict):
+            raise InputError("a config file holds a mapping of option: value", path=str(p))
+        unknown = sorted(str(k) for k in data if k not in cls.model_fields)
+        if unknown:
+            raise InputError(f"unknown option(s) {', '.join(unknown)}", path=str(p),
+                             expected=f"some of {', '.join(cls.model_fields)}")
+        return data
+
+    @classmethod
+    def from_yaml(cls, path: str | os.PathLike, **overrides: Any) -> Self:
+        """Load a YAML config; ``overrides`` (e.g. the options given on a command line) win over the file."""
+        return cls.build(_source=str(path), **{**cls.read_yaml(path), **overrides})
 
     @classmethod
     def build(cls, _source: str | None = None, **values: Any) -> Self:
-        """Construct, turning pydantic's validation errors into one clear :class:`InputError`."""
+        """Construct; invalid values become one :class:`InputError` naming the field (and ``_source``)."""
         try:
             return cls(**values)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            field = ".".join(str(x) for x in err["loc"]) or None
-            raise InputError(err["msg"], path=_source, column=field) from exc
+        except InputError as exc:
+            if _source is None or exc.path is not None:
+                raise
+            raise InputError(str(exc), path=_source) from exc
+
+
+def write_resolved(config: Config, path: str | os.PathLike) -> Path:
+    """Write ``config`` as YAML (atomically); a folder gets ``config.yaml`` inside it."""
+    from rmbase.io import atomic_write_text
+
+    p = Path(path)
+    if p.is_dir():
+        p = p / RESOLVED_NAME
+    atomic_write_text(p, config.to_yaml())
+    return p

@@ -37,7 +37,7 @@ class StudyConfig(Config):
     results: Path | None = None
     benchmarks: Path | None = None
     post_training: Path | None = None
-    recipe: Literal["regression", "bradley_terry"] = "regression"
+    recipe: str = "regression"
     target: Literal["score", "chat", "chat_hard", "safety", "reasoning"] = "score"
     defaults: dict[str, str] = Field(default_factory=dict, description="size group -> default model overrides")
     combination_features: list[str] = Field(
@@ -67,6 +67,15 @@ class StudyConfig(Config):
         if value is not None and value < 1 and value != -1:
             raise ValueError(f"n_jobs must be at least 1 (or -1 for every core), got {value}")
         return value
+
+    @field_validator("recipe")
+    @classmethod
+    def _known_recipe(cls, v: str) -> str:
+        from rmbase.training.recipes import recipe_names
+
+        if v not in recipe_names():
+            raise ValueError(f"unknown recipe {v!r} (expected one of {', '.join(recipe_names())})")
+        return v
 
     @model_validator(mode="after")
     def _one_source(self):

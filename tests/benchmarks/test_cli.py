@@ -58,3 +58,30 @@ def test_import_for_the_study_then_load(tmp_path):
     data = load_tables(root / "models.csv", root / "rewardbench.csv", out)
     pd.testing.assert_frame_equal(data.feature_matrix().sort_index(), load_bundled().feature_matrix().sort_index(),
                                   atol=1e-5)
+
+
+def test_import_and_show_take_a_config_file(tmp_path, capsys):
+    """`--config FILE` of import / show: the file's keys are the option names; options given on the command line
+    win; import writes its resolved options beside the table (OUT.config.yaml), which reruns it."""
+    import yaml
+
+    src = write_json(tmp_path / "res" / "results_a.json", results_file(leaderboard_results(full_bbh(), full_musr()),
+                                                                       model="acme/Tiny-1B"))
+    out = tmp_path / "scores.csv"
+    cfg = tmp_path / "import.yaml"
+    cfg.write_text(yaml.safe_dump({"files": [str(src)], "out": str(tmp_path / "ignored.csv"), "scale": "weird"}))
+    assert main(["benchmarks", "import", "--config", str(cfg), "--out", str(out), "--scale", "raw"]) == 0
+    assert set(pd.read_csv(out).scale) == {"raw"} and not (tmp_path / "ignored.csv").exists()
+    resolved = yaml.safe_load((tmp_path / "scores.config.yaml").read_text())
+    assert resolved["scale"] == "raw" and resolved["files"] == [str(src)] and resolved["out"] == str(out)
+    out.unlink()
+    assert main(["benchmarks", "import", "--config", str(tmp_path / "scores.config.yaml")]) == 0
+    assert set(pd.read_csv(out).scale) == {"raw"}
+    show_cfg = tmp_path / "show.yaml"
+    show_cfg.write_text(yaml.safe_dump({"scores": [str(out)]}))
+    capsys.readouterr()
+    assert main(["benchmarks", "show", "Tiny-1B", "--config", str(show_cfg)]) == 0
+    assert "acme/Tiny-1B" in capsys.readouterr().out
+    show_cfg.write_text(yaml.safe_dump({"score": [str(out)]}))
+    assert main(["benchmarks", "show", "Tiny-1B", "--config", str(show_cfg)]) == 2
+    assert "unknown option(s) score" in capsys.readouterr().err

@@ -264,3 +264,39 @@ def test_real_pairs_with_smollm2(smollm2_dir):
     b = scorer.score(prompts, responses)
     assert np.max(np.abs(a - b)) <= 1e-4 and np.all(np.isfinite(a))
     assert scorer.truncated > 0  # some llmbar prompts are longer than 128 tokens
+
+
+def test_cli_config_file_and_overriding_option(tmp_path, tiny_dir):
+    """`rmbase evaluate --config FILE`: the file gives the run, an option given on the command line wins, and the
+    resolved config written beside the results reruns it."""
+    import yaml
+
+    data = write_jsonl(tmp_path / "d.jsonl", v1_rows())
+    out = tmp_path / "out"
+    cfg_file = tmp_path / "eval.yaml"
+    cfg_file.write_text(yaml.safe_dump({"model": str(tiny_dir), "data": str(data), "out": str(out),
+                                        "batch_size": 4, "max_length": 60, "allow_partial": True,
+                                        "device": "cpu", "threads": 1, "limit": 2}))
+    assert cli_main(["evaluate", "--config", str(cfg_file), "--limit", "4"]) == 0
+    res = json.loads((out / "results.json").read_text())
+    assert res["counts"]["examples"] == 4 and res["provenance"]["max_length"] == 60
+    resolved = EvaluateConfig.from_yaml(out / "config.yaml")
+    assert resolved.limit == 4 and resolved.batch_size == 4 and resolved.data == str(data)
+    cfg_file.write_text(yaml.safe_dump({"model": str(tiny_dir), "out": str(out), "chunk_size": 0}))
+    assert cli_main(["evaluate", "--config", str(cfg_file)]) == 2
+
+
+def test_summarize_command_takes_a_config_file(tmp_path):
+    import yaml
+
+    from rmbase.rm_eval import rules as R
+
+    path = tmp_path / "rb.json"
+    path.write_text(json.dumps({"model": "m", **dict.fromkeys(R.V1_SUBSETS, 0.5)}))
+    cfg = tmp_path / "summ.yaml"
+    cfg.write_text(yaml.safe_dump({"file": str(path), "rules": "v2", "out": str(tmp_path / "file.json")}))
+    out = tmp_path / "s.json"
+    assert cli_main(["evaluate", "summarize", "--config", str(cfg), "--rules", "v1", "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["models"]["m"]["score"] == 0.5 and not (tmp_path / "file.json").exists()
+    resolved = yaml.safe_load((tmp_path / "s.config.yaml").read_text())
+    assert resolved == {"file": str(path), "rules": "v1", "allow_partial": False, "out": str(out)}

@@ -90,3 +90,34 @@ def test_missing_base_folder_is_named(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "no such model folder" in err and "cannot read the model config" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_config_file_and_overriding_option(tiny_model_dir, tmp_path, capsys):
+    """`rmbase train --config FILE`: the file gives the run, an option given on the command line wins (even at its
+    default value), and the resolved config.yaml in the output loads back as the same TrainConfig."""
+    import yaml
+
+    from rmbase.training import TrainConfig
+
+    pytest.importorskip("torch")
+    train = write_jsonl(tmp_path / "t.jsonl", synthetic_pairs(16, 1))
+    val = write_jsonl(tmp_path / "v.jsonl", synthetic_pairs(6, 2))
+    out = tmp_path / "out"
+    cfg_file = tmp_path / "train.yaml"
+    cfg_file.write_text(yaml.safe_dump({
+        "base": str(tiny_model_dir), "train": str(train), "val": str(val), "out": str(out), "seed": 3,
+        "learning_rates": [1e-3], "batch_size": 8, "per_device_batch_size": 8, "max_length": 64, "eval_steps": 1,
+        "warmup_steps": 1, "max_steps": 1, "device": "cpu", "threads": 1, "lora_alpha": 8}))
+    code = main(["train", "--config", str(cfg_file), "--seed", "42", "--lr", "2e-3"])
+    assert code == 0, capsys.readouterr().out
+    resolved = TrainConfig.from_yaml(out / "config.yaml")
+    assert resolved.seed == 42 and resolved.learning_rates == [2e-3]  # the options given win
+    assert resolved.max_steps == 1 and resolved.lora_alpha == 8 and resolved.base == str(tiny_model_dir)
+    assert json.loads((out / "train_config.json").read_text())["seed"] == 42
+    cfg_file.write_text(yaml.safe_dump({"base": str(tiny_model_dir), "train": str(train), "val": str(val),
+                                        "out": str(tmp_path / "o2"), "batch_size": 10, "per_device_batch_size": 3}))
+    assert main(["train", "--config", str(cfg_file)]) == 2
+    err = capsys.readouterr().err
+    assert "train.yaml" in err and "per_device_batch_size" in err
+    assert main(["train", "--train", str(train), "--val", str(val), "--out", str(tmp_path / "o3")]) == 2
+    assert "--base" in capsys.readouterr().err

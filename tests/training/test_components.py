@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from rmbase.errors import InputError
-from rmbase.training import make_config
+from rmbase.training import TrainConfig
 
 torch = pytest.importorskip("torch")
 
@@ -15,21 +15,20 @@ torch = pytest.importorskip("torch")
 def _cfg(tmp_path, **kw):
     base = dict(base="unused", train="t.jsonl", val="v.jsonl", out=str(tmp_path / "out"), device="cpu")
     base.update(kw)
-    return make_config(**base)
+    return TrainConfig(**base)
 
 
 def test_training_arguments_follow_the_study_and_cpu_rules(tmp_path):
     from rmbase.training.trainer import training_arguments
 
-    args = training_arguments(_cfg(tmp_path), 2e-6, tmp_path, bradley_terry=True)
+    args = training_arguments(_cfg(tmp_path), 2e-6, tmp_path)
     assert type(args).__name__ == "RewardConfig"
     assert args.per_device_train_batch_size * args.gradient_accumulation_steps == 64
     assert args.lr_scheduler_type.value == "constant_with_warmup" and args.warmup_steps == 20
     assert args.eval_steps == 20 and args.save_steps == 20 and args.load_best_model_at_end
     assert args.num_train_epochs == 1 and args.optim.value.startswith("adamw")
     assert not args.bf16 and not args.gradient_checkpointing   # both are very slow on CPU
-    reg = training_arguments(_cfg(tmp_path, recipe="regression", schedule="cosine"), 1e-5, tmp_path,
-                             bradley_terry=False)
+    reg = training_arguments(_cfg(tmp_path, recipe="regression", schedule="cosine"), 1e-5, tmp_path)
     assert reg.num_train_epochs == 2 and reg.lr_scheduler_type.value == "cosine"
 
 

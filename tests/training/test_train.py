@@ -10,7 +10,7 @@ import pytest
 from training_synthetic import synthetic_attributes, synthetic_good_bad_pairs, synthetic_pairs, write_jsonl
 
 from rmbase.errors import InputError
-from rmbase.training import make_config, train
+from rmbase.training import TrainConfig, train
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("trl")
@@ -23,7 +23,7 @@ def _config(tiny_model_dir, tmp_path, **kw):
                 out=str(tmp_path / "out"), learning_rates=[3e-3], batch_size=16, per_device_batch_size=16,
                 eval_steps=4, warmup_steps=2, epochs=1, max_length=64, seed=0, device="cpu")
     base.update(kw)
-    return make_config(**base)
+    return TrainConfig(**base)
 
 
 def test_bradley_terry_learns_and_writes_everything(tiny_model_dir, tmp_path):

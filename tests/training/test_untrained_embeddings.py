@@ -9,7 +9,7 @@ import pytest
 from training_synthetic import synthetic_pairs, write_jsonl
 
 from rmbase.errors import TrainingDiverged
-from rmbase.training import make_config, train
+from rmbase.training import TrainConfig, train
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("trl")
@@ -53,7 +53,7 @@ def test_a_zero_row_for_a_template_token_is_reset_warned_and_recorded(tiny_model
     save_file(weights, base / "model.safetensors", metadata={"format": "pt"})
     write_jsonl(tmp_path / "train.jsonl", synthetic_pairs(32, 1))
     write_jsonl(tmp_path / "val.jsonl", synthetic_pairs(16, 2))
-    config = make_config(base=str(base), train=str(tmp_path / "train.jsonl"), val=str(tmp_path / "val.jsonl"),
+    config = TrainConfig(base=str(base), train=str(tmp_path / "train.jsonl"), val=str(tmp_path / "val.jsonl"),
                          out=str(tmp_path / "out"), learning_rates=[1e-3], batch_size=16, per_device_batch_size=16,
                          eval_steps=2, warmup_steps=1, epochs=1, max_length=64, seed=0, device="cpu")
     with pytest.warns(UserWarning, match=r"untrained \(all-zero\) embeddings for 1 token.*im_start"):
@@ -80,3 +80,29 @@ def test_non_finite_training_stops_with_one_message(tiny_model_dir, tmp_path):
         cb.on_log(None, state, TrainerControl(), logs={"loss": 0.5, "grad_norm": float("nan")})
     with pytest.raises(TrainingDiverged, match="loss is inf"):
         cb.on_log(None, state, TrainerControl(), logs={"loss": float("inf")})
+
+
+def test_the_cli_shows_the_reset_note(tiny_model_dir, tmp_path, capsys):
+    """`rmbase train` catches the run's warnings to print them once, as notes: the untrained-embedding one is among
+    them (it used to be caught and dropped)."""
+    from safetensors.torch import load_file, save_file
+    from transformers import AutoTokenizer
+
+    from rmbase.cli import main
+
+    base = tmp_path / "base"
+    shutil.copytree(tiny_model_dir, base)
+    tid = AutoTokenizer.from_pretrained(base).convert_tokens_to_ids("<|im_start|>")
+    weights = load_file(base / "model.safetensors")
+    weights[next(k for k in weights if k.endswith("embed_tokens.weight"))][tid] = 0.0
+    save_file(weights, base / "model.safetensors", metadata={"format": "pt"})
+    train_file = write_jsonl(tmp_path / "train.jsonl", synthetic_pairs(16, 1))
+    val_file = write_jsonl(tmp_path / "val.jsonl", synthetic_pairs(8, 2) + synthetic_pairs(1, 2))
+    code = main(["train", "--base", str(base), "--train", str(train_file), "--val", str(val_file), "--out",
+                 str(tmp_path / "out"), "--lr", "1e-3", "--batch-size", "8", "--per-device-batch-size", "8",
+                 "--max-steps", "1", "--eval-steps", "1", "--warmup-steps", "1", "--max-length", "64",
+                 "--device", "cpu"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "untrained (all-zero) embeddings for 1 token" in out and "im_start" in out
+    assert out.count("dropped 1 row(s): duplicate pair") == 1   # a note that is also returned is shown once

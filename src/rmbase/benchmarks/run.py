@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from rmbase.benchmarks.suites import TaskSpec, suite
+from rmbase.config import Config
 from rmbase.errors import InputError
 
 RESULTS_NAME = "results.json"
 
 
-@dataclass
-class RunConfig:
+class RunConfig(Config):
     model: str
     suite: str = "leaderboard"
     device: str = "cpu"
@@ -43,7 +43,7 @@ class RunConfig:
     benchmarks: tuple[str, ...] | None = None  # subset of the suite's benchmarks
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+        return self.to_dict()
 
 
 @dataclass

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from rmbase.commands.options import ConfigFile, OptionsFile, resolve_config, write_options
+
 bench_app = typer.Typer(help="Benchmark scores of bases: import harness/leaderboard files, show, run lm-eval.",
                         no_args_is_help=True)
 
@@ -36,6 +38,7 @@ def import_(
     models: Annotated[Path | None, typer.Option("--models", help="Keep only the models of this models table "
                                                 "(columns model[, hf_id], e.g. the study's models.csv) and name "
                                                 "them as it does.")] = None,
+    config: OptionsFile = None,
 ) -> None:
     """Import benchmark results into one long table (ids normalised, duplicates resolved by the recorded rule)."""
     from rich.console import Console
@@ -45,14 +48,17 @@ def import_(
 
     check_output_path(out, kind="file", suffixes=(".csv", ".parquet", ".pq"))
     check_output_path(f"{out}.provenance.json", kind="file", option="--out (its provenance file)")
+    check_output_path(out.with_suffix(".config.yaml"), kind="file", option="--out (its config file)")
     table = import_files(files, model=model, scale=scale, on_conflict=on_conflict)
     if models is not None:
         from rmbase.io import read_table, sha256_file
 
         table.restrict_to(read_table(models), str(models))
         table.inputs[str(models)] = sha256_file(models)
-    table.write(out, config={"files": files, "scale": scale, "model": model, "on_conflict": on_conflict,
-                             "names": names, "models": str(models) if models else None}, names=names)
+    options = {"files": files, "scale": scale, "model": model, "on_conflict": on_conflict, "names": names,
+               "models": str(models) if models else None}
+    table.write(out, config=options, names=names)
+    write_options(out.with_suffix(".config.yaml"), {**options, "out": str(out)})
     console = Console()
     _print_warnings(console, table)
     s = table.summary()
@@ -66,6 +72,7 @@ def show(
     models: Annotated[list[str], typer.Argument(help="Model ids (any spelling; a name without organisation works).")],
     scores: Annotated[list[str] | None, typer.Option("--scores", help="Score files to read (anything `import` "
                                                       "reads); default: the bundled leaderboard table.")] = None,
+    config: OptionsFile = None,
 ) -> None:
     """Print each model's scores with their sources."""
     from rich.console import Console
@@ -105,8 +112,9 @@ def show(
 
 @bench_app.command("run")
 def run(
-    model: Annotated[str, typer.Option(help="Hugging Face id or local folder of the model.")],
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="Output folder (resumable: finished benchmarks are kept).")],
+    model: Annotated[str | None, typer.Option(help="Hugging Face id or local folder of the model.")] = None,
     suite: Annotated[str, typer.Option(help="leaderboard | study")] = "leaderboard",
     benchmark: Annotated[list[str] | None, typer.Option("--benchmark", help="Only these benchmarks of the suite "
                                                         "(repeatable).")] = None,
@@ -120,19 +128,26 @@ def run(
     include_path: Annotated[Path | None, typer.Option("--include-path", help="Extra lm-eval task folder.")] = None,
     evalplus: Annotated[bool, typer.Option("--evalplus/--no-evalplus", help="Run EvalPlus for HumanEval+/MBPP+ "
                                            "(suite study).")] = True,
+    config: ConfigFile = None,
 ) -> None:
     """Run lm-evaluation-harness (and EvalPlus) on MODEL, one benchmark at a time, then import the results."""
     from rich.console import Console
 
-    from rmbase.benchmarks.run import run_suite
+    from rmbase.benchmarks.run import RunConfig, run_suite
+    from rmbase.config import write_resolved
     from rmbase.io import check_output_path
 
     check_output_path(out, kind="dir")
     bs: int | str = int(batch_size) if batch_size.isdigit() else batch_size
     lim: int | float | None = int(limit) if limit is not None and limit >= 1 else limit
-    report = run_suite(model, suite, out, device=device, dtype=dtype, batch_size=bs, limit=lim,
-                       chat_template=chat_template, include_path=str(include_path) if include_path else None,
-                       evalplus=evalplus, benchmarks=tuple(benchmark) if benchmark else None)
+    values = dict(model=model, suite=suite, device=device, dtype=dtype, batch_size=bs, limit=lim,
+                  chat_template=chat_template, include_path=str(include_path) if include_path else None,
+                  evalplus=evalplus, benchmarks=tuple(benchmark) if benchmark else None)
+    cfg = resolve_config(ctx, RunConfig, config, values, sources={"benchmarks": ("benchmark",)})
+    options = cfg.model_dump(exclude={"model", "suite"})
+    report = run_suite(cfg.model, cfg.suite, out, **options)
+    if out.is_dir():
+        write_resolved(cfg, out)
     console = Console()
     from rmbase.escaping import terminal
 

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from rmbase.commands.options import ConfigFile, OptionsFile, resolve_config, write_options
+
 evaluate_app = typer.Typer(
     name="evaluate",
     help="Score a reward model on RewardBench (v1) or RewardBench 2 with the published rules, or summarise "
@@ -39,6 +41,7 @@ def evaluate(
     chunk_size: Annotated[int, typer.Option("--chunk-size", help="Examples per saved chunk (an interrupted run resumes by chunk).")] = 512,
     limit: Annotated[int | None, typer.Option(help="Score only the first N examples (a quick check).")] = None,
     threads: Annotated[int | None, typer.Option(help="CPU threads for torch (default: torch's; 1 is often fastest on a busy machine).")] = None,
+    config: ConfigFile = None,
 ) -> None:
     """Score every example with a sequence-classification reward model and write DIR/results.json (subsets,
     sections, score, provenance) and DIR/scores.jsonl (every completion's score)."""
@@ -49,12 +52,6 @@ def evaluate(
     from rmbase.errors import InputError
     from rmbase.rm_eval.runner import EvaluateConfig, evaluate_model
 
-    if model is None or out is None:
-        raise InputError("--model and --out are required to score a model",
-                         expected="rmbase evaluate --model PATH_OR_ID --benchmark rewardbench --out DIR")
-    from rmbase.io import check_output_path
-
-    check_output_path(out, kind="dir")
     if fmt not in ("rmbase", "rewardbench"):
         raise InputError(f"unknown --format {fmt!r}", expected="rmbase | rewardbench")
     weights = None
@@ -63,17 +60,25 @@ def evaluate(
             weights = [float(x) for x in merge_weights.split(",") if x.strip()]
         except ValueError as exc:
             raise InputError(f"--merge-weights {merge_weights!r}", expected="comma-separated numbers") from exc
-    cfg = EvaluateConfig(model=model, out=str(out), benchmark=benchmark, data=None if data is None else str(data),
-                         revision=revision, chat_template=chat_template, batch_size=batch_size,
-                         max_length=max_length, truncation=truncation, dtype=dtype, device=device,
-                         trust_remote_code=trust_remote_code, allow_new_head=allow_new_head, head_seed=head_seed,
-                         merge_weights=weights, allow_partial=allow_partial,
-                         rewardbench_format=fmt == "rewardbench", chunk_size=chunk_size, limit=limit,
-                         threads=threads)
+    values = dict(model=model, out=None if out is None else str(out), benchmark=benchmark,
+                  data=None if data is None else str(data), revision=revision, chat_template=chat_template,
+                  batch_size=batch_size, max_length=max_length, truncation=truncation, dtype=dtype, device=device,
+                  trust_remote_code=trust_remote_code, allow_new_head=allow_new_head, head_seed=head_seed,
+                  merge_weights=weights, allow_partial=allow_partial, rewardbench_format=fmt == "rewardbench",
+                  chunk_size=chunk_size, limit=limit, threads=threads)
+    sources = {"rewardbench_format": ("fmt",)}
+    if config is None and (model is None or out is None):
+        raise InputError("--model and --out are required to score a model",
+                         expected="rmbase evaluate --model PATH_OR_ID --benchmark rewardbench --out DIR")
+    cfg = resolve_config(ctx, EvaluateConfig, config, values, sources)
+    from rmbase.io import check_output_path
+
+    out = check_output_path(cfg.out, kind="dir")  # before the model is loaded or anything scored
     err = Console(stderr=True, highlight=False)
     results = evaluate_model(cfg, progress=lambda msg: err.print(msg, markup=False))
     _print_results(Console(highlight=False), results)
-    Console(highlight=False).print(f"wrote {out / 'results.json'} and {out / 'scores.jsonl'}", markup=False)
+    Console(highlight=False).print(f"wrote {out / 'results.json'}, {out / 'scores.jsonl'} and {out / 'config.yaml'}",
+                                   markup=False)
 
 
 def _fmt(v: float | None) -> str:
@@ -105,7 +110,8 @@ def summarize_cmd(
     file: Annotated[Path, typer.Argument(help="Per-subset figures: CSV/TSV/Parquet (model, subset, correct, total | accuracy), a reward-bench results JSON, or an rmbase scores.jsonl.")],
     rules: Annotated[str | None, typer.Option(help="v1 | v1-prior | v2 (default: from the subset names).")] = None,
     allow_partial: Annotated[bool, typer.Option("--allow-partial", help="Allow sections with missing subsets (marked partial).")] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the summaries as JSON to this file.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the summaries as JSON to this file (and the resolved options beside it, OUT.config.yaml).")] = None,
+    config: OptionsFile = None,
 ) -> None:
     """Compute RewardBench sections and score from per-subset figures; print a table (and write JSON)."""
     from rich.console import Console
@@ -118,6 +124,7 @@ def summarize_cmd(
 
     if out is not None:
         check_output_path(out, kind="file")
+        check_output_path(out.with_suffix(".config.yaml"), kind="file", option="--out (its config file)")
     summaries = summarize_file(file, rules, allow_partial=allow_partial)
     sections = list(dict.fromkeys(s for summ in summaries.values() for s in summ.sections))
     table = Table(title=terminal(f"RewardBench sections from {file.name}"))
@@ -141,6 +148,8 @@ def summarize_cmd(
                                 "provenance": provenance(config={"file": str(file), "rules": rules,
                                                                  "allow_partial": allow_partial},
                                                          data={str(file): sha256_file(file)})})
+        write_options(out.with_suffix(".config.yaml"), {"file": str(file), "rules": rules,
+                                                        "allow_partial": allow_partial, "out": str(out)})
         console.print(f"wrote {out}", markup=False)
 
 

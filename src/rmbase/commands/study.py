@@ -7,8 +7,11 @@ from typing import Annotated
 
 import typer
 
+from rmbase.commands.options import ConfigFile, resolve_config
+
 
 def study(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="Output folder for study.json, summary.md, config.yaml.")] = Path("study-out"),
     dataset: Annotated[str, typer.Option(help="Bundled dataset (ignored when --models/--results/--benchmarks are given).")] = "paper-2505.10775",
     models: Annotated[Path | None, typer.Option(help="Models table (CSV or Parquet).")] = None,
@@ -25,7 +28,7 @@ def study(
     out_of_fold: Annotated[bool, typer.Option("--out-of-fold/--no-out-of-fold", help="Judge the combination out of fold too (nested leave-one-out; the slow part).")] = True,
     selection: Annotated[bool, typer.Option("--selection/--no-selection", help="Compare the predictors out of fold (study.json 'selection') and validate them externally.")] = True,
     full_selection: Annotated[bool, typer.Option("--full-selection", help="Also run the study's ElasticNet for both recipes and leave-one-family-out in the selection table (slow).")] = False,
-    config: Annotated[Path | None, typer.Option(help="YAML config (options given here override it).")] = None,
+    config: ConfigFile = None,
 ) -> None:
     """Reproduce the study's analyses and write DIR/study.json and DIR/summary.md.
 
@@ -46,19 +49,14 @@ def study(
                   post_training=post_training, recipe=recipe, target=target, defaults=defaults,
                   drop_missing=drop_missing, seed=seed, n_bootstrap=n_bootstrap, n_jobs=n_jobs,
                   out_of_fold=out_of_fold, selection=selection, full_selection=full_selection)
-    if config is not None:
-        base = StudyConfig.from_yaml(config).to_dict()
-        ctx = typer.get_current_context()
-        given = {k: v for k, v in values.items()
-                 if ctx.get_parameter_source(k) is not None and ctx.get_parameter_source(k).name != "DEFAULT"}
-        values = {**base, **given}
-    cfg = StudyConfig.build(**values)
+    cfg = resolve_config(ctx, StudyConfig, config, values, sources={"defaults": ("default",)})
     result = run_study(cfg)
     write_study(result, cfg, out)
     console = Console()
     for line in headline(result):
         console.print(line, highlight=False, soft_wrap=True, markup=False)  # plain text holding model names
-    console.print(f"wrote {out / 'study.json'} and {out / 'summary.md'}", highlight=False, markup=False)
+    console.print(f"wrote {out / 'study.json'}, {out / 'summary.md'} and {out / 'config.yaml'}", highlight=False,
+                  markup=False)
 
 
 def register(app: typer.Typer) -> None:

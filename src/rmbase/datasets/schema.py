@@ -12,6 +12,7 @@ import pandas as pd
 
 from rmbase import ranges as R
 from rmbase.errors import InputError
+from rmbase.training.recipes import RECIPE_NAMES
 
 BENCHMARK_FEATURES = ("ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro")
 OLL_AVERAGE = "oll_average"
@@ -21,7 +22,7 @@ OPTIONAL_MODEL_FEATURES = ("pretrain_tokens_t",)
 FEATURES = (*BENCHMARK_FEATURES, OLL_AVERAGE, *MODEL_FEATURES)
 SECTIONS = ("chat", "chat_hard", "safety", "reasoning")
 TARGETS = ("score", *SECTIONS)
-RECIPES = ("regression", "bradley_terry")
+RECIPES = RECIPE_NAMES  # the training recipes' registry is the one home of their names
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,12 @@ import hashlib
 import json
 import shutil
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field, field_validator, model_validator
+
+from rmbase.config import RESOLVED_NAME, Config
 from rmbase.errors import InputError
 from rmbase.io import atomic_write_json, atomic_write_text, staged_output_dir
 from rmbase.rm_eval.data import Example, benchmark_info, load_examples
@@ -25,8 +27,7 @@ PACKAGES = ("rmbase", "numpy", "pandas", "torch", "transformers", "tokenizers", 
             "safetensors")
 
 
-@dataclass
-class EvaluateConfig:
+class EvaluateConfig(Config):
     """Everything that defines one evaluation run (recorded in the results' provenance)."""
 
     model: str
@@ -50,10 +51,16 @@ class EvaluateConfig:
     chunk_size: int = 512
     limit: int | None = None
     threads: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = Field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        benchmark_info(self.benchmark)
+    @field_validator("benchmark")
+    @classmethod
+    def _known_benchmark(cls, v: str) -> str:
+        benchmark_info(v)
+        return v
+
+    @model_validator(mode="after")
+    def _positive(self) -> EvaluateConfig:
         if self.chunk_size < 1:
             raise InputError(f"chunk size must be at least 1, got {self.chunk_size}")
         if self.limit is not None and self.limit < 1:
@@ -68,6 +75,7 @@ class EvaluateConfig:
         if self.truncation not in TRUNCATION_POLICIES:
             raise InputError(f"unknown truncation {self.truncation!r}", expected=" | ".join(TRUNCATION_POLICIES))
         self.device = check_device(self.device)
+        return self
 
 
 def _fingerprint(cfg: EvaluateConfig, data_sha: str, template_sha: str, dtype: str) -> str:
@@ -181,11 +189,12 @@ def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | Non
                 "padding_side": "right", "batch_size": cfg.batch_size, "merge_weights": merge,
                 "num_labels": int(getattr(model.config, "num_labels", 1)), "data_source": source,
                 "resumed_chunks": resumed}
-    results = build_results(records, cfg.benchmark, config=asdict(cfg), data={source: data_sha},
+    results = build_results(records, cfg.benchmark, config=cfg.to_dict(), data={source: data_sha},
                             run_info=run_info, allow_partial=cfg.allow_partial, packages=PACKAGES)
     if rank == 0:
         with staged_output_dir(out) as stage:
             atomic_write_json(stage / "results.json", results)
+            atomic_write_text(stage / RESOLVED_NAME, cfg.to_yaml())  # loadable again: rmbase evaluate --config
             write_scores_jsonl(stage / "scores.jsonl", records)
             if cfg.rewardbench_format:
                 write_rewardbench_layout(stage / "rewardbench", records, results, model_name=_model_name(cfg.model))

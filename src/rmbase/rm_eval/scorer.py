@@ -15,25 +15,27 @@ With several processes (``accelerate launch``), batches are dealt round-robin to
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from pydantic import model_validator
 
+from rmbase.config import Config
 from rmbase.errors import InputError
 
 
-@dataclass
-class ScorerConfig:
+class ScorerConfig(Config):
     batch_size: int = 16
     max_length: int = 2048
     truncation: str = "left"
 
-    def __post_init__(self) -> None:
+    @model_validator(mode="after")
+    def _sizes(self) -> ScorerConfig:
         if self.batch_size < 1:
             raise InputError(f"batch size must be at least 1, got {self.batch_size}")
         if self.max_length < 2:
             raise InputError(f"max length must be at least 2, got {self.max_length}")
+        return self
 
 
 def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:

@@ -113,7 +113,7 @@ def oof_predictions(data, method: str, *, recipe: str, target: str = "score", sc
     return pred, y, pred
 
 
-def selection_table(data, *, recipes: Iterable[str] = ("regression", "bradley_terry"), target: str = "score",
+def selection_table(data, *, recipes: Iterable[str] = RECIPES, target: str = "score",
                     n_jobs: int | None = None, methods: Iterable[str] = DEFAULT_METHODS,
                     schemes: Iterable[str] = ("loo", "lofo"), predictions: dict | None = None) -> list[dict]:
     """Rows ``{method, validation, recipe, spearman, mae, coverage_mean_5_10, regret_at_1, regret_at_3}``, one per

@@ -21,12 +21,12 @@ from a ``family`` column of the pool, else from the ids (:func:`rmbase.model_ids
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
+from pydantic import ConfigDict
 from scipy import stats
 
+from rmbase.config import Config
 from rmbase.errors import InputError
 from rmbase.selection.predictors import DEFAULT_FEATURES, as_frame
 
@@ -34,8 +34,9 @@ PRIORS = ("capability", "flat")
 ACQUISITIONS = ("ei", "thompson")
 
 
-@dataclass(frozen=True)
-class PlanConfig:
+class PlanConfig(Config):
+    model_config = ConfigDict(frozen=True)
+
     features: tuple[str, ...] = DEFAULT_FEATURES
     prior: str = "capability"
     acquisition: str = "ei"

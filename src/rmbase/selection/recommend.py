@@ -12,12 +12,13 @@ families' leave-one-family-out residuals must contain that family's errors.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import ConfigDict
 
+from rmbase.config import Config
 from rmbase.datasets import BENCHMARK_FEATURES, TARGETS
 from rmbase.errors import InputError
 from rmbase.selection.compare import METHODS, _groups, make_estimator, method_design
@@ -25,8 +26,9 @@ from rmbase.selection.predictors import DEFAULT_FEATURES
 from rmbase.selection.validation import out_of_fold_predictions
 
 
-@dataclass(frozen=True)
-class RecommendConfig:
+class RecommendConfig(Config):
+    model_config = ConfigDict(frozen=True)
+
     method: str = "sparse_ridge"
     recipe: str = "regression"
     targets: tuple[str, ...] = TARGETS
@@ -292,6 +294,6 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
         "pareto_front": [r["model"] for r in rows if r["pareto"]],
         "training_range": {f: [float(lo[f]), float(hi[f])] for f in numeric},
         "unscorable": unscorable,
-        "provenance": provenance(config=asdict(config), data=data.data_sha256, dataset=data.name,
+        "provenance": provenance(config=config.to_dict(), data=data.data_sha256, dataset=data.name,
                                  candidates_source=benchmarks or "bundled leaderboard_v2"),
     }

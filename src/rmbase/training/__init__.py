@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["TrainConfig", "make_config", "train", "search_merge_weights"]
+__all__ = ["TrainConfig", "train", "search_merge_weights"]
 
 
 def train(config: Any, progress: Any = None) -> Any:
@@ -27,7 +27,7 @@ def search_merge_weights(*args: Any, **kwargs: Any) -> Any:
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("TrainConfig", "make_config"):
+    if name == "TrainConfig":
         from rmbase.training import config
 
         return getattr(config, name)

@@ -1,28 +1,27 @@
-"""The typed, resolved configuration of one ``rmbase train`` run (written to ``config.json`` in the output)."""
+"""The typed, resolved configuration of one ``rmbase train`` run (an :class:`rmbase.config.Config`; written to
+``train_config.json`` and, loadable again with ``rmbase train --config``, ``config.yaml`` in the output)."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from rmbase.config import Config
 from rmbase.training.merge_search import HELPSTEER2_ATTRIBUTES, STUDY_SIGNS
+from rmbase.training.recipes import get_recipe, recipe_names
 
-Recipe = Literal["bradley_terry", "regression"]
 
-
-class TrainConfig(BaseModel):
+class TrainConfig(Config):
     """Everything that decides what ``rmbase train`` does. Defaults follow the study (arXiv 2505.10775)."""
 
-    model_config = ConfigDict(extra="forbid")
-
     base: str = Field(description="Hugging Face id or local folder of the base model")
-    recipe: Recipe = "bradley_terry"
+    recipe: str = Field("bradley_terry", description="a registered recipe (rmbase.training.recipes)")
     train: str = Field(description="training data: file or Hub dataset id")
     val: str = Field(description="validation preference pairs (checkpoint, LR and merge-weight selection)")
     out: str
     learning_rates: list[float] = Field(default_factory=lambda: [2e-6])
-    epochs: float | None = None          # None -> 1 (bradley_terry) or 2 (regression)
+    epochs: float | None = None          # None -> the recipe's default (1 bradley_terry, 2 regression)
     batch_size: int = 64                 # global batch: per_device_batch_size x gradient accumulation
     per_device_batch_size: int = 8
     max_length: int = 2048
@@ -50,6 +49,13 @@ class TrainConfig(BaseModel):
     max_steps: int | None = None         # cap on optimiser steps per run (quick checks); None = full epochs
     threads: int | None = None           # torch CPU threads; None = torch's default
     keep_checkpoints: bool = False       # keep <out>.work/ (checkpoints of every LR) after success
+
+    @field_validator("recipe")
+    @classmethod
+    def _known_recipe(cls, v: str) -> str:
+        if v not in recipe_names():
+            raise ValueError(f"unknown recipe {v!r} (expected one of {', '.join(recipe_names())})")
+        return v
 
     @field_validator("learning_rates")
     @classmethod
@@ -86,15 +92,19 @@ class TrainConfig(BaseModel):
         if self.batch_size % min(self.per_device_batch_size, self.batch_size):
             raise ValueError(f"batch_size {self.batch_size} must be a multiple of per_device_batch_size "
                              f"{self.per_device_batch_size}")
-        if self.recipe == "regression" and len(self.attribute_signs) != len(self.attributes):
-            raise ValueError("one attribute sign per attribute")
+        self.recipe_unit.check_config(self)
         return self
+
+    @property
+    def recipe_unit(self):  # noqa: ANN201 - a rmbase.training.recipes.Recipe
+        """The :class:`~rmbase.training.recipes.Recipe` named by ``recipe``."""
+        return get_recipe(self.recipe)
 
     @property
     def resolved_epochs(self) -> float:
         if self.epochs is not None:
             return self.epochs
-        return 1.0 if self.recipe == "bradley_terry" else 2.0
+        return float(self.recipe_unit.default_epochs)
 
     @property
     def micro_batch(self) -> int:
@@ -104,16 +114,3 @@ class TrainConfig(BaseModel):
     def grad_accumulation(self) -> int:
         return self.batch_size // self.micro_batch
 
-
-def make_config(**kwargs) -> TrainConfig:
-    """A :class:`TrainConfig`; invalid values become one :class:`~rmbase.errors.InputError`."""
-    from pydantic import ValidationError
-
-    from rmbase.errors import InputError
-
-    try:
-        return TrainConfig(**kwargs)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err.get("loc", ()))
-        raise InputError(f"invalid training option {where or ''}: {err.get('msg')}".strip()) from exc

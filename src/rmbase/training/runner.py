@@ -9,7 +9,8 @@ Output folder (written through a staging folder: nothing half-written on error):
     validation_curve.csv                      every run: step, learning rate, validation pairwise accuracy
     lr_search.csv                             one row per learning rate: best accuracy, best step, tokens, seconds
     data_report.json                          rows read/kept/dropped (by reason), too long (dropped or truncated)
-    train_config.json                         the resolved TrainConfig
+    train_config.json                         the resolved TrainConfig (+ derived epochs, micro-batch, accumulation)
+    config.yaml                               the TrainConfig as YAML (``rmbase train --config`` reruns it)
     provenance.json                           versions, config, seeds, data hashes, chat-template hash
 
 Checkpoints live in ``<out>.work/`` (one folder per learning rate). A run that is interrupted resumes from its last
@@ -27,8 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rmbase.config import RESOLVED_NAME
 from rmbase.errors import InputError
 from rmbase.training.config import TrainConfig
+from rmbase.training.recipes import get_recipe
 from rmbase.training.trainer import METRIC, RunResult
 
 log = logging.getLogger(__name__)
@@ -97,22 +100,13 @@ def check_base(config: TrainConfig) -> None:
 
 
 def prepare_data(config: TrainConfig, tokenizer: Any) -> tuple[list[dict], list[dict], dict[str, Any]]:
-    """Load, validate and encode the training and validation data; returns items and the data report."""
-    from rmbase.training.data import load_attributes, load_pairs
-    from rmbase.training.encoding import encode_pairs, encode_responses
+    """Load, validate and encode the training data (as the recipe reads it) and the validation pairs; returns
+    items and the data report."""
+    from rmbase.training.data import load_pairs
+    from rmbase.training.encoding import encode_pairs
 
     report: dict[str, Any] = {}
-    if config.recipe == "bradley_terry":
-        train_rows, train_rep = load_pairs(config.train, on_bad_rows=config.on_bad_rows)
-        train_items, train_len = encode_pairs(tokenizer, train_rows, max_length=config.max_length,
-                                              policy=config.long_pairs, use_margin=config.use_margin,
-                                              name="train")
-    else:
-        train_rows, train_rep = load_attributes(config.train, attributes=tuple(config.attributes),
-                                                value_range=config.attribute_range,
-                                                on_bad_rows=config.on_bad_rows)
-        train_items, train_len = encode_responses(tokenizer, train_rows, config.attributes,
-                                                  max_length=config.max_length, policy=config.long_pairs)
+    train_items, train_rep, train_len = get_recipe(config.recipe).load_train(config, tokenizer)
     val_rows, val_rep = load_pairs(config.val, on_bad_rows=config.on_bad_rows)
     val_items, val_len = encode_pairs(tokenizer, val_rows, max_length=config.max_length, policy=config.long_pairs,
                                       name="validation")
@@ -165,12 +159,9 @@ def train(config: TrainConfig, progress: Callable[[str], None] | None = None) ->
     from rmbase.training.checks import check_runs
 
     notes = notes + check_runs(runs, best)
-    merge = None
     with _staged(config.out) as stage:
-        if config.recipe == "regression":
-            merge = _write_regression_models(config, best, tokenizer, val_items, stage)
-        else:
-            _copy_model(Path(best.model_dir), stage)
+        merge = get_recipe(config.recipe).write_reward_model(config, Path(best.model_dir), tokenizer, val_items,
+                                                             stage)
         _write_records(config, tokenizer, runs, best, report, merge, stage)
     if not config.keep_checkpoints:
         shutil.rmtree(work, ignore_errors=True)
@@ -199,41 +190,6 @@ def _run_or_reload(config: TrainConfig, lr: float, tokenizer: Any, train_items: 
     return result
 
 
-def _copy_model(src: Path, dst: Path) -> None:
-    for item in src.iterdir():
-        if item.is_file():
-            shutil.copy2(item, dst / item.name)
-
-
-def _write_regression_models(config: TrainConfig, best: RunResult, tokenizer: Any, val_items: list[dict],
-                             stage: Path) -> dict:
-    """Final merge search on the best checkpoint, then save the attribute model and the merged one-label RM."""
-    from rmbase.hf_models import load_sequence_classifier
-    from rmbase.io import atomic_write_json
-    from rmbase.training.encoding import pairwise_accuracy, score_pairs
-    from rmbase.training.merge_search import search_merge_weights
-    from rmbase.training.merged_model import fold_merge_weights
-
-    attr_dir = stage / "attribute_model"
-    attr_dir.mkdir()
-    _copy_model(Path(best.model_dir), attr_dir)
-    from rmbase.hf_models import default_device
-
-    device = config.device or default_device()
-    model = load_sequence_classifier(attr_dir, dtype="float32", device=device, allow_new_head=False)
-    chosen, rejected = score_pairs(model, val_items, tokenizer.pad_token_id)
-    result = search_merge_weights(chosen, rejected, signs=tuple(config.attribute_signs), steps=config.merge_steps,
-                                  attributes=tuple(config.attributes))
-    fold_merge_weights(model, result.weights)
-    mc, mr = score_pairs(model, val_items, tokenizer.pad_token_id)
-    merge = result.as_dict()
-    merge["merged_model_validation_accuracy"] = pairwise_accuracy(mc[:, 0], mr[:, 0])
-    model.save_pretrained(stage, safe_serialization=True)
-    tokenizer.save_pretrained(stage)
-    atomic_write_json(stage / "merge_weights.json", merge)
-    return merge
-
-
 def _write_records(config: TrainConfig, tokenizer: Any, runs: list[RunResult], best: RunResult,
                    report: dict, merge: dict | None, stage: Path) -> None:
     import pandas as pd
@@ -257,6 +213,7 @@ def _write_records(config: TrainConfig, tokenizer: Any, runs: list[RunResult], b
     resolved.update(epochs=config.resolved_epochs, grad_accumulation=config.grad_accumulation,
                     micro_batch=config.micro_batch)
     atomic_write_json(stage / "train_config.json", resolved)
+    atomic_write_text(stage / RESOLVED_NAME, config.to_yaml())  # loadable again: rmbase train --config
     atomic_write_json(stage / "provenance.json", provenance(
         config=resolved,
         data={"train": report["train"]["sha256"], "validation": report["validation"]["sha256"]},

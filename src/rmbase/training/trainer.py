@@ -1,9 +1,10 @@
-"""One training run at one learning rate: TRL's RewardTrainer (Bradley-Terry) or a transformers Trainer with an MSE
-loss over attribute labels (regression), both scored on the validation pairs every ``eval_steps`` steps.
+"""One training run at one learning rate with the recipe's trainer class (TRL's RewardTrainer for Bradley-Terry, a
+transformers Trainer with an MSE loss over attribute labels for regression; :mod:`rmbase.training.recipes`),
+scored on the validation pairs every ``eval_steps`` steps.
 
 Validation is our own exact pairwise accuracy (strict >, over all pairs — TRL's logged ``eval_accuracy`` is a mean of
-per-batch means); for the regression recipe it is the accuracy of the best merge-weight vector at that checkpoint.
-The Trainer keeps the checkpoint with the best value (the earliest one on ties) and loads it at the end.
+per-batch means), computed by the recipe (for regression: the accuracy of the best merge-weight vector at that
+checkpoint). The Trainer keeps the checkpoint with the best value (the earliest one on ties) and loads it at the end.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 from rmbase.errors import InputError
 from rmbase.training.checks import TIED, tied_fraction
 from rmbase.training.config import TrainConfig
-from rmbase.training.encoding import pad_batch, pairwise_accuracy, score_pairs
+from rmbase.training.encoding import score_pairs
+from rmbase.training.recipes import Recipe, get_recipe
 
 METRIC = "pairwise_accuracy"
 HEAD_NAMES = ("score", "classifier", "classification_head")
@@ -113,8 +115,9 @@ def _default_device() -> str:
     return default_device()
 
 
-def training_arguments(config: TrainConfig, learning_rate: float, run_dir: Path, *, bradley_terry: bool) -> Any:
-    """RewardConfig (Bradley-Terry) or TrainingArguments (regression) with the study's defaults."""
+def training_arguments(config: TrainConfig, learning_rate: float, run_dir: Path) -> Any:
+    """The recipe's arguments object (RewardConfig for Bradley-Terry, TrainingArguments for regression) with the
+    study's defaults."""
     import torch
 
     device = config.device or _default_device()
@@ -151,47 +154,57 @@ def training_arguments(config: TrainConfig, learning_rate: float, run_dir: Path,
         dataloader_num_workers=0,
         save_only_model=False,
     )
-    if bradley_terry:
-        from trl import RewardConfig
-
-        return RewardConfig(**common, max_length=None, disable_dropout=True, pad_to_multiple_of=None)
-    from transformers import TrainingArguments
-
-    return TrainingArguments(**common, remove_unused_columns=False)
+    return get_recipe(config.recipe).training_arguments(common)
 
 
-class _PairwiseEvalMixin:
-    """Replaces ``evaluate`` with exact validation pairwise accuracy (merged via the weight search for regression)."""
+class PairwiseValidation:
+    """Mixed into the recipe's trainer class: ``evaluate`` is exact validation pairwise accuracy as the recipe
+    computes it (merged via the weight search for regression), and the recipe's ``loss`` when it has one."""
 
-    rm_val_pairs: list[dict]
-    rm_pad_id: int
-    rm_curve: list[dict]
-    rm_merge: dict | None  # regression: {signs, steps, attributes}
+    def __init__(self, *args: Any, recipe: Recipe, config: TrainConfig, val_pairs: list[dict], pad_id: int,
+                 curve: list[dict] | None = None, progress: Any = None, **kwargs: Any) -> None:
+        self.rm_recipe, self.rm_config = recipe, config
+        self.rm_val_pairs, self.rm_pad_id = val_pairs, pad_id
+        self.rm_curve: list[dict] = list(curve or [])
+        self.rm_progress = progress
+        super().__init__(*args, **kwargs)
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):  # noqa: ANN001 - HF's
+        if self.rm_recipe.loss is None:
+            return super().compute_loss(model, inputs, return_outputs=return_outputs,
+                                        num_items_in_batch=num_items_in_batch)
+        loss, outputs = self.rm_recipe.loss(model, inputs)
+        return (loss, outputs) if return_outputs else loss
 
     def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval") -> dict[str, float]:
         chosen, rejected = score_pairs(self.model, self.rm_val_pairs, self.rm_pad_id,
                                        batch_size=self.args.per_device_eval_batch_size)
         point: dict[str, Any] = {"step": int(self.state.global_step), "epoch": self.state.epoch}
-        if self.rm_merge is None:
-            acc = pairwise_accuracy(chosen[:, 0], rejected[:, 0])
-            diff = chosen[:, 0] - rejected[:, 0]
-            point.update(mean_margin=float(diff.mean()), mean_reward=float((chosen.mean() + rejected.mean()) / 2))
+        acc, extra = self.rm_recipe.validate(chosen, rejected, self.rm_config)
+        point.update(extra)
+        if chosen.ndim == 2 and chosen.shape[1] == 1:  # one reward per text: how many pairs it cannot tell apart
             point[TIED] = tied_fraction(chosen[:, 0], rejected[:, 0])
-        else:
-            from rmbase.training.merge_search import search_merge_weights
-
-            res = search_merge_weights(chosen, rejected, signs=tuple(self.rm_merge["signs"]),
-                                       steps=self.rm_merge["steps"], attributes=tuple(self.rm_merge["attributes"]))
-            acc = res.accuracy
-            point.update(merge_weights=list(res.weights))
         point[METRIC] = acc
         self.rm_curve.append(point)
-        if getattr(self, "rm_progress", None):
+        if self.rm_progress:
             self.rm_progress(f"lr={self.args.learning_rate:g} step {point['step']}: validation accuracy {acc:.4f}")
         metrics = {f"{metric_key_prefix}_{METRIC}": acc}
         self.log(metrics)
         self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, metrics)
         return metrics
+
+
+_TRAINER_CLASSES: dict[tuple[str, type], type] = {}
+
+
+def trainer_class(recipe: Recipe) -> type:
+    """The recipe's trainer class with :class:`PairwiseValidation` mixed in (one class per recipe and base)."""
+    base = recipe.trainer_class()
+    key = (recipe.name, base)
+    if key not in _TRAINER_CLASSES:
+        name = "Rmbase" + "".join(p.capitalize() for p in recipe.name.split("_")) + "Trainer"
+        _TRAINER_CLASSES[key] = type(name, (PairwiseValidation, base), {"__module__": __name__})
+    return _TRAINER_CLASSES[key]
 
 
 def _final_step_callback() -> Any:
@@ -249,86 +262,35 @@ def _finite_callback(learning_rate: float) -> Any:
     return StopOnNonFinite()
 
 
-def trl_pair_keys() -> tuple[str, str]:
-    """Names under which the installed TRL's preference collator expects tokenised pairs.
-
-    TRL renamed ``chosen_input_ids`` to ``chosen_ids`` (huggingface/trl#5179); RewardTrainers before the 2025
-    refactor (huggingface/trl#4093) take neither and are refused with a clear message.
-    """
-    from trl.trainer.reward_trainer import DataCollatorForPreference
-
-    collator = DataCollatorForPreference(pad_token_id=0)
-    for keys in (("chosen_ids", "rejected_ids"), ("chosen_input_ids", "rejected_input_ids")):
-        try:
-            collator([{keys[0]: [1, 2], keys[1]: [3]}])
-            return keys
-        except (KeyError, TypeError):
-            continue
-    import trl
-
-    raise InputError(f"TRL {trl.__version__} is too old for rmbase's Bradley-Terry recipe",
-                     expected="trl with the refactored RewardTrainer (tested: 1.16)")
-
-
-def _regression_collator(pad_id: int):
-    def collate(features: list[dict]) -> dict:
-        import torch
-
-        ids, mask = pad_batch([f["input_ids"] for f in features], pad_id)
-        labels = torch.tensor([f["labels"] for f in features], dtype=torch.float32)
-        return {"input_ids": ids, "attention_mask": mask, "labels": labels}
-
-    return collate
-
-
 def run_one(config: TrainConfig, learning_rate: float, tokenizer: Any, train_items: list[dict],
             val_pairs: list[dict], run_dir: Path, progress: Any = None) -> RunResult:
     """Train at one learning rate (resuming from ``run_dir``'s last checkpoint) and save the best model."""
     import time
 
-
-    bt = config.recipe == "bradley_terry"
-    num_labels = 1 if bt else len(config.attributes)
-    model = build_model(config, tokenizer, num_labels)
+    recipe = get_recipe(config.recipe)
+    model = build_model(config, tokenizer, recipe.num_labels(config))
     reinitialised = reset_untrained_embeddings(model, tokenizer, used_token_ids(train_items, val_pairs))
-    args = training_arguments(config, learning_rate, run_dir, bradley_terry=bt)
-    if bt:
-        keys = trl_pair_keys()
-        if keys != ("chosen_ids", "rejected_ids"):
-            train_items = [{keys[0]: x["chosen_ids"], keys[1]: x["rejected_ids"],
-                            **({"margin": x["margin"]} if "margin" in x else {})} for x in train_items]
+    args = training_arguments(config, learning_rate, run_dir)
+    train_items = recipe.train_items(train_items)
     train_ds = in_memory_dataset(train_items, f"train-{learning_rate:g}")
     # a placeholder (Trainer insists on one when eval_strategy is set): evaluate() is ours and scores val_pairs
     eval_ds = in_memory_dataset(train_items[:1], "eval-placeholder")
-    if bt:
-        from trl import RewardTrainer
-
-        trainer_cls = type("RmbaseRewardTrainer", (_PairwiseEvalMixin, RewardTrainer), {})
-        trainer = trainer_cls(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
-                              processing_class=tokenizer,
-                              callbacks=[_final_step_callback(), _finite_callback(learning_rate)])
-    else:
-        from transformers import Trainer
-
-        trainer_cls = type("RmbaseRegressionTrainer", (_PairwiseEvalMixin, Trainer), {})
-        trainer = trainer_cls(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
-                              data_collator=_regression_collator(tokenizer.pad_token_id),
-                              callbacks=[_final_step_callback(), _finite_callback(learning_rate)])
+    checkpoints = sorted((run_dir / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    resume = str(checkpoints[-1]) if checkpoints else None
+    curve_file = run_dir / "curve.jsonl"
+    # resumed: keep the points scored before the interruption (up to the checkpoint it resumes from)
+    curve = [json.loads(x) for x in curve_file.read_text().splitlines() if x.strip()] if curve_file.exists() else []
+    if resume:
+        curve = [p for p in curve if p["step"] <= _step_of(resume)]
+    trainer = trainer_class(recipe)(
+        model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
+        callbacks=[_final_step_callback(), _finite_callback(learning_rate)], recipe=recipe, config=config,
+        val_pairs=val_pairs, pad_id=tokenizer.pad_token_id, curve=curve, progress=progress,
+        **recipe.trainer_options(tokenizer))
     from transformers.trainer_callback import PrinterCallback
 
     trainer.remove_callback(PrinterCallback)  # the log goes to training_log.jsonl, progress to ``progress``
-    trainer.rm_val_pairs, trainer.rm_pad_id, trainer.rm_curve = val_pairs, tokenizer.pad_token_id, []
-    trainer.rm_progress = progress
-    trainer.rm_merge = None if bt else {"signs": config.attribute_signs, "steps": config.merge_steps,
-                                        "attributes": config.attributes}
-    curve_file = run_dir / "curve.jsonl"
-    if curve_file.exists():  # resumed: keep the points scored before the interruption
-        trainer.rm_curve = [json.loads(x) for x in curve_file.read_text().splitlines() if x.strip()]
-    checkpoints = sorted((run_dir / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
-    resume = str(checkpoints[-1]) if checkpoints else None
-    if resume:
-        trainer.rm_curve = [p for p in trainer.rm_curve if p["step"] <= int(checkpoints[-1].name.split("-")[1])]
-    else:
+    if not resume:
         trainer.evaluate()  # step 0: the untrained head, for the curve (not a checkpoint candidate)
     trainer.add_callback(_CurveWriter(trainer, curve_file))
     t0 = time.perf_counter()

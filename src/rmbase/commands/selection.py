@@ -1,4 +1,5 @@
-"""``rmbase recommend`` and ``rmbase plan``: which base to train the reward model from, and which to train next.
+"""``rmbase recommend`` and ``rmbase plan`` (the selection room): which base to train the reward model from, and which
+to train next.
 
 Module-level imports: typer and the standard library only (``rmbase --help`` stays fast)."""
 
@@ -6,8 +7,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
+
+from rmbase.commands.options import ConfigFile, resolve_config
+
+DATASET = "paper-2505.10775"
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -17,18 +23,22 @@ def _split(value: str | None) -> list[str] | None:
 
 
 def _check_json(path: Path | None) -> None:
-    """--json is validated before any work starts."""
+    """--json (and the resolved config written beside it) is validated before any work starts."""
     if path is not None:
         from rmbase.io import check_output_path
 
         check_output_path(path, kind="file", option="--json")
+        check_output_path(path.with_suffix(".config.yaml"), kind="file", option="--json (its config file)")
 
 
-def _write_json(path: Path | None, obj: dict) -> None:
+def _write_json(path: Path | None, obj: dict, config) -> None:  # noqa: ANN001 - an rmbase Config
+    """The result as JSON, and the resolved config beside it (``rec.json`` -> ``rec.config.yaml``)."""
     if path is not None:
+        from rmbase.config import write_resolved
         from rmbase.io import atomic_write_json
 
         atomic_write_json(path, obj)
+        write_resolved(config, path.with_suffix(".config.yaml"))
 
 
 def _console(console_cls):
@@ -46,16 +56,23 @@ def _load_data(dataset: str):
 def register(app: typer.Typer) -> None:
     @app.command("recommend")
     def recommend_cmd(
-        candidates: str = typer.Option(None, "--candidates", help="Comma-separated model ids (any spelling)."),
-        benchmarks: Path = typer.Option(None, "--benchmarks", help="Candidates' benchmark file (anything "
-                                        "`rmbase benchmarks import` reads); default: the bundled leaderboard table."),
-        recipe: str = typer.Option("regression", "--recipe", help="regression | bradley_terry"),
-        max_params: float = typer.Option(None, "--max-params", help="Only candidates up to this size (billions)."),
-        top: int = typer.Option(10, "--top", help="How many to print."),
-        method: str = typer.Option("sparse_ridge", "--method", help="Predictor (see docs/selection.md)."),
-        alpha: float = typer.Option(0.1, "--alpha", help="1 - nominal coverage of the prediction intervals."),
-        dataset: str = typer.Option("paper-2505.10775", "--dataset", help="Training data (bundled dataset)."),
-        json_out: Path = typer.Option(None, "--json", help="Also write the full result as JSON here."),
+        ctx: typer.Context,
+        candidates: Annotated[str | None, typer.Option("--candidates", help="Comma-separated model ids (any "
+                                                       "spelling).")] = None,
+        benchmarks: Annotated[Path | None, typer.Option("--benchmarks", help="Candidates' benchmark file (anything "
+                                                        "`rmbase benchmarks import` reads); default: the bundled "
+                                                        "leaderboard table.")] = None,
+        recipe: Annotated[str, typer.Option("--recipe", help="regression | bradley_terry")] = "regression",
+        max_params: Annotated[float | None, typer.Option("--max-params", help="Only candidates up to this size "
+                                                         "(billions).")] = None,
+        top: Annotated[int, typer.Option("--top", help="How many to print.")] = 10,
+        method: Annotated[str, typer.Option("--method", help="Predictor (see docs/selection.md).")] = "sparse_ridge",
+        alpha: Annotated[float, typer.Option("--alpha", help="1 - nominal coverage of the prediction "
+                                             "intervals.")] = 0.1,
+        dataset: Annotated[str, typer.Option("--dataset", help="Training data (bundled dataset).")] = DATASET,
+        json_out: Annotated[Path | None, typer.Option("--json", help="Also write the full result as JSON here (and "
+                                                      "the resolved config beside it).")] = None,
+        config: ConfigFile = None,
     ) -> None:
         """Predicted RM score (overall and per section, with checked intervals) of candidate bases, ranked."""
         from rich.console import Console
@@ -65,10 +82,12 @@ def register(app: typer.Typer) -> None:
         from rmbase.selection.recommend import RecommendConfig, recommend
 
         _check_json(json_out)
-        cfg = RecommendConfig(method=method, recipe=recipe, max_params=max_params, top=top, alpha=alpha)
+        cfg = resolve_config(ctx, RecommendConfig, config,
+                             dict(method=method, recipe=recipe, max_params=max_params, top=top, alpha=alpha))
         result = recommend(_load_data(dataset), candidates=_split(candidates),
                            benchmarks=str(benchmarks) if benchmarks else None, config=cfg, n_jobs=2)
-        _write_json(json_out, result)
+        _write_json(json_out, result, cfg)
+        recipe, method, top = cfg.recipe, cfg.method, cfg.top
         con = _console(Console)
         iv = result["interval"]
         sections = [t for t in iv["per_target"] if t != "score"]
@@ -108,22 +127,27 @@ def register(app: typer.Typer) -> None:
 
     @app.command("plan")
     def plan_cmd(
-        pool: Path = typer.Option(None, "--pool", help="Benchmark file of the candidate pool."),
-        candidates: str = typer.Option(None, "--candidates", help="Comma-separated pool ids (bundled scores)."),
-        trained: Path = typer.Option(None, "--trained", help="Results so far: CSV/Parquet with model, score "
-                                     "(and recipe)."),
-        budget: int = typer.Option(1, "--budget", help="How many bases to propose."),
-        recipe: str = typer.Option(None, "--recipe", help="Recipe (filters --trained; default regression for "
-                                   "--simulate)."),
-        prior: str = typer.Option("capability", "--prior", help="capability | flat"),
-        acquisition: str = typer.Option("ei", "--acquisition", help="ei | thompson"),
-        family_sd: float = typer.Option(0.5, "--family-sd", help="Prior sd of a shared per-family offset, in units "
-                                        "of the score scale (0: ignore families)."),
-        simulate: bool = typer.Option(False, "--simulate", help="Replay strategies on a bundled dataset's results."),
-        dataset: str = typer.Option("paper-2505.10775", "--dataset", help="Dataset for --simulate."),
-        starts: int = typer.Option(200, "--starts", help="Random starts for --simulate."),
-        seed: int = typer.Option(0, "--seed"),
-        json_out: Path = typer.Option(None, "--json", help="Also write the full result as JSON here."),
+        ctx: typer.Context,
+        pool: Annotated[Path | None, typer.Option("--pool", help="Benchmark file of the candidate pool.")] = None,
+        candidates: Annotated[str | None, typer.Option("--candidates", help="Comma-separated pool ids (bundled "
+                                                       "scores).")] = None,
+        trained: Annotated[Path | None, typer.Option("--trained", help="Results so far: CSV/Parquet with model, "
+                                                     "score (and recipe).")] = None,
+        budget: Annotated[int, typer.Option("--budget", help="How many bases to propose.")] = 1,
+        recipe: Annotated[str | None, typer.Option("--recipe", help="Recipe (filters --trained; default regression "
+                                                   "for --simulate).")] = None,
+        prior: Annotated[str, typer.Option("--prior", help="capability | flat")] = "capability",
+        acquisition: Annotated[str, typer.Option("--acquisition", help="ei | thompson")] = "ei",
+        family_sd: Annotated[float, typer.Option("--family-sd", help="Prior sd of a shared per-family offset, in "
+                                                 "units of the score scale (0: ignore families).")] = 0.5,
+        simulate: Annotated[bool, typer.Option("--simulate", help="Replay strategies on a bundled dataset's "
+                                               "results.")] = False,
+        dataset: Annotated[str, typer.Option("--dataset", help="Dataset for --simulate.")] = DATASET,
+        starts: Annotated[int, typer.Option("--starts", help="Random starts for --simulate.")] = 200,
+        seed: Annotated[int, typer.Option("--seed")] = 0,
+        json_out: Annotated[Path | None, typer.Option("--json", help="Also write the full result as JSON here (and "
+                                                      "the resolved config beside it).")] = None,
+        config: ConfigFile = None,
     ) -> None:
         """Propose the next bases to train (Bayesian optimisation), or --simulate strategies on known results."""
         from rich.console import Console
@@ -134,10 +158,13 @@ def register(app: typer.Typer) -> None:
 
         _check_json(json_out)
         con = _console(Console)
+        cfg = resolve_config(ctx, P.PlanConfig, config,
+                             dict(prior=prior, acquisition=acquisition, family_sd=family_sd))
+        prior, acquisition = cfg.prior, cfg.acquisition
         if simulate:
             result = P.simulate_dataset(_load_data(dataset), recipe=recipe or "regression", n_starts=starts,
                                         seed=seed)
-            _write_json(json_out, result)
+            _write_json(json_out, result, cfg)
             table = Table(title=f"Trainings until a base within {result['tol']:g} point of the best "
                                 f"({E(result['best']['model'])}, {result['best']['score']:.1f}) is trained — "
                                 f"{E(result['recipe'])}, {result['n_bases']} bases, {result['n_starts']} random starts")
@@ -150,11 +177,10 @@ def register(app: typer.Typer) -> None:
                       "on all results: an optimistic baseline). study_default trains "
                       + ", ".join(map(E, result["study_defaults"])) + " first, then at random.")
             return
-        cfg = P.PlanConfig(prior=prior, acquisition=acquisition, family_sd=family_sd)
         result = P.plan(pool_file=str(pool) if pool else None, candidates=_split(candidates),
                         trained_file=str(trained) if trained else None, budget=budget, recipe=recipe, config=cfg,
                         seed=seed)
-        _write_json(json_out, result)
+        _write_json(json_out, result, cfg)
         table = Table(title=f"Next {budget} base(s) to train ({E(acquisition)}, {E(prior)} prior; pool of "
                             f"{result['n_pool']}, {result['n_trained']} trained)")
         for col in ("#", "model", "predicted", "sd", acquisition):
