@@ -11,7 +11,10 @@ Tables (see src/rmbase/datasets/external/DATA.md):
   base mapping, per root base: number of RMs, best and median RB1 score.
 - base_features.csv: every base above with its six Open LLM Leaderboard v2 normalised scores, their average and
   params_b (official provider, then chat template, then bfloat16, then latest: the benchmarks room's rule), or empty
-  when the leaderboard has no row for it.
+  when the leaderboard has no row for it; MATH Lvl 5 from the final leaderboard (after the Math-Verify
+  re-evaluation) where it has the same run (see scripts/leaderboard_final.py), the average recomputed, and
+  ``oll_run`` (the contents run, eval_name) and ``math_lvl5_source`` (final / contents=final / contents, as in
+  the other bundled tables) saying where MATH Lvl 5 came from.
 """
 
 from __future__ import annotations
@@ -63,12 +66,18 @@ def rb1_bases(shared: Path) -> pd.DataFrame:
 
 
 def features(shared: Path, bases: list[str]) -> pd.DataFrame:
+    from leaderboard_final import load_contents, load_final, six_scores
+
     from rmbase.benchmarks import import_files
     from rmbase.model_ids import canonical_model_id
 
-    contents = shared / "open_llm_leaderboard_v2_contents" / "open_llm_leaderboard_v2_contents_clean.csv"
-    wide = import_files([contents]).wide().reindex(columns=[*SIX, "oll_average"])
-    raw = pd.read_csv(contents, usecols=["model", "params_b"])
+    contents_file = shared / "open_llm_leaderboard_v2_contents" / "open_llm_leaderboard_v2_contents_clean.csv"
+    table = import_files([contents_file])  # the benchmarks room's duplicate rule chooses one run per model
+    wide = table.wide().reindex(columns=[*SIX, "oll_average"])
+    runs = table.frame[table.frame.benchmark.eq("ifeval")].set_index("model")["source"].str.partition(":")[2]
+    contents = load_contents(shared).set_index("eval_name")
+    final = load_final(shared)
+    raw = contents.reset_index()[["model", "params_b"]]
     raw["key"] = raw["model"].map(canonical_model_id)
     params = raw.groupby("key")["params_b"].median()
     keys = {canonical_model_id(m): m for m in wide.index}
@@ -77,9 +86,16 @@ def features(shared: Path, bases: list[str]) -> pd.DataFrame:
         k = canonical_model_id(b)
         row = {"base": b, "oll_model": keys.get(k, ""), "params_b": params.get(k, np.nan)}
         if k in keys:
-            row.update({c: round(float(wide.loc[keys[k], c]), 4) for c in wide.columns})
+            run = contents.loc[runs[keys[k]]].copy()
+            run["eval_name"] = runs[keys[k]]
+            scores, math = six_scores(run, final)
+            for c in (*SIX, "oll_average"):  # the run's other five are the imported values
+                assert c in ("math_lvl5", "oll_average") or abs(scores[c] - wide.loc[keys[k], c]) < 1e-6, (b, c)
+            row.update({c: round(scores[c], 4) for c in (*SIX, "oll_average")})
+            row.update(oll_run=runs[keys[k]], math_lvl5_source=math["math_lvl5_source"])
         rows.append(row)
-    return pd.DataFrame(rows).reindex(columns=["base", "oll_model", "params_b", *SIX, "oll_average"])
+    return pd.DataFrame(rows).reindex(columns=["base", "oll_model", "params_b", *SIX, "oll_average",
+                                               "oll_run", "math_lvl5_source"])
 
 
 def main(argv: list[str] | None = None) -> int:

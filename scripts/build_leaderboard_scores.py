@@ -8,7 +8,9 @@ It selects rows of the Open LLM Leaderboard v2 contents table (Feb 2025 snapshot
   of well-known organisations (the model's own publisher, see ``ORGS``), types pretrained / continuously-pretrained /
   chat / fine-tuned (merges, multimodal and "other" left out);
 one row per model by the rule of the study: official provider, then chat-template run, then bfloat16, then the
-latest submission (ids compared after ``canonical_model_id``). It writes ``scores.csv`` (long, normalised 0-100:
+latest submission (ids compared after ``canonical_model_id``). MATH Lvl 5 comes from the final leaderboard (after
+the Math-Verify re-evaluation of 2025-02-14) where it has the same run, and the average is recomputed (see
+scripts/leaderboard_final.py). It writes ``scores.csv`` (long, normalised 0-100:
 the six scores and their average) and ``models.csv`` (one row per model: params_b, type, the chosen leaderboard row
 and why) into src/rmbase/datasets/leaderboard_v2/.
 """
@@ -19,6 +21,7 @@ import argparse
 from pathlib import Path
 
 import pandas as pd
+from leaderboard_final import load_contents, load_final, long_rows, math_columns
 
 from rmbase.benchmarks.duplicates import preferred_row
 from rmbase.model_ids import canonical_model_id, preferred_model_id
@@ -42,8 +45,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
     shared = Path(ap.parse_args().shared)
-    oll = pd.read_csv(shared / "open_llm_leaderboard_v2_contents" / "open_llm_leaderboard_v2_contents_clean.csv")
-    oll["_key"] = oll.model.map(canonical_model_id)
+    oll = load_contents(shared)
+    final = load_final(shared)
     oll["_org"] = oll.model.str.partition("/")[0]
     study = pd.read_csv(STUDY_ROWS)
     study_keys = dict(zip(study.hf_id.map(canonical_model_id), study.model, strict=True))
@@ -52,7 +55,7 @@ def main() -> None:
     wanted = oll[oll._org.isin(ORGS) & oll.params_b.between(0, MAX_PARAMS_B, inclusive="right")
                  & oll.type.isin(TYPES)]
     keys = sorted(set(wanted._key) | set(study_keys))
-    model_rows, long_rows = [], []
+    model_rows, bench_rows = [], []
     for key in keys:
         cands = oll[oll._key == key]
         if cands.empty:
@@ -63,24 +66,22 @@ def main() -> None:
         mean6 = float(row[SIX].mean())
         assert abs(mean6 - row.average) < 1e-6, (key, mean6, row.average)
         model = preferred_model_id(row.model)
+        rows, math = long_rows(model, row, final)
         model_rows.append({
             "model": model, "params_b": float(row.params_b), "type": row.type, "architecture": row.architecture,
             "study_name": study_keys.get(key, ""), "eval_name": row.eval_name, "precision": row.precision,
             "chat_template": bool(row.chat_template), "official_provider": bool(row.official_provider),
-            "submission_date": row.submission_date, "rule": reason,
+            "submission_date": row.submission_date, "rule": reason, **math_columns(math),
         })
-        for bench in [*SIX, "average"]:
-            long_rows.append({"model": model, "benchmark": "oll_average" if bench == "average" else bench,
-                              "value": round(float(row[bench]), 6), "scale": "normalised",
-                              "source": f"open-llm-leaderboard/contents:{row.eval_name}",
-                              "date": row.submission_date})
+        bench_rows.extend(rows)
     OUT.mkdir(parents=True, exist_ok=True)
     models = pd.DataFrame(model_rows).sort_values("model", key=lambda s: s.str.lower(), kind="stable")
-    scores = pd.DataFrame(long_rows).set_index("model").loc[models.model].reset_index()
+    scores = pd.DataFrame(bench_rows).set_index("model").loc[models.model].reset_index()
     models.to_csv(OUT / "models.csv", index=False)
     scores.to_csv(OUT / "scores.csv", index=False)
     print(f"wrote {OUT}: {len(models)} models ({models.study_name.ne('').sum()} of the study), {len(scores)} scores; "
-          f"types {models.type.value_counts().to_dict()}")
+          f"types {models.type.value_counts().to_dict()}; MATH Lvl 5 sources "
+          f"{models.math_lvl5_source.value_counts().to_dict()}")
 
 
 if __name__ == "__main__":

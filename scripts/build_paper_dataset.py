@@ -6,8 +6,10 @@ It derives small tables of published figures (no raw file is copied):
 - models.csv         Table 3 of arXiv 2505.10775 (40 bases) + family and stage columns added here;
 - rewardbench.csv    Tables 4 and 5 (RewardBench v1 sections and score per base, recipes regression / bradley_terry);
 - post_training.csv  Table 1 (Llama-3.1-8B post-training stages, regression recipe);
-- benchmarks.csv     the six Open LLM Leaderboard v2 normalised scores of the 42 study models (long format);
-- benchmark_rows.csv which leaderboard row each model's scores come from, and why.
+- benchmarks.csv     the six Open LLM Leaderboard v2 normalised scores of the 42 study models (long format): the
+                     contents snapshot's row, with MATH Lvl 5 from the final leaderboard (after the Math-Verify
+                     re-evaluation) where the final table has the same run, and the average recomputed;
+- benchmark_rows.csv which leaderboard row each model's scores come from, which source its MATH Lvl 5 is from, and why.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import argparse
 from pathlib import Path
 
 import pandas as pd
+from leaderboard_final import load_contents, load_final, long_rows, math_columns
 
 from rmbase.benchmarks.duplicates import preferred_row
 from rmbase.model_ids import canonical_model_id
@@ -61,10 +64,10 @@ def main() -> None:
     post = pd.read_csv(paper / "post_training.csv")
     post.to_csv(OUT / "post_training.csv", index=False)
 
-    oll = pd.read_csv(shared / "open_llm_leaderboard_v2_contents" / "open_llm_leaderboard_v2_contents_clean.csv")
-    oll["_key"] = oll.model.map(canonical_model_id)
+    oll = load_contents(shared)
+    final = load_final(shared)
     ids = dict(zip(models.model, models.hf_id, strict=True)) | EXTRA_HF_IDS
-    long_rows, choice_rows = [], []
+    bench_rows, choice_rows = [], []
     for name, hf_id in ids.items():
         cands = oll[oll._key == canonical_model_id(hf_id)]
         if cands.empty:
@@ -72,18 +75,19 @@ def main() -> None:
         row, reason = preferred_row(cands)
         mean6 = float(row[BENCHES].mean())
         assert abs(mean6 - row.average) < 1e-6, (hf_id, mean6, row.average)
+        rows, math = long_rows(name, row, final)
         choice_rows.append({"model": name, "hf_id": hf_id, "leaderboard_model": row.model,
                             "eval_name": row.eval_name, "precision": row.precision,
                             "chat_template": bool(row.chat_template), "official_provider": bool(row.official_provider),
-                            "submission_date": row.submission_date, "rule": reason})
-        for bench in [*BENCHES, "average"]:
-            long_rows.append({"model": name, "benchmark": "oll_average" if bench == "average" else bench,
-                              "value": round(float(row[bench]), 6), "scale": "normalised",
-                              "source": f"open-llm-leaderboard/contents:{row.eval_name}",
-                              "date": row.submission_date})
-    pd.DataFrame(long_rows).to_csv(OUT / "benchmarks.csv", index=False)
+                            "submission_date": row.submission_date, "rule": reason} | math_columns(math))
+        bench_rows.extend(rows)
+    pd.DataFrame(bench_rows).to_csv(OUT / "benchmarks.csv", index=False)
     pd.DataFrame(choice_rows).to_csv(OUT / "benchmark_rows.csv", index=False)
-    print(f"wrote {OUT}: {len(models)} models, {len(results)} results, {len(choice_rows)} benchmark rows")
+    kept = [r["model"] for r in choice_rows if r["math_lvl5_source"] == "contents"]
+    changed = sum(r["math_lvl5_source"] == "final" for r in choice_rows)
+    print(f"wrote {OUT}: {len(models)} models, {len(results)} results, {len(choice_rows)} benchmark rows; "
+          f"MATH Lvl 5 re-evaluated (final table) for {changed}, unchanged for {len(choice_rows) - changed - len(kept)}, "
+          f"not in the final table for {len(kept)} ({', '.join(kept)})")
 
 
 if __name__ == "__main__":
