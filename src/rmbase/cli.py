@@ -66,11 +66,17 @@ def empty_output_option(args: list[str]) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the app; user errors (and OS errors a user can cause: permissions, a file in the way, a
     full disk) end in one clear message and exit code 2."""
+    from rmbase.processes import RESUME_NOTE, Interrupted, ctrl_c_as_interrupted
+
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         if (opt := empty_output_option(args)) is not None:
             raise InputError(f"{opt} is empty", expected="a path")
-        app(args=args, standalone_mode=True)
+        with ctrl_c_as_interrupted():
+            app(args=args, standalone_mode=True)
+    except Interrupted:
+        print(RESUME_NOTE, file=sys.stderr)
+        return 130
     except InputError as exc:
         report_input_error(exc)
         return EXIT_BAD_INPUT

@@ -98,6 +98,14 @@ def load_data(config: StudyConfig):
 
 
 def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -> dict:
+    """The study dict (see docs/study.md). Worker processes it starts end if it is killed."""
+    from rmbase.processes import workers_die_with_parent
+
+    with workers_die_with_parent():
+        return _run_study(config, timings=timings)
+
+
+def _run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -> dict:
     from rmbase import analysis
     from rmbase.analysis.gains import DEFAULT_MODELS
     from rmbase.datasets.schema import BENCHMARK_FEATURES, TARGETS
@@ -168,6 +176,13 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
 
 
 def _selection_work(data, config: StudyConfig) -> tuple[list[dict], list[dict], dict, dict[str, float]]:
+    from rmbase.processes import workers_die_with_parent
+
+    with workers_die_with_parent():
+        return _selection_rows(data, config)
+
+
+def _selection_rows(data, config: StudyConfig) -> tuple[list[dict], list[dict], dict, dict[str, float]]:
     from rmbase.selection import external_validation, selection_table
     from rmbase.selection.compare import DEFAULT_METHODS, FAST_METHODS, influence_table
 
@@ -188,9 +203,13 @@ def _start_selection(data, config: StudyConfig) -> Callable[[], tuple[list[dict]
     its result; with one job the returned function does the work itself."""
     if not config.n_jobs or config.n_jobs < 2:
         return lambda: _selection_work(data, config)
+    import os
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(max_workers=1)
+    from rmbase.processes import watch_parent
+
+    pool = ProcessPoolExecutor(max_workers=1, initializer=watch_parent,  # ends when the study is killed
+                               initargs=(os.getpid(),))
     future = pool.submit(_selection_work, data, config)
 
     def finish():
