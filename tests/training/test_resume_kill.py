@@ -75,3 +75,21 @@ def test_completeness_rule(tmp_path):
     assert newest == tmp_path / "checkpoint-4"
     assert sorted(p.name for p in removed) == ["checkpoint-12", "checkpoint-8"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint-4"]
+
+
+def test_data_line_and_untrained_baseline_warning():
+    from types import SimpleNamespace
+
+    from rmbase.training.checks import data_summary, no_gain_over_untrained
+
+    report = {"train": {"rows_read": 127, "items": 36, "dropped": {"empty response": 0},
+                        "length": {"dropped_too_long": 0, "truncated": 91}},
+              "validation": {"rows_read": 10, "items": 9, "dropped": {"duplicate pair": 1}, "length": {}}}
+    assert data_summary(report) == ("data: train 36 kept of 127 rows (0 dropped, 91 truncated); validation 9 kept "
+                                    "of 10 rows (1 dropped, 0 truncated)")
+    flat = SimpleNamespace(learning_rate=1e-5, best_accuracy=0.5,
+                           curve=[{"step": 0, "pairwise_accuracy": 0.55}, {"step": 4, "pairwise_accuracy": 0.5}])
+    better = SimpleNamespace(learning_rate=2e-5, best_accuracy=0.8,
+                             curve=[{"step": 0, "pairwise_accuracy": 0.55}, {"step": 4, "pairwise_accuracy": 0.8}])
+    assert no_gain_over_untrained([flat, better]) == [
+        "lr=1e-05: no checkpoint beats the untrained model on validation (0.5000 vs 0.5500 at step 0)"]

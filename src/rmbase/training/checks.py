@@ -40,3 +40,27 @@ def check_runs(runs: list, best: Any) -> list[str]:
                                "to 1e-5), or check the data")
     return [f"lr={r.learning_rate:g}: degenerate model (every validation pair tied); not chosen"
             for r in runs if r is not best and is_degenerate(r)]
+
+
+def data_summary(report: dict[str, Any]) -> str:
+    """One line on the data before the first step: per part, items kept, rows dropped, items truncated."""
+    parts = []
+    for part, rep in report.items():
+        length = rep.get("length", {})
+        dropped = sum(rep.get("dropped", {}).values()) + int(length.get("dropped_too_long", 0))
+        parts.append(f"{part} {rep.get('items', 0)} kept of {rep.get('rows_read', '?')} rows ({dropped} dropped, "
+                     f"{length.get('truncated', 0)} truncated)")
+    return "data: " + "; ".join(parts)
+
+
+def no_gain_over_untrained(runs: list) -> list[str]:
+    """A warning for each run whose best checkpoint is no better on validation than the untrained model (step 0
+    of its curve)."""
+    out = []
+    for r in runs:
+        start = next((p for p in r.curve if p.get("step") == 0), None)
+        metric = start.get("pairwise_accuracy") if start else None
+        if metric is not None and r.best_accuracy <= metric:
+            out.append(f"lr={r.learning_rate:g}: no checkpoint beats the untrained model on validation "
+                       f"({r.best_accuracy:.4f} vs {metric:.4f} at step 0)")
+    return out
