@@ -129,10 +129,16 @@ def train_command(
     check_output_path(out_dir.with_name(out_dir.name + ".work"), kind="dir", option="--out (its checkpoint folder)")
     with warnings.catch_warnings(record=True) as caught:  # shown below, once each, with the run's own notes
         warnings.simplefilter("always", UserWarning)
-        result = run_training(cfg, progress=lambda line: console.print(line, markup=False))
+        shown: set[str] = set()  # lines already printed during the run (the data warnings, before step 1)
+
+        def progress(line: str) -> None:
+            shown.add(line)
+            console.print(line, markup=False)
+
+        result = run_training(cfg, progress=progress)
     notes = list(dict.fromkeys([*result.warnings, *(str(w.message) for w in caught
                                                      if issubclass(w.category, UserWarning))]))
-    for note in notes:
+    for note in (n for n in notes if f"warning: {n}" not in shown):
         console.print(f"[yellow]warning:[/] {terminal(note)}")
     for run in result.runs:
         mark = "*" if run is result.best else " "
