@@ -50,7 +50,7 @@ def report_input_error(exc: InputError) -> None:
 
 
 # output options whose value Typer would turn from '' into Path('.') (the current folder) before a command sees it
-OUTPUT_OPTIONS = ("--out", "--json")
+OUTPUT_OPTIONS = ("--out", "--json", "--html")
 
 
 def empty_output_option(args: list[str]) -> str | None:

@@ -72,6 +72,8 @@ def register(app: typer.Typer) -> None:
         dataset: Annotated[str, typer.Option("--dataset", help="Training data (bundled dataset).")] = DATASET,
         json_out: Annotated[Path | None, typer.Option("--json", help="Also write the full result as JSON here (and "
                                                       "the resolved config beside it).")] = None,
+        html_out: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML page here "
+                                                      "(ranking, intervals, drivers, Pareto front).")] = None,
         config: ConfigFile = None,
     ) -> None:
         """Predicted RM score (overall and per section, with checked intervals) of candidate bases, ranked."""
@@ -82,11 +84,19 @@ def register(app: typer.Typer) -> None:
         from rmbase.selection.recommend import RecommendConfig, recommend
 
         _check_json(json_out)
+        if html_out is not None:
+            from rmbase.io import check_output_path
+
+            check_output_path(html_out, kind="file", option="--html")
         cfg = resolve_config(ctx, RecommendConfig, config,
                              dict(method=method, recipe=recipe, max_params=max_params, top=top, alpha=alpha))
         result = recommend(_load_data(dataset), candidates=_split(candidates),
                            benchmarks=str(benchmarks) if benchmarks else None, config=cfg, n_jobs=2)
         _write_json(json_out, result, cfg)
+        if html_out is not None:
+            from rmbase.report import write_recommendation_html
+
+            write_recommendation_html(result, html_out)
         recipe, method, top = cfg.recipe, cfg.method, cfg.top
         con = _console(Console)
         iv = result["interval"]
