@@ -101,12 +101,13 @@ def _split_sizes(path: str) -> tuple[dict[str, float], str]:
         rest = df[~is_size]
     else:
         return {}, path
-    vals = pd.to_numeric(sizes["params_b"], errors="coerce")
-    bad = ~(vals > 0) & sizes["params_b"].notna()
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"params_b {sizes['params_b'].iloc[i]!r} is not a positive number", path=path,
-                         row=int(sizes.index[i]) + 1, column="params_b", expected="billions of parameters, > 0")
+    from rmbase.datasets.schema import numeric_column
+    from rmbase.ranges import PARAMS_B
+
+    # checked over the file's rows, so that the message names the file's row
+    full = pd.Series(None, index=df.index, dtype=object)
+    full[sizes.index] = sizes["params_b"]
+    vals = numeric_column(full, path=path, column="params_b", rng=PARAMS_B, allow_missing=True)[sizes.index]
     given = {str(m).strip(): float(v) for m, v in zip(sizes["model"], vals, strict=True) if np.isfinite(v)}
     fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="rmbase_scores_")
     os.close(fd)
