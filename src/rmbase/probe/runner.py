@@ -27,14 +27,10 @@ PACKAGES = ("rmbase", "numpy", "scipy", "scikit-learn", "torch", "transformers",
 
 
 def check_output(out: Path) -> None:
-    """An output folder that can be written: not a file, and a parent that is a folder (checked before any work)."""
-    if out.exists() and not out.is_dir():
-        raise InputError("the output path exists and is not a folder", path=str(out), expected="a folder path")
-    parent = out.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise InputError("the output folder cannot be created (a parent is a file)", path=str(out))
+    """An output folder that can be written (checked before any work; see :func:`rmbase.io.check_output_path`)."""
+    from rmbase.io import check_output_path
+
+    check_output_path(out, kind="dir", option="--out")
 
 
 def _tokenizer(cfg: ProbeConfig) -> tuple[Any, bool]:
