@@ -54,13 +54,15 @@ def test_left_truncation_keeps_the_response_end(llama):
     assert ids[0][starts[0]:] == full[0][fstart[0]:]  # the same response tokens, the prompt side was cut
 
 
-def _unbatched_logprob(model, seq, start):
+def _unbatched(model, seq, start):
+    """(summed log-probability of tokens start.., final-layer hidden state at the last token), the whole model on
+    one unpadded sequence: the reference for the batched, head-on-real-positions path."""
     import torch
 
     with torch.inference_mode():
-        logits = model(input_ids=torch.tensor([seq])).logits[0]
-    logp = torch.log_softmax(logits.float(), dim=-1)
-    return float(sum(logp[t - 1, seq[t]] for t in range(start, len(seq))))
+        out = model(input_ids=torch.tensor([seq]), output_hidden_states=True)
+    logp = torch.log_softmax(out.logits[0].float(), dim=-1)
+    return float(sum(logp[t - 1, seq[t]] for t in range(start, len(seq)))), out.hidden_states[-1][0, -1].numpy()
 
 
 def test_feature_pass_matches_unbatched_and_does_not_depend_on_batch_size(llama):
@@ -74,7 +76,9 @@ def test_feature_pass_matches_unbatched_and_does_not_depend_on_batch_size(llama)
         np.testing.assert_allclose(by_bs[4][key], by_bs[1][key], atol=1e-4)
     assert list(by_bs[1]["lp_n"]) == [len(s) - st for s, st in zip(ids, starts, strict=True)]
     for i in (0, 3):
-        assert by_bs[4]["lp_sum"][i] == pytest.approx(_unbatched_logprob(model, ids[i], starts[i]), abs=1e-3)
+        lp, h = _unbatched(model, ids[i], starts[i])
+        assert by_bs[4]["lp_sum"][i] == pytest.approx(lp, abs=1e-3)
+        np.testing.assert_allclose(by_bs[4]["hidden"][i], h, atol=1e-4)
     assert np.std(by_bs[1]["lp_sum"]) > 0.1
 
 

@@ -1,5 +1,5 @@
-"""The forward passes of the probes, on the shared batching of :mod:`rmbase.rm_eval.scorer` (length-sorted batches,
-right padding, the last real token found from the attention mask).
+"""The forward passes of the probes, on rmbase's one forward-pass machinery (:mod:`rmbase.rm_eval.forward`:
+length-sorted right-padded batches, the last real token from the attention mask, per-batch functions).
 
 One pass per prompt+response text gives both the final-layer hidden state at the last real token (frozen BT probe)
 and, for a causal LM, the log-probability of every response token (likelihood probe). The judge probe reads only
@@ -13,7 +13,7 @@ A base is a *causal LM* when its config names a ``*ForCausalLM`` / ``*LMHeadMode
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -70,87 +70,88 @@ def pad_id_for(model: Any, tokenizer: Any) -> int:
     return 0
 
 
-def batched(seqs: Sequence[Sequence[int]], batch_size: int, pad_id: int,
-            fn: Callable[[Any, Any, list[int]], list[Any]]) -> list[Any]:
-    """Run ``fn(input_ids, attention_mask, batch_indices)`` over length-sorted right-padded batches; returns its
-    per-sequence outputs in input order. ``fn`` gets torch tensors on the model's device."""
+def _hidden_and_logprobs(model: Any, ids: Any, mask: Any, *, head_chunk: int = 1024) -> tuple[Any, list[Any]]:
+    """Final-layer hidden states (B x T x d) and, per row, log p(t_i | t_<i) for i = 1 .. L-1 of its L real tokens.
+
+    With a plain head (:func:`rmbase.rm_eval.forward.direct_head`) the decoder runs once and the head only on the
+    real predicting positions, in chunks; otherwise the whole model runs with ``output_hidden_states``."""
     import torch
 
-    from rmbase.rm_eval.scorer import length_sorted_batches, pad_right
+    from rmbase.rm_eval.forward import direct_head
 
-    out: list[Any] = [None] * len(seqs)
-    for batch in length_sorted_batches([len(s) for s in seqs], batch_size):
-        ids, mask = pad_right([seqs[i] for i in batch], pad_id)
-        with torch.inference_mode():
-            results = fn(torch.from_numpy(ids), torch.from_numpy(mask), batch)
-        for i, r in zip(batch, results, strict=True):
-            out[i] = r
-    return out
+    valid = mask[:, 1:].bool()
+    targets = ids[:, 1:][valid]
+    parts = direct_head(model)
+    if parts is not None:
+        decoder, head = parts
+        hidden = decoder(input_ids=ids, attention_mask=mask).last_hidden_state
+        flat = hidden[:, :-1][valid]
+        chunks = [torch.log_softmax(head(flat[s:s + head_chunk]).float(), dim=-1)
+                  .gather(-1, targets[s:s + head_chunk, None])[:, 0] for s in range(0, flat.shape[0], head_chunk)]
+        lp = torch.cat(chunks) if chunks else flat.new_zeros(0, dtype=torch.float32)
+    else:
+        out = model(input_ids=ids, attention_mask=mask, output_hidden_states=True, return_dict=True)
+        hidden = out.hidden_states[-1]
+        lp = torch.log_softmax(out.logits[:, :-1][valid].float(), dim=-1).gather(-1, targets[:, None])[:, 0]
+    counts = valid.sum(1).tolist()
+    flat_lp = lp.double().cpu().numpy()
+    return hidden, list(np.split(flat_lp, np.cumsum(counts)[:-1])) if counts else []
 
 
 def feature_pass(model: Any, kind: str, seqs: Sequence[Sequence[int]], starts: Sequence[int], *,
                  batch_size: int, pad_id: int) -> dict[str, np.ndarray]:
     """``hidden`` (n, d) float32: final-layer state at the last real token; for a causal LM also ``lp_sum`` and
-    ``lp_n``: summed log-probability and count of the tokens from ``starts[i]`` on (the response)."""
+    ``lp_n``: summed log-probability and count of the tokens from ``starts[i]`` on (the response). Runs on the
+    shared machinery of :mod:`rmbase.rm_eval.forward` (length-sorted right-padded batches, last real token)."""
     import torch
 
-    device = next(model.parameters()).device
+    from rmbase.rm_eval.forward import forward_batches, last_token_index, model_device
+
     causal = kind == CAUSAL_LM
 
-    def fn(ids, mask, batch):
-        ids, mask = ids.to(device), mask.to(device)
-        last = mask.sum(dim=1) - 1
-        lo = max(min(int(starts[i]) for i in batch) - 1, 0) if causal else 0
-        out, lo = _forward(model, ids, mask, lo, ids.shape[1] - 1, hidden=True) if causal else \
-            (model(input_ids=ids, attention_mask=mask, return_dict=True), 0)
-        hidden = out.hidden_states[-1] if causal else out.last_hidden_state
-        h = hidden[torch.arange(len(batch), device=device), last].float().cpu().numpy()
-        rows = []
-        for r, i in enumerate(batch):
-            n = int(last[r]) + 1
-            lp_sum, lp_n = np.nan, 0
-            s = int(starts[i])
-            if causal and s < n:
-                logp = torch.log_softmax(out.logits[r, s - 1 - lo:n - 1 - lo].float(), dim=-1)
-                lp_sum, lp_n = float(logp.gather(1, ids[r, s:n][:, None]).sum()), n - s
-            rows.append((h[r], lp_sum, lp_n))
-        return rows
+    def fn(ids, mask):
+        last = last_token_index(mask)
+        rows = torch.arange(ids.shape[0], device=ids.device)
+        if causal:
+            hidden, lps = _hidden_and_logprobs(model, ids, mask)
+        else:
+            hidden, lps = model(input_ids=ids, attention_mask=mask, return_dict=True).last_hidden_state, None
+        h = hidden[rows, last].float().cpu().numpy()
+        return [(h[r], None if lps is None else lps[r]) for r in range(ids.shape[0])]
 
-    res = batched(seqs, batch_size, pad_id, fn)
+    res = forward_batches(seqs, fn, pad_id=pad_id, device=model_device(model), batch_size=batch_size,
+                          distributed=False)
+    lp_sum, lp_n = np.full(len(seqs), np.nan), np.zeros(len(seqs), dtype=np.int64)
+    for i, (_, lp) in enumerate(res):
+        s = int(starts[i])
+        if lp is not None and 1 <= s < len(seqs[i]):  # lp[t - 1] = log p(token t)
+            lp_sum[i], lp_n[i] = float(lp[s - 1:].sum()), len(seqs[i]) - s
     hidden = np.stack([r[0] for r in res]).astype(np.float32) if res else np.zeros((0, 0), np.float32)
-    return {"hidden": hidden, "lp_sum": np.array([r[1] for r in res], dtype=np.float64),
-            "lp_n": np.array([r[2] for r in res], dtype=np.int64)}
+    return {"hidden": hidden, "lp_sum": lp_sum, "lp_n": lp_n}
 
 
 def answer_pass(model: Any, seqs: Sequence[Sequence[int]], answer_ids: tuple[int, int], *, batch_size: int,
                 pad_id: int) -> np.ndarray:
-    """(n, 2) next-token log-probabilities of the two answer tokens after the last real token of each text."""
+    """(n, 2) next-token log-probabilities of the two answer tokens after the last real token of each text (the
+    head runs on the last real positions only when the model has a plain head)."""
     import torch
 
-    device = next(model.parameters()).device
-    a, b = answer_ids
+    from rmbase.rm_eval.forward import direct_head, forward_batches, last_token_index, model_device
 
-    def fn(ids, mask, batch):
-        ids, mask = ids.to(device), mask.to(device)
-        last = mask.sum(dim=1) - 1
-        out, lo = _forward(model, ids, mask, int(last.min()), int(last.max()) + 1, hidden=False)
-        logits = out.logits[torch.arange(len(batch), device=device), last - lo]
+    a, b = answer_ids
+    parts = direct_head(model)
+
+    def fn(ids, mask):
+        last = last_token_index(mask)
+        rows = torch.arange(ids.shape[0], device=ids.device)
+        if parts is not None:
+            decoder, head = parts
+            logits = head(decoder(input_ids=ids, attention_mask=mask).last_hidden_state[rows, last])
+        else:
+            logits = model(input_ids=ids, attention_mask=mask, return_dict=True).logits[rows, last]
         logp = torch.log_softmax(logits.float(), dim=-1)
         return list(logp[:, [a, b]].cpu().numpy().astype(np.float64))
 
-    res = batched(seqs, batch_size, pad_id, fn)
+    res = forward_batches(seqs, fn, pad_id=pad_id, device=model_device(model), batch_size=batch_size,
+                          distributed=False)
     return np.stack(res) if res else np.zeros((0, 2))
-
-
-def _forward(model: Any, ids: Any, mask: Any, lo: int, hi: int, *, hidden: bool) -> tuple[Any, int]:
-    """A causal LM's forward pass with logits only at positions ``lo..hi-1`` (``logits_to_keep``: the vocabulary
-    projection dominates the cost of small bases); returns (output, offset of logits position 0). Models without
-    ``logits_to_keep`` compute every position (offset 0)."""
-    import torch
-
-    keep = torch.arange(lo, max(hi, lo + 1), device=ids.device)
-    try:
-        return model(input_ids=ids, attention_mask=mask, output_hidden_states=hidden, return_dict=True,
-                     logits_to_keep=keep), lo
-    except TypeError:
-        return model(input_ids=ids, attention_mask=mask, output_hidden_states=hidden, return_dict=True), 0
