@@ -22,6 +22,15 @@ def _split(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def _check_json(path: Path | None) -> None:
+    """--json (and the resolved config written beside it) is validated before any work starts."""
+    if path is not None:
+        from rmbase.io import check_output_path
+
+        check_output_path(path, kind="file", option="--json")
+        check_output_path(path.with_suffix(".config.yaml"), kind="file", option="--json (its config file)")
+
+
 def _write_json(path: Path | None, obj: dict, config) -> None:  # noqa: ANN001 - an rmbase Config
     """The result as JSON, and the resolved config beside it (``rec.json`` -> ``rec.config.yaml``)."""
     if path is not None:
@@ -36,6 +45,26 @@ def _console(console_cls):
     """A rich console; at least 150 columns wide when the output is not a terminal (pipes, files)."""
     con = console_cls(highlight=False)
     return con if con.is_terminal else console_cls(highlight=False, width=max(con.width, 150))
+
+
+def _probe_table(paths: list[Path] | None):
+    if not paths:
+        return None
+    from rmbase.probe.table import load_probe_table
+
+    return load_probe_table(paths)
+
+
+def _probe_costs(rho: float | None, probe_cost: float | None, train_cost: float | None) -> dict | None:
+    given = [v is not None for v in (rho, probe_cost, train_cost)]
+    if not any(given):
+        return None
+    if not all(given):
+        from rmbase.errors import InputError
+
+        raise InputError("--probe-rho, --probe-cost and --train-cost go together",
+                         expected="all three, e.g. --probe-rho 0.5 --probe-cost 0.1 --train-cost 8 (GPU-hours)")
+    return {"rho": rho, "probe_cost": probe_cost, "train_cost": train_cost}
 
 
 def _load_data(dataset: str):
@@ -63,6 +92,9 @@ def register(app: typer.Typer) -> None:
         dataset: Annotated[str, typer.Option("--dataset", help="Training data (bundled dataset).")] = DATASET,
         json_out: Annotated[Path | None, typer.Option("--json", help="Also write the full result as JSON here (and "
                                                       "the resolved config beside it).")] = None,
+        probes: Annotated[list[Path] | None, typer.Option("--probes", help="`rmbase probe` output folders (or a "
+                                                          "folder of them): each candidate's probe accuracies shown "
+                                                          "beside its prediction (repeatable).")] = None,
         html_out: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML page here "
                                                       "(ranking, intervals, drivers, Pareto front).")] = None,
         config: ConfigFile = None,
@@ -71,17 +103,19 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
+        from rmbase.escaping import terminal as E
         from rmbase.selection.recommend import RecommendConfig, recommend
 
-        if html_out is not None and html_out.is_dir():
-            from rmbase.errors import InputError
+        _check_json(json_out)
+        if html_out is not None:
+            from rmbase.io import check_output_path
 
-            raise InputError("is a folder", path=str(html_out), expected="a file name for the HTML page")
-
+            check_output_path(html_out, kind="file", option="--html")
         cfg = resolve_config(ctx, RecommendConfig, config,
                              dict(method=method, recipe=recipe, max_params=max_params, top=top, alpha=alpha))
         result = recommend(_load_data(dataset), candidates=_split(candidates),
-                           benchmarks=str(benchmarks) if benchmarks else None, config=cfg, n_jobs=2)
+                           benchmarks=str(benchmarks) if benchmarks else None, config=cfg, n_jobs=2,
+                           probes=_probe_table(probes))
         _write_json(json_out, result, cfg)
         if html_out is not None:
             from rmbase.report import write_recommendation_html
@@ -91,24 +125,28 @@ def register(app: typer.Typer) -> None:
         con = _console(Console)
         iv = result["interval"]
         sections = [t for t in iv["per_target"] if t != "score"]
-        table = Table(title=f"Predicted RM score ({recipe} recipe, {method}); "
+        table = Table(title=f"Predicted RM score ({E(recipe)} recipe, {E(method)}); "
                             f"{int(iv['nominal_coverage'] * 100)}% conformal intervals")
         families = any(r.get("family") for r in result["ranking"])
-        for col in ("#", "model", *(["family"] if families else []), "B", "score ±", "measured", *sections, "front",
-                    "drivers"):
+        shown_probes = [c for c in ("probe_frozen_bt", "probe_likelihood", "probe_judge")
+                        if any((r.get("probes") or {}).get(c) is not None for r in result["ranking"])]
+        for col in ("#", "model", *(["family"] if families else []), "B", "score ±", "measured", *sections,
+                    *shown_probes, "front", "drivers"):
             table.add_column(col, overflow="fold")
         extrapolating = False
         for row in result["ranking"][:top]:
             s = row["score"]
             extrapolating |= bool(row["extrapolates"])
-            table.add_row(str(row["rank"]), row["model"] + (" *" if row["extrapolates"] else ""),
-                          *([row.get("family") or "-"] if families else []), f"{row['params_b']:.1f}", f"{s['predicted']:.1f} ±{s['high'] - s['predicted']:.1f}",
+            table.add_row(str(row["rank"]), E(row["model"]) + (" *" if row["extrapolates"] else ""),
+                          *([E(row.get("family") or "-")] if families else []), f"{row['params_b']:.1f}", f"{s['predicted']:.1f} ±{s['high'] - s['predicted']:.1f}",
                           "" if not row["measured"] else f"{row['measured'].get('score', float('nan')):.1f}",
-                          *[f"{row[t]['predicted']:.1f}" for t in sections], "yes" if row["pareto"] else "",
-                          ", ".join(f"{d['feature']} {d['contribution']:+.1f}" for d in row["drivers"]))
+                          *[f"{row[t]['predicted']:.1f}" for t in sections],
+                          *["-" if row["probes"][c] is None else f"{row['probes'][c]:.3f}" for c in shown_probes],
+                          "yes" if row["pareto"] else "",
+                          ", ".join(f"{E(d['feature'])} {d['contribution']:+.1f}" for d in row["drivers"]))
         con.print(table)
         if any(row["measured"] for row in result["ranking"][:top]):
-            con.print(f"measured: the published RM score of a base the study trained ({recipe} recipe); the "
+            con.print(f"measured: the published RM score of a base the study trained ({E(recipe)} recipe); the "
                       "prediction for it comes from a model fitted with it.")
         if extrapolating:
             con.print("* outside the training range of the study's bases on "
@@ -119,11 +157,11 @@ def register(app: typer.Typer) -> None:
                   f"leave-one-out, {cov['empirical_coverage_lofo'] or float('nan'):.2f} leave-one-family-out "
                   f"(nominal {iv['nominal_coverage']:.2f}); half-width {cov['halfwidth']:.1f} points.")
         con.print(f"{result['n_candidates']} candidates scored; Pareto front (size vs score): "
-                  + ", ".join(result["pareto_front"][:8]) + ("..." if len(result["pareto_front"]) > 8 else ""))
+                  + ", ".join(map(E, result["pareto_front"][:8])) + ("..." if len(result["pareto_front"]) > 8 else ""))
         if result["unscorable"]:
             con.print(f"[yellow]Cannot score {len(result['unscorable'])} candidate(s):[/]")
             for u in result["unscorable"][:20]:
-                con.print(f"  {u['model']}: {u['reason']}")
+                con.print(f"  {E(u['model'])}: {E(u['reason'])}")
 
     @app.command("plan")
     def plan_cmd(
@@ -147,14 +185,30 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option("--seed")] = 0,
         json_out: Annotated[Path | None, typer.Option("--json", help="Also write the full result as JSON here (and "
                                                       "the resolved config beside it).")] = None,
+        probes: Annotated[list[Path] | None, typer.Option("--probes", help="`rmbase probe` output folders (or a "
+                                                          "folder of them), joined to the pool by model id "
+                                                          "(repeatable).")] = None,
+        probe_feature: Annotated[str | None, typer.Option("--probe-feature", help="Use this probe as a surrogate "
+                                                          "feature: probe_frozen_bt | probe_likelihood | "
+                                                          "probe_judge.")] = None,
+        probe_rho: Annotated[float | None, typer.Option("--probe-rho", help="Correlation of a probe with the RM "
+                                                        "score beyond the benchmark features (measure it: "
+                                                        "docs/probes.md); asks whether probing first is worth "
+                                                        "it.")] = None,
+        probe_cost: Annotated[float | None, typer.Option("--probe-cost", help="Compute of probing one "
+                                                         "candidate.")] = None,
+        train_cost: Annotated[float | None, typer.Option("--train-cost", help="Compute of training one cell (same "
+                                                         "unit).")] = None,
         config: ConfigFile = None,
     ) -> None:
         """Propose the next bases to train (Bayesian optimisation), or --simulate strategies on known results."""
         from rich.console import Console
         from rich.table import Table
 
+        from rmbase.escaping import terminal as E
         from rmbase.selection import plan as P
 
+        _check_json(json_out)
         con = _console(Console)
         cfg = resolve_config(ctx, P.PlanConfig, config,
                              dict(prior=prior, acquisition=acquisition, family_sd=family_sd))
@@ -164,33 +218,41 @@ def register(app: typer.Typer) -> None:
                                         seed=seed)
             _write_json(json_out, result, cfg)
             table = Table(title=f"Trainings until a base within {result['tol']:g} point of the best "
-                                f"({result['best']['model']}, {result['best']['score']:.1f}) is trained — "
-                                f"{result['recipe']}, {result['n_bases']} bases, {result['n_starts']} random starts")
+                                f"({E(result['best']['model'])}, {result['best']['score']:.1f}) is trained — "
+                                f"{E(result['recipe'])}, {result['n_bases']} bases, {result['n_starts']} random starts")
             for col in ("strategy", "median", "p90", "mean", "max"):
                 table.add_column(col)
             for s in result["strategies"]:
-                table.add_row(s["strategy"], f"{s['median']:g}", f"{s['p90']:g}", f"{s['mean']:.1f}", str(s["max"]))
+                table.add_row(E(s["strategy"]), f"{s['median']:g}", f"{s['p90']:g}", f"{s['mean']:.1f}", str(s["max"]))
             con.print(table)
-            con.print(f"best_single_benchmark uses {result['best_single_benchmark_feature']} (chosen in hindsight on "
-                      "all results: an optimistic baseline). study_default trains "
-                      + ", ".join(result["study_defaults"]) + " first, then at random.")
+            con.print(f"best_single_benchmark uses {E(result['best_single_benchmark_feature'])} (chosen in hindsight "
+                      "on all results: an optimistic baseline). study_default trains "
+                      + ", ".join(map(E, result["study_defaults"])) + " first, then at random.")
             return
         result = P.plan(pool_file=str(pool) if pool else None, candidates=_split(candidates),
                         trained_file=str(trained) if trained else None, budget=budget, recipe=recipe, config=cfg,
-                        seed=seed)
+                        seed=seed, probes=_probe_table(probes), probe_feature=probe_feature,
+                        probe_costs=_probe_costs(probe_rho, probe_cost, train_cost))
         _write_json(json_out, result, cfg)
-        table = Table(title=f"Next {budget} base(s) to train ({acquisition}, {prior} prior; pool of "
+        table = Table(title=f"Next {budget} base(s) to train ({E(acquisition)}, {E(prior)} prior; pool of "
                             f"{result['n_pool']}, {result['n_trained']} trained)")
         for col in ("#", "model", "predicted", "sd", acquisition):
-            table.add_column(col)
+            table.add_column(E(col))
         for p in result["proposals"]:
-            table.add_row(str(p["rank"]), p["model"], "-" if p["predicted"] is None else f"{p['predicted']:.1f}",
+            table.add_row(str(p["rank"]), E(p["model"]), "-" if p["predicted"] is None else f"{p['predicted']:.1f}",
                           "-" if p["sd"] is None else f"{p['sd']:.1f}", f"{p['acquisition']:.3g}")
         con.print(table)
         if result["best_trained"]:
-            con.print(f"Best so far: {result['best_trained']['model']} ({result['best_trained']['score']:.1f}).")
+            con.print(f"Best so far: {E(result['best_trained']['model'])} ({result['best_trained']['score']:.1f}).")
         if result["unscorable"]:
             con.print(f"[yellow]{len(result['unscorable'])} pool entries without all benchmark features were left "
                       "out[/] (see --json).")
+        if result.get("probe_value"):
+            v = result["probe_value"]
+            verdict = "probe them first" if v["probe_first"] else "train without probing"
+            con.print(f"Probing the {v['n_candidates']} unprobed candidate(s) (rho {v['rho']:g}, cost "
+                      f"{v['probe_cost_in_trainings']:.2f} trainings): value of information "
+                      f"{v['value_of_information']:.2f} vs threshold {v['threshold']:.2f} points -> [bold]{verdict}[/] "
+                      f"(break-even probe cost {v['break_even_probe_cost']:.3g}).")
         if json_out:
-            con.print(json.dumps({"written": str(json_out)}))
+            con.print(json.dumps({"written": str(json_out)}), markup=False)

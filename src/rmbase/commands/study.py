@@ -28,6 +28,7 @@ def study(
     out_of_fold: Annotated[bool, typer.Option("--out-of-fold/--no-out-of-fold", help="Judge the combination out of fold too (nested leave-one-out; the slow part).")] = True,
     selection: Annotated[bool, typer.Option("--selection/--no-selection", help="Compare the predictors out of fold (study.json 'selection') and validate them externally.")] = True,
     full_selection: Annotated[bool, typer.Option("--full-selection", help="Also run the study's ElasticNet for both recipes and leave-one-family-out in the selection table (slow).")] = False,
+    probes: Annotated[list[Path] | None, typer.Option("--probes", help="`rmbase probe` output folders (or a folder of them): probe features joined by model id and correlated with the RM target (repeatable).")] = None,
     presence: Annotated[list[Path] | None, typer.Option("--presence", help="Presence folder (rmbase presence score; repeatable): report MAE with and without its features.")] = None,
     presence_share_family: Annotated[bool, typer.Option("--presence-share-family", help="Let unscored bases reuse the largest family member's presence scores (same pre-training tokens).")] = False,
     config: ConfigFile = None,
@@ -39,27 +40,25 @@ def study(
     """
     from rich.console import Console
 
-    from rmbase.errors import InputError
+    from rmbase.io import check_output_path
     from rmbase.report.summary import headline
     from rmbase.study import StudyConfig, run_study, write_study
 
-    defaults = {}
-    for item in default or []:
-        group, sep, model = item.partition("=")
-        if not sep or not model:
-            raise InputError(f"--default {item!r}", expected="GROUP=MODEL with GROUP one of <3B, 3-6B, >=6B")
-        defaults[group.strip()] = model.strip()
+    check_output_path(out, kind="dir")
+    from rmbase.analysis.gains import parse_size_default
+
+    defaults = dict(parse_size_default(item) for item in default or [])
     values = dict(dataset=dataset, models=models, results=results, benchmarks=benchmarks,
                   post_training=post_training, recipe=recipe, target=target, defaults=defaults,
                   drop_missing=drop_missing, seed=seed, n_bootstrap=n_bootstrap, n_jobs=n_jobs,
                   out_of_fold=out_of_fold, selection=selection, full_selection=full_selection,
-                  presence=presence, presence_share_family=presence_share_family)
+                  probes=probes, presence=presence, presence_share_family=presence_share_family)
     cfg = resolve_config(ctx, StudyConfig, config, values, sources={"defaults": ("default",)})
     result = run_study(cfg)
     write_study(result, cfg, out)
     console = Console()
     for line in headline(result):
-        console.print(line, highlight=False, soft_wrap=True)
+        console.print(line, highlight=False, soft_wrap=True, markup=False)  # plain text holding model names
     if result.get("sources"):
         from collections import Counter
 
@@ -69,7 +68,7 @@ def study(
                           highlight=False, markup=False, soft_wrap=True)
         console.print("(study.json 'sources' says where each base's values came from)", highlight=False)
     console.print(f"wrote {out / 'study.json'}, {out / 'summary.md'}, {out / 'report.html'} (+ figures/) and "
-                  f"{out / 'config.yaml'}", highlight=False)
+                  f"{out / 'config.yaml'}", highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -32,6 +32,7 @@ class StudyData:
     data_sha256: dict[str, str] = field(default_factory=dict)
     ignored_benchmarks: list[str] = field(default_factory=list)
     sources: dict[str, dict] = field(default_factory=dict)   # model -> where its results, row and scores came from
+    unused_features: list[str] = field(default_factory=list)  # set by design(): optional features left out
 
     def feature_matrix(self) -> pd.DataFrame:
         """Models x FEATURES (NaN where a benchmark is missing); ``oll_average`` is computed when not given."""
@@ -39,7 +40,7 @@ class StudyData:
         feats = wide.reindex(columns=list(S.BENCHMARK_FEATURES))
         given_avg = wide[S.OLL_AVERAGE] if S.OLL_AVERAGE in wide else pd.Series(np.nan, index=wide.index)
         feats[S.OLL_AVERAGE] = given_avg.fillna(feats[list(S.BENCHMARK_FEATURES)].mean(axis=1, skipna=False))
-        meta = self.models.set_index("model")[list(S.MODEL_FEATURES)]
+        meta = self.models.set_index("model").reindex(columns=list(S.MODEL_FEATURES))
         return meta.join(feats, how="left")[list(S.FEATURES)]
 
     def target_table(self, recipe: str) -> pd.DataFrame:
@@ -57,6 +58,10 @@ class StudyData:
             raise InputError(f"target {target!r} is not in the results table",
                              expected=f"one of {', '.join(c for c in S.TARGETS if c in targets)}")
         X = self.feature_matrix().reindex(targets.index)
+        # an optional model feature (pre-training tokens: most bases do not publish it) unknown for any model is
+        # left out of the analyses, not a reason to drop models; the caller reports it (unused_features)
+        self.unused_features = [f for f in S.OPTIONAL_MODEL_FEATURES if X[f].isna().any()]
+        X = X.drop(columns=self.unused_features)
         missing_rows = X.index[X.isna().any(axis=1)].tolist()
         if missing_rows:
             detail = "; ".join(f"{m}: {', '.join(X.columns[X.loc[m].isna()])}" for m in missing_rows[:10])

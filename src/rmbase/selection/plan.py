@@ -134,12 +134,8 @@ def _next_index(sur: BayesLinearSurrogate, idx: list[int], y: list[float], remai
     return int(cand), mu, sd, score
 
 
-def propose(pool: pd.DataFrame, trained: pd.Series | None = None, *, budget: int = 1,
-            config: PlanConfig | None = None, seed: int = 0) -> pd.DataFrame:
-    """The next ``budget`` bases to train from ``pool`` (index: model; columns: the features), given ``trained``
-    (index: model, values: observed RM scores; may be empty). Returns one row per proposal, in order, with the
-    surrogate's mean, sd and acquisition value at the time of the pick."""
-    config = config or PlanConfig()
+def _surrogate(pool: pd.DataFrame, trained: pd.Series | None, config: PlanConfig):
+    """(surrogate, observed positions, observed scores, untrained positions, trained) over ``pool``."""
     _check_config(config)
     trained = pd.Series(dtype=float) if trained is None else trained.astype(float)
     unknown = [m for m in trained.index if m not in pool.index]
@@ -147,10 +143,6 @@ def propose(pool: pd.DataFrame, trained: pd.Series | None = None, *, budget: int
         raise InputError(f"{len(unknown)} trained model(s) are not in the pool: {', '.join(map(str, unknown[:5]))}",
                          expected="every trained base among the pool's candidates (with its benchmark scores)")
     remaining = np.array([i for i, m in enumerate(pool.index) if m not in set(trained.index)], dtype=int)
-    if budget < 1:
-        raise InputError(f"budget must be at least 1, got {budget}")
-    if budget > len(remaining):
-        raise InputError(f"budget {budget} is larger than the {len(remaining)} untrained candidate(s) in the pool")
     F = as_frame(pool, config.features)
     sd = F.std(axis=0, ddof=0).to_numpy()
     Z = (F.to_numpy() - F.mean(axis=0).to_numpy()) / np.where(sd > 0, sd, 1.0)
@@ -163,8 +155,28 @@ def propose(pool: pd.DataFrame, trained: pd.Series | None = None, *, budget: int
         G = family_indicators(fams)
     sur = BayesLinearSurrogate(Z, list(config.features), config, _scale_for(y_obs, config), G)
     pos = {m: i for i, m in enumerate(pool.index)}
-    idx = [pos[m] for m in trained.index]
-    y = list(y_obs)
+    return sur, [pos[m] for m in trained.index], list(y_obs), remaining, trained
+
+
+def pool_posterior(pool: pd.DataFrame, trained: pd.Series | None = None, *,
+                   config: PlanConfig | None = None) -> pd.DataFrame:
+    """The surrogate's posterior mean and sd of the RM score of every untrained pool candidate (index: model)."""
+    sur, idx, y, remaining, trained = _surrogate(pool, trained, config or PlanConfig())
+    mu, sd = sur.posterior(np.asarray(idx, dtype=int), np.asarray(y, dtype=float))
+    return pd.DataFrame({"mu": mu[remaining], "sd": sd[remaining]}, index=pool.index[remaining])
+
+
+def propose(pool: pd.DataFrame, trained: pd.Series | None = None, *, budget: int = 1,
+            config: PlanConfig | None = None, seed: int = 0) -> pd.DataFrame:
+    """The next ``budget`` bases to train from ``pool`` (index: model; columns: the features), given ``trained``
+    (index: model, values: observed RM scores; may be empty). Returns one row per proposal, in order, with the
+    surrogate's mean, sd and acquisition value at the time of the pick."""
+    config = config or PlanConfig()
+    sur, idx, y, remaining, trained = _surrogate(pool, trained, config)
+    if budget < 1:
+        raise InputError(f"budget must be at least 1, got {budget}")
+    if budget > len(remaining):
+        raise InputError(f"budget {budget} is larger than the {len(remaining)} untrained candidate(s) in the pool")
     rng = np.random.default_rng(seed)
     rows = []
     for step in range(budget):
@@ -319,12 +331,10 @@ def load_trained(path: str, pool_index, *, recipe: str | None = None, target: st
             df = df[df["recipe"].astype(str).eq(recipe)]
             if df.empty:
                 raise InputError(f"no rows for recipe {recipe!r} in the results file", path=path, column="recipe")
-    vals = pd.to_numeric(df[target], errors="coerce")
-    bad = ~np.isfinite(vals.to_numpy(dtype=float))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"non-numeric or missing score {df[target].iloc[i]!r}", path=path, row=int(df.index[i]) + 1,
-                         column=target, expected="a finite number")
+    from rmbase.datasets.schema import numeric_column
+    from rmbase.ranges import RM_SCORE_PERCENT
+
+    vals = numeric_column(df[target], path=path, column=target, rng=RM_SCORE_PERCENT)
     found, unknown = resolve_ids(df["model"].astype(str), pool_index)
     if unknown:
         raise InputError(f"{len(unknown)} of {len(df)} trained model(s) are not candidates of the pool "
@@ -340,9 +350,16 @@ def load_trained(path: str, pool_index, *, recipe: str | None = None, target: st
 
 
 def plan(*, pool_file: str | None = None, candidates: list[str] | None = None, trained_file: str | None = None,
-         budget: int = 1, recipe: str | None = None, config: PlanConfig | None = None, seed: int = 0) -> dict:
+         budget: int = 1, recipe: str | None = None, config: PlanConfig | None = None, seed: int = 0,
+         probes: pd.DataFrame | None = None, probe_feature: str | None = None,
+         probe_costs: dict | None = None) -> dict:
     """``rmbase plan``: the next ``budget`` bases to train from a pool (a benchmarks file, given candidate ids, or
-    the bundled chat/instruct table), given what was already trained."""
+    the bundled chat/instruct table), given what was already trained.
+
+    ``probes`` (a :func:`rmbase.probe.table.load_probe_table` table) with ``probe_feature``: that probe becomes a
+    surrogate feature (the pool shrinks to the probed candidates). ``probe_costs`` (``rho``, ``probe_cost``,
+    ``train_cost``): whether probing the untrained, unprobed candidates first is worth it
+    (:mod:`rmbase.selection.probe_value`)."""
     from rmbase.provenance import provenance
     from rmbase.selection.recommend import candidate_table
 
@@ -355,9 +372,22 @@ def plan(*, pool_file: str | None = None, candidates: list[str] | None = None, t
         raise InputError(f"{len(unscorable)} candidate(s) cannot be planned over ({why})")
     if pool.empty:
         raise InputError("the pool has no candidate with all benchmark features")
+    extra: dict = {}
+    if probes is not None or probe_costs is not None:
+        from rmbase.selection.probe_value import with_probes
+
+        pool, config, extra = with_probes(pool, config, probes, probe_feature, unscorable)
     trained = load_trained(trained_file, pool.index, recipe=recipe) if trained_file else None
     proposals = propose(pool, trained, budget=budget, config=config, seed=seed)
-    return {"n_pool": len(pool), "n_trained": 0 if trained is None else len(trained),
+    if probe_costs is not None:
+        from rmbase.selection.probe_value import probe_value
+
+        post = pool_posterior(pool, trained, config=config)
+        unprobed = post if probes is None else post[~post.index.isin(extra["probed"])]
+        best = None if trained is None or trained.empty else float(trained.max())
+        extra["probe_value"] = probe_value(unprobed["mu"], unprobed["sd"], best=best, seed=seed, **probe_costs) \
+            if len(unprobed) else None
+    return {**extra, "n_pool": len(pool), "n_trained": 0 if trained is None else len(trained),
             "best_trained": None if trained is None or trained.empty else
             {"model": str(trained.idxmax()), "score": float(trained.max())},
             "proposals": proposals.to_dict(orient="records"), "unscorable": unscorable,

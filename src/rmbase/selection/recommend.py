@@ -101,12 +101,13 @@ def _split_sizes(path: str) -> tuple[dict[str, float], str]:
         rest = df[~is_size]
     else:
         return {}, path
-    vals = pd.to_numeric(sizes["params_b"], errors="coerce")
-    bad = ~(vals > 0) & sizes["params_b"].notna()
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"params_b {sizes['params_b'].iloc[i]!r} is not a positive number", path=path,
-                         row=int(sizes.index[i]) + 1, column="params_b", expected="billions of parameters, > 0")
+    from rmbase.datasets.schema import numeric_column
+    from rmbase.ranges import PARAMS_B
+
+    # checked over the file's rows, so that the message names the file's row
+    full = pd.Series(None, index=df.index, dtype=object)
+    full[sizes.index] = sizes["params_b"]
+    vals = numeric_column(full, path=path, column="params_b", rng=PARAMS_B, allow_missing=True)[sizes.index]
     given = {str(m).strip(): float(v) for m, v in zip(sizes["model"], vals, strict=True) if np.isfinite(v)}
     fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="rmbase_scores_")
     os.close(fd)
@@ -228,8 +229,12 @@ def _drivers(est, X: pd.DataFrame, k: int = 3) -> list[list[dict]]:
 
 
 def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | None = None,
-              config: RecommendConfig | None = None, n_jobs: int | None = None) -> dict:
+              config: RecommendConfig | None = None, n_jobs: int | None = None, probes=None) -> dict:
     """Rank candidate bases by predicted RM score (``config.recipe``), with intervals, Pareto front and drivers.
+
+    ``probes`` (a :func:`rmbase.probe.table.load_probe_table` table): each ranked candidate's probe accuracies are
+    shown beside its prediction (``row["probes"]``); the predictor does not use them, since the bases it is fitted
+    on have none (with probes of the training bases, ``rmbase study --probes`` measures how they relate).
 
     Raises :class:`InputError` when no candidate can be scored (the message lists why for each)."""
     config = config or RecommendConfig()
@@ -280,7 +285,13 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
         rows.append(row)
     from rmbase.provenance import provenance
 
+    unmatched_probes = None
+    if probes is not None:
+        from rmbase.probe.table import attach_probes
+
+        unmatched_probes = attach_probes(rows, probes)
     return {
+        "unmatched_probes": unmatched_probes,
         "recipe": config.recipe, "method": config.method, "method_description": METHODS[config.method].description,
         "interval": {"nominal_coverage": 1 - config.alpha, "kind": "split conformal on leave-one-out residuals",
                      "per_target": {t: {"halfwidth": f["halfwidth"], "empirical_coverage_loo": f["coverage_loo"],
