@@ -136,8 +136,10 @@ def collect(store_dir: str | Path, out: str | Path, *, keep_all: bool = False) -
     stopping cut). Returns counts."""
     from rmbase.io import atomic_write_text
 
+    from rmbase.io import check_output_path
+
     store = open_store(store_dir)
-    out = Path(out)
+    out = check_output_path(out, kind="file", option="--out", suffixes=(".parquet", ".csv"))
     if out.suffix.lower() not in (".parquet", ".csv"):
         raise InputError(f"unsupported output type {out.suffix or '(none)'}", path=str(out),
                          expected="a .parquet or .csv file")

@@ -98,6 +98,9 @@ class Store:
     # --------------------------------------------------------------------------------------------- create
     def check_output(self) -> None:
         """The store folder must be a store or an empty/new folder (validated before any work)."""
+        from rmbase.io import check_output_path
+
+        check_output_path(self.root, kind="dir", option="--store")
         if self.root.exists() and not self.root.is_dir():
             raise InputError("the store is a file, not a folder", path=str(self.root))
         if self.root.is_dir() and any(self.root.iterdir()) and not is_store(self.root):
