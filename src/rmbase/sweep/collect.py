@@ -134,9 +134,7 @@ def collect(store_dir: str | Path, out: str | Path, *, keep_all: bool = False) -
     """Write the long result table to ``out`` (.parquet or .csv), and beside it ``<stem>.curves.<ext>`` (every
     checkpoint's validation accuracy) and ``<stem>.cells.<ext>`` (the status of every cell, with what early
     stopping cut). Returns counts."""
-    from rmbase.io import atomic_write_text
-
-    from rmbase.io import check_output_path
+    from rmbase.io import atomic_write_text, check_output_path
 
     store = open_store(store_dir)
     out = check_output_path(out, kind="file", option="--out", suffixes=(".parquet", ".csv"))
