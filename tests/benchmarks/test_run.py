@@ -95,3 +95,20 @@ def test_chat_template_is_applied_when_the_tokenizer_has_one(tiny, tmp_path):
     assert off.done == ["tiny_mc"]
     res_off = json.loads((tmp_path / "off" / "lm_eval" / "tiny_mc" / "results.json").read_text())
     assert not res_off.get("chat_template")
+
+
+def test_ifeval_without_punkt_data_fails_before_any_work(tmp_path, monkeypatch):
+    """No NLTK punkt_tab and no network: IFEval is recorded as failed with what to do, before a model is loaded
+    (the scorer would otherwise fail only after every response was generated); no network is used."""
+    nltk = pytest.importorskip("nltk")
+
+    def absent(*a, **k):
+        raise LookupError("punkt_tab")
+
+    calls = []
+    monkeypatch.setattr(nltk.data, "find", absent)
+    monkeypatch.setattr(nltk, "download", lambda name, **k: calls.append(name) or False)
+    report = run_suite("org/not-loaded", "leaderboard", tmp_path / "out", benchmarks=("ifeval",),
+                       lm=object())  # any use of the model object would raise
+    assert calls == ["punkt_tab"]
+    assert report.done == [] and "nltk.downloader punkt_tab" in report.failed["ifeval"]
