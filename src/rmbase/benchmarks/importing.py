@@ -17,6 +17,7 @@ from rmbase.benchmarks.harness_files import (
     read_json,
 )
 from rmbase.benchmarks.normalise import AGGREGATE_BASELINE, EXACT_FROM_AGGREGATE, SIX
+from rmbase.benchmarks.sizes import drop_repeated_sizes
 from rmbase.benchmarks.table import BenchmarkTable
 from rmbase.benchmarks.tables import HUB_CONTENTS, import_table, load_hub_contents
 from rmbase.errors import InputError
@@ -123,6 +124,7 @@ def import_files(paths: list[str | os.PathLike], *, model: str | None = None,
     if table.frame.empty:
         raise InputError("no benchmark scores in the input files")
     table.normalise_ids()
+    table.frame = drop_repeated_sizes(table.frame)
     apply_scale(table, scale)
     if scale != "raw":
         table.add_averages()

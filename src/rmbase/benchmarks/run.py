@@ -219,6 +219,7 @@ def _write_json(path: Path, obj: Any) -> None:
 def _import_outputs(out: Path, cfg: RunConfig, specs: tuple[TaskSpec, ...]) -> Path | None:
     from rmbase.benchmarks.harness_files import import_evalplus, import_lm_eval
     from rmbase.benchmarks.importing import apply_scale
+    from rmbase.benchmarks.sizes import drop_repeated_sizes
     from rmbase.benchmarks.table import BenchmarkTable
     from rmbase.io import sha256_file
 
@@ -235,6 +236,7 @@ def _import_outputs(out: Path, cfg: RunConfig, specs: tuple[TaskSpec, ...]) -> P
     if not tables:
         return None
     table = BenchmarkTable.concat(tables).normalise_ids()
+    table.frame = drop_repeated_sizes(table.frame)  # every results file records the model's parameter count
     apply_scale(table, "normalised")
     table.add_averages()
     table.resolve_duplicates()

@@ -38,6 +38,26 @@ def _console(console_cls):
     return con if con.is_terminal else console_cls(highlight=False, width=max(con.width, 150))
 
 
+def _outside(extrapolation: list[dict]) -> str:
+    return ", ".join(f"{e['feature']} {e['value']:.3g} ({e['low']:.3g}-{e['high']:.3g})" for e in extrapolation)
+
+
+def _print_no_scores(con, entries: list[dict]) -> None:  # noqa: ANN001 - a rich console
+    """For each candidate that no table scores: the commands that score it, the time, what is left without."""
+    if not entries:
+        return
+    con.print(f"[yellow]No benchmark scores anywhere for {len(entries)} candidate(s)[/] (not in the bundled table"
+              " nor in a given file):")
+    for g in entries:
+        con.print(f"  {g['model']}:", markup=False)
+        con.print("    1. " + g["commands"][0], markup=False)
+        con.print("    2. " + g["commands"][1], markup=False)
+        con.print("    time: " + g["estimate_text"], markup=False)
+        con.print("    without them the prediction would rest on " + g["without_scores"], markup=False)
+    if len(entries) > 1:
+        con.print("  " + entries[0]["several"], markup=False)
+
+
 def _load_data(dataset: str):
     from rmbase.datasets import load_bundled
 
@@ -83,35 +103,49 @@ def register(app: typer.Typer) -> None:
         table = Table(title=f"Predicted RM score ({recipe} recipe, {method}); "
                             f"{int(iv['nominal_coverage'] * 100)}% conformal intervals")
         families = any(r.get("family") for r in result["ranking"])
-        for col in ("#", "model", *(["family"] if families else []), "B", "score ±", "measured", *sections, "front",
-                    "drivers"):
+        shown = result["ranking"][:top]
+        from_file = any(r["scores_from"] != "bundled" for r in shown)
+        for col in ("#", "model", *(["family"] if families else []), "B", "measured", "predicted ±", *sections,
+                    *(["scores"] if from_file else []), "front", "outside training range", "drivers"):
             table.add_column(col, overflow="fold")
-        extrapolating = False
-        for row in result["ranking"][:top]:
+        for row in shown:
             s = row["score"]
-            extrapolating |= bool(row["extrapolates"])
-            table.add_row(str(row["rank"]), row["model"] + (" *" if row["extrapolates"] else ""),
-                          *([row.get("family") or "-"] if families else []), f"{row['params_b']:.1f}", f"{s['predicted']:.1f} ±{s['high'] - s['predicted']:.1f}",
-                          "" if not row["measured"] else f"{row['measured'].get('score', float('nan')):.1f}",
-                          *[f"{row[t]['predicted']:.1f}" for t in sections], "yes" if row["pareto"] else "",
+            m = row["measured"] or {}
+            table.add_row(str(row["rank"]), row["model"], *([row.get("family") or "-"] if families else []),
+                          f"{row['params_b']:.1f}", f"{m['score']:.1f}" if "score" in m else "",
+                          f"{s['predicted']:.1f} ±{s['high'] - s['predicted']:.1f}",
+                          *[f"{row[t]['predicted']:.1f}" for t in sections],
+                          *([row["scores_from"]] if from_file else []), "yes" if row["pareto"] else "",
+                          _outside(row["extrapolation"]),
                           ", ".join(f"{d['feature']} {d['contribution']:+.1f}" for d in row["drivers"]))
         con.print(table)
-        if any(row["measured"] for row in result["ranking"][:top]):
-            con.print(f"measured: the published RM score of a base the study trained ({recipe} recipe); the "
-                      "prediction for it comes from a model fitted with it.")
-        if extrapolating:
-            con.print("* outside the training range of the study's bases on "
-                      + ", ".join(sorted({f for r in result["ranking"][:top] for f in r["extrapolates"]}))
-                      + ": the prediction extrapolates.")
+        con.print("Ranked by the published RM score where the study trained the base with this recipe "
+                  f"('measured', {recipe}), else by the prediction; both are on the same scale."
+                  if any(row["measured"] for row in shown) else
+                  "Ranked by the prediction (none of these bases was trained by the study with this recipe).")
+        if any(row["extrapolation"] for row in shown):
+            con.print("outside training range: the feature's value lies outside the range of the study's bases "
+                      "(shown as low-high): the prediction extrapolates on it and the interval is not checked there.")
+        src = result["sources"]
+        if src["file"]:
+            con.print(f"Scores: the bundled leaderboard table plus {src['file']} (its values win where both have a "
+                      f"model); from the file: {len(src['from_file'])} candidate(s)"
+                      + (": " + ", ".join(f"{k} ({', '.join(v)})" for k, v in list(src["from_file"].items())[:6])
+                         if src["from_file"] else "") + ".")
+            if src["replaced_bundled"]:
+                con.print("  replaced bundled values: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in
+                                                                    src["replaced_bundled"].items()))
         cov = iv["per_target"].get("score") or next(iter(iv["per_target"].values()))
         con.print(f"Interval check (out of fold, score): empirical coverage {cov['empirical_coverage_loo']:.2f} "
                   f"leave-one-out, {cov['empirical_coverage_lofo'] or float('nan'):.2f} leave-one-family-out "
                   f"(nominal {iv['nominal_coverage']:.2f}); half-width {cov['halfwidth']:.1f} points.")
         con.print(f"{result['n_candidates']} candidates scored; Pareto front (size vs score): "
                   + ", ".join(result["pareto_front"][:8]) + ("..." if len(result["pareto_front"]) > 8 else ""))
-        if result["unscorable"]:
-            con.print(f"[yellow]Cannot score {len(result['unscorable'])} candidate(s):[/]")
-            for u in result["unscorable"][:20]:
+        _print_no_scores(con, result.get("no_scores") or [])
+        others = [u for u in result["unscorable"] if u["model"] not in {g["model"] for g in result["no_scores"]}]
+        if others:
+            con.print(f"[yellow]Cannot score {len(others)} candidate(s):[/]")
+            for u in others[:20]:
                 con.print(f"  {u['model']}: {u['reason']}")
 
     @app.command("plan")
