@@ -163,9 +163,11 @@ def register(app: typer.Typer) -> None:
         acquisition: Annotated[str, typer.Option("--acquisition", help="ei | thompson")] = "ei",
         family_sd: Annotated[float, typer.Option("--family-sd", help="Prior sd of a shared per-family offset, in "
                                                  "units of the score scale (0: ignore families).")] = 0.5,
+        study_prior: Annotated[bool, typer.Option("--study-prior/--no-study-prior", help="Use the study's "
+                                                  "published results of the same recipe as prior evidence.")] = True,
         simulate: Annotated[bool, typer.Option("--simulate", help="Replay strategies on a bundled dataset's "
                                                "results.")] = False,
-        dataset: Annotated[str, typer.Option("--dataset", help="Dataset for --simulate.")] = DATASET,
+        dataset: Annotated[str, typer.Option("--dataset", help="Dataset for --simulate and the study prior.")] = DATASET,
         starts: Annotated[int, typer.Option("--starts", help="Random starts for --simulate.")] = 200,
         seed: Annotated[int, typer.Option("--seed")] = 0,
         json_out: Annotated[Path | None, typer.Option("--json", help="Also write the full result as JSON here (and "
@@ -180,7 +182,7 @@ def register(app: typer.Typer) -> None:
 
         con = _console(Console)
         cfg = resolve_config(ctx, P.PlanConfig, config,
-                             dict(prior=prior, acquisition=acquisition, family_sd=family_sd))
+                             dict(prior=prior, acquisition=acquisition, family_sd=family_sd, study_prior=study_prior))
         prior, acquisition = cfg.prior, cfg.acquisition
         if simulate:
             result = P.simulate_dataset(_load_data(dataset), recipe=recipe or "regression", n_starts=starts,
@@ -200,7 +202,7 @@ def register(app: typer.Typer) -> None:
             return
         result = P.plan(pool_file=str(pool) if pool else None, candidates=_split(candidates),
                         trained_file=str(trained) if trained else None, budget=budget, recipe=recipe, config=cfg,
-                        seed=seed)
+                        seed=seed, data=_load_data(dataset) if cfg.study_prior else None)
         _write_json(json_out, result, cfg)
         table = Table(title=f"Next {budget} base(s) to train ({acquisition}, {prior} prior; pool of "
                             f"{result['n_pool']}, {result['n_trained']} trained)")
@@ -212,8 +214,21 @@ def register(app: typer.Typer) -> None:
         con.print(table)
         if result["best_trained"]:
             con.print(f"Best so far: {result['best_trained']['model']} ({result['best_trained']['score']:.1f}).")
+        con.print(result["acquisition_explained"])
+        sp = result["study_prior"]
+        if sp["used"]:
+            off = sp.get("level_offset")
+            con.print(f"Prior evidence: the {sp['n_results']} published {sp['recipe']} results of the study "
+                      f"({sp['dataset']}) fix how the features weigh; your results set the level"
+                      + (f" (they sit {off:+.1f} points from the study's fit)" if off is not None else
+                         " (none yet: the levels are the study's)")
+                      + (f"; your results replace the study's for {', '.join(sp['replaced_by_yours'])}"
+                         if sp["replaced_by_yours"] else "") + ".")
+        else:
+            con.print(f"Prior evidence: none ({sp['reason']}); the surrogate starts from its {prior} prior.")
         if result["unscorable"]:
             con.print(f"[yellow]{len(result['unscorable'])} pool entries without all benchmark features were left "
                       "out[/] (see --json).")
+        _print_no_scores(con, result.get("no_scores") or [])
         if json_out:
             con.print(json.dumps({"written": str(json_out)}))

@@ -45,6 +45,7 @@ class PlanConfig(Config):
     prior_weight: float = 1.0        # prior mean of the capability weights, in units of scale
     noise: float = 0.5               # noise sd, in units of scale
     family_sd: float = 0.5           # prior sd of a shared per-family offset, in units of scale (0: no families)
+    study_prior: bool = True         # the bundled study's results of the same recipe as prior evidence
 
 
 def family_indicators(families) -> np.ndarray:
@@ -74,19 +75,42 @@ class BayesLinearSurrogate:
         self.S0 = np.diag([1e6 * scale**2, *([(config.tau * scale) ** 2] * d),
                            *([(config.family_sd * scale) ** 2] * G.shape[1])])
         self.noise_var = (config.noise * scale) ** 2
+        self.evidence_ = 0
+
+    def condition_on(self, Z_ev: np.ndarray, y_ev: np.ndarray) -> BayesLinearSurrogate:
+        """Take results of another source (the study's, on the same recipe) as prior evidence: the prior becomes
+        the posterior given them (exact), so that the weights of the features are learnt from them. Their rows
+        carry no family offsets. The level stays free: with results of the user's own, the intercept is
+        re-estimated from those (:meth:`posterior`), as the user's data and evaluation may sit higher or lower."""
+        A = np.column_stack([np.ones(len(Z_ev)), Z_ev, np.zeros((len(Z_ev), self.Z.shape[1] - Z_ev.shape[1]))])
+        m0 = self.m0.copy()
+        m0[0] = float(np.mean(y_ev))
+        S0inv = np.linalg.inv(self.S0)
+        cov = np.linalg.inv(S0inv + A.T @ A / self.noise_var)
+        self.m0 = cov @ (S0inv @ m0 + A.T @ y_ev / self.noise_var)
+        self.S0 = cov
+        self.evidence_ = len(y_ev)
+        return self
 
     def posterior(self, idx: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and sd (of the latent score) for every pool member given observed ``idx`` -> ``y``."""
         A = np.column_stack([np.ones(len(self.Z)), self.Z])
         if len(idx):
             # intercept prior centred on the observed mean (a vague prior; keeps the algebra well conditioned)
-            m0 = self.m0.copy()
-            m0[0] = float(np.mean(y))
+            m0, S0 = self.m0.copy(), self.S0.copy()
+            if self.evidence_:  # the level is the user's own: free again, the weights keep the evidence
+                m0[0] += float(np.mean(y - A[idx] @ self.m0))
+                S0[0, :] = S0[:, 0] = 0.0
+                S0[0, 0] = 1e6 * self.scale**2
+            else:
+                m0[0] = float(np.mean(y))
             Ao = A[idx]
-            S0inv = np.linalg.inv(self.S0)
+            S0inv = np.linalg.inv(S0)
             prec = S0inv + Ao.T @ Ao / self.noise_var
             cov = np.linalg.inv(prec)
             mean_w = cov @ (S0inv @ m0 + Ao.T @ y / self.noise_var)
+        elif self.evidence_:  # only the evidence: its level and weights
+            mean_w, cov = self.m0.copy(), self.S0.copy()
         else:
             m0 = self.m0.copy()
             m0[0] = 0.0
@@ -134,10 +158,16 @@ def _next_index(sur: BayesLinearSurrogate, idx: list[int], y: list[float], remai
 
 
 def propose(pool: pd.DataFrame, trained: pd.Series | None = None, *, budget: int = 1,
-            config: PlanConfig | None = None, seed: int = 0) -> pd.DataFrame:
+            config: PlanConfig | None = None, seed: int = 0,
+            evidence: tuple[pd.DataFrame, pd.Series] | None = None) -> pd.DataFrame:
     """The next ``budget`` bases to train from ``pool`` (index: model; columns: the features), given ``trained``
     (index: model, values: observed RM scores; may be empty). Returns one row per proposal, in order, with the
-    surrogate's mean, sd and acquisition value at the time of the pick."""
+    surrogate's mean, sd and acquisition value at the time of the pick.
+
+    ``evidence`` (features, scores of other bases, e.g. the study's on the same recipe) is prior evidence: the
+    surrogate learns the features' weights from it (:meth:`BayesLinearSurrogate.condition_on`) and the level from
+    ``trained``; features are then standardised over pool and evidence together. ``attrs["level_offset"]``: how
+    far the trained results sit above the evidence's fit (None without both)."""
     config = config or PlanConfig()
     _check_config(config)
     trained = pd.Series(dtype=float) if trained is None else trained.astype(float)
@@ -151,8 +181,10 @@ def propose(pool: pd.DataFrame, trained: pd.Series | None = None, *, budget: int
     if budget > len(remaining):
         raise InputError(f"budget {budget} is larger than the {len(remaining)} untrained candidate(s) in the pool")
     F = as_frame(pool, config.features)
-    sd = F.std(axis=0, ddof=0).to_numpy()
-    Z = (F.to_numpy() - F.mean(axis=0).to_numpy()) / np.where(sd > 0, sd, 1.0)
+    ref = F if evidence is None else pd.concat([F, as_frame(evidence[0], config.features)])
+    sd = ref.std(axis=0, ddof=0).to_numpy()
+    centre, sd = ref.mean(axis=0).to_numpy(), np.where(sd > 0, sd, 1.0)
+    Z = (F.to_numpy() - centre) / sd
     y_obs = trained.to_numpy(dtype=float)
     G = None
     if config.family_sd > 0:
@@ -160,7 +192,15 @@ def propose(pool: pd.DataFrame, trained: pd.Series | None = None, *, budget: int
 
         fams = pool["family"] if "family" in pool else [model_family(m) for m in pool.index]
         G = family_indicators(fams)
-    sur = BayesLinearSurrogate(Z, list(config.features), config, _scale_for(y_obs, config), G)
+    y_all = y_obs if evidence is None else np.concatenate([y_obs, evidence[1].to_numpy(dtype=float)])
+    sur = BayesLinearSurrogate(Z, list(config.features), config, _scale_for(y_all, config), G)
+    level_offset = None
+    if evidence is not None:
+        sur.condition_on((as_frame(evidence[0], config.features).to_numpy() - centre) / sd,
+                         evidence[1].to_numpy(dtype=float))
+        if len(trained):
+            A = np.column_stack([np.ones(len(sur.Z)), sur.Z])
+            level_offset = float(np.mean(y_obs - A[[list(pool.index).index(m) for m in trained.index]] @ sur.m0))
     pos = {m: i for i, m in enumerate(pool.index)}
     idx = [pos[m] for m in trained.index]
     y = list(y_obs)
@@ -168,16 +208,18 @@ def propose(pool: pd.DataFrame, trained: pd.Series | None = None, *, budget: int
     rows = []
     for step in range(budget):
         j, mu, s, acq = _next_index(sur, idx, y, remaining, config, rng)
-        cold = len(trained) == 0
+        cold = len(trained) == 0 and evidence is None
         rows.append({"rank": step + 1, "model": pool.index[j],
                      # without any trained result the surrogate knows only the order, not the level
                      "predicted": None if cold else float(mu[j]), "sd": None if cold else float(s[j]),
                      "acquisition": float(acq[j]),
-                     "acquisition_kind": "prior mean" if cold and step == 0 else config.acquisition})
+                     "acquisition_kind": "prior mean" if len(trained) == 0 and step == 0 else config.acquisition})
         idx.append(j)
         y.append(float(mu[j]))  # kriging believer for the rest of the batch
         remaining = remaining[remaining != j]
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["level_offset"] = level_offset
+    return out
 
 
 # ----------------------------------------------------------------------------------------------- simulation
@@ -340,31 +382,106 @@ def load_trained(path: str, pool_index, *, recipe: str | None = None, target: st
     return pd.Series(vals.to_numpy(dtype=float), index=mapped.to_numpy(), name=target)
 
 
+def _file_recipe(path: str) -> str | None:
+    """The one recipe a results file names (a ``recipe`` column with one value), else None."""
+    from rmbase.io import read_table
+
+    df = read_table(path)
+    df.columns = [str(c).strip() for c in df.columns]
+    if "recipe" in df and df["recipe"].nunique() == 1:
+        return str(df["recipe"].iloc[0]).strip()
+    return None
+
+
+def study_evidence(data, recipe: str | None, trained: pd.Series | None, features) -> tuple[tuple | None, dict]:
+    """The study's published results of ``recipe`` as prior evidence for the planner: (features, scores) of its
+    bases, less those the user trained (the user's result wins for the same base), and a record of what was used
+    (or why nothing was)."""
+    from rmbase.model_ids import canonical_model_id
+
+    record = {"used": False, "dataset": data.name, "recipe": recipe}
+    recipes = sorted(data.results.recipe.unique())
+    if recipe is None:
+        record["reason"] = ("no recipe given (--recipe, or a recipe column in --trained): the study's results are "
+                            f"evidence only for the same recipe ({', '.join(recipes)})")
+        return None, record
+    if recipe not in recipes:
+        record["reason"] = f"the study has no results for recipe {recipe!r} (it has {', '.join(recipes)})"
+        return None, record
+    X, y, dropped = data.design(recipe, "score", drop_missing=True)
+    models = data.models.set_index("model")
+    hf = models["hf_id"].reindex(X.index) if "hf_id" in models else pd.Series(X.index, index=X.index)
+    user = {canonical_model_id(m) for m in (trained.index if trained is not None else [])}
+    mine = [m for m in X.index if canonical_model_id(str(hf.get(m) or m)) in user]
+    keep = [m for m in X.index if m not in mine]
+    record.update(used=True, n_results=len(keep), replaced_by_yours=mine, left_out_missing_features=dropped,
+                  note="the study's results fix how the features weigh; your own results set the level (a free "
+                       "offset), so a different training set or evaluation shifts the predictions, not the order")
+    return (X.loc[keep, list(features)], y.loc[keep]), record
+
+
 def plan(*, pool_file: str | None = None, candidates: list[str] | None = None, trained_file: str | None = None,
-         budget: int = 1, recipe: str | None = None, config: PlanConfig | None = None, seed: int = 0) -> dict:
+         budget: int = 1, recipe: str | None = None, config: PlanConfig | None = None, seed: int = 0,
+         data=None) -> dict:
     """``rmbase plan``: the next ``budget`` bases to train from a pool (a benchmarks file, given candidate ids, or
-    the bundled chat/instruct table), given what was already trained."""
+    the bundled chat/instruct table), given what was already trained.
+
+    Scores: a ``pool_file`` adds to the bundled table (its values win); without ``candidates`` the pool is the
+    file's models. With ``config.study_prior`` and a known recipe, the study's published results (``data``, default
+    the bundled study) are prior evidence (:func:`study_evidence`)."""
     from rmbase.provenance import provenance
-    from rmbase.selection.recommend import candidate_table
+    from rmbase.selection.recommend import candidate_scores
 
     config = config or PlanConfig()
     _check_config(config)
-    pool, unscorable = candidate_table(candidates=candidates, benchmarks=pool_file, features=config.features,
-                                       pool_types=None if (pool_file or candidates) else ("chat", "fine-tuned"))
+    scores = candidate_scores(candidates=candidates, benchmarks=pool_file, features=config.features,
+                              pool_types=None if (pool_file or candidates) else ("chat", "fine-tuned"),
+                              file_pool=True)
+    pool, unscorable = scores.table, scores.unscorable
+    if data is None and config.study_prior:
+        from rmbase.datasets import load_bundled
+
+        data = load_bundled()
+    no_scores = []
+    if scores.no_scores and data is not None:
+        from rmbase.selection.no_scores import guidance
+
+        no_scores = guidance(scores.no_scores, data=data, recipe=recipe or "regression", candidates=candidates)
     if candidates and unscorable:
         why = "; ".join(f"{u['model']}: {u['reason']}" for u in unscorable[:10])
-        raise InputError(f"{len(unscorable)} candidate(s) cannot be planned over ({why})")
+        hint = "".join(f"; to score {g['model']}: {g['commands'][0]}" for g in no_scores[:3])
+        raise InputError(f"{len(unscorable)} candidate(s) cannot be planned over ({why}){hint}",
+                         expected="benchmark scores for every candidate (--pool FILE adds yours to the bundled "
+                                  "table)")
     if pool.empty:
         raise InputError("the pool has no candidate with all benchmark features")
     trained = load_trained(trained_file, pool.index, recipe=recipe) if trained_file else None
-    proposals = propose(pool, trained, budget=budget, config=config, seed=seed)
+    recipe = recipe or (_file_recipe(trained_file) if trained_file else None)
+    evidence, prior_record = (None, {"used": False, "reason": "--no-study-prior"})
+    if config.study_prior and data is not None:
+        evidence, prior_record = study_evidence(data, recipe, trained, config.features)
+    proposals = propose(pool, trained, budget=budget, config=config, seed=seed, evidence=evidence)
+    prior_record["level_offset"] = proposals.attrs.get("level_offset")
+    best = None if trained is None or trained.empty else float(trained.max())
     return {"n_pool": len(pool), "n_trained": 0 if trained is None else len(trained),
-            "best_trained": None if trained is None or trained.empty else
-            {"model": str(trained.idxmax()), "score": float(trained.max())},
-            "proposals": proposals.to_dict(orient="records"), "unscorable": unscorable,
+            "best_trained": None if best is None else {"model": str(trained.idxmax()), "score": best},
+            "proposals": proposals.to_dict(orient="records"), "unscorable": unscorable, "no_scores": no_scores,
+            "study_prior": prior_record, "recipe": recipe,
+            "acquisition_explained": ACQUISITION_TEXT[config.acquisition].format(
+                best="your best result so far" if best is None else f"your best so far ({best:.1f})"),
             "provenance": provenance(config={**config.__dict__, "budget": budget, "recipe": recipe}, seeds={"seed": seed},
                                      pool=pool_file or ("candidates" if candidates else "bundled leaderboard_v2"),
                                      trained=trained_file)}
+
+
+ACQUISITION_TEXT = {
+    "ei": "ei = expected improvement: by how many points training this base is expected to beat {best}, averaged "
+          "over the surrogate's normal predictive distribution (mean 'predicted', sd 'sd'); it is high when a base "
+          "is predicted high or is uncertain, and 0 when it surely does not beat the best. Without a result of "
+          "your own, the first pick is the highest predicted mean.",
+    "thompson": "thompson = Thompson sampling: the value is this base's score in one draw of the surrogate's "
+                "weights; the base that wins the draw is proposed (a random, uncertainty-weighted choice).",
+}
 
 
 def simulate_dataset(data, *, recipe: str = "regression", target: str = "score", n_starts: int = 200,
