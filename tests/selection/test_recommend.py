@@ -49,6 +49,10 @@ def test_resolve_ids_any_spelling():
     assert found == {"Meta-Llama-3.1-8B-Instruct": "meta-llama/Llama-3.1-8B-Instruct",
                      "google/gemma-2-9b-it": "google/gemma-2-9b-it", "gemma-2-9b-it": "google/gemma-2-9b-it"}
     assert unknown == ["x/y"]
+    two = pd.Index(["google/gemma-2-9b-it", "jebish7/gemma-2-9b-it"])
+    with pytest.raises(InputError, match="'gemma-2-9b-it' names 2 models: google/gemma-2-9b-it, jebish7/"):
+        resolve_ids(["gemma-2-9b-it"], two)
+    assert resolve_ids(["jebish7/gemma-2-9b-it"], two)[0] == {"jebish7/gemma-2-9b-it": "jebish7/gemma-2-9b-it"}
 
 
 @pytest.fixture(scope="module")
