@@ -22,8 +22,16 @@ def test_study_writes_documented_schema(bt_study):
     out, study = bt_study
     assert (out / "summary.md").read_text().startswith("# rmbase study")
     assert (out / "config.yaml").exists()
+    # the report: every figure of the full study, as PNG + SVG and inline in report.html
+    figures = {"gains", "correlations", "scatter", "coverage", "oof_predictions", "post_training", "pca_scree",
+               "recipes", "external_validation"}
+    assert {p.stem for p in (out / "figures").glob("*.png")} == {p.stem for p in (out / "figures").glob("*.svg")} \
+        == figures
+    page = (out / "report.html").read_text()
+    assert all(f'id="fig-{name}"' in page for name in figures)
     for key in ("dataset", "recipe", "target", "n_models", "gains", "correlations", "coverage", "combination",
-                "post_training", "pca", "recipes", "selection", "external_validation", "provenance"):
+                "post_training", "pca", "recipes", "selection", "external_validation", "provenance", "design",
+                "selection_predictions", "selection_coverage"):
         assert key in study, key
     assert study["n_models"] == 40 and study["recipe"] == "bradley_terry"
     assert len(study["correlations"]) == 9 * 5  # 9 features x 5 targets
@@ -36,6 +44,14 @@ def test_study_writes_documented_schema(bt_study):
     prov = study["provenance"]
     assert prov["config"]["recipe"] == "bradley_terry" and len(prov["data_sha256"]["benchmarks.csv"]) == 64
     assert prov["packages"]["scikit-learn"]
+    # out-of-fold predictions per base, for both recipes and validations, and the study's ElasticNet (loo)
+    oof = {(p["method"], p["validation"], p["recipe"]): p for p in study["selection_predictions"]}
+    assert ("study_elasticnet", "loo", "bradley_terry") in oof and len(oof) == len(study["selection"])
+    en = oof[("study_elasticnet", "loo", "bradley_terry")]
+    assert en["values"] == paper["out_of_fold_predictions"] and len(en["actual"]) == 40
+    assert all(len(c["coverage"]) == 40 and c["coverage"][-1] == 1.0 for c in study["selection_coverage"])
+    assert len(study["design"]["rows"]) == 40 and study["design"]["features"] == list(
+        study["design"]["rows"][0]["features"])
 
 
 def test_selection_rows_cover_both_recipes_and_both_validations(bt_study):

@@ -1,4 +1,5 @@
-"""Orchestrates a study: load tables, run the analyses, write study.json, summary.md and the resolved config.
+"""Orchestrates a study: load tables, run the analyses, write study.json, summary.md, report.html (+ figures/) and the
+resolved config.
 
 ``run_study(config)`` returns the study dict; ``write_study(study, out)`` writes it atomically (nothing is written
 to ``out`` when anything fails). The schema of study.json is documented in docs/study.md.
@@ -100,7 +101,8 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
     combination = timed("combination", analysis.combination_analysis, X, y,
                         features=config.combination_features, seed=config.seed, n_jobs=config.n_jobs,
                         out_of_fold=config.out_of_fold)
-    selection, selection_influence, external = _finish_selection(selection_job, config, combination, timings)
+    selection, selection_influence, external, selection_oof = _finish_selection(selection_job, config, combination,
+                                                                                y, timings)
     post = (timed("post_training", analysis.post_training_table, data.post_training)
             if data.post_training is not None else [])
     pca = timed("pca", analysis.pca_summary, X[list(BENCHMARK_FEATURES)])
@@ -129,9 +131,46 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
         "selection": selection,
         "selection_influence": selection_influence,
         "external_validation": external,
+        # for the report's figures (new keys; see docs/study.md): the values every figure plots, so that
+        # `rmbase report DIR` redraws them from study.json alone
+        "design": design_table(data, X, y, config.target),
+        "selection_predictions": selection_oof,
+        "selection_coverage": [coverage_row(p) for p in selection_oof],
         "provenance": provenance(config=config.to_dict(), data=data.data_sha256, seeds={"seed": config.seed},
                                  timings_s={k: round(v, 3) for k, v in timings.items()}),
     }
+
+
+def design_table(data, X, y, target: str) -> dict:
+    """The analysed matrix: per model its family (None when unknown), every feature and the target value."""
+    models = data.models.set_index("model")
+    family = models["family"].reindex(X.index) if "family" in models else None
+    rows = [{"model": str(m),
+             "family": None if family is None or not isinstance(family.loc[m], str) else family.loc[m],
+             "features": {f: float(X.loc[m, f]) for f in X.columns}, "y": float(y.loc[m])} for m in X.index]
+    return {"target": target, "features": list(X.columns), "rows": rows}
+
+
+def prediction_rows(predictions: dict) -> list[dict]:
+    """study.json ``selection_predictions``: per (method, validation, recipe) the out-of-fold ranking values per
+    base (the predictions; for ``oll_average`` the feature itself, whose order needs no fit) and the actual score."""
+    out = []
+    for (method, scheme, recipe), (ranking, y) in predictions.items():
+        out.append({"method": method, "validation": scheme, "recipe": recipe,
+                    "ranked_by": "oll_average" if method == "oll_average" else "prediction",
+                    "values": {str(m): float(v) for m, v in ranking.items()},
+                    "actual": {str(m): float(v) for m, v in y.items()}})
+    return out
+
+
+def coverage_row(p: dict) -> dict:
+    """study.json ``selection_coverage``: coverage@k (k = 1..n) of one predictor's out-of-fold ranking."""
+    from rmbase.metrics import coverage_curve
+
+    models = list(p["actual"])
+    curve = coverage_curve([p["values"][m] for m in models], [p["actual"][m] for m in models])
+    return {"method": p["method"], "validation": p["validation"], "recipe": p["recipe"],
+            "coverage": [float(curve[k]) for k in sorted(curve)]}
 
 
 def _selection_work(data, config: StudyConfig) -> tuple[list[dict], list[dict], dict, dict[str, float]]:
@@ -146,11 +185,11 @@ def _selection_work(data, config: StudyConfig) -> tuple[list[dict], list[dict], 
     influence = influence_table(rows, predictions)
     t1 = time.perf_counter()
     external = external_validation(data, recipe=config.recipe)
-    return rows, influence, external, {"selection": t1 - t0, "external_validation": time.perf_counter() - t1}
+    t = {"selection": t1 - t0, "external_validation": time.perf_counter() - t1}
+    return rows, influence, external, t, prediction_rows(predictions)
 
 
-def _start_selection(data, config: StudyConfig) -> Callable[[], tuple[list[dict], list[dict], dict,
-                                                                      dict[str, float]]]:
+def _start_selection(data, config: StudyConfig) -> Callable[[], tuple]:
     """Start the selection work in a worker process (when ``n_jobs`` >= 2) and return the function that waits for
     its result; with one job the returned function does the work itself."""
     if not config.n_jobs or config.n_jobs < 2:
@@ -169,22 +208,28 @@ def _start_selection(data, config: StudyConfig) -> Callable[[], tuple[list[dict]
     return finish
 
 
-def _finish_selection(finish, config: StudyConfig, combination: dict, timings: dict[str, float]):
-    """The selection rows and external validation; without --full-selection the study's ElasticNet row is the
-    combination's own nested leave-one-out figure (same models, same protocol), not a second run of it."""
+def _finish_selection(finish, config: StudyConfig, combination: dict, y, timings: dict[str, float]):
+    """The selection rows, influence, external validation and out-of-fold predictions; without --full-selection
+    the study's ElasticNet row is the combination's own nested leave-one-out figure (same models, same protocol),
+    not a second run of it."""
     if finish is None:
-        return [], [], {}
-    rows, influence, external, t = finish()
+        return [], [], {}, []
+    rows, influence, external, t, oof_rows = finish()
     timings.update(t)
     oof = combination["paper"].get("out_of_fold")
     if not config.full_selection and oof is not None:
         rows.append({"method": "study_elasticnet", "validation": "loo", "recipe": config.recipe,
                      **{k: oof[k] for k in ("spearman", "mae", "coverage_mean_5_10", "regret_at_1", "regret_at_3")}})
-    return rows, influence, external
+        pred = combination["paper"]["out_of_fold_predictions"]
+        oof_rows.append({"method": "study_elasticnet", "validation": "loo", "recipe": config.recipe,
+                         "ranked_by": "prediction", "values": {str(m): float(pred[m]) for m in y.index},
+                         "actual": {str(m): float(v) for m, v in y.items()}})
+    return rows, influence, external, oof_rows
 
 
 def write_study(study: dict, config: StudyConfig, out: str | Path) -> Path:
     from rmbase.io import atomic_write_json, atomic_write_text, staged_output_dir
+    from rmbase.report import write_report
     from rmbase.report.summary import render_summary
 
     out = Path(out)
@@ -192,4 +237,5 @@ def write_study(study: dict, config: StudyConfig, out: str | Path) -> Path:
         atomic_write_json(stage / "study.json", study)
         atomic_write_text(stage / "summary.md", render_summary(study))
         atomic_write_text(stage / "config.yaml", config.to_yaml())
+        write_report(study, stage)  # report.html and figures/
     return out

@@ -83,6 +83,8 @@ def register(app: typer.Typer) -> None:
         dataset: Annotated[str, typer.Option("--dataset", help="Training data (bundled dataset).")] = DATASET,
         json_out: Annotated[Path | None, typer.Option("--json", help="Also write the full result as JSON here (and "
                                                       "the resolved config beside it).")] = None,
+        html_out: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML page here "
+                                                      "(ranking, intervals, drivers, Pareto front).")] = None,
         config: ConfigFile = None,
     ) -> None:
         """Predicted RM score (overall and per section, with checked intervals) of candidate bases, ranked."""
@@ -91,11 +93,20 @@ def register(app: typer.Typer) -> None:
 
         from rmbase.selection.recommend import RecommendConfig, recommend
 
+        if html_out is not None and html_out.is_dir():
+            from rmbase.errors import InputError
+
+            raise InputError("is a folder", path=str(html_out), expected="a file name for the HTML page")
+
         cfg = resolve_config(ctx, RecommendConfig, config,
                              dict(method=method, recipe=recipe, max_params=max_params, top=top, alpha=alpha))
         result = recommend(_load_data(dataset), candidates=_split(candidates),
                            benchmarks=str(benchmarks) if benchmarks else None, config=cfg, n_jobs=2)
         _write_json(json_out, result, cfg)
+        if html_out is not None:
+            from rmbase.report import write_recommendation_html
+
+            write_recommendation_html(result, html_out)
         recipe, method, top = cfg.recipe, cfg.method, cfg.top
         con = _console(Console)
         iv = result["interval"]

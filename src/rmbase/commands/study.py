@@ -12,7 +12,7 @@ from rmbase.commands.options import ConfigFile, resolve_config
 
 def study(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option("--out", help="Output folder for study.json, summary.md, config.yaml.")] = Path("study-out"),
+    out: Annotated[Path, typer.Option("--out", help="Output folder for study.json, summary.md, report.html, figures/, config.yaml.")] = Path("study-out"),
     dataset: Annotated[str, typer.Option(help="Bundled dataset (ignored when --models/--results/--benchmarks are given).")] = "paper-2505.10775",
     models: Annotated[Path | None, typer.Option(help="Models table (CSV or Parquet).")] = None,
     results: Annotated[Path | None, typer.Option(help="RewardBench results table (CSV or Parquet).")] = None,
@@ -30,7 +30,7 @@ def study(
     full_selection: Annotated[bool, typer.Option("--full-selection", help="Also run the study's ElasticNet for both recipes and leave-one-family-out in the selection table (slow).")] = False,
     config: ConfigFile = None,
 ) -> None:
-    """Reproduce the study's analyses and write DIR/study.json and DIR/summary.md.
+    """Reproduce the study's analyses and write DIR/study.json, DIR/summary.md and DIR/report.html (+ figures/).
 
     Gains over the default base, correlations, coverage, the benchmark combination in and out of fold,
     post-training stages, PCA and recipe agreement, on the bundled published tables or your own.
@@ -57,7 +57,8 @@ def study(
     console = Console()
     for line in headline(result):
         console.print(line, highlight=False, soft_wrap=True)
-    console.print(f"wrote {out / 'study.json'}, {out / 'summary.md'} and {out / 'config.yaml'}", highlight=False)
+    console.print(f"wrote {out / 'study.json'}, {out / 'summary.md'}, {out / 'report.html'} (+ figures/) and "
+                  f"{out / 'config.yaml'}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
