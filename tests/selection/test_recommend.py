@@ -81,7 +81,13 @@ def test_recommend_ranks_scores_and_explains(rec):
     phi = next(r for r in ranking if r["model"] == "microsoft/phi-4")
     assert "params_b" in phi["extrapolates"]
     size = next(e for e in phi["extrapolation"] if e["feature"] == "params_b")
-    assert size["value"] > size["high"] == rec["training_range"]["params_b"][1]
+    assert size["value"] > size["high"] == rec["training_range"]["params_b"][1] and size["used_by_predictor"]
+    # per row, only the features the score's predictor uses count as extrapolation; the others are listed apart
+    used = set(rec["selected_features"]["score"])
+    for r in ranking:
+        assert set(r["extrapolates"]) == {e["feature"] for e in r["extrapolation"] if e["feature"] in used}
+        for e in r["extrapolation"]:
+            assert not e["low"] <= e["value"] <= e["high"]
     small = next(r for r in ranking if r["model"].endswith("Llama-3.2-1B-Instruct"))
     assert small["pareto"] and small["in_training_data"]
     published = study_row("Llama-3.2-1B-Instruct")

@@ -127,16 +127,17 @@ def register(app: typer.Typer) -> None:
                           f"{s['predicted']:.1f} ±{s['high'] - s['predicted']:.1f}",
                           *[f"{row[t]['predicted']:.1f}" for t in sections],
                           *([row["scores_from"]] if from_file else []), "yes" if row["pareto"] else "",
-                          _outside(row["extrapolation"]),
+                          _outside([e for e in row["extrapolation"] if e["used_by_predictor"]]),
                           ", ".join(f"{d['feature']} {d['contribution']:+.1f}" for d in row["drivers"]))
         con.print(table)
         con.print("Ranked by the published RM score where the study trained the base with this recipe "
                   f"('measured', {recipe}), else by the prediction; both are on the same scale."
                   if any(row["measured"] for row in shown) else
                   "Ranked by the prediction (none of these bases was trained by the study with this recipe).")
-        if any(row["extrapolation"] for row in shown):
-            con.print("outside training range: the feature's value lies outside the range of the study's bases "
-                      "(shown as low-high): the prediction extrapolates on it and the interval is not checked there.")
+        if any(row["extrapolates"] for row in shown):
+            con.print("outside training range: a feature the score's predictor uses lies outside the range of the "
+                      "study's bases (shown as low-high): the prediction extrapolates on it and its interval was not "
+                      "checked there (all such features: 'extrapolation' in --json).")
         src = result["sources"]
         if src["file"]:
             con.print(f"Scores: the bundled leaderboard table plus {src['file']} (its values win where both have a "

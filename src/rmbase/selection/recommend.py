@@ -328,11 +328,13 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
     lo, hi = train_X.min(), train_X.max()
     # flag only clear extrapolation: the same base can carry slightly different figures in two tables
     slack = 0.02 * (hi - lo)
+    used = set(getattr(main["estimator"], "selected_features_", numeric))
     rows = []
     for rank, i in enumerate(order, start=1):
         m = cand.index[i]
         k = known[i]
-        outside = [{"feature": f, "value": float(cand[f].iloc[i]), "low": float(lo[f]), "high": float(hi[f])}
+        outside = [{"feature": f, "value": float(cand[f].iloc[i]), "low": float(lo[f]), "high": float(hi[f]),
+                    "used_by_predictor": f in used}
                    for f in numeric if not lo[f] - slack[f] <= cand[f].iloc[i] <= hi[f] + slack[f]]
         row = {"rank": rank, "model": m, "params_b": float(cand["params_b"].iloc[i]),
                "oll_average": float(cand["oll_average"].iloc[i]) if "oll_average" in cand else None,
@@ -344,7 +346,8 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
                "scores_from": _origin(m, scores),
                "drivers": drivers[i],
                "family": _family_or_none(cand, i),
-               "extrapolates": [o["feature"] for o in outside], "extrapolation": outside}
+               # the features the main target's predictor uses, outside their training range (all: extrapolation)
+               "extrapolates": [o["feature"] for o in outside if o["used_by_predictor"]], "extrapolation": outside}
         for t, f in fits.items():
             p = float(pred[t][i])
             row[t] = {"predicted": p, "low": p - f["halfwidth"], "high": p + f["halfwidth"]}
