@@ -57,9 +57,11 @@ def results_dir(tmp_path):
 
 
 def test_new_candidates_end_to_end(tmp_path, results_dir, capsys):
+    fast = tmp_path / "recommend.yaml"  # the overall score only (the sections' fits add nothing to this journey)
+    fast.write_text("targets: [score]\n")
     # 1. before any scores: recommend ranks the bundled three and says how to score the two new ones
     before = tmp_path / "before.json"
-    assert main(["recommend", "--candidates", CANDIDATES, "--json", str(before)]) == 0
+    assert main(["recommend", "--candidates", CANDIDATES, "--json", str(before), "--config", str(fast)]) == 0
     text = capsys.readouterr().out
     rec = json.loads(before.read_text())
     assert {r["model"] for r in rec["ranking"]} == set(BUNDLED)
@@ -83,7 +85,8 @@ def test_new_candidates_end_to_end(tmp_path, results_dir, capsys):
 
     # 3. recommend with the file: all five ranked, the new ones from the file, the others from the bundled table
     after = tmp_path / "after.json"
-    assert main(["recommend", "--candidates", CANDIDATES, "--benchmarks", str(mine), "--json", str(after)]) == 0
+    assert main(["recommend", "--candidates", CANDIDATES, "--benchmarks", str(mine), "--json", str(after),
+                 "--config", str(fast)]) == 0
     text = capsys.readouterr().out
     rec = json.loads(after.read_text())
     ranked = {r["model"]: r for r in rec["ranking"]}
