@@ -74,7 +74,8 @@ def test_new_candidates_end_to_end(tmp_path, results_dir, capsys):
     assert "rmbase benchmarks run --model acme/Newcomer-7B-Instruct" in text
     # plan cannot plan over unscored candidates: it refuses and names the command
     assert main(["plan", "--candidates", CANDIDATES]) == 2
-    assert "rmbase benchmarks run --model Qwen/Qwen3-8B" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "rmbase benchmarks run --model Qwen/Qwen3-8B" in err and "rmbase plan --pool bench/Qwen__Qwen3-8B" in err
 
     # 2. the lm-eval results files are imported (sizes from lm-eval's recorded parameter counts)
     mine = tmp_path / "my_scores.csv"

@@ -49,9 +49,10 @@ def _folder(model_id: str) -> str:
 
 
 def guidance(models: list[str], *, data, recipe: str, candidates: list[str] | None = None,
-             benchmark_mae: float | None = None) -> list[dict]:
-    """One entry per model without scores: ``commands`` to score it and rerun, the time ``estimate``, and the
-    ``without_scores`` evidence (size from the name, a size-only prediction with its error, the study family)."""
+             benchmark_mae: float | None = None, command: str = "recommend") -> list[dict]:
+    """One entry per model without scores: ``commands`` to score it and rerun ``command`` (``recommend`` or
+    ``plan``) with the scores, the time ``estimate``, and the ``without_scores`` evidence (size from the name, a
+    size-only prediction with its error, the study family)."""
     from rmbase.benchmarks.cost import describe_estimate, estimate_suite_hours
     from rmbase.model_ids import model_family
 
@@ -60,7 +61,8 @@ def guidance(models: list[str], *, data, recipe: str, candidates: list[str] | No
     out = []
     for m in models:
         folder = f"bench/{_folder(m)}"
-        rerun = ["rmbase", "recommend", "--benchmarks", f"{folder}/scores.csv", "--recipe", recipe]
+        rerun = ["rmbase", command, "--benchmarks" if command == "recommend" else "--pool", f"{folder}/scores.csv",
+                 "--recipe", recipe]
         if candidates:
             rerun += ["--candidates", ",".join(candidates)]
         size = size_from_name(m)

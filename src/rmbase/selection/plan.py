@@ -446,10 +446,13 @@ def plan(*, pool_file: str | None = None, candidates: list[str] | None = None, t
     if scores.no_scores and data is not None:
         from rmbase.selection.no_scores import guidance
 
-        no_scores = guidance(scores.no_scores, data=data, recipe=recipe or "regression", candidates=candidates)
+        no_scores = guidance(scores.no_scores, data=data, recipe=recipe or "regression", candidates=candidates,
+                             command="plan")
     if candidates and unscorable:
         why = "; ".join(f"{u['model']}: {u['reason']}" for u in unscorable[:10])
         hint = "".join(f"; to score {g['model']}: {g['commands'][0]}" for g in no_scores[:3])
+        if no_scores:
+            hint += f"; then: {no_scores[0]['commands'][1]} (with your --trained file)"
         raise InputError(f"{len(unscorable)} candidate(s) cannot be planned over ({why}){hint}",
                          expected="benchmark scores for every candidate (--pool FILE adds yours to the bundled "
                                   "table)")
