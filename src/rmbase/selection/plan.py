@@ -382,44 +382,6 @@ def load_trained(path: str, pool_index, *, recipe: str | None = None, target: st
     return pd.Series(vals.to_numpy(dtype=float), index=mapped.to_numpy(), name=target)
 
 
-def _file_recipe(path: str) -> str | None:
-    """The one recipe a results file names (a ``recipe`` column with one value), else None."""
-    from rmbase.io import read_table
-
-    df = read_table(path)
-    df.columns = [str(c).strip() for c in df.columns]
-    if "recipe" in df and df["recipe"].nunique() == 1:
-        return str(df["recipe"].iloc[0]).strip()
-    return None
-
-
-def study_evidence(data, recipe: str | None, trained: pd.Series | None, features) -> tuple[tuple | None, dict]:
-    """The study's published results of ``recipe`` as prior evidence for the planner: (features, scores) of its
-    bases, less those the user trained (the user's result wins for the same base), and a record of what was used
-    (or why nothing was)."""
-    from rmbase.model_ids import canonical_model_id
-
-    record = {"used": False, "dataset": data.name, "recipe": recipe}
-    recipes = sorted(data.results.recipe.unique())
-    if recipe is None:
-        record["reason"] = ("no recipe given (--recipe, or a recipe column in --trained): the study's results are "
-                            f"evidence only for the same recipe ({', '.join(recipes)})")
-        return None, record
-    if recipe not in recipes:
-        record["reason"] = f"the study has no results for recipe {recipe!r} (it has {', '.join(recipes)})"
-        return None, record
-    X, y, dropped = data.design(recipe, "score", drop_missing=True)
-    models = data.models.set_index("model")
-    hf = models["hf_id"].reindex(X.index) if "hf_id" in models else pd.Series(X.index, index=X.index)
-    user = {canonical_model_id(m) for m in (trained.index if trained is not None else [])}
-    mine = [m for m in X.index if canonical_model_id(str(hf.get(m) or m)) in user]
-    keep = [m for m in X.index if m not in mine]
-    record.update(used=True, n_results=len(keep), replaced_by_yours=mine, left_out_missing_features=dropped,
-                  note="the study's results fix how the features weigh; your own results set the level (a free "
-                       "offset), so a different training set or evaluation shifts the predictions, not the order")
-    return (X.loc[keep, list(features)], y.loc[keep]), record
-
-
 def plan(*, pool_file: str | None = None, candidates: list[str] | None = None, trained_file: str | None = None,
          budget: int = 1, recipe: str | None = None, config: PlanConfig | None = None, seed: int = 0,
          data=None) -> dict:
@@ -430,6 +392,7 @@ def plan(*, pool_file: str | None = None, candidates: list[str] | None = None, t
     file's models. With ``config.study_prior`` and a known recipe, the study's published results (``data``, default
     the bundled study) are prior evidence (:func:`study_evidence`)."""
     from rmbase.provenance import provenance
+    from rmbase.selection.plan_prior import ACQUISITION_TEXT, file_recipe, study_evidence
     from rmbase.selection.recommend import candidate_scores
 
     config = config or PlanConfig()
@@ -459,7 +422,7 @@ def plan(*, pool_file: str | None = None, candidates: list[str] | None = None, t
     if pool.empty:
         raise InputError("the pool has no candidate with all benchmark features")
     trained = load_trained(trained_file, pool.index, recipe=recipe) if trained_file else None
-    recipe = recipe or (_file_recipe(trained_file) if trained_file else None)
+    recipe = recipe or (file_recipe(trained_file) if trained_file else None)
     evidence, prior_record = (None, {"used": False, "reason": "--no-study-prior"})
     if config.study_prior and data is not None:
         evidence, prior_record = study_evidence(data, recipe, trained, config.features)
@@ -475,16 +438,6 @@ def plan(*, pool_file: str | None = None, candidates: list[str] | None = None, t
             "provenance": provenance(config={**config.__dict__, "budget": budget, "recipe": recipe}, seeds={"seed": seed},
                                      pool=pool_file or ("candidates" if candidates else "bundled leaderboard_v2"),
                                      trained=trained_file)}
-
-
-ACQUISITION_TEXT = {
-    "ei": "ei = expected improvement: by how many points training this base is expected to beat {best}, averaged "
-          "over the surrogate's normal predictive distribution (mean 'predicted', sd 'sd'); it is high when a base "
-          "is predicted high or is uncertain, and 0 when it surely does not beat the best. Without a result of "
-          "your own, the first pick is the highest predicted mean.",
-    "thompson": "thompson = Thompson sampling: the value is this base's score in one draw of the surrogate's "
-                "weights; the base that wins the draw is proposed (a random, uncertainty-weighted choice).",
-}
 
 
 def simulate_dataset(data, *, recipe: str = "regression", target: str = "score", n_starts: int = 200,
