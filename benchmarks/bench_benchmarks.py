@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from rmbase.benchmarks.importing import import_files
-from rmbase.benchmarks.normalise import EXACT_FROM_AGGREGATE, SIX, normalise_aggregate
+from rmbase.benchmarks.import_pipeline import import_files
+from rmbase.benchmarks.leaderboard import SIX
+from rmbase.benchmarks.normalise import EXACT_FROM_AGGREGATE, normalise_aggregate
 from rmbase.benchmarks.verify import reproduction_table
 from rmbase.model_ids import canonical_model_id, preferred_model_id
 

@@ -26,9 +26,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rmbase.benchmarks.leaderboard import AVERAGE, SIX
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "rmbase" / "datasets" / "external"
-SIX = ("ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro")
 
 
 def rb2_grid(shared: Path) -> pd.DataFrame:
@@ -73,7 +74,7 @@ def features(shared: Path, bases: list[str]) -> pd.DataFrame:
 
     contents_file = shared / "open_llm_leaderboard_v2_contents" / "open_llm_leaderboard_v2_contents_clean.csv"
     table = import_files([contents_file])  # the benchmarks room's duplicate rule chooses one run per model
-    wide = table.wide().reindex(columns=[*SIX, "oll_average"])
+    wide = table.wide().reindex(columns=[*SIX, AVERAGE])
     runs = table.frame[table.frame.benchmark.eq("ifeval")].set_index("model")["source"].str.partition(":")[2]
     contents = load_contents(shared).set_index("eval_name")
     final = load_final(shared)
@@ -89,12 +90,12 @@ def features(shared: Path, bases: list[str]) -> pd.DataFrame:
             run = contents.loc[runs[keys[k]]].copy()
             run["eval_name"] = runs[keys[k]]
             scores, math = six_scores(run, final)
-            for c in (*SIX, "oll_average"):  # the run's other five are the imported values
-                assert c in ("math_lvl5", "oll_average") or abs(scores[c] - wide.loc[keys[k], c]) < 1e-6, (b, c)
-            row.update({c: round(scores[c], 4) for c in (*SIX, "oll_average")})
+            for c in (*SIX, AVERAGE):  # the run's other five are the imported values
+                assert c in ("math_lvl5", AVERAGE) or abs(scores[c] - wide.loc[keys[k], c]) < 1e-6, (b, c)
+            row.update({c: round(scores[c], 4) for c in (*SIX, AVERAGE)})
             row.update(oll_run=runs[keys[k]], math_lvl5_source=math["math_lvl5_source"])
         rows.append(row)
-    return pd.DataFrame(rows).reindex(columns=["base", "oll_model", "params_b", *SIX, "oll_average",
+    return pd.DataFrame(rows).reindex(columns=["base", "oll_model", "params_b", *SIX, AVERAGE,
                                                "oll_run", "math_lvl5_source"])
 
 

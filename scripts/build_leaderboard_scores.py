@@ -24,12 +24,13 @@ import pandas as pd
 from leaderboard_final import load_contents, load_final, long_rows, math_columns
 
 from rmbase.benchmarks.duplicates import preferred_row
+from rmbase.benchmarks.leaderboard import SIX as LEADERBOARD_SIX
 from rmbase.model_ids import canonical_model_id, preferred_model_id
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "rmbase" / "datasets" / "leaderboard_v2"
 STUDY_ROWS = ROOT / "src" / "rmbase" / "datasets" / "paper_2505_10775" / "benchmark_rows.csv"
-SIX = ["ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro"]
+SIX = list(LEADERBOARD_SIX)
 MAX_PARAMS_B = 14.8
 TYPES = {"pretrained", "continuously-pretrained", "chat", "fine-tuned"}
 ORGS = {  # publishers of widely used base and instruct models (the organisation part of the HF id)

@@ -21,10 +21,11 @@ import pandas as pd
 from leaderboard_final import load_contents, load_final, long_rows, math_columns
 
 from rmbase.benchmarks.duplicates import preferred_row
+from rmbase.benchmarks.leaderboard import SIX
 from rmbase.model_ids import canonical_model_id
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "rmbase" / "datasets" / "paper_2505_10775"
-BENCHES = ["ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro"]
+BENCHES = list(SIX)
 
 FAMILY = {  # generation series; post-trained variants belong to the family of the model they start from
     "Phi-3": "Phi-3", "gemma-2-": "Gemma-2", "gemma-": "Gemma", "Llama-3": "Llama-3", "Meta-Llama-3": "Llama-3",

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from rmbase.benchmarks.leaderboard import SIX
 from rmbase.benchmarks.normalise import normalise_aggregate
 from rmbase.model_ids import canonical_model_id
 
 FINAL_FILE = ("open_llm_leaderboard_v2_eee", "open_llm_leaderboard_v2_scores.csv")
 CONTENTS_FILE = ("open_llm_leaderboard_v2_contents", "open_llm_leaderboard_v2_contents_clean.csv")
-OTHER_FIVE = ("ifeval", "bbh", "gpqa", "musr", "mmlu_pro")
-SIX = ("ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro")
+OTHER_FIVE = tuple(b for b in SIX if b != "math_lvl5")
 # Raw-score agreement that identifies the same run. The final table rounds to 4 decimals (error <= 5e-5); a few
 # runs differ by up to 0.0016 on one benchmark between the snapshots (re-scored, every other score identical),
 # while a different run (another precision or chat-template setting, a re-submission) differs by >= 0.06 on

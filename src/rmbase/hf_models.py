@@ -183,10 +183,7 @@ def encode_texts_flagged(tokenizer: Any, texts: Sequence[str], *, max_length: in
                 raise InputError(f"text {i} has {len(ids)} tokens, more than max_length={max_length}",
                                  expected="a larger --max-length or --truncation left|right")
             keep_bos = 1 if adds_bos else 0
-            if truncation == "left":
-                ids = ids[:keep_bos] + ids[len(ids) - (max_length - keep_bos):]
-            else:
-                ids = ids[:max_length]
+            ids = ids[:keep_bos] + ids[len(ids) - (max_length - keep_bos):] if truncation == "left" else ids[:max_length]
         flags.append(cut)
         out.append(ids)
     return out, flags
@@ -279,6 +276,64 @@ def load_sequence_classifier(name_or_path: str | os.PathLike, *, dtype: Any = No
     if tokenizer is not None:
         _fit_embeddings(model, len(tokenizer))
         model.config.pad_token_id = tokenizer.pad_token_id
+    model.to(device)
+    model.eval()
+    return model
+
+
+def load_lm_tokenizer(name_or_path: str | os.PathLike, *, revision: str | None = None,
+                      trust_remote_code: bool = False, gguf_file: str | None = None) -> Any:
+    """The tokenizer of a language model as it ships (no chat template required, no token added): for scoring
+    raw text with a causal LM, where padding is masked and never read, so the pad id may be any token."""
+    from transformers import AutoTokenizer
+
+    where = check_model_source(name_or_path)
+    kwargs: dict[str, Any] = {"revision": revision, "trust_remote_code": trust_remote_code}
+    if gguf_file:
+        kwargs["gguf_file"] = gguf_file
+    try:
+        return AutoTokenizer.from_pretrained(where, **kwargs)
+    except (OSError, ValueError) as exc:
+        if "trust_remote_code" in str(exc):
+            raise InputError("this tokenizer needs remote code; pass --trust-remote-code if you trust it",
+                             path=where) from exc
+        raise InputError(f"cannot load a tokenizer: {exc}", path=where) from exc
+
+
+def load_causal_lm(name_or_path: str | os.PathLike, *, dtype: Any = None, device: str | None = None,
+                   revision: str | None = None, trust_remote_code: bool = False,
+                   gguf_file: str | None = None) -> Any:
+    """AutoModelForCausalLM from safetensors (or a GGUF file), in eval mode on ``device``; InputError when the
+    checkpoint is missing, is not a causal LM, or needs remote code without the flag."""
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    device = device or default_device()
+    torch_dtype = resolve_dtype(dtype, device)
+    where = check_model_source(name_or_path)
+    common: dict[str, Any] = {"revision": revision, "trust_remote_code": trust_remote_code}
+    if gguf_file:
+        common["gguf_file"] = gguf_file
+    try:
+        config = AutoConfig.from_pretrained(where, **common)
+    except (OSError, ValueError) as exc:
+        if "remote code" in str(exc) or "trust_remote_code" in str(exc):
+            raise InputError("this checkpoint needs remote code; pass --trust-remote-code if you trust it",
+                             path=where) from exc
+        raise InputError(f"cannot read the model config: {exc}", path=where) from exc
+    if not trust_remote_code and type(config) not in AutoModelForCausalLM._model_mapping:
+        raise InputError(f"model type {config.model_type!r} has no causal-LM class in transformers", path=where,
+                         expected="a checkpoint loadable with AutoModelForCausalLM (or --trust-remote-code)")
+    kwargs: dict[str, Any] = dict(common, dtype=torch_dtype)
+    if not gguf_file:
+        kwargs["use_safetensors"] = True
+    try:
+        model = AutoModelForCausalLM.from_pretrained(where, **kwargs)
+    except (OSError, ValueError) as exc:
+        msg = str(exc)
+        if "safetensors" in msg.lower():
+            raise InputError("no safetensors weights found (rmbase does not load pickled .bin weights)",
+                             path=where, expected="model.safetensors") from exc
+        raise InputError(f"cannot load as a causal LM: {msg}", path=where) from exc
     model.to(device)
     model.eval()
     return model

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from rmbase.errors import InputError
+from rmbase.model_ids import sanitise_model_id  # noqa: F401  (moved to model_ids; kept for callers on other branches)
 
 TABLE_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -109,11 +110,3 @@ def staged_output_dir(out: str | os.PathLike) -> Iterator[Path]:
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
-
-def sanitise_model_id(model_id: str) -> str:
-    """Folder-safe form of a Hugging Face id: ``org/name`` -> ``org__name``; never joined raw into paths."""
-    safe = model_id.strip().replace("/", "__")
-    safe = "".join(c if (c.isalnum() or c in "-_.") else "_" for c in safe)
-    if not safe or safe in {".", ".."}:
-        raise InputError(f"model id {model_id!r} cannot be turned into a folder name")
-    return safe

@@ -1,17 +1,24 @@
-"""Model-id normalisation shared by every room that joins tables on model ids.
+"""Model ids, shared by every room that joins tables on them or derives folder names from them.
 
 The Open LLM Leaderboard lists Meta's Llama-3.1 models under two names (``meta-llama/Llama-3.1-8B-Instruct`` and
 ``meta-llama/Meta-Llama-3.1-8B-Instruct``); studies often drop the organisation. :func:`canonical_model_id` maps all
-spellings of one model to one key so that joins do not silently miss.
+spellings of one model to one key so that joins do not silently miss; :class:`ModelIdIndex` is the one way rmbase
+finds an id in any spelling among the ids of a table; :func:`sanitise_model_id` is the one way an id becomes a
+folder name.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterable
+
+from rmbase.errors import InputError
 
 _META_PREFIX = re.compile(r"^meta-(?=llama-3\.1-)", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # tables repeat ids: computed once per distinct id
 def canonical_model_id(model_id: str) -> str:
     """Lower-cased key with the organisation kept when present and the ``Meta-`` prefix of Llama-3.1 ids removed."""
     mid = str(model_id).strip().strip("/")
@@ -29,6 +36,7 @@ _HUB_URL = re.compile(r"^(?:https?://)?(?:www\.)?huggingface\.co/", re.IGNORECAS
 _META_31 = re.compile(r"^Meta-(?=Llama-3\.1-)", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def preferred_model_id(model_id: str) -> str:
     """The spelling rmbase shows for a model: stripped of a Hub URL prefix and trailing slashes, and
     ``Meta-Llama-3.1-*`` written as ``Llama-3.1-*`` (Meta's current repository name); case is kept.
@@ -40,6 +48,46 @@ def preferred_model_id(model_id: str) -> str:
     mid = _HUB_URL.sub("", mid).strip("/") if _HUB_URL.match(mid) else mid.rstrip("/")
     org, sep, name = mid.rpartition("/")
     return f"{org}{sep}{_META_31.sub('', name)}"
+
+
+class ModelIdIndex:
+    """The ids of one table, found in any spelling.
+
+    :meth:`find` matches a query by :func:`canonical_model_id`; when nothing matches and the query has no
+    organisation, by the name without organisation (``Llama-3.1-8B-Instruct`` finds
+    ``meta-llama/Meta-Llama-3.1-8B-Instruct``). Built once per table, so lookups cost a dictionary access.
+    """
+
+    def __init__(self, ids: Iterable[str]):
+        self.ids = list(dict.fromkeys(str(m) for m in ids))
+        self._by_key: dict[str, list[str]] = {}
+        self._by_name: dict[str, list[str]] = {}
+        for m in self.ids:
+            key = canonical_model_id(m)
+            self._by_key.setdefault(key, []).append(m)
+            self._by_name.setdefault(key.rpartition("/")[2], []).append(m)
+
+    def find(self, query: str) -> list[str]:
+        """The table's ids that are ``query`` in another spelling (in table order; empty when none)."""
+        key = canonical_model_id(str(query))
+        hits = self._by_key.get(key)
+        if not hits and "/" not in key:
+            hits = self._by_name.get(key)
+        return list(hits or ())
+
+
+def find_model_ids(query: str, ids: Iterable[str]) -> list[str]:
+    """The ``ids`` that are ``query`` in any spelling (see :class:`ModelIdIndex`; build one for many queries)."""
+    return ModelIdIndex(ids).find(query)
+
+
+def sanitise_model_id(model_id: str) -> str:
+    """Folder-safe form of a Hugging Face id: ``org/name`` -> ``org__name``; never joined raw into paths."""
+    safe = model_id.strip().replace("/", "__")
+    safe = "".join(c if (c.isalnum() or c in "-_.") else "_" for c in safe)
+    if not safe or safe in {".", ".."}:
+        raise InputError(f"model id {model_id!r} cannot be turned into a folder name")
+    return safe
 
 
 def model_id_from_folder(name: str) -> str:

@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from rmbase.benchmarks.leaderboard import SIX
 from rmbase.config import Config
 from rmbase.errors import InputError
 
@@ -30,7 +31,7 @@ class StudyConfig(Config):
     target: Literal["score", "chat", "chat_hard", "safety", "reasoning"] = "score"
     defaults: dict[str, str] = Field(default_factory=dict, description="size group -> default model overrides")
     combination_features: list[str] = Field(
-        default_factory=lambda: ["ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro"])
+        default_factory=lambda: list(SIX))
     drop_missing: bool = False
     n_bootstrap: int = Field(2000, ge=2000)
     seed: int = 0
@@ -38,6 +39,8 @@ class StudyConfig(Config):
     out_of_fold: bool = True
     selection: bool = True
     full_selection: bool = False
+    presence: list[Path] = Field(default_factory=list, description="presence folders (rmbase presence score)")
+    presence_share_family: bool = False
 
     @field_validator("recipe")
     @classmethod
@@ -70,7 +73,7 @@ def load_data(config: StudyConfig):
 
 def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -> dict:
     from rmbase import analysis
-    from rmbase.analysis.gains import DEFAULT_MODELS
+    from rmbase.datasets import STUDY_DEFAULT_BASES
     from rmbase.datasets.schema import BENCHMARK_FEATURES, TARGETS
     from rmbase.provenance import provenance
 
@@ -91,7 +94,7 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
     targets = targets[[t for t in TARGETS if t in targets.columns and targets[t].notna().all()]]
 
     gains, gains_per_model = timed("gains", analysis.gains_over_default, y, X["params_b"],
-                                   {**DEFAULT_MODELS, **config.defaults})
+                                   {**STUDY_DEFAULT_BASES, **config.defaults})
     correlations, critical_r = timed("correlations", analysis.correlation_table, X, targets,
                                      n_boot=config.n_bootstrap, seed=config.seed)
     coverage = timed("coverage", analysis.coverage_table, X, y)
@@ -109,7 +112,7 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
     recipes = timed("recipes", analysis.recipe_comparison, data.results[data.results.model.isin(X.index)],
                     config.target)
 
-    return {
+    study = {
         "schema_version": SCHEMA_VERSION,
         "dataset": data.name,
         "recipe": config.recipe,
@@ -139,6 +142,17 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
         "provenance": provenance(config=config.to_dict(), data=data.data_sha256, seeds={"seed": config.seed},
                                  timings_s={k: round(v, 3) for k, v in timings.items()}),
     }
+    if config.presence:
+        study["presence"] = timed("presence", presence_block, data, X, y, config)
+    return study
+
+
+def presence_block(data, X, y, config: StudyConfig) -> dict:
+    """MAE with and without the presence features (``presence_<category>``) on the bases that have them."""
+    from rmbase.presence.features import presence_table, presence_value
+
+    table = presence_table(config.presence, share_family=config.presence_share_family, models=data.models)
+    return presence_value(X, y, table, base_features=config.combination_features)
 
 
 def design_table(data, X, y, target: str) -> dict:

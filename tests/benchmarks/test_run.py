@@ -82,7 +82,7 @@ def test_unknown_benchmark_is_an_input_error(tmp_path):
 def test_chat_template_is_applied_when_the_tokenizer_has_one(tiny, tmp_path):
     from bench_tiny import CHAT_TEMPLATE
 
-    from rmbase.benchmarks.harness_files import import_lm_eval
+    from rmbase.benchmarks.import_harness import import_lm_eval
 
     _, tasks = tiny
     model = tiny_causal_lm_dir(tmp_path / "chat_model", chat_template=CHAT_TEMPLATE)

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import rmbase.rm_eval as R
 from rmbase.errors import InputError
-from rmbase.rm_eval import rules as R
 from rmbase.rm_eval.data import load_examples, read_records, validate_records
-from rmbase.rm_eval.summarize import read_subset_tables, summarize_file
+from rmbase.rm_eval.summary_files import read_subset_tables, summarize_file
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 LLMBAR = SHARED / "llmbar_rewardbench_chathard" / "llmbar_pairs.jsonl"

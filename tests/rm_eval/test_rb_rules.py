@@ -8,8 +8,8 @@ import random
 import numpy as np
 import pytest
 
+import rmbase.rm_eval as R
 from rmbase.errors import InputError
-from rmbase.rm_eval import rules as R
 
 
 def full_v1(**overrides: float) -> dict[str, float]:

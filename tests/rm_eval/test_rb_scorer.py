@@ -192,7 +192,7 @@ def test_v2_end_to_end_with_ties(tmp_path, tiny_dir):
                                         data=str(data), batch_size=3, device="cpu"))
     lines = [json.loads(x) for x in (tmp_path / "out" / "scores.jsonl").read_text().splitlines()]
     assert [len(r["scores"]) for r in lines] == [4] * 5 + [3, 3]
-    from rmbase.rm_eval import rules as R
+    import rmbase.rm_eval as R
 
     for r in lines[:5]:
         assert res["subsets"][r["subset"]]["accuracy"] == R.v2_prompt_result(r["scores"])
@@ -226,7 +226,7 @@ def test_interrupted_run_resumes_from_saved_chunks(tmp_path, tiny_dir):
 
 
 def test_summarize_command(tmp_path, capsys):
-    from rmbase.rm_eval import rules as R
+    import rmbase.rm_eval as R
 
     path = tmp_path / "rb.json"
     path.write_text(json.dumps({"model": "m", **dict.fromkeys(R.V1_SUBSETS, 0.5)}))
@@ -289,7 +289,7 @@ def test_cli_config_file_and_overriding_option(tmp_path, tiny_dir):
 def test_summarize_command_takes_a_config_file(tmp_path):
     import yaml
 
-    from rmbase.rm_eval import rules as R
+    import rmbase.rm_eval as R
 
     path = tmp_path / "rb.json"
     path.write_text(json.dumps({"model": "m", **dict.fromkeys(R.V1_SUBSETS, 0.5)}))

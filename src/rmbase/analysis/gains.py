@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rmbase.datasets import STUDY_DEFAULT_BASES
 from rmbase.errors import InputError
 
 # (label, lower bound inclusive, upper bound exclusive) in billions of parameters
 SIZE_GROUPS = (("<3B", 0.0, 3.0), ("3-6B", 3.0, 6.0), (">=6B", 6.0, np.inf))
-DEFAULT_MODELS = {"<3B": "Llama-3.2-1B-Instruct", "3-6B": "Llama-3.2-3B-Instruct", ">=6B": "Llama-3.1-8B-Instruct"}
 
 
 def size_group(params_b: float) -> str:
@@ -25,7 +25,7 @@ def gains_over_default(scores: pd.Series, params_b: pd.Series, defaults: dict[st
     """Per group: default and best model, both scores, gain in points and percent; and each model's gain over its
     group's default. ``scores`` and ``params_b`` are indexed by model. A group without its default is skipped in the
     group rows (and its models get no per-model gain); a default that is not in the data is an error."""
-    defaults = dict(DEFAULT_MODELS if defaults is None else defaults)
+    defaults = dict(STUDY_DEFAULT_BASES if defaults is None else defaults)
     frame = pd.DataFrame({"score": scores, "params_b": params_b.reindex(scores.index)})
     frame["group"] = frame.params_b.map(size_group)
     rows, per_model = [], []

@@ -14,6 +14,7 @@ Public API (pandas only at import time; lm-eval, EvalPlus and torch are imported
 
 from __future__ import annotations
 
+from rmbase.benchmarks.benchmark_table import BenchmarkTable
 from rmbase.benchmarks.bundled import (
     load_bundled_models,
     load_bundled_scores,
@@ -21,9 +22,8 @@ from rmbase.benchmarks.bundled import (
     lookup,
     wide_scores,
 )
-from rmbase.benchmarks.importing import import_files
-from rmbase.benchmarks.normalise import AVERAGE, SIX
-from rmbase.benchmarks.table import BenchmarkTable
+from rmbase.benchmarks.import_pipeline import import_files
+from rmbase.benchmarks.leaderboard import AVERAGE, SIX
 
 __all__ = ["AVERAGE", "SIX", "BenchmarkTable", "import_files", "load_bundled_models", "load_bundled_scores",
            "load_bundled_wide", "lookup", "run_suite", "wide_scores"]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from rmbase.benchmarks.normalise import AVERAGE, SIX
-from rmbase.model_ids import canonical_model_id
+from rmbase.benchmarks.leaderboard import AVERAGE, SIX
+from rmbase.model_ids import ModelIdIndex
 
 BUNDLED_DIR = "leaderboard_v2"
 WIDE_COLUMNS = ("params_b", *SIX, AVERAGE)
@@ -62,12 +62,6 @@ def lookup(models: list[str], wide: pd.DataFrame | None = None) -> pd.DataFrame:
     """Rows of the bundled wide table for the given ids (any spelling ``canonical_model_id`` unifies, or the name
     without organisation); unknown ids are absent from the result (compare its index to see which)."""
     wide = load_bundled_wide() if wide is None else wide
-    keys = {canonical_model_id(m): m for m in wide.index}
-    short = {k.rpartition("/")[2]: m for k, m in keys.items()}
-    found = []
-    for m in models:
-        k = canonical_model_id(m)
-        hit = keys.get(k) or (short.get(k) if "/" not in k else None)
-        if hit is not None:
-            found.append(hit)
+    index = ModelIdIndex(wide.index)
+    found = [hits[-1] for hits in map(index.find, models) if hits]
     return wide.loc[found]

@@ -17,18 +17,18 @@ Every dropped row is kept in ``table.duplicates`` with the reason, and written t
 
 from __future__ import annotations
 
-import functools
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from rmbase.benchmarks.table import BenchmarkTable
 from rmbase.errors import InputError
-from rmbase.model_ids import canonical_model_id, preferred_model_id
+from rmbase.model_ids import canonical_model_id
 
-cached_canonical = functools.lru_cache(maxsize=1 << 16)(canonical_model_id)
-cached_preferred = functools.lru_cache(maxsize=1 << 16)(preferred_model_id)
-
+DUPLICATE_RULE = ("one value per (model, benchmark, scale); model ids compared after normalisation "
+                  "(canonical_model_id); prefer the official provider's run, then the chat-template run, then "
+                  "bfloat16, then the latest date; equal-rank rows with different values are a conflict "
+                  "(on_conflict: error, drop or first)")
 TOLERANCE = 1e-9
 CONFLICT_CHOICES = ("error", "drop", "first")
 
@@ -53,8 +53,8 @@ def _flag(series: pd.Series) -> pd.Series:
 
 
 def canonical_keys(models: pd.Series) -> pd.Series:
-    """``canonical_model_id`` of each id, computed once per distinct id."""
-    return models.map(cached_canonical)
+    """``canonical_model_id`` of each id (cached: computed once per distinct id)."""
+    return models.map(canonical_model_id)
 
 
 def rank_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -73,18 +73,28 @@ RANK_COLS = ["_official", "_chat", "_bf16", "_date"]
 RANK_NAMES = ["official provider", "chat template", "bfloat16", "later date"]
 
 
-def resolve(table: BenchmarkTable, on_conflict: str = "error") -> BenchmarkTable:
+@dataclass
+class Resolution:
+    """What the rule did to a long frame: the rows kept, the rows dropped (with ``reason``) and the counted
+    warnings ``(kind, first example, count)``."""
+
+    frame: pd.DataFrame
+    dropped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DUP_COLUMNS))
+    warnings: list[tuple[str, str, int]] = field(default_factory=list)
+
+
+def resolve(f: pd.DataFrame, on_conflict: str = "error") -> Resolution:
+    """Apply the duplicate rule to a long frame (the columns of :class:`~rmbase.benchmarks.BenchmarkTable`)."""
     if on_conflict not in CONFLICT_CHOICES:
         raise InputError(f"unknown on_conflict {on_conflict!r}", expected=f"one of {', '.join(CONFLICT_CHOICES)}")
-    f = table.frame
-    table.duplicates = pd.DataFrame(columns=DUP_COLUMNS)
+    out = Resolution(frame=f)
     if f.empty:
-        return table
+        return out
     group = ["_key", "benchmark", "scale"]
     keys = f.assign(_key=canonical_keys(f.model))[["_key", "benchmark", "scale"]]
     involved = keys.duplicated(keep=False).to_numpy()
     if not involved.any():
-        return table
+        return out
     ranked = rank_frame(f[involved])  # only the rows that have a duplicate
     ranked = ranked.sort_values([*group, *RANK_COLS], ascending=[True, True, True, False, False, False, False],
                                 kind="stable")
@@ -105,14 +115,14 @@ def resolve(table: BenchmarkTable, on_conflict: str = "error") -> BenchmarkTable
                 "provider, chat template, precision and date",
                 expected="one value per model and benchmark, rows that the rule can rank, or --on-conflict "
                          "drop|first to skip or keep-first such values (counted)")
-        table.warn(f"conflicting duplicates ({on_conflict})",
-                   f"{c.model} {c.benchmark}: {c.value_win:g} ({c.source_win}) vs {c.value:g} ({c.source})",
-                   int(conflict.sum()))
+        out.warnings.append((f"conflicting duplicates ({on_conflict})",
+                             f"{c.model} {c.benchmark}: {c.value_win:g} ({c.source_win}) vs {c.value:g} "
+                             f"({c.source})", int(conflict.sum())))
     identical = tie & ~conflict
     if identical.any():
         c = pair[identical].iloc[0]
-        table.warn("identical duplicate rows merged", f"{c.model} {c.benchmark} from {c.source}",
-                   int(identical.sum()))
+        out.warnings.append(("identical duplicate rows merged", f"{c.model} {c.benchmark} from {c.source}",
+                             int(identical.sum())))
     first_diff = differs.argmax(axis=1)
     reasons = np.where(
         conflict, "conflict with " + pair.source_win.astype(str) + f"; on_conflict={on_conflict}",
@@ -127,9 +137,9 @@ def resolve(table: BenchmarkTable, on_conflict: str = "error") -> BenchmarkTable
         win_idx = winners.reset_index().merge(keys, on=group)["index"]
         drop_index |= set(win_idx)
         dropped = pd.concat([dropped, lost[DUP_COLUMNS]], ignore_index=True)
-    table.frame = f.drop(index=list(drop_index)).reset_index(drop=True)
-    table.duplicates = dropped.reset_index(drop=True)
-    return table
+    out.frame = f.drop(index=list(drop_index)).reset_index(drop=True)
+    out.dropped = dropped.reset_index(drop=True)
+    return out
 
 
 def preferred_row(rows: pd.DataFrame, *, date_column: str = "submission_date") -> tuple[pd.Series, str]:

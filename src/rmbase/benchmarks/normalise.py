@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-SIX = ("ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro")
-AVERAGE = "oll_average"
+from rmbase.benchmarks.leaderboard import AVERAGE, LM_EVAL_TASKS, SIX
 
 # lm-eval subtask name (without the ``leaderboard_bbh_`` prefix) -> number of answer choices
 BBH_CHOICES: dict[str, int] = {
@@ -40,15 +39,6 @@ EXACT_FROM_AGGREGATE = tuple(AGGREGATE_BASELINE)
 # benchmarks that need per-subtask raw values (an aggregate accuracy does not determine the score)
 NEED_SUBTASKS = ("bbh", "musr")
 
-# where each of the six lives in an lm-eval results JSON: (group / task name, metric key)
-LM_EVAL_TASKS: dict[str, tuple[str, str]] = {
-    "ifeval": ("leaderboard_ifeval", "prompt_level_strict_acc,none"),
-    "bbh": ("leaderboard_bbh", "acc_norm,none"),
-    "math_lvl5": ("leaderboard_math_hard", "exact_match,none"),
-    "gpqa": ("leaderboard_gpqa", "acc_norm,none"),
-    "musr": ("leaderboard_musr", "acc_norm,none"),
-    "mmlu_pro": ("leaderboard_mmlu_pro", "acc,none"),
-}
 IFEVAL_INST_KEY = "inst_level_strict_acc,none"
 
 

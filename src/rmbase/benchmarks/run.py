@@ -217,27 +217,13 @@ def _write_json(path: Path, obj: Any) -> None:
 
 
 def _import_outputs(out: Path, cfg: RunConfig, specs: tuple[TaskSpec, ...]) -> Path | None:
-    from rmbase.benchmarks.harness_files import import_evalplus, import_lm_eval
-    from rmbase.benchmarks.importing import apply_scale
-    from rmbase.benchmarks.sizes import drop_repeated_sizes
-    from rmbase.benchmarks.table import BenchmarkTable
-    from rmbase.io import sha256_file
+    """The run's result files through the import pipeline (scale ``normalised``, duplicates an error)."""
+    from rmbase.benchmarks.benchmark_table import BenchmarkTable
+    from rmbase.benchmarks.import_pipeline import finish_import, import_file
 
     task_specs = {t: s for s in specs if s.runner == "lm_eval" for t in s.tasks}
-    tables = []
-    for f in sorted(out.glob(f"lm_eval/*/{RESULTS_NAME}")):
-        t = import_lm_eval(f, model=cfg.model, specs=task_specs or None)
-        t.inputs[str(f)] = sha256_file(f)
-        tables.append(t)
-    for f in sorted(out.glob("evalplus/*/*_eval_results.json")):
-        t = import_evalplus(f, model=cfg.model)
-        t.inputs[str(f)] = sha256_file(f)
-        tables.append(t)
-    if not tables:
+    files = [*sorted(out.glob(f"lm_eval/*/{RESULTS_NAME}")), *sorted(out.glob("evalplus/*/*_eval_results.json"))]
+    if not files:
         return None
-    table = BenchmarkTable.concat(tables).normalise_ids()
-    table.frame = drop_repeated_sizes(table.frame)  # every results file records the model's parameter count
-    apply_scale(table, "normalised")
-    table.add_averages()
-    table.resolve_duplicates()
-    return table.write(out / "scores.csv", config={"run": cfg.as_dict()})
+    table = BenchmarkTable.concat([import_file(str(f), model=cfg.model, specs=task_specs or None) for f in files])
+    return finish_import(table).write(out / "scores.csv", config={"run": cfg.as_dict()})

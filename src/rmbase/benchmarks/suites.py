@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rmbase.benchmarks.leaderboard import LM_EVAL_TASKS
+
 
 @dataclass(frozen=True)
 class TaskSpec:
@@ -28,14 +30,13 @@ class TaskSpec:
     lower_is_better: bool = False
 
 
-LEADERBOARD: tuple[TaskSpec, ...] = (
-    TaskSpec("ifeval", ("leaderboard_ifeval",), "prompt_level_strict_acc"),
-    TaskSpec("bbh", ("leaderboard_bbh",), "acc_norm"),
-    TaskSpec("math_lvl5", ("leaderboard_math_hard",), "exact_match"),
-    TaskSpec("gpqa", ("leaderboard_gpqa",), "acc_norm"),
-    TaskSpec("musr", ("leaderboard_musr",), "acc_norm"),
-    TaskSpec("mmlu_pro", ("leaderboard_mmlu_pro",), "acc"),
-)
+def _leaderboard_spec(benchmark: str, group: str, key: str) -> TaskSpec:
+    metric, _, filter_name = key.partition(",")
+    return TaskSpec(benchmark, (group,), metric, filter=filter_name)
+
+
+# the six, their groups and metrics from their one home (rmbase.benchmarks.leaderboard)
+LEADERBOARD: tuple[TaskSpec, ...] = tuple(_leaderboard_spec(b, group, key) for b, (group, key) in LM_EVAL_TASKS.items())
 
 STUDY_EXTRA: tuple[TaskSpec, ...] = (
     TaskSpec("winogrande", ("winogrande",), "acc", num_fewshot=5),

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from rmbase.benchmarks.leaderboard import SIX
 from rmbase.benchmarks.normalise import (
     BBH_CHOICES,
     EXACT_FROM_AGGREGATE,
     MUSR_CHOICES,
-    SIX,
     normalise_aggregate,
     normalise_score,
 )

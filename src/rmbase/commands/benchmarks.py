@@ -41,7 +41,7 @@ def import_(
     """Import benchmark results into one long table (ids normalised, duplicates resolved by the recorded rule)."""
     from rich.console import Console
 
-    from rmbase.benchmarks.importing import import_files
+    from rmbase.benchmarks.import_pipeline import import_files
 
     table = import_files(files, model=model, scale=scale, on_conflict=on_conflict)
     if models is not None:
@@ -72,9 +72,9 @@ def show(
     from rich.console import Console
     from rich.table import Table
 
+    from rmbase.benchmarks.benchmark_table import BenchmarkTable
     from rmbase.benchmarks.bundled import load_bundled_scores
-    from rmbase.benchmarks.importing import import_files
-    from rmbase.benchmarks.table import BenchmarkTable
+    from rmbase.benchmarks.import_pipeline import import_files
     from rmbase.errors import InputError
 
     console = Console()

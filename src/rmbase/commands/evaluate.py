@@ -114,7 +114,7 @@ def summarize_cmd(
 
     from rmbase.io import atomic_write_json, sha256_file
     from rmbase.provenance import provenance
-    from rmbase.rm_eval.summarize import summarize_file
+    from rmbase.rm_eval.summary_files import summarize_file
 
     summaries = summarize_file(file, rules, allow_partial=allow_partial)
     sections = list(dict.fromkeys(s for summ in summaries.values() for s in summ.sections))

@@ -1,7 +1,7 @@
 """Bundled derived tables of published figures, their loaders and schema validation."""
 
 from rmbase.datasets.schema import BENCHMARK_FEATURES, FEATURES, RECIPES, SECTIONS, TARGETS
-from rmbase.datasets.study_data import BUNDLED, StudyData, load_bundled, load_tables
+from rmbase.datasets.study_data import BUNDLED, STUDY_DEFAULT_BASES, StudyData, load_bundled, load_tables
 
-__all__ = ["BENCHMARK_FEATURES", "BUNDLED", "FEATURES", "RECIPES", "SECTIONS", "TARGETS", "StudyData",
-           "load_bundled", "load_tables"]
+__all__ = ["BENCHMARK_FEATURES", "BUNDLED", "FEATURES", "RECIPES", "SECTIONS", "STUDY_DEFAULT_BASES", "TARGETS",
+           "StudyData", "load_bundled", "load_tables"]

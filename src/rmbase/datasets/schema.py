@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from rmbase.benchmarks.leaderboard import AVERAGE, SIX
 from rmbase.errors import InputError
 from rmbase.training.recipes import RECIPE_NAMES
 
-BENCHMARK_FEATURES = ("ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro")
-OLL_AVERAGE = "oll_average"
+BENCHMARK_FEATURES = SIX  # the Open LLM Leaderboard v2's six (rmbase.benchmarks.leaderboard)
+OLL_AVERAGE = AVERAGE
 MODEL_FEATURES = ("params_b", "pretrain_tokens_t")
 FEATURES = (*BENCHMARK_FEATURES, OLL_AVERAGE, *MODEL_FEATURES)
 SECTIONS = ("chat", "chat_hard", "safety", "reasoning")

@@ -15,6 +15,9 @@ from rmbase.errors import InputError
 from rmbase.io import read_table, sha256_file
 
 BUNDLED = {"paper-2505.10775": "paper_2505_10775"}
+#: the study's default base of each size group (its Llama-3.x instruct model): what gains are measured against
+#: and where the plan's ``study_default`` strategy starts
+STUDY_DEFAULT_BASES = {"<3B": "Llama-3.2-1B-Instruct", "3-6B": "Llama-3.2-3B-Instruct", ">=6B": "Llama-3.1-8B-Instruct"}
 
 
 @dataclass

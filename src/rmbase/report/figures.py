@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from rmbase.benchmarks.leaderboard import AVERAGE, SIX
 from rmbase.report.plotting import GREY, FigureSpec, colour, declutter, pyplot, style, tex
 
 LOG_FEATURES = ("params_b", "pretrain_tokens_t")
-FEATURE_ORDER = ("params_b", "pretrain_tokens_t", "ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro",
-                 "oll_average")
+FEATURE_ORDER = ("params_b", "pretrain_tokens_t", *SIX, AVERAGE)
 
 
 def _label_points(ax, xs, ys, names, idx, *, fontsize=6.5):

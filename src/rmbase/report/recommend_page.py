@@ -87,7 +87,8 @@ def drivers_figure(result: dict, top: int = 10) -> FigureSpec | None:
                       "training base (the features the predictor chose).", "ranking[].drivers",
                       "Grouped bar chart of feature contributions for the top candidates: "
                       + "; ".join(f"{r['model']}: " + ", ".join(f"{d['feature']} {d['contribution']:+.1f}"
-                                                              for d in r["drivers"]) for r in rows[:5]) + ".", draw, source=SOURCE)
+                                                              for d in r["drivers"]) for r in rows[:5]) + ".",
+                      draw, source=SOURCE)
 
 
 def _answer(result: dict) -> str:

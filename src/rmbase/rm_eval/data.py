@@ -1,10 +1,11 @@
-"""RewardBench data: load v1 (``allenai/reward-bench``, split ``filtered``) and v2 (``allenai/reward-bench-2``, split
-``test``) from the Hub or from local JSON / JSONL / Parquet files with the same columns, and validate every row.
+"""RM benchmark data: load a registered benchmark's rows from the Hub (its spec's ``hub`` and ``split``, e.g.
+``allenai/reward-bench`` split ``filtered``) or from local JSON / JSONL / Parquet files with the same columns, and
+validate every row against the spec.
 
-v1 rows: ``id, subset, prompt, chosen, rejected`` (chosen/rejected are strings).
-v2 rows: ``id, subset, prompt, chosen, rejected`` with chosen/rejected lists of strings (``num_correct``, when
-present, must equal ``len(chosen)``). A prompt is a string or a list of ``{role, content}`` messages.
-Every problem is an :class:`InputError` naming the file, row (1-based) and column.
+Pairwise rows (RewardBench v1): ``id, subset, prompt, chosen, rejected`` (chosen/rejected are strings).
+Best-of-n rows (RewardBench 2): ``id, subset, prompt, chosen, rejected`` with chosen/rejected lists of strings
+(``num_correct``, when present, must equal ``len(chosen)``). A prompt is a string or a list of ``{role, content}``
+messages. Every problem is an :class:`InputError` naming the file, row (1-based) and column.
 """
 
 from __future__ import annotations
@@ -15,12 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from rmbase.errors import InputError
-from rmbase.rm_eval.rules import TIES, V1_PRIOR_SUBSETS, V1_SUBSETS, V2_SUBSETS
+from rmbase.rm_eval.registry import get_benchmark
+from rmbase.rm_eval.spec import RMBenchmark
 
-BENCHMARKS = {
-    "rewardbench": {"hub": "allenai/reward-bench", "split": "filtered", "rules": "v1"},
-    "rewardbench2": {"hub": "allenai/reward-bench-2", "split": "test", "rules": "v2"},
-}
 REQUIRED = ("id", "subset", "prompt", "chosen", "rejected")
 
 
@@ -35,10 +33,9 @@ class Example:
     num_correct: int = 1
 
 
-def benchmark_info(benchmark: str) -> dict[str, str]:
-    if benchmark not in BENCHMARKS:
-        raise InputError(f"unknown benchmark {benchmark!r}", expected=" | ".join(BENCHMARKS))
-    return BENCHMARKS[benchmark]
+def benchmark_info(benchmark: str) -> RMBenchmark:
+    """The registered spec of ``benchmark`` (an unknown name is an :class:`InputError`)."""
+    return get_benchmark(benchmark)
 
 
 def read_records(path: str | Path) -> list[dict[str, Any]]:
@@ -84,13 +81,15 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
 
 def load_hub_records(benchmark: str, *, revision: str | None = None) -> list[dict[str, Any]]:
     """Rows of the benchmark's Hub dataset (needs the network and the ``datasets`` package)."""
-    info = benchmark_info(benchmark)
+    spec = benchmark_info(benchmark)
+    if spec.hub is None:
+        raise InputError(f"benchmark {benchmark!r} has no Hub dataset", expected="--data with a local file")
     try:
         from datasets import load_dataset
 
-        ds = load_dataset(info["hub"], split=info["split"], revision=revision)
+        ds = load_dataset(spec.hub, split=spec.split, revision=revision)
     except Exception as exc:  # network, auth, missing package: one message
-        raise InputError(f"cannot load {info['hub']} (split {info['split']}) from the Hugging Face Hub: {exc}",
+        raise InputError(f"cannot load {spec.hub} (split {spec.split}) from the Hugging Face Hub: {exc}",
                          expected="network access, or --data with a local copy") from exc
     return [dict(r) for r in ds]
 
@@ -123,8 +122,8 @@ def _texts(value: Any, where: dict[str, Any], column: str) -> list[str]:
 
 def validate_records(records: list[dict[str, Any]], benchmark: str, *, source: str = "data") -> list[Example]:
     """Validate rows and turn them into :class:`Example` objects (errors name the row and column)."""
-    rules = benchmark_info(benchmark)["rules"]
-    allowed = set(V2_SUBSETS) if rules == "v2" else set(V1_SUBSETS) | set(V1_PRIOR_SUBSETS)
+    spec = benchmark_info(benchmark)
+    allowed = set(spec.accepted_subsets)
     examples: list[Example] = []
     seen: dict[str, int] = {}
     for i, row in enumerate(records, start=1):
@@ -143,7 +142,7 @@ def validate_records(records: list[dict[str, Any]], benchmark: str, *, source: s
             raise InputError(f"unknown subset {subset!r}", column="subset",
                              expected=f"a {benchmark} subset: {', '.join(sorted(allowed))}", **where)
         prompt = _prompt(row["prompt"], where)
-        if rules == "v1":
+        if spec.pairwise:
             chosen = [_text(row["chosen"], where, "chosen")]
             rejected = [_text(row["rejected"], where, "rejected")]
         else:
@@ -153,11 +152,10 @@ def validate_records(records: list[dict[str, Any]], benchmark: str, *, source: s
             if nc is not None and (isinstance(nc, bool) or not isinstance(nc, int) or nc != len(chosen)):
                 raise InputError(f"num_correct={nc!r} but {len(chosen)} chosen completion(s)",
                                  column="num_correct", **where)
-            if subset == TIES:
-                kind, sep, pid = ex_id.partition(":")
-                if not sep or kind not in ("ref", "tied") or not pid:
-                    raise InputError(f"Ties id {ex_id!r} is not of the form ref:<n> or tied:<n>",
-                                     column="id", **where)
+        check = spec.id_checks.get(subset)
+        problem = check(ex_id) if check is not None else None
+        if problem:
+            raise InputError(problem, column="id", **where)
         examples.append(Example(id=ex_id, subset=subset, prompt=prompt, completions=tuple(chosen + rejected),
                                 num_correct=len(chosen)))
     return examples
@@ -177,8 +175,8 @@ def load_examples(benchmark: str, data: str | Path | None = None, *,
         records = read_records(data)
         source, digest = str(data), sha256_file(data)
     else:
-        info = benchmark_info(benchmark)
+        spec = benchmark_info(benchmark)
         records = load_hub_records(benchmark, revision=revision)
-        source = f"hf://datasets/{info['hub']}@{revision or 'main'}:{info['split']}"
+        source = f"hf://datasets/{spec.hub}@{revision or 'main'}:{spec.split}"
         digest = hashlib.sha256(json.dumps(records, sort_keys=True, default=str).encode()).hexdigest()
     return validate_records(records, benchmark, source=source), source, digest

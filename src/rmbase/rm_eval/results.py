@@ -1,4 +1,5 @@
-"""Result files of an evaluation: ``results.json``, ``scores.jsonl`` and reward-bench's own layout."""
+"""Result files of an evaluation: ``results.json``, ``scores.jsonl`` and reward-bench's own layout (pairwise
+benchmarks write v1's per-example columns, best-of-n ones v2's)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from rmbase.io import atomic_write_json, atomic_write_text, sanitise_model_id
+from rmbase.io import atomic_write_json, atomic_write_text
+from rmbase.model_ids import sanitise_model_id
 from rmbase.provenance import DEFAULT_PACKAGES, provenance
-from rmbase.rm_eval.data import benchmark_info
-from rmbase.rm_eval.rules import subset_figures, summarize
+from rmbase.rm_eval.registry import get_benchmark
 
 
 def build_results(records: Sequence[Mapping[str, Any]], benchmark: str, *, config: dict[str, Any],
                   data: dict[str, str], run_info: dict[str, Any], allow_partial: bool = False,
                   packages: Sequence[str] = ()) -> dict[str, Any]:
     """The ``results.json`` object: per-subset accuracy and counts, sections, score, counts and provenance."""
-    rules = benchmark_info(benchmark)["rules"]
-    figures = subset_figures(records, rules)
-    summary = summarize({k: f.accuracy for k, f in figures.items()}, rules, allow_partial=allow_partial)
+    spec = get_benchmark(benchmark)
+    figures = spec.subset_figures(records)
+    summary = spec.summarize({k: f.accuracy for k, f in figures.items()}, allow_partial=allow_partial)
     subsets = {}
     for name in sorted(figures):
         f = figures[name]
@@ -31,7 +32,7 @@ def build_results(records: Sequence[Mapping[str, Any]], benchmark: str, *, confi
     truncated = sum(int(r.get("truncated", 0)) for r in records)
     return {
         "benchmark": benchmark,
-        "rules": rules,
+        "rules": spec.rules,
         "model": run_info.get("model"),
         "score": summary.score,
         "sections": summary.sections,
@@ -64,7 +65,7 @@ def write_rewardbench_layout(folder: str | Path, records: Sequence[Mapping[str, 
     head = {"model": model_name, "model_type": "Seq. Classifier", "chat_template": template}
     summary = dict(head)
     summary.update({k: v["accuracy"] for k, v in results["subsets"].items()})
-    if results["rules"] == "v2":
+    if not get_benchmark(results["benchmark"]).pairwise:
         per_example = {"id": [r["id"] for r in records], "subset": [r["subset"] for r in records],
                        "scores": [r["scores"] for r in records], "num_correct": [r["num_correct"] for r in records]}
     else:

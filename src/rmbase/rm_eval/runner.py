@@ -109,7 +109,8 @@ def score_examples(scorer: Any, examples: list[Example]) -> list[dict[str, Any]]
 def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run one evaluation; returns the results dict that is written to ``<out>/results.json``."""
     from rmbase import hf_models
-    from rmbase.rm_eval.scorer import RewardScorer, ScorerConfig, _process_info
+    from rmbase.rm_eval.forward import process_info
+    from rmbase.rm_eval.scorer import RewardScorer, ScorerConfig
 
     say = progress or (lambda _msg: None)
     out = Path(cfg.out)
@@ -123,7 +124,7 @@ def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | Non
         import torch
 
         torch.set_num_threads(cfg.threads)
-    rank, world = _process_info()
+    rank, world = process_info()
     device = cfg.device or hf_models.default_device()
     if world > 1 and device.startswith("cuda"):
         from accelerate import PartialState

@@ -9,7 +9,9 @@ How it keeps scores independent of batch size and fast:
 * fp32 on CPU (bf16 on GPU by default), ``torch.inference_mode``;
 * a multi-attribute model (``num_labels > 1``) is merged to one reward with a merge vector ``w``: ``r = logits · w``.
 
-With several processes (``accelerate launch``), batches are dealt round-robin to processes and gathered.
+With several processes (``accelerate launch``), batches are dealt round-robin to processes and gathered. The
+batching, padding and running are :mod:`rmbase.rm_eval.forward`'s (shared with presence and probes); batches hold
+``batch_size`` sequences, or with ``batch_tokens`` at most that many padded tokens (and ``batch_size`` rows).
 """
 
 from __future__ import annotations
@@ -22,37 +24,26 @@ from pydantic import model_validator
 
 from rmbase.config import Config
 from rmbase.errors import InputError
+from rmbase.rm_eval.forward import forward_batches, length_sorted_batches, pad_right, process_info
+
+__all__ = ["RewardScorer", "ScorerConfig", "length_sorted_batches", "pad_right", "process_info"]
 
 
 class ScorerConfig(Config):
     batch_size: int = 16
     max_length: int = 2048
     truncation: str = "left"
+    batch_tokens: int | None = None  # when set: batches of at most this many padded tokens, batch_size rows at most
 
     @model_validator(mode="after")
     def _sizes(self) -> ScorerConfig:
         if self.batch_size < 1:
             raise InputError(f"batch size must be at least 1, got {self.batch_size}")
+        if self.batch_tokens is not None and self.batch_tokens < 1:
+            raise InputError(f"batch tokens must be at least 1, got {self.batch_tokens}")
         if self.max_length < 2:
             raise InputError(f"max length must be at least 2, got {self.max_length}")
         return self
-
-
-def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
-    """Indices grouped into batches of ``batch_size`` in order of decreasing length (stable for equal lengths)."""
-    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
-    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
-
-
-def pad_right(seqs: Sequence[Sequence[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
-    """(input_ids, attention_mask) arrays, right-padded to the longest sequence."""
-    width = max(len(s) for s in seqs)
-    ids = np.full((len(seqs), width), pad_id, dtype=np.int64)
-    mask = np.zeros((len(seqs), width), dtype=np.int64)
-    for row, s in enumerate(seqs):
-        ids[row, :len(s)] = s
-        mask[row, :len(s)] = 1
-    return ids, mask
 
 
 class RewardScorer:
@@ -99,14 +90,8 @@ class RewardScorer:
         return ids, flags
 
     # -- ids -> rewards ---------------------------------------------------------------------------------
-    def _forward(self, seqs: Sequence[Sequence[int]]) -> np.ndarray:
-        import torch
-
-        ids, mask = pad_right(seqs, self.tokenizer.pad_token_id)
-        device = next(self.model.parameters()).device
-        with torch.inference_mode():
-            out = self.model(input_ids=torch.from_numpy(ids).to(device),
-                             attention_mask=torch.from_numpy(mask).to(device))
+    def _forward(self, ids: Any, mask: Any) -> np.ndarray:
+        out = self.model(input_ids=ids, attention_mask=mask)
         logits = out.logits.float().cpu().numpy().astype(np.float64)
         if self.merge_weights is not None:
             return logits @ self.merge_weights
@@ -115,37 +100,15 @@ class RewardScorer:
     def score_ids(self, seqs: Sequence[Sequence[int]], *,
                   on_batch: Callable[[int, int], None] | None = None) -> np.ndarray:
         """Rewards of token-id sequences, in input order; ``on_batch(done, total)`` reports progress."""
-        out = np.empty(len(seqs), dtype=np.float64)
-        if not seqs:
-            return out
-        batches = length_sorted_batches([len(s) for s in seqs], self.config.batch_size)
-        rank, world = _process_info()
-        mine = batches[rank::world]
-        results: list[tuple[list[int], np.ndarray]] = []
-        for done, batch in enumerate(mine, start=1):
-            results.append((batch, self._forward([seqs[i] for i in batch])))
-            if on_batch is not None:
-                on_batch(done, len(mine))
-        if world > 1:
-            from accelerate.utils import gather_object
+        from rmbase.rm_eval.forward import model_device
 
-            results = gather_object(results)
-        for batch, rewards in results:
-            out[batch] = rewards
-        return out
+        cfg = self.config
+        batching = ({"batch_size": cfg.batch_size} if cfg.batch_tokens is None
+                    else {"batch_tokens": cfg.batch_tokens, "max_batch_size": cfg.batch_size})
+        rewards = forward_batches(seqs, self._forward, pad_id=self.tokenizer.pad_token_id,
+                                  device=model_device(self.model), on_batch=on_batch, **batching)
+        return np.asarray(rewards, dtype=np.float64).reshape(len(seqs))
 
     def score(self, prompts: Sequence[Any], responses: Sequence[str]) -> np.ndarray:
         ids, _ = self.encode(self.render(prompts, responses))
         return self.score_ids(ids)
-
-
-def _process_info() -> tuple[int, int]:
-    """(rank, world size) when launched with several processes by accelerate, else (0, 1)."""
-    import os
-
-    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
-        return 0, 1
-    from accelerate import PartialState
-
-    state = PartialState()
-    return state.process_index, state.num_processes

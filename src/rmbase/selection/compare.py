@@ -16,6 +16,7 @@ import pandas as pd
 from rmbase.datasets import BENCHMARK_FEATURES, RECIPES
 from rmbase.errors import InputError
 from rmbase.selection import predictors as P
+from rmbase.selection.family import FamilyEffect
 from rmbase.selection.validation import judge, out_of_fold_predictions
 
 ROW_KEYS = ("method", "validation", "recipe", "spearman", "mae", "coverage_mean_5_10", "regret_at_1", "regret_at_3")
@@ -51,7 +52,7 @@ METHODS: dict[str, Method] = {m.name: m for m in (
            "GP (linear + RBF + noise) on the forward-selected features (predictive std)", uncertainty=True),
     Method("pairwise_ranker", P.PairwiseRanker, P.DEFAULT_FEATURES,
            "logistic regression on pairwise feature differences (linear learning-to-rank), all 8 features"),
-    Method("family_effect", lambda: P.FamilyEffect(P.BayesianLinear()), (*P.DEFAULT_FEATURES, "family"),
+    Method("family_effect", lambda: FamilyEffect(P.BayesianLinear()), (*P.DEFAULT_FEATURES, "family"),
            "bayesian_linear plus a shrunken per-family offset (random intercept, variances by maximum likelihood "
            "on inner-CV residuals); an unseen family gets offset 0", uncertainty=True),
 )}

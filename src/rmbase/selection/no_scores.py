@@ -43,24 +43,19 @@ def size_only_fit(data, recipe: str, target: str = "score") -> dict | None:
             "loo_mean_abs_error": float(np.mean(errs)), "range_b": [float(np.exp(x.min())), float(np.exp(x.max()))]}
 
 
-def _folder(model_id: str) -> str:
-    safe = str(model_id).strip().replace("/", "__")
-    return "".join(c if (c.isalnum() or c in "-_.") else "_" for c in safe) or "model"
-
-
 def guidance(models: list[str], *, data, recipe: str, candidates: list[str] | None = None,
              benchmark_mae: float | None = None, command: str = "recommend") -> list[dict]:
     """One entry per model without scores: ``commands`` to score it and rerun ``command`` (``recommend`` or
     ``plan``) with the scores, the time ``estimate``, and the ``without_scores`` evidence (size from the name, a
     size-only prediction with its error, the study family)."""
     from rmbase.benchmarks.cost import describe_estimate, estimate_suite_hours
-    from rmbase.model_ids import model_family
+    from rmbase.model_ids import model_family, sanitise_model_id
 
     fit = size_only_fit(data, recipe) if models else None
     families = set(data.models["family"].dropna()) if "family" in data.models else set()
     out = []
     for m in models:
-        folder = f"bench/{_folder(m)}"
+        folder = f"bench/{sanitise_model_id(m)}"
         rerun = ["rmbase", command, "--benchmarks" if command == "recommend" else "--pool", f"{folder}/scores.csv",
                  "--recipe", recipe]
         if candidates:

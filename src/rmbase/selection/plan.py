@@ -27,6 +27,7 @@ from pydantic import ConfigDict
 from scipy import stats
 
 from rmbase.config import Config
+from rmbase.datasets import STUDY_DEFAULT_BASES
 from rmbase.errors import InputError
 from rmbase.selection.predictors import DEFAULT_FEATURES, as_frame
 
@@ -337,8 +338,6 @@ def _order_bo_until(Z, y, start, config, rng, names, scale, hit, G=None):
 
 # ----------------------------------------------------------------------------------------------- entry points
 
-STUDY_DEFAULTS = ("Llama-3.2-1B-Instruct", "Llama-3.2-3B-Instruct", "Llama-3.1-8B-Instruct")
-
 
 def load_trained(path: str, pool_index, *, recipe: str | None = None, target: str = "score") -> pd.Series:
     """Observed RM scores from a results file (``model, score`` or the study's results schema with ``recipe``),
@@ -448,7 +447,8 @@ def simulate_dataset(data, *, recipe: str = "regression", target: str = "score",
     X, y, dropped = data.design(recipe, target, drop_missing=True)
     models = data.models.set_index("model")
     families = models["family"].reindex(X.index).tolist() if "family" in models else None
-    out = simulate(X, y, n_starts=n_starts, tol=tol, seed=seed, defaults=list(STUDY_DEFAULTS), families=families)
+    out = simulate(X, y, n_starts=n_starts, tol=tol, seed=seed, defaults=list(STUDY_DEFAULT_BASES.values()),
+                   families=families)
     out.update(dataset=data.name, recipe=recipe, target=target, dropped=dropped,
                best={"model": str(y.idxmax()), "score": float(y.max())},
                provenance=provenance(config={"n_starts": n_starts, "tol": tol, "recipe": recipe, "target": target},

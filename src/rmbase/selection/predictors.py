@@ -12,6 +12,8 @@ redone within every outer cross-validation fold (see :mod:`rmbase.selection.vali
 - :class:`BayesianLinear` — Bayesian ridge on the forward-selected features, with a predictive standard deviation.
 - :class:`GaussianProcess` — GP (linear + RBF + noise kernel) on the forward-selected features, with a std.
 - :class:`PairwiseRanker` — logistic regression on pairwise feature differences (RankNet-style linear ranker).
+
+The family model (:class:`~rmbase.selection.family.FamilyEffect`) lives in :mod:`rmbase.selection.family`.
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import BayesianRidge, LogisticRegression, Ridge
 from sklearn.model_selection import KFold
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from rmbase.benchmarks.leaderboard import AVERAGE, SIX
 
 # Features a candidate usually has (the bundled leaderboard table has no pre-training token counts).
-DEFAULT_FEATURES = ("ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro", "oll_average", "params_b")
+DEFAULT_FEATURES = (*SIX, AVERAGE, "params_b")
 LOG_FEATURES = ("params_b", "pretrain_tokens_t")
 RIDGE_ALPHAS = (0.01, 0.1, 1.0, 10.0, 100.0)
 
@@ -38,15 +42,25 @@ def as_frame(X, features) -> pd.DataFrame:
 
     Built column by column in numpy (a DataFrame's list indexing costs more than the fits it feeds)."""
     features = list(features)
-    if isinstance(X, pd.DataFrame):
-        missing = [f for f in features if f not in X.columns]
-        if missing:
-            raise ValueError(f"X lacks feature column(s) {missing}")
-        A = np.column_stack([np.asarray(X[c], dtype=float) for c in features]) if features else np.empty((len(X), 0))
-    else:
-        A = np.array(X, dtype=float)
-        if A.ndim != 2 or A.shape[1] != len(features):
-            raise ValueError(f"X must have {len(features)} columns ({features}); got shape {A.shape}")
+    A = _feature_columns(X, features) if isinstance(X, pd.DataFrame) else np.array(X, dtype=float)
+    return _logged(_check_width(A, features), features)
+
+
+def _feature_columns(X: pd.DataFrame, features: list[str]) -> np.ndarray:
+    missing = [f for f in features if f not in X.columns]
+    if missing:
+        raise ValueError(f"X lacks feature column(s) {missing}")
+    return np.column_stack([np.asarray(X[c], dtype=float) for c in features]) if features else np.empty((len(X), 0))
+
+
+def _check_width(A: np.ndarray, features: list[str]) -> np.ndarray:
+    if A.ndim != 2 or A.shape[1] != len(features):
+        raise ValueError(f"X must have {len(features)} columns ({features}); got shape {A.shape}")
+    return A
+
+
+def _logged(A: np.ndarray, features: list[str]) -> pd.DataFrame:
+    """Sizes as logarithms (they must be positive); every value must be finite."""
     for j, c in enumerate(features):
         if c in LOG_FEATURES:
             if (A[:, j] <= 0).any():
@@ -79,16 +93,32 @@ def _monotone_line(s: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 class _Base(RegressorMixin, BaseEstimator):
+    """Shared input handling: the named feature columns (a DataFrame's, by name: other columns may be text; or
+    an array of exactly those columns) through :func:`sklearn.utils.validation.validate_data` (float64, dense,
+    non-complex, at least 3 rows to fit, ``n_features_in_`` set and checked), then sizes logged and every value
+    finite. The columns are picked by name before validation, so the names are the ``features`` parameter and
+    ``feature_names_in_`` is not set (it would make every array input warn)."""
+
+    def _features(self, X, y=None, *, reset: bool):
+        features = list(self.features)
+        named = isinstance(X, pd.DataFrame)
+        if named:
+            X = _feature_columns(X, features)  # a fresh array: the in-place logarithm below cannot touch the input
+        kw = {"dtype": np.float64, "ensure_all_finite": False,  # non-finite values get rmbase's message below
+              "copy": not named}
+        if reset:
+            A, y = validate_data(self, X, y, reset=True, y_numeric=True, ensure_min_samples=3, **kw)
+            y = np.asarray(y, dtype=np.float64).ravel()
+        else:
+            A = validate_data(self, X, reset=False, **kw)
+        F = _logged(_check_width(A, features), features)
+        return (F, y) if reset else F
+
     def _check_y(self, X, y) -> tuple[pd.DataFrame, np.ndarray]:
-        y = np.asarray(y, dtype=float).ravel()
-        F = as_frame(X, self.features)
-        if len(F) != len(y):
-            raise ValueError("X and y have different lengths")
-        if len(y) < 3 or not np.isfinite(y).all():
-            raise ValueError("need at least 3 finite targets")
-        self.n_features_in_ = len(self.features)
-        self.feature_names_in_ = np.asarray(self.features, dtype=object)
-        return F, y
+        return self._features(X, y, reset=True)
+
+    def _X(self, X) -> pd.DataFrame:
+        return self._features(X, reset=False)
 
 
 class SingleFeature(_Base):
@@ -109,7 +139,7 @@ class SingleFeature(_Base):
 
     def predict(self, X):
         check_is_fitted(self, "slope_")
-        return self.intercept_ + self.slope_ * as_frame(X, self.features).iloc[:, 0].to_numpy()
+        return self.intercept_ + self.slope_ * self._X(X).iloc[:, 0].to_numpy()
 
 
 class RankAverage(_Base):
@@ -150,7 +180,7 @@ class RankAverage(_Base):
 
     def predict(self, X):
         check_is_fitted(self, "reference_")
-        return self.intercept_ + self.slope_ * self._score(as_frame(X, self.features))
+        return self.intercept_ + self.slope_ * self._score(self._X(X))
 
 
 def forward_select(Z: np.ndarray, y: np.ndarray, *, max_features: int, alpha_grid=RIDGE_ALPHAS, cv: int = 5,
@@ -223,7 +253,7 @@ class _Selected(_Base):
         return Z[:, cols]
 
     def _design(self, X) -> np.ndarray:
-        return self.standard_(as_frame(X, self.features))[:, self.selected_idx_]
+        return self.standard_(self._X(X))[:, self.selected_idx_]
 
 
 class _SelectedLinear(_Selected):
@@ -321,119 +351,18 @@ class PairwiseRanker(_Base):
 
     def predict(self, X):
         check_is_fitted(self, "coef_")
-        return self.intercept_ + self.slope_ * (self.standard_(as_frame(X, self.features)) @ self.coef_)
+        return self.intercept_ + self.slope_ * (self.standard_(self._X(X)) @ self.coef_)
 
     def contributions(self, X) -> pd.DataFrame:
         check_is_fitted(self, "coef_")
-        return pd.DataFrame(self.slope_ * self.standard_(as_frame(X, self.features)) * self.coef_,
+        return pd.DataFrame(self.slope_ * self.standard_(self._X(X)) * self.coef_,
                             columns=list(self.features))
 
 
-def family_variance_components(residuals, groups) -> tuple[float, float]:
-    """Maximum-likelihood (between-family variance t², within-family variance s²) of residuals modelled as
-    r = u_family + e, u ~ N(0, t²), e ~ N(0, s²): a one-way random-effects model.
+def __getattr__(name: str):
+    """The family model lives in :mod:`rmbase.selection.family`; its names stay importable from here."""
+    if name in ("FamilyEffect", "family_variance_components"):
+        from rmbase.selection import family
 
-    With lambda = t²/s², each family's covariance is s²(I + lambda 11'), whose log-determinant and quadratic form
-    are closed-form; s² is profiled out (s² = Q(lambda)/N), leaving a 1-D search over log lambda."""
-    from scipy.optimize import minimize_scalar
-
-    r = np.asarray(residuals, dtype=float)
-    g = np.asarray(groups, dtype=object)
-    fams = [r[g == f] for f in dict.fromkeys(g)]
-    n = np.array([len(x) for x in fams], dtype=float)
-    s1 = np.array([x.sum() for x in fams])
-    ss = float((r * r).sum())
-    N = len(r)
-    if N < 2 or ss <= 0:
-        return 0.0, max(ss / max(N, 1), 0.0)
-
-    def quad(lam):
-        return ss - float((lam * s1 * s1 / (1 + n * lam)).sum())
-
-    def profile_nll(log_lam):
-        lam = np.exp(log_lam)
-        return 0.5 * (N * np.log(max(quad(lam), 1e-300) / N) + float(np.log1p(n * lam).sum()))
-
-    res = minimize_scalar(profile_nll, bounds=(-12.0, 6.0), method="bounded", options={"xatol": 1e-4})
-    lam = float(np.exp(res.x))
-    if profile_nll(-12.0) <= res.fun:  # the boundary: no between-family variance
-        lam = float(np.exp(-12.0))
-    e2 = quad(lam) / N
-    return float(lam * e2), float(e2)
-
-
-class FamilyEffect(RegressorMixin, BaseEstimator):
-    """A predictor plus a shrunken per-family offset (a random intercept): bases of one family share more than
-    their benchmarks show (tokenizer, pre-training data, post-training recipe).
-
-    ``fit`` fits ``estimator``, takes its inner K-fold out-of-fold residuals (so that the offsets are not learnt
-    from residuals the estimator has already fitted), estimates the between- and within-family variances of
-    those residuals by maximum likelihood and stores each family's posterior mean offset
-    ``sum(r_f) / (n_f + s²/t²)``. A candidate from a family not seen in ``fit`` (or with no family) gets offset 0.
-    ``X`` must have a ``group`` column (string); the wrapped estimator reads only its own feature columns.
-    """
-
-    def __init__(self, estimator=None, group: str = "family", cv: int = 5, random_state: int = 0):
-        self.estimator = estimator
-        self.group = group
-        self.cv = cv
-        self.random_state = random_state
-
-    @property
-    def features(self):
-        return (*self._inner().features, self.group)
-
-    def _inner(self):
-        return self.estimator if self.estimator is not None else BayesianLinear()
-
-    def _groups(self, X) -> np.ndarray:
-        if not isinstance(X, pd.DataFrame) or self.group not in X.columns:
-            raise ValueError(f"X must be a DataFrame with a {self.group!r} column")
-        return X[self.group].astype(object).where(X[self.group].notna(), None).to_numpy()
-
-    def fit(self, X, y):
-        from sklearn.base import clone
-
-        g = self._groups(X)
-        y = np.asarray(y, dtype=float).ravel()
-        self.estimator_ = clone(self._inner()).fit(X, y)
-        resid = np.empty_like(y)
-        for tr, te in KFold(n_splits=min(self.cv, len(y)), shuffle=True, random_state=self.random_state).split(y):
-            resid[te] = y[te] - clone(self._inner()).fit(X.iloc[tr], y[tr]).predict(X.iloc[te])
-        known = np.array([x is not None for x in g])
-        self.between_var_, self.within_var_ = family_variance_components(resid[known], g[known])
-        ratio = self.within_var_ / max(self.between_var_, 1e-12)
-        self.family_offsets_ = {}
-        self.family_counts_ = {}
-        for f in dict.fromkeys(g[known]):
-            r = resid[g == f]
-            self.family_offsets_[f] = float(r.sum() / (len(r) + ratio))
-            self.family_counts_[f] = len(r)
-        self.selected_features_ = [*getattr(self.estimator_, "selected_features_", []), self.group]
-        self.n_features_in_ = len(self.features)
-        return self
-
-    def offsets(self, X) -> np.ndarray:
-        check_is_fitted(self, "family_offsets_")
-        return np.array([self.family_offsets_.get(f, 0.0) for f in self._groups(X)])
-
-    def offset_std(self, X) -> np.ndarray:
-        """Posterior standard deviation of each candidate's family offset (the prior sd for unseen families)."""
-        check_is_fitted(self, "family_offsets_")
-        t2, e2 = self.between_var_, self.within_var_
-        n = np.array([self.family_counts_.get(f, 0) for f in self._groups(X)], dtype=float)
-        den = e2 + n * t2
-        return np.sqrt(np.divide(t2 * e2, den, out=np.zeros_like(den), where=den > 0))
-
-    def predict(self, X, return_std: bool = False):
-        check_is_fitted(self, "family_offsets_")
-        if return_std:
-            base, std = self.estimator_.predict(X, return_std=True)
-            return base + self.offsets(X), np.sqrt(std**2 + self.offset_std(X) ** 2)
-        return self.estimator_.predict(X) + self.offsets(X)
-
-    def contributions(self, X) -> pd.DataFrame:
-        check_is_fitted(self, "family_offsets_")
-        c = self.estimator_.contributions(X).reset_index(drop=True)
-        c[self.group] = self.offsets(X)
-        return c
+        return getattr(family, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

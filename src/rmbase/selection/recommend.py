@@ -82,22 +82,16 @@ def resolve_ids(names, index) -> tuple[dict[str, str], list[str]]:
     """Match user-given model names (any spelling ``canonical_model_id`` unifies, or the name without its
     organisation) to entries of ``index``. Returns ({given: index entry}, [unmatched names]). A name without
     organisation that names models of several organisations is an :class:`InputError` listing them."""
-    from rmbase.model_ids import canonical_model_id
+    from rmbase.model_ids import ModelIdIndex, canonical_model_id
 
-    keys = {canonical_model_id(m): m for m in index}
-    short: dict[str, list[str]] = {}
-    for k, m in keys.items():
-        short.setdefault(k.rpartition("/")[2].lower(), []).append(m)
+    ids = ModelIdIndex(index)
     found, unknown = {}, []
     for c in names:
-        k = canonical_model_id(str(c))
-        hit = keys.get(k)
-        if hit is None and "/" not in k:
-            hits = short.get(k, [])
-            if len(hits) > 1:
-                raise InputError(f"{c!r} names {len(hits)} models: {', '.join(sorted(hits))}",
-                                 expected="the full id (organisation/name) of one of them")
-            hit = hits[0] if hits else None
+        hits = ids.find(str(c))
+        if len({canonical_model_id(h) for h in hits}) > 1:
+            raise InputError(f"{c!r} names {len(hits)} models: {', '.join(sorted(hits))}",
+                             expected="the full id (organisation/name) of one of them")
+        hit = hits[-1] if hits else None
         if hit is None:
             unknown.append(str(c))
         else:

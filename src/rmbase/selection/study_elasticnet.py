@@ -7,8 +7,8 @@ cross-validation, then refit on all models. What the study does not say, and wha
 criterion is mean squared error; the folds are ``KFold(10, shuffle=True, random_state)``; all three degrees are
 compared on the same folds; coordinate descent stops at scikit-learn's default ``max_iter=1000`` (some
 degree-3 fits at alpha=1e-4 do not converge within it, as with the defaults the study presumably used). The search
-computes, per degree, what :class:`sklearn.linear_model.ElasticNetCV` computes (warm-started regularisation paths, :func:`cv_mse_paths`), which selects exactly what a full grid search over the
-same folds would.
+computes, per degree, what :class:`sklearn.linear_model.ElasticNetCV` computes (warm-started regularisation paths,
+:func:`cv_mse_paths`), which selects exactly what a full grid search over the same folds would.
 """
 
 from __future__ import annotations
@@ -66,7 +66,9 @@ class StudyElasticNet(RegressorMixin, BaseEstimator):
         self.tol = tol
 
     def fit(self, X, y):
-        X, y = validate_data(self, X, y, y_numeric=True)
+        # float64: the Gram matrix handed to enet_path is float64; 2 rows at least: K-fold needs two folds
+        X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64, ensure_min_samples=2)
+        y = np.asarray(y, dtype=np.float64)
         self.scaler_ = StandardScaler().fit(X)
         Z = self.scaler_.transform(X)
         folds = KFold(n_splits=min(self.cv, len(y)), shuffle=True, random_state=self.random_state)
@@ -92,6 +94,7 @@ class StudyElasticNet(RegressorMixin, BaseEstimator):
             _, self.degree_, self.alpha_, self.l1_ratio_, self.poly_ = best
             self.enet_ = ElasticNet(alpha=self.alpha_, l1_ratio=self.l1_ratio_, max_iter=self.max_iter,
                                     tol=self.tol).fit(self.poly_.transform(Z), y)
+        self.n_iter_ = int(self.enet_.n_iter_)  # coordinate-descent iterations of the refit
         self.best_cv_mse_ = best[0]
         self.protocol_ = {
             "standardise": "z-score of each input on the fitting set, before the polynomial expansion",
@@ -104,7 +107,7 @@ class StudyElasticNet(RegressorMixin, BaseEstimator):
 
     def predict(self, X):
         check_is_fitted(self, "enet_")
-        X = validate_data(self, X, reset=False)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
         return self.enet_.predict(self.poly_.transform(self.scaler_.transform(X)))
 
     def nonzero_terms(self, feature_names=None) -> list[str]:

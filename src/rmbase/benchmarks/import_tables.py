@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rmbase.benchmarks.normalise import AVERAGE, SIX
+from rmbase.benchmarks.benchmark_table import ATTRIBUTES, COLUMNS, SCALES, BenchmarkTable
+from rmbase.benchmarks.leaderboard import AVERAGE, DISPLAY_NAMES, LM_EVAL_TASKS, SIX
 from rmbase.benchmarks.sizes import PARAMS_B, SIZE_SCALE, check_sizes, is_size
-from rmbase.benchmarks.table import ATTRIBUTES, COLUMNS, SCALES, BenchmarkTable
 from rmbase.errors import InputError
 from rmbase.io import read_table
 from rmbase.model_ids import preferred_model_id
@@ -25,13 +25,10 @@ HUB_COLUMNS = {
     "fullname": "model", "eval_name": "eval_name", "Precision": "precision", "Type": "type",
     "Chat Template": "chat_template", "Official Providers": "official_provider",
     "Submission Date": "submission_date", "#Params (B)": "params_b", "Average ⬆️": "average",
-    "IFEval Raw": "ifeval_raw", "IFEval": "ifeval", "BBH Raw": "bbh_raw", "BBH": "bbh",
-    "MATH Lvl 5 Raw": "math_lvl5_raw", "MATH Lvl 5": "math_lvl5", "GPQA Raw": "gpqa_raw", "GPQA": "gpqa",
-    "MUSR Raw": "musr_raw", "MUSR": "musr", "MMLU-PRO Raw": "mmlu_pro_raw", "MMLU-PRO": "mmlu_pro",
+    **{k: v for b, name in DISPLAY_NAMES.items() for k, v in ((f"{name} Raw", f"{b}_raw"), (name, b))},
 }
 # other spellings of the six in wide tables (lm-eval group names as columns)
-WIDE_ALIASES = {"leaderboard_ifeval": "ifeval", "leaderboard_bbh": "bbh", "leaderboard_math_hard": "math_lvl5",
-                "leaderboard_gpqa": "gpqa", "leaderboard_musr": "musr", "leaderboard_mmlu_pro": "mmlu_pro"}
+WIDE_ALIASES = {group: b for b, (group, _) in LM_EVAL_TASKS.items()}
 MODEL_COLUMNS = ("model", "Model", "fullname", "model_id", "model_name")
 
 

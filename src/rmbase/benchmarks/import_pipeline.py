@@ -5,21 +5,23 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from rmbase.benchmarks.harness_files import (
+from rmbase.benchmarks.benchmark_table import BenchmarkTable
+from rmbase.benchmarks.import_harness import (
     import_evalplus,
     import_lm_eval,
     is_evalplus_results,
     is_lm_eval_results,
     read_json,
 )
-from rmbase.benchmarks.normalise import AGGREGATE_BASELINE, EXACT_FROM_AGGREGATE, SIX
+from rmbase.benchmarks.import_tables import HUB_CONTENTS, import_table, load_hub_contents
+from rmbase.benchmarks.leaderboard import AVERAGE, SIX
+from rmbase.benchmarks.normalise import AGGREGATE_BASELINE, EXACT_FROM_AGGREGATE
 from rmbase.benchmarks.sizes import drop_repeated_sizes
-from rmbase.benchmarks.table import BenchmarkTable
-from rmbase.benchmarks.tables import HUB_CONTENTS, import_table, load_hub_contents
 from rmbase.errors import InputError
 from rmbase.io import sha256_file
 
@@ -42,8 +44,9 @@ def expand(paths: list[str | os.PathLike]) -> list[str]:
     return out
 
 
-def import_file(path: str, *, model: str | None = None) -> BenchmarkTable:
-    """One input: a .json (lm-eval or EvalPlus, detected from its content), a table, or the Hub dataset id."""
+def import_file(path: str, *, model: str | None = None, specs: dict[str, Any] | None = None) -> BenchmarkTable:
+    """One input: a .json (lm-eval or EvalPlus, detected from its content), a table, or the Hub dataset id.
+    ``specs`` (lm-eval task -> TaskSpec) adds task mappings for lm-eval files (a suite's own tasks)."""
     p = Path(path)
     if not p.exists() and path.removeprefix("hf://") == HUB_CONTENTS:
         return load_hub_contents(HUB_CONTENTS)
@@ -52,7 +55,7 @@ def import_file(path: str, *, model: str | None = None) -> BenchmarkTable:
     if p.suffix.lower() == ".json":
         obj = read_json(p)
         if is_lm_eval_results(obj):
-            table = import_lm_eval(p, model=model, obj=obj)
+            table = import_lm_eval(p, model=model, obj=obj, specs=specs)
         elif is_evalplus_results(obj):
             table = import_evalplus(p, model=model, obj=obj)
         else:
@@ -90,7 +93,7 @@ def apply_scale(table: BenchmarkTable, scale: str = "normalised") -> BenchmarkTa
     f = table.frame
     if f.empty:
         return table
-    six = f.benchmark.isin([*SIX, "oll_average"])
+    six = f.benchmark.isin([*SIX, AVERAGE])
     if scale in ("normalised", "both"):
         raw6 = f[six & f.scale.eq("raw")]
         keys = ["model", "benchmark", "source"]
@@ -105,12 +108,25 @@ def apply_scale(table: BenchmarkTable, scale: str = "normalised") -> BenchmarkTa
             first = lost.iloc[0]
             table.warn("raw BBH/MuSR aggregate cannot be normalised (needs per-subtask values; use --scale raw)",
                        f"{first.model} {first.benchmark} from {first.source}", len(lost))
-        six = f.benchmark.isin([*SIX, "oll_average"])
+        six = f.benchmark.isin([*SIX, AVERAGE])
     if scale == "normalised":
         f = f[~six | f.scale.eq("normalised")]
     elif scale == "raw":
         f = f[~six | f.scale.eq("raw")]
     table.frame = f.reset_index(drop=True)
+    return table
+
+
+def finish_import(table: BenchmarkTable, *, scale: str = "normalised", on_conflict: str = "error"
+                  ) -> BenchmarkTable:
+    """The pipeline's last steps on imported rows: normalise ids, apply the scale, add leaderboard averages (unless
+    raw), resolve duplicates (the recorded rule). ``rmbase benchmarks run`` ends with them too."""
+    table.normalise_ids()
+    table.frame = drop_repeated_sizes(table.frame)  # every lm-eval results file of a run records the size
+    apply_scale(table, scale)
+    if scale != "raw":
+        table.add_averages()
+    table.resolve_duplicates(on_conflict)
     return table
 
 
@@ -123,10 +139,4 @@ def import_files(paths: list[str | os.PathLike], *, model: str | None = None,
     table = BenchmarkTable.concat([import_file(f, model=model) for f in files])
     if table.frame.empty:
         raise InputError("no benchmark scores in the input files")
-    table.normalise_ids()
-    table.frame = drop_repeated_sizes(table.frame)
-    apply_scale(table, scale)
-    if scale != "raw":
-        table.add_averages()
-    table.resolve_duplicates(on_conflict)
-    return table
+    return finish_import(table, scale=scale, on_conflict=on_conflict)

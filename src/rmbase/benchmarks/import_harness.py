@@ -12,10 +12,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from rmbase.benchmarks.normalise import LM_EVAL_TASKS, SIX, leaderboard_from_lm_eval
+from rmbase.benchmarks.benchmark_table import BenchmarkTable
+from rmbase.benchmarks.leaderboard import LM_EVAL_TASKS, SIX
+from rmbase.benchmarks.normalise import leaderboard_from_lm_eval
 from rmbase.benchmarks.sizes import PARAMS_B, SIZE_SCALE
 from rmbase.benchmarks.suites import EVALPLUS_BENCHMARKS, lm_eval_specs
-from rmbase.benchmarks.table import BenchmarkTable
 from rmbase.errors import InputError
 from rmbase.model_ids import model_id_from_folder, preferred_model_id
 

@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rmbase.benchmarks.normalise import AVERAGE, SIX
+from rmbase.benchmarks.duplicates import DUPLICATE_RULE, resolve
+from rmbase.benchmarks.leaderboard import AVERAGE, SIX
 from rmbase.errors import InputError
-from rmbase.model_ids import canonical_model_id
+from rmbase.model_ids import ModelIdIndex, canonical_model_id, preferred_model_id
 
 COLUMNS = ("model", "benchmark", "value", "scale", "source", "date")
 ATTRIBUTES = ("official_provider", "chat_template", "precision")
@@ -83,11 +84,9 @@ class BenchmarkTable:
         return self.frame[list(COLUMNS)].copy()
 
     def for_model(self, model: str) -> pd.DataFrame:
-        key = canonical_model_id(model)
-        keys = self.frame.model.map(canonical_model_id)
-        hit = self.frame[keys.eq(key)]
-        if hit.empty and "/" not in model:  # allow the name without organisation
-            hit = self.frame[keys.str.rpartition("/")[2].eq(key)]
+        """The rows of ``model`` in any spelling (or by its name without organisation)."""
+        hits = ModelIdIndex(pd.unique(self.frame.model)).find(model)
+        hit = self.frame[self.frame.model.isin(hits)]
         return hit[list(COLUMNS)].reset_index(drop=True)
 
     def wide(self, scale: str = "normalised", benchmarks: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -108,12 +107,10 @@ class BenchmarkTable:
         f = self.frame
         if f.empty:
             return self
-        from rmbase.benchmarks.duplicates import cached_canonical, cached_preferred
-
         first: dict[str, str] = {}
         spelling = {}
         for m in pd.unique(f.model):  # once per distinct id
-            spelling[m] = first.setdefault(cached_canonical(m), cached_preferred(m))
+            spelling[m] = first.setdefault(canonical_model_id(m), preferred_model_id(m))
         self.frame = f.assign(model=f.model.map(spelling))
         return self
 
@@ -139,32 +136,31 @@ class BenchmarkTable:
         return self
 
     def resolve_duplicates(self, on_conflict: str = "error") -> BenchmarkTable:
-        from rmbase.benchmarks.duplicates import resolve
-
-        return resolve(self, on_conflict)
+        """One value per (model, benchmark, scale) by the recorded rule (:mod:`rmbase.benchmarks.duplicates`)."""
+        res = resolve(self.frame, on_conflict)
+        for kind, example, count in res.warnings:
+            self.warn(kind, example, count)
+        self.frame, self.duplicates = res.frame, res.dropped
+        return self
 
     def restrict_to(self, models: pd.DataFrame, path: str = "models table") -> BenchmarkTable:
         """Keep the models of a models table (columns ``model`` and optionally ``hf_id``, as the study's
         ``models.csv``) and name them as it does. A row matches by ``hf_id`` (any spelling), else by ``model``
         (as an id, or as the name without organisation). Models of the table without scores are a counted warning."""
-        from rmbase.benchmarks.duplicates import cached_canonical
-
         if "model" not in models.columns:
             raise InputError("no 'model' column", path=path, expected="a models table with model (and hf_id) columns")
-        keys = self.frame.model.map(cached_canonical)
-        short = keys.str.rpartition("/")[2]
+        index = ModelIdIndex(pd.unique(self.frame.model))
         parts, missing = [], []
         for row in models.itertuples(index=False):
             hf = getattr(row, "hf_id", None)
-            want = cached_canonical(str(hf)) if isinstance(hf, str) and hf.strip() else cached_canonical(row.model)
-            hit = keys.eq(want) if "/" in want else short.eq(want)
-            if not hit.any():
+            hits = index.find(str(hf) if isinstance(hf, str) and hf.strip() else row.model)
+            if not hits:
                 missing.append(str(row.model))
                 continue
-            if self.frame.model[hit].nunique() > 1:
-                raise InputError(f"model {row.model!r} matches several ids ({', '.join(sorted(set(self.frame.model[hit])))})",
+            if len(hits) > 1:
+                raise InputError(f"model {row.model!r} matches several ids ({', '.join(sorted(hits))})",
                                  path=path, expected="an hf_id column with organisation/name ids")
-            parts.append(self.frame[hit].assign(model=str(row.model)))
+            parts.append(self.frame[self.frame.model.eq(hits[0])].assign(model=str(row.model)))
         if missing:
             self.warn("model of the models table without scores", ", ".join(missing[:5]), len(missing))
         self.frame = (pd.concat(parts, ignore_index=True) if parts else self.frame.iloc[0:0]).reset_index(drop=True)
@@ -227,8 +223,3 @@ class BenchmarkTable:
         atomic_write_json(str(p) + ".provenance.json", record)
         return p
 
-
-DUPLICATE_RULE = ("one value per (model, benchmark, scale); model ids compared after normalisation "
-                  "(canonical_model_id); prefer the official provider's run, then the chat-template run, then "
-                  "bfloat16, then the latest date; equal-rank rows with different values are a conflict "
-                  "(on_conflict: error, drop or first)")

@@ -1,4 +1,4 @@
-"""Sections and scores from per-subset figures in a file (``rmbase evaluate summarize``).
+"""Sections and scores from files of per-subset figures (``rmbase evaluate summarize``).
 
 Accepted inputs:
 
@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from rmbase.errors import InputError
-from rmbase.rm_eval.rules import RULES, Summary, detect_rules, subset_figures, summarize
+from rmbase.rm_eval.registry import detect_rules, get_rules, subset_figures, summarize
+from rmbase.rm_eval.rules import Summary
 
 METADATA_KEYS = {"model", "model_type", "chat_template", "ref_model", "revision"}
 
@@ -120,9 +121,10 @@ def read_subset_tables(path: str | Path, rules: str | None = None) -> dict[str, 
 
 def summarize_file(path: str | Path, rules: str | None = None, *,
                    allow_partial: bool = False) -> dict[str, Summary]:
-    """One :class:`Summary` per model in the file; ``rules=None`` picks v1 / v1-prior / v2 from subset names."""
-    if rules is not None and rules not in RULES:
-        raise InputError(f"unknown rules {rules!r}", expected=" | ".join(RULES))
+    """One :class:`Summary` per model in the file; ``rules=None`` picks the rules (v1 / v1-prior / v2, or a
+    registered benchmark's) from the subset names."""
+    if rules is not None:
+        get_rules(rules)  # an unknown name is an InputError before the file is read
     tables = read_subset_tables(path, rules)
     out = {}
     for model, table in tables.items():

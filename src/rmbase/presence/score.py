@@ -1,0 +1,318 @@
+"""`rmbase presence score`: the length-normalised log-likelihood of every document of a corpus under one model.
+
+**The score.** A document is tokenized with exactly one BOS (when the tokenizer uses one: see
+``rmbase.hf_models.encode_texts_flagged``) and cut to its first ``N = min(max_tokens, length)`` tokens, BOS
+included. Its score is ``S(D) = (1 / (N - 1)) * sum_{i=1}^{N-1} log p(t_i | t_<i)``: the mean natural-log
+probability of every token after the first. The first token (BOS, or the document's own first token when the
+tokenizer adds none) is context only: nothing predicts it, so its "prediction" is never counted. A document with
+fewer than two tokens of its own (BOS not counted) is skipped as ``too_short``.
+
+**Shards and resumption.** The corpus is cut, in its own order, into shards of ``shard_size`` records
+(``DIR/shards/shard-000000.parquet``, ...). A shard holds every record of its range, scored or skipped with the
+reason, and is written atomically (temporary file + rename), so a finished shard is complete and never redone. The
+first run writes ``DIR/fingerprint.json`` (model files, corpus files, scoring options); a rerun with a different
+fingerprint is an InputError instead of a silent mix. The batch size does not enter the fingerprint: scores do not
+depend on it (up to float rounding, ~1e-6).
+
+**Several GPUs or a cluster.** With ``ray=True`` each unfinished shard is a Ray task (``rmbase.ray_engine.connect``,
+the engine of ``rmbase sweep``) that loads the model once per worker and returns its table; the driver writes the
+shards, so workers need no shared filesystem.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rmbase.errors import InputError
+from rmbase.presence.config import PresenceConfig
+from rmbase.presence.corpus import Corpus, Doc
+
+__all__ = ["PresenceConfig", "score_corpus", "score_docs", "read_shards"]
+
+SHARD_COLUMNS = ("row", "category", "status", "doc_tokens", "n_pred", "truncated", "score")
+SKIP_REASONS = ("unparsable", "invalid_utf8", "missing_text", "not_text", "empty", "missing_category",
+                "too_short", "bad_bos")
+
+
+# ----------------------------------------------------------------------------------------------- model
+
+def model_fingerprint(cfg: PresenceConfig) -> dict[str, Any]:
+    """The model's identity: a local folder's config and weight files (name, size, sha256 of the first and last
+    4 MiB: cheap for large checkpoints), or the Hub id and revision."""
+    path = Path(cfg.model).expanduser()
+    record: dict[str, Any] = {"source": cfg.model, "revision": cfg.revision, "gguf_file": cfg.gguf_file}
+    if path.is_dir():
+        files = []
+        for f in sorted(path.iterdir()):
+            if f.is_file() and (f.suffix in (".safetensors", ".gguf", ".json") or f.name == "tokenizer.model"):
+                files.append({"name": f.name, "bytes": f.stat().st_size, "sha256_ends": _quick_hash(f)})
+        record["files"] = files
+    return record
+
+
+def _quick_hash(path: Path, block: int = 4 << 20) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        h.update(f.read(block))
+        if size > 2 * block:
+            f.seek(size - block)
+        h.update(f.read(block))
+    return h.hexdigest()
+
+
+def load_model(cfg: PresenceConfig) -> tuple[Any, Any]:
+    from rmbase import hf_models as H
+
+    if cfg.threads is not None:
+        import torch
+
+        torch.set_num_threads(cfg.threads)
+    tok = H.load_lm_tokenizer(cfg.model, revision=cfg.revision, trust_remote_code=cfg.trust_remote_code,
+                              gguf_file=cfg.gguf_file)
+    model = H.load_causal_lm(cfg.model, dtype=cfg.dtype, device=cfg.device, revision=cfg.revision,
+                             trust_remote_code=cfg.trust_remote_code, gguf_file=cfg.gguf_file)
+    return model, tok
+
+
+def pad_id_for(model: Any, tokenizer: Any) -> int:
+    """Any id the embedding has: padding is masked and never read (the tokenizer's pad, else EOS, else 0)."""
+    vocab = model.get_input_embeddings().weight.shape[0]
+    for candidate in (tokenizer.pad_token_id, tokenizer.eos_token_id):
+        if candidate is not None and 0 <= int(candidate) < vocab:
+            return int(candidate)
+    return 0
+
+
+# ----------------------------------------------------------------------------------------------- scoring
+
+def _encode(tokenizer: Any, texts: list[str], max_tokens: int) -> tuple[list[list[int] | None], list[bool]]:
+    """Ids with one BOS cut to ``max_tokens`` (right truncation); None for a text the BOS rule rejects."""
+    from rmbase.hf_models import encode_texts_flagged
+
+    try:
+        ids, flags = encode_texts_flagged(tokenizer, texts, max_length=max_tokens, truncation="right")
+        return list(ids), flags
+    except InputError:  # a text that starts with two BOS tokens: find it, keep the others
+        out: list[list[int] | None] = []
+        cut: list[bool] = []
+        for text in texts:
+            try:
+                one, flag = encode_texts_flagged(tokenizer, [text], max_length=max_tokens, truncation="right")
+                out.append(one[0])
+                cut.append(flag[0])
+            except InputError:
+                out.append(None)
+                cut.append(False)
+        return out, cut
+
+
+def score_docs(model: Any, tokenizer: Any, docs: list[Doc], *, max_tokens: int, batch_tokens: int | None = None,
+               max_batch_size: int | None = None) -> pd.DataFrame:
+    """One shard's table (:data:`SHARD_COLUMNS`): every record of ``docs``, scored or skipped with its reason.
+    ``batch_tokens`` None: :func:`rmbase.presence.config.default_batch_tokens` of the model's device."""
+    from rmbase.hf_models import tokenizer_adds_bos
+    from rmbase.rm_eval.forward import forward_batches, model_device, token_logprobs
+
+    n = len(docs)
+    status = [d.problem or "ok" for d in docs]
+    doc_tokens = np.full(n, -1, dtype=np.int64)
+    n_pred = np.zeros(n, dtype=np.int64)
+    truncated = np.zeros(n, dtype=bool)
+    score = np.full(n, np.nan)
+    todo = [i for i in range(n) if docs[i].problem is None]
+    ids, cut = _encode(tokenizer, [docs[i].text for i in todo], max_tokens) if todo else ([], [])
+    bos = 1 if tokenizer_adds_bos(tokenizer) else 0
+    run: list[int] = []
+    seqs: list[list[int]] = []
+    for i, seq, flag in zip(todo, ids, cut, strict=True):
+        if seq is None:
+            status[i] = "bad_bos"
+            continue
+        own = len(seq) - bos
+        doc_tokens[i], truncated[i] = own, flag
+        if own < 2:
+            status[i] = "too_short"
+            continue
+        run.append(i)
+        seqs.append(seq)
+    if seqs:
+        from rmbase.presence.config import default_batch_tokens
+
+        device = model_device(model)
+        lps = forward_batches(seqs, token_logprobs(model), pad_id=pad_id_for(model, tokenizer), device=device,
+                              batch_tokens=batch_tokens or default_batch_tokens(device.type),
+                              max_batch_size=max_batch_size, distributed=False)  # parallel = shards (Ray)
+        for i, lp in zip(run, lps, strict=True):
+            n_pred[i] = len(lp)
+            score[i] = float(np.mean(lp))
+    return pd.DataFrame({"row": [d.row for d in docs], "category": [d.category for d in docs], "status": status,
+                         "doc_tokens": doc_tokens, "n_pred": n_pred, "truncated": truncated, "score": score},
+                        columns=list(SHARD_COLUMNS))
+
+
+# ----------------------------------------------------------------------------------------------- shards
+
+def shard_path(out: Path, k: int) -> Path:
+    return out / "shards" / f"shard-{k:06d}.parquet"
+
+
+def write_shard(path: Path, table: pd.DataFrame) -> None:
+    """Write a shard atomically: readers (and a resumed run) see a complete shard or none."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        table.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def read_shards(out: str | os.PathLike) -> pd.DataFrame:
+    files = sorted((Path(out) / "shards").glob("shard-*.parquet"))
+    if not files:
+        return pd.DataFrame(columns=list(SHARD_COLUMNS))
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+
+
+def shards_of(docs: Iterable[Doc], size: int) -> Iterator[tuple[int, list[Doc]]]:
+    batch: list[Doc] = []
+    for doc in docs:
+        batch.append(doc)
+        if len(batch) == size:
+            yield doc.row // size, batch
+            batch = []
+    if batch:
+        yield batch[0].row // size, batch
+
+
+def fingerprint(cfg: PresenceConfig, corpus: Corpus) -> dict[str, Any]:
+    from rmbase.hf_models import default_device, resolve_dtype
+
+    options = {k: getattr(cfg, k) for k in ("max_tokens", "shard_size", "split", "subset")}
+    device = cfg.device or default_device()
+    options["dtype"] = str(resolve_dtype(cfg.dtype, device)).removeprefix("torch.")
+    return {"model": model_fingerprint(cfg), "corpus": corpus.fingerprint(), "options": options}
+
+
+def prepare_out(cfg: PresenceConfig, fp: dict[str, Any]) -> tuple[Path, bool]:
+    """Validate DIR before any work: a new or empty folder, or one this same fingerprint started (resumed)."""
+    out = Path(cfg.out)
+    if out.exists() and not out.is_dir():
+        raise InputError("the output exists and is not a folder", path=str(out))
+    fp_file = out / "fingerprint.json"
+    if fp_file.is_file():
+        old = json.loads(fp_file.read_text(encoding="utf-8"))
+        if old != json.loads(json.dumps(fp)):
+            diff = [k for k in fp if old.get(k) != json.loads(json.dumps(fp[k]))]
+            raise InputError(f"this folder holds scores of a different {' and '.join(diff)}; resuming would mix "
+                             "them", path=str(out), expected="a new --out folder, or the options of the first run")
+        return out, True
+    if out.is_dir() and any(out.iterdir()):
+        raise InputError("the output folder is not empty and is not a presence run", path=str(out),
+                         expected="a new or empty folder")
+    return out, False
+
+
+def score_corpus(cfg: PresenceConfig, *, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Score the corpus into DIR/shards, resuming finished shards; write and return DIR/summary.json."""
+    from rmbase.config import write_resolved
+    from rmbase.hf_models import check_model_source
+    from rmbase.io import atomic_write_json
+    from rmbase.presence.summary import summarize
+
+    say = progress or (lambda _m: None)
+    check_model_source(cfg.model)
+    corpus = Corpus(cfg.corpus, text_field=cfg.text_field, category_field=cfg.category_field, split=cfg.split,
+                    subset=cfg.subset, revision=cfg.corpus_revision, limit=cfg.limit)
+    corpus.check()
+    fp = fingerprint(cfg, corpus)
+    out, resumed = prepare_out(cfg, fp)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(out / "fingerprint.json", fp)
+    write_resolved(cfg, out / "config.yaml")
+    pending = ((k, docs) for k, docs in shards_of(corpus, cfg.shard_size) if not shard_path(out, k).is_file())
+    done = _run_ray(cfg, pending, out, say) if cfg.ray else _run_local(cfg, pending, out, say)
+    say(f"{done} shard(s) scored" + (" (resumed: finished shards kept)" if resumed else ""))
+    table = read_shards(out)
+    if not (table.status == "ok").any():
+        raise InputError(f"no document could be scored ({_skip_text(table)})", path=cfg.corpus)
+    summary = summarize(table, cfg, fp)
+    atomic_write_json(out / "summary.json", summary)
+    return summary
+
+
+def _skip_text(table: pd.DataFrame) -> str:
+    counts = table.status.value_counts()
+    return ", ".join(f"{k}: {int(v)}" for k, v in counts.items()) or "the corpus is empty"
+
+
+def _run_local(cfg: PresenceConfig, pending, out: Path, say) -> int:
+    model = tok = None
+    done = 0
+    for k, docs in pending:
+        if model is None:
+            model, tok = load_model(cfg)
+        write_shard(shard_path(out, k), score_docs(model, tok, docs, max_tokens=cfg.max_tokens,
+                                                   batch_tokens=cfg.batch_tokens,
+                                                   max_batch_size=cfg.max_batch_size))
+        done += 1
+        say(f"shard {k} done ({len(docs)} records)")
+    return done
+
+
+_WORKER_MODELS: dict[str, tuple[Any, Any]] = {}
+
+
+def _score_shard_task(cfg_dict: dict, docs: list[Doc]) -> pd.DataFrame:
+    """A Ray task: the model is loaded once per worker process and kept for the next shards."""
+    cfg = PresenceConfig(**cfg_dict)
+    key = json.dumps(model_fingerprint(cfg), sort_keys=True) + str(cfg.dtype) + str(cfg.device)
+    if key not in _WORKER_MODELS:
+        _WORKER_MODELS.clear()
+        _WORKER_MODELS[key] = load_model(cfg)
+    model, tok = _WORKER_MODELS[key]
+    return score_docs(model, tok, docs, max_tokens=cfg.max_tokens, batch_tokens=cfg.batch_tokens,
+                      max_batch_size=cfg.max_batch_size)
+
+
+def _run_ray(cfg: PresenceConfig, pending, out: Path, say) -> int:
+    from rmbase.ray_engine import connect
+
+    ray = connect(cfg.address)
+    task = ray.remote(num_cpus=1, num_gpus=cfg.gpus_per_task)(_score_shard_task)
+    slots = max(1, int(ray.available_resources().get("GPU" if cfg.gpus_per_task else "CPU", 1)))
+    cfg_dict = cfg.to_dict()
+    in_flight: dict[Any, int] = {}
+    done = 0
+
+    def collect(block: bool) -> None:
+        nonlocal done
+        ready, _ = ray.wait(list(in_flight), num_returns=1, timeout=None if block else 0)
+        for ref in ready:
+            k = in_flight.pop(ref)
+            write_shard(shard_path(out, k), ray.get(ref))
+            done += 1
+            say(f"shard {k} done (Ray)")
+
+    for k, docs in pending:
+        in_flight[task.remote(cfg_dict, docs)] = k
+        while len(in_flight) >= 2 * slots:
+            collect(True)
+    while in_flight:
+        collect(True)
+    return done
