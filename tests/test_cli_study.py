@@ -103,7 +103,7 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, capsys):
 
     d = load_bundled()
     models = tmp_path / "models.csv"
-    d.models.drop(columns="pretrain_tokens_t").to_csv(models, index=False)
+    d.models.drop(columns="params_b").to_csv(models, index=False)
     results, bench = tmp_path / "results.csv", tmp_path / "bench.csv"
     d.results.to_csv(results, index=False)
     d.benchmarks.to_csv(bench, index=False)
@@ -112,7 +112,7 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, capsys):
                  "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 2
-    assert "missing column(s) pretrain_tokens_t" in err and str(models) in err
+    assert "missing column(s) params_b" in err and str(models) in err
     assert not out.exists() and not list(tmp_path.glob(".out.staging*"))
 
 

@@ -49,12 +49,44 @@ def report_input_error(exc: InputError) -> None:
     Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, soft_wrap=True)
 
 
+# output options whose value Typer would turn from '' into Path('.') (the current folder) before a command sees it
+OUTPUT_OPTIONS = ("--out", "--json", "--html")
+
+
+def empty_output_option(args: list[str]) -> str | None:
+    """The first output option given an empty value (``--out ''`` or ``--out=``), if any."""
+    for i, a in enumerate(args):
+        name, eq, value = a.partition("=")
+        if name in OUTPUT_OPTIONS and ((eq and not value.strip()) or
+                                       (not eq and i + 1 < len(args) and not args[i + 1].strip())):
+            return name
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: runs the app; user errors end in one clear message and exit code 2."""
+    """Entry point: runs the app; user errors (and OS errors a user can cause: permissions, a file in the way, a
+    full disk) end in one clear message and exit code 2."""
+    from rmbase.processes import RESUME_NOTE, Interrupted, ctrl_c_as_interrupted
+
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        app(args=argv, standalone_mode=True)
+        if (opt := empty_output_option(args)) is not None:
+            raise InputError(f"{opt} is empty", expected="a path")
+        with ctrl_c_as_interrupted():
+            app(args=args, standalone_mode=True)
+    except Interrupted:
+        print(RESUME_NOTE, file=sys.stderr)
+        return 130
     except InputError as exc:
         report_input_error(exc)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        from rmbase.io import user_os_error
+
+        err = user_os_error(exc)
+        if err is None:
+            raise
+        report_input_error(err)
         return EXIT_BAD_INPUT
     except SystemExit as exc:  # typer/click exit codes (0, 1, 2 for usage errors)
         code = exc.code

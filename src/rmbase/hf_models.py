@@ -49,6 +49,10 @@ def resolve_chat_template(chat_template: str) -> str:
         if not text.strip():
             raise InputError("the chat template file is empty", path=str(path))
         return text
+    if path.suffix.lower() in (".jinja", ".j2", ".jinja2", ".txt") or "/" in chat_template or path.is_dir():
+        from rmbase.io import check_input_file
+
+        check_input_file(path, expected="a chat template file (.jinja)")  # says: not found, or a folder
     raise InputError(f"unknown chat template {chat_template!r}", expected=f"one of {', '.join(named_templates())}, "
                      "a path to a .jinja file or a jinja template string")
 
@@ -65,6 +69,23 @@ def check_model_source(name_or_path: str | os.PathLike) -> str:
         raise InputError("no such model folder", path=source,
                          expected="an existing local folder or a Hugging Face id such as org/name")
     return source
+
+
+PICKLE_WEIGHTS = ("*.bin", "*.pt", "*.pth", "*.ckpt", "*.pkl")
+
+
+def check_safetensors_only(source: str) -> None:
+    """A local model folder must hold its weights as safetensors: pickled weights (``pytorch_model.bin``) can run
+    code when loaded, and rmbase loads none (convert them with ``transformers``: load once, ``save_pretrained``)."""
+    p = Path(source).expanduser()
+    if not p.is_dir() or any(p.glob("*.safetensors")):
+        return
+    pickled = sorted(f.name for pat in PICKLE_WEIGHTS for f in p.glob(pat))
+    if pickled:
+        raise InputError(f"the model folder has pickled weights only ({', '.join(pickled[:3])}); rmbase loads "
+                         "weights from safetensors", path=source,
+                         expected="model.safetensors (convert: AutoModel.from_pretrained(DIR).save_pretrained(DIR, "
+                                  "safe_serialization=True), only if you trust the file)")
 
 
 def load_tokenizer(name_or_path: str | os.PathLike, *, chat_template: str | None = None, revision: str | None = None,
@@ -150,15 +171,15 @@ def encode_texts(tokenizer: Any, texts: Sequence[str], *, max_length: int,
     return ids, sum(flags)
 
 
-def encode_texts_flagged(tokenizer: Any, texts: Sequence[str], *, max_length: int,
-                         truncation: str = "left") -> tuple[list[list[int]], list[bool]]:
+def encode_texts_flagged(tokenizer: Any, texts: Sequence[str], *, max_length: int, truncation: str = "left",
+                         labels: Sequence[str] | None = None) -> tuple[list[list[int]], list[bool]]:
     """Token ids of each text with exactly one BOS (when the tokenizer uses BOS), and per text whether it was cut.
 
     Texts are tokenized without special tokens; BOS is prepended only when the tokenizer would add it and the
     rendered text does not already start with it, so templates that write ``{{ bos_token }}`` do not get a
     second one. A text that still starts with two BOS is an InputError. Longer than ``max_length``:
     ``left`` drops tokens after BOS from the start (the prompt side), ``right`` drops them from the end,
-    ``error`` raises an InputError.
+    ``error`` raises an InputError naming the text by ``labels[i]`` (e.g. the example id and its file) when given.
     """
     if truncation not in TRUNCATION_POLICIES:
         raise InputError(f"unknown truncation policy {truncation!r}", expected=" | ".join(TRUNCATION_POLICIES))
@@ -169,6 +190,10 @@ def encode_texts_flagged(tokenizer: Any, texts: Sequence[str], *, max_length: in
     encoded = tokenizer(list(texts), add_special_tokens=False)["input_ids"]
     out: list[list[int]] = []
     flags: list[bool] = []
+
+    def name(i: int) -> str:
+        return labels[i] if labels is not None else f"text {i}"
+
     for i, ids in enumerate(encoded):
         ids = list(ids)
         cut = len(ids) + (1 if adds_bos and ids[:1] != [bos] else 0) > max_length
@@ -176,11 +201,11 @@ def encode_texts_flagged(tokenizer: Any, texts: Sequence[str], *, max_length: in
             if not ids or ids[0] != bos:
                 ids.insert(0, bos)
             if len(ids) > 1 and ids[1] == bos:
-                raise InputError(f"text {i} starts with two BOS tokens ({tokenizer.bos_token!r})",
+                raise InputError(f"{name(i)} starts with two BOS tokens ({tokenizer.bos_token!r})",
                                  expected="a chat template that writes BOS at most once")
         if len(ids) > max_length:
             if truncation == "error":
-                raise InputError(f"text {i} has {len(ids)} tokens, more than max_length={max_length}",
+                raise InputError(f"{name(i)} has {len(ids)} tokens, more than max_length={max_length}",
                                  expected="a larger --max-length or --truncation left|right")
             keep_bos = 1 if adds_bos else 0
             ids = ids[:keep_bos] + ids[len(ids) - (max_length - keep_bos):] if truncation == "left" else ids[:max_length]
@@ -203,6 +228,33 @@ def resolve_dtype(dtype: Any, device: str) -> Any:
     if name is None:
         raise InputError(f"unknown dtype {dtype!r}", expected=", ".join(sorted(set(DTYPES.values()))))
     return getattr(torch, name)
+
+
+DEVICE_FORMS = "cpu, cuda, cuda:N or mps"
+
+
+def check_device(device: str | None) -> str | None:
+    """A device torch can use here (``None``: the default); ``tpu``, ``gpu`` or a CUDA device on a machine without
+    one is an :class:`InputError`, before any model is loaded."""
+    import re
+
+    if device is None:
+        return None
+    name = str(device).strip().lower()
+    if not re.fullmatch(r"cpu|cuda(:\d+)?|mps", name):
+        raise InputError(f"unknown device {device!r}", expected=DEVICE_FORMS)
+    if name != "cpu":
+        import torch
+
+        if name.startswith("cuda"):
+            if not torch.cuda.is_available():
+                raise InputError(f"device {device!r}: CUDA is not available on this machine", expected="--device cpu")
+            index = int(name.partition(":")[2] or 0)
+            if index >= torch.cuda.device_count():
+                raise InputError(f"device {device!r}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+        elif not torch.backends.mps.is_available():
+            raise InputError(f"device {device!r}: MPS is not available on this machine", expected="--device cpu")
+    return name
 
 
 def default_device() -> str:

@@ -20,11 +20,26 @@ from rmbase.model_ids import sanitise_model_id  # noqa: F401  (moved to model_id
 TABLE_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet"}
 
 
+def check_input_file(path: str | os.PathLike, *, expected: str | None = None) -> Path:
+    """An input file that exists and can be read; a missing path, a folder or an unreadable file is one
+    :class:`InputError` that says which (never "file not found" for a folder)."""
+    p = Path(path)
+    if str(path).strip() == "":
+        raise InputError("empty file name", expected=expected or "a file")
+    if p.is_dir():
+        raise InputError("is a folder, not a file", path=str(p), expected=expected or "a file")
+    if not p.exists():
+        parent = next((a for a in p.parents if a.exists()), None)
+        hint = f" ({parent} is a file)" if parent is not None and not parent.is_dir() else ""
+        raise InputError("file not found" + hint, path=str(p), expected=expected)
+    if not os.access(p, os.R_OK):
+        raise InputError("permission denied (cannot read the file)", path=str(p))
+    return p
+
+
 def read_table(path: str | os.PathLike) -> pd.DataFrame:
     """Read a CSV, TSV or Parquet file; anything else (or a file that does not parse) is an :class:`InputError`."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError("file not found", path=str(p))
+    p = check_input_file(path, expected="a .csv, .tsv or .parquet file")
     kind = TABLE_SUFFIXES.get(p.suffix.lower())
     if kind is None:
         raise InputError(f"unsupported file type '{p.suffix or '(none)'}'", path=str(p),
@@ -37,6 +52,54 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         raise InputError("the file is empty", path=str(p)) from exc
     except Exception as exc:  # pandas/pyarrow raise many types for unparsable files
         raise InputError(f"cannot parse as {kind}: {exc}", path=str(p)) from exc
+
+
+def check_output_path(path: str | os.PathLike | None, *, kind: str = "dir", option: str = "--out",
+                      suffixes: tuple[str, ...] | None = None) -> Path:
+    """Validate an output path before any work starts (nothing is created): ``kind`` is ``"dir"`` (a folder that
+    may exist) or ``"file"``; ``suffixes`` restricts a file's type. Refused, as an :class:`InputError` naming the
+    option and the path: an empty path, a file where a folder is wanted (and the reverse), a path below a file
+    (``FILE/sub``), and a place the user cannot write to (probed by creating and removing a temporary file in the
+    nearest existing folder)."""
+    if path is None or str(path).strip() == "":
+        raise InputError(f"{option} is empty", expected="a path" + (" to a folder" if kind == "dir" else ""))
+    p = Path(path).expanduser()
+    if p.exists():
+        if kind == "dir" and not p.is_dir():
+            raise InputError(f"{option} is an existing file, not a folder", path=str(p),
+                             expected="a folder (new or existing)")
+        if kind == "file" and p.is_dir():
+            raise InputError(f"{option} is a folder, not a file", path=str(p), expected="a file name")
+    if kind == "file" and suffixes is not None and p.suffix.lower() not in suffixes:
+        raise InputError(f"{option}: unsupported output type '{p.suffix or '(none)'}'", path=str(p),
+                         expected=f"a {' or '.join(suffixes)} file")
+    ancestor = p if p.exists() and p.is_dir() else p.parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InputError(f"{option}: {ancestor} is a file, so nothing can be written below it", path=str(p),
+                         expected="a path whose parents are folders")
+    try:
+        fd, probe = tempfile.mkstemp(dir=ancestor, prefix=".rmbase-write-check.")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise InputError(f"{option}: cannot write in {ancestor} ({exc.strerror or exc})", path=str(p),
+                         expected="a place you can write to") from exc
+    return p
+
+
+def user_os_error(exc: OSError) -> InputError | None:
+    """An OS error a user can cause (permissions, a file where a folder should be, a full or read-only disk, a
+    name too long) as one :class:`InputError` naming the path; ``None`` for anything else (a bug: let it show)."""
+    import errno
+
+    user = (PermissionError, IsADirectoryError, NotADirectoryError, FileExistsError)
+    codes = {errno.ENOSPC, errno.EROFS, errno.ENAMETOOLONG, errno.EDQUOT, errno.EACCES, errno.EPERM}
+    if not (isinstance(exc, user) or exc.errno in codes):
+        return None
+    where = exc.filename if exc.filename is not None else None
+    return InputError(exc.strerror or str(exc), path=None if where is None else str(where))
 
 
 def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:

@@ -19,6 +19,18 @@ from rmbase.config import Config
 from rmbase.errors import InputError
 
 SCHEMA_VERSION = 1
+# what each analysis needs (models with complete data); with fewer, it is skipped and study.json says why
+ANALYSIS_NEEDS = {
+    "coverage_filter": (10, "the study's filter reads coverage at k = 10"),
+    "combination": (10, "the study's ElasticNet is chosen by 10-fold cross-validation"),
+    "selection": (10, "the predictors are judged out of fold with top-10 coverage"),
+}
+
+
+def skipped_analyses(n_models: int) -> dict[str, str]:
+    """The analyses that cannot run on ``n_models`` models, each with what it needs."""
+    return {name: f"needs at least {k} models with complete data ({n_models} here): {why}"
+            for name, (k, why) in ANALYSIS_NEEDS.items() if n_models < k}
 
 
 class StudyConfig(Config):
@@ -41,6 +53,24 @@ class StudyConfig(Config):
     full_selection: bool = False
     presence: list[Path] = Field(default_factory=list, description="presence folders (rmbase presence score)")
     presence_share_family: bool = False
+
+    @field_validator("defaults")
+    @classmethod
+    def _known_groups(cls, value: dict[str, str]) -> dict[str, str]:
+        from rmbase.analysis.gains import GROUP_LABELS
+
+        unknown = [g for g in value if g not in GROUP_LABELS]
+        if unknown:
+            raise ValueError(f"unknown size group(s) {', '.join(map(repr, unknown))} (groups: "
+                             f"{', '.join(GROUP_LABELS)})")
+        return value
+
+    @field_validator("n_jobs")
+    @classmethod
+    def _jobs(cls, value: int | None) -> int | None:
+        if value is not None and value < 1 and value != -1:
+            raise ValueError(f"n_jobs must be at least 1 (or -1 for every core), got {value}")
+        return value
 
     @field_validator("recipe")
     @classmethod
@@ -72,6 +102,14 @@ def load_data(config: StudyConfig):
 
 
 def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -> dict:
+    """The study dict (see docs/study.md). Worker processes it starts end if it is killed."""
+    from rmbase.processes import workers_die_with_parent
+
+    with workers_die_with_parent():
+        return _run_study(config, timings=timings)
+
+
+def _run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -> dict:
     from rmbase import analysis
     from rmbase.datasets import STUDY_DEFAULT_BASES
     from rmbase.datasets.schema import BENCHMARK_FEATURES, TARGETS
@@ -98,12 +136,13 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
     correlations, critical_r = timed("correlations", analysis.correlation_table, X, targets,
                                      n_boot=config.n_bootstrap, seed=config.seed)
     coverage = timed("coverage", analysis.coverage_table, X, y)
-    coverage_filter = analysis.study_filter(X, y)
+    skipped = skipped_analyses(len(y))
+    coverage_filter = [] if "coverage_filter" in skipped else analysis.study_filter(X, y)
     # the selection table runs in a worker process while the nested CV of the combination uses the others
-    selection_job = _start_selection(data, config) if config.selection else None
-    combination = timed("combination", analysis.combination_analysis, X, y,
-                        features=config.combination_features, seed=config.seed, n_jobs=config.n_jobs,
-                        out_of_fold=config.out_of_fold)
+    selection_job = _start_selection(data, config) if config.selection and "selection" not in skipped else None
+    combination = {} if "combination" in skipped else timed(
+        "combination", analysis.combination_analysis, X, y, features=config.combination_features, seed=config.seed,
+        n_jobs=config.n_jobs, out_of_fold=config.out_of_fold)
     selection, selection_influence, external, selection_oof = _finish_selection(selection_job, config, combination,
                                                                                 y, timings)
     post = (timed("post_training", analysis.post_training_table, data.post_training)
@@ -121,6 +160,8 @@ def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -
         "models": list(X.index),
         "dropped_models": dropped,
         "ignored_benchmarks": data.ignored_benchmarks,
+        "unused_features": data.unused_features,
+        "skipped_analyses": skipped,
         "gains": gains,
         "gains_per_model": gains_per_model,
         "correlations": correlations,
@@ -188,6 +229,13 @@ def coverage_row(p: dict) -> dict:
 
 
 def _selection_work(data, config: StudyConfig) -> tuple[list[dict], list[dict], dict, dict[str, float]]:
+    from rmbase.processes import workers_die_with_parent
+
+    with workers_die_with_parent():
+        return _selection_rows(data, config)
+
+
+def _selection_rows(data, config: StudyConfig) -> tuple[list[dict], list[dict], dict, dict[str, float]]:
     from rmbase.selection import external_validation, selection_table
     from rmbase.selection.compare import DEFAULT_METHODS, FAST_METHODS, influence_table
 
@@ -208,9 +256,13 @@ def _start_selection(data, config: StudyConfig) -> Callable[[], tuple]:
     its result; with one job the returned function does the work itself."""
     if not config.n_jobs or config.n_jobs < 2:
         return lambda: _selection_work(data, config)
+    import os
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(max_workers=1)
+    from rmbase.processes import watch_parent
+
+    pool = ProcessPoolExecutor(max_workers=1, initializer=watch_parent,  # ends when the study is killed
+                               initargs=(os.getpid(),))
     future = pool.submit(_selection_work, data, config)
 
     def finish():
@@ -230,7 +282,7 @@ def _finish_selection(finish, config: StudyConfig, combination: dict, y, timings
         return [], [], {}, []
     rows, influence, external, t, oof_rows = finish()
     timings.update(t)
-    oof = combination["paper"].get("out_of_fold")
+    oof = combination.get("paper", {}).get("out_of_fold")
     if not config.full_selection and oof is not None:
         rows.append({"method": "study_elasticnet", "validation": "loo", "recipe": config.recipe,
                      **{k: oof[k] for k in ("spearman", "mae", "coverage_mean_5_10", "regret_at_1", "regret_at_3")}})

@@ -256,7 +256,8 @@ def test_params_b_is_a_size_not_a_score(tmp_path):
                        ("acme/X,params_b,inf\n", "row 1")):
         p = tmp_path / "bad_size.csv"
         p.write_text("model,benchmark,value\n" + bad)
-        with pytest.raises(InputError, match=rf"{where}, column 'value': params_b .* is not a model size"):
+        with pytest.raises(InputError, match=rf"{where}, column 'value': parameter count \(billions\) .* is out of "
+                                             r"range.*> 0"):
             import_files([p])
     mixed = tmp_path / "mixed.csv"
     mixed.write_text("model,benchmark,value,scale\nacme/X,params_b,8,raw\n")
@@ -270,3 +271,19 @@ def test_params_b_is_a_size_not_a_score(tmp_path):
     table = import_files([tmp_path / "run"], on_conflict="first")
     sizes = table.frame[table.frame.benchmark.eq("params_b")]
     assert sizes.value.tolist() == [pytest.approx(8.19073536)]
+
+
+def test_study_loader_ignores_sizes_in_an_imported_table(tmp_path):
+    """`rmbase study --benchmarks` on an import that carries sizes: the size rows are listed as ignored, and a
+    size above 100 (a 235B model) is not refused as a 0-100 score."""
+    from rmbase.datasets.study_data import _read_benchmarks
+
+    f = tmp_path / "b.csv"
+    f.write_text("model,benchmark,value,scale\nacme/Huge-235B,params_b,235.1,billions\n"
+                 "acme/Huge-235B,ifeval,80,normalised\nacme/Huge-235B,bbh,101,normalised\n")
+    with pytest.raises(InputError, match="row 3"):  # the file's row numbers, size rows counted
+        _read_benchmarks(str(f))
+    f.write_text("model,benchmark,value,scale\nacme/Huge-235B,params_b,235.1,billions\n"
+                 "acme/Huge-235B,ifeval,80,normalised\n")
+    df, ignored = _read_benchmarks(str(f))
+    assert df.benchmark.tolist() == ["ifeval"] and ignored == ["params_b"]

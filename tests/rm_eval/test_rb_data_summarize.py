@@ -132,7 +132,7 @@ def test_summarize_counts_csv_with_two_models(tmp_path):
     assert out["b"].sections["Reasoning"] == pytest.approx((984 * 223 / 447 + 984 * 0.5) / 1968)
     rows[3]["correct"] = rows[3]["total"] + 1
     pd.DataFrame(rows).to_csv(path, index=False)
-    with pytest.raises(InputError, match="row 5"):
+    with pytest.raises(InputError, match="row 4"):  # 1-based data rows, as every other reader counts them
         summarize_file(path, "v1")
 
 

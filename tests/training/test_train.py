@@ -115,7 +115,9 @@ def test_resume_after_interruption(tiny_model_dir, tmp_path, monkeypatch):
     monkeypatch.setattr(trainer_mod, "_final_step_callback", real_callback)
     lines: list[str] = []
     result = train(cfg, progress=lines.append)
-    assert len(lines) == 1 and "step 12" in lines[0]       # resumed at step 8: only step 12 was scored anew
+    assert lines[0].startswith("data: train 192 kept of 192 rows")  # the data, before the first step
+    scored = [x for x in lines if "validation accuracy" in x]
+    assert len(scored) == 1 and "step 12" in scored[0]     # resumed at step 8: only step 12 was scored anew
     steps = [p["step"] for p in result.best.curve]
     assert steps == [0, 4, 8, 12]                          # the curve spans the interruption
     log = [json.loads(x) for x in (tmp_path / "out" / "training_log.jsonl").read_text().splitlines()]

@@ -13,6 +13,29 @@ from rmbase.errors import InputError
 SIZE_GROUPS = (("<3B", 0.0, 3.0), ("3-6B", 3.0, 6.0), (">=6B", 6.0, np.inf))
 
 
+GROUP_LABELS = tuple(label for label, _, _ in SIZE_GROUPS)
+
+
+def parse_size_default(item: str) -> tuple[str, str]:
+    """``GROUP=MODEL`` (``--default '>=6B=gemma-2-9b-it'``): the group is one of :data:`GROUP_LABELS`, matched as a
+    prefix (a label may itself hold '='), the model is the rest."""
+    text = item.strip()
+    for label in sorted(GROUP_LABELS, key=len, reverse=True):
+        if text.startswith(label + "="):
+            model = text[len(label) + 1:].strip()
+            if model:
+                return label, model
+    raise InputError(f"--default {item!r}", expected=f"GROUP=MODEL with GROUP one of {', '.join(GROUP_LABELS)}")
+
+
+def check_defaults(defaults: dict[str, str]) -> None:
+    """Every key a size group: an unknown group (``<9B``) is an error, never an override that is silently unused."""
+    unknown = [g for g in defaults if g not in GROUP_LABELS]
+    if unknown:
+        raise InputError(f"unknown size group(s) {', '.join(map(repr, unknown))} in the default models",
+                         expected=f"groups {', '.join(GROUP_LABELS)}")
+
+
 def size_group(params_b: float) -> str:
     for label, lo, hi in SIZE_GROUPS:
         if lo <= params_b < hi:
@@ -26,6 +49,7 @@ def gains_over_default(scores: pd.Series, params_b: pd.Series, defaults: dict[st
     group's default. ``scores`` and ``params_b`` are indexed by model. A group without its default is skipped in the
     group rows (and its models get no per-model gain); a default that is not in the data is an error."""
     defaults = dict(STUDY_DEFAULT_BASES if defaults is None else defaults)
+    check_defaults(defaults)
     frame = pd.DataFrame({"score": scores, "params_b": params_b.reindex(scores.index)})
     frame["group"] = frame.params_b.map(size_group)
     rows, per_model = [], []

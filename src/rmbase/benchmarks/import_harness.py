@@ -19,14 +19,15 @@ from rmbase.benchmarks.sizes import PARAMS_B, SIZE_SCALE
 from rmbase.benchmarks.suites import EVALPLUS_BENCHMARKS, lm_eval_specs
 from rmbase.errors import InputError
 from rmbase.model_ids import model_id_from_folder, preferred_model_id
+from rmbase.ranges import RAW, Range, check_value
 
 LEADERBOARD_PREFIX = "leaderboard"
 
 
 def read_json(path: str | Path) -> Any:
-    p = Path(path)
-    if not p.exists():
-        raise InputError("file not found", path=str(p))
+    from rmbase.io import check_input_file
+
+    p = check_input_file(path, expected="a JSON file")
     try:
         with open(p, encoding="utf-8") as f:
             return json.load(f)
@@ -83,13 +84,51 @@ def _lm_eval_date(obj: dict[str, Any]) -> str | None:
     return None
 
 
-def _metric(values: dict[str, Any], metric: str, filt: str | None) -> float | None:
+# the metrics of the leaderboard tasks: all accuracies, 0-1
+LEADERBOARD_METRICS = ("acc", "acc_norm", "exact_match", "prompt_level_strict_acc", "inst_level_strict_acc")
+NAN_METRIC = "NaN metric skipped"
+_PERCENT = Range("percent score", 0.0, 100.0)
+
+
+def _is_nan(v: Any) -> bool:
+    return isinstance(v, float) and v != v
+
+
+def _checked_leaderboard_results(results: dict[str, Any], path: str, table: BenchmarkTable) -> dict[str, Any]:
+    """The leaderboard tasks' accuracy metrics checked against the raw range (0-1) before they are normalised: an
+    impossible value (GPQA acc_norm 1.7, inf) is an error naming the task and metric; a NaN metric is left out and
+    counted as a warning, never turned into an empty cell."""
+    out: dict[str, Any] = {}
+    for task, values in results.items():
+        if not (task.startswith(LEADERBOARD_PREFIX) and isinstance(values, dict)):
+            out[task] = values
+            continue
+        kept = {}
+        for key, v in values.items():
+            if key.split(",")[0] in LEADERBOARD_METRICS and "_stderr" not in key and not isinstance(v, str):
+                if _is_nan(v):
+                    table.warn(NAN_METRIC, f"{path}: task {task!r} metric {key!r} is NaN")
+                    continue
+                v = check_value(v, RAW, path=path, where=f"task {task!r} metric {key!r}")
+            kept[key] = v
+        out[task] = kept
+    return out
+
+
+def _metric(values: dict[str, Any], metric: str, filt: str | None, *, percent: bool = False, path: str = "",
+            task: str = "", table: BenchmarkTable | None = None) -> float | None:
+    """A task's metric (0-1; ``percent`` metrics are divided by 100), range-checked; NaN is skipped and counted."""
     keys = [f"{metric},{filt}"] if filt else []
     keys += sorted(k for k in values if k.startswith(f"{metric},") and "_stderr" not in k)
     for k in keys:
         v = values.get(k)
         if isinstance(v, int | float) and not isinstance(v, bool):
-            return float(v)
+            if _is_nan(v):
+                if table is not None:
+                    table.warn(NAN_METRIC, f"{path}: task {task!r} metric {k!r} is NaN")
+                continue
+            x = check_value(v, _PERCENT if percent else RAW, path=path, where=f"task {task!r} metric {k!r}")
+            return x / 100.0 if percent else x
     return None
 
 
@@ -115,6 +154,7 @@ def import_lm_eval(path: str | Path, *, model: str | None = None, obj: Any = Non
              "official_provider": None, "precision": _lm_eval_precision(obj),
              "chat_template": bool(obj.get("chat_template") or obj.get("chat_template_sha"))}
     records: list[dict[str, Any]] = []
+    results = _checked_leaderboard_results(results, p, table)
     normalised, raw, problems = leaderboard_from_lm_eval(results)
     for problem in problems:
         table.warn("incomplete leaderboard task", f"{p}: {problem}")
@@ -134,11 +174,11 @@ def import_lm_eval(path: str | Path, *, model: str | None = None, obj: Any = Non
                 continue
             table.warn("unknown task skipped", f"{p}: task {task!r} is not in rmbase's suites")
             continue
-        v = _metric(values, spec.metric, spec.filter)
+        v = _metric(values, spec.metric, spec.filter, percent=spec.percent, path=p, task=task, table=table)
         if v is None:
-            table.warn("missing metric", f"{p}: task {task!r} has no {spec.metric!r} metric")
+            table.warn("missing metric", f"{p}: task {task!r} has no usable {spec.metric!r} metric")
             continue
-        grouped.setdefault(spec.benchmark, []).append(v / 100.0 if spec.percent else v)
+        grouped.setdefault(spec.benchmark, []).append(v)
     for bench, vals in grouped.items():
         records.append({**attrs, "benchmark": bench, "value": sum(vals) / len(vals), "scale": "raw"})
     if not records:
@@ -182,6 +222,25 @@ def _evalplus_dataset(obj: dict[str, Any], path: Path) -> str | None:
     return None
 
 
+EVALPLUS_STATUSES = ("pass", "fail", "timeout")  # evalplus.eval: PASS, FAIL, TIMEOUT
+
+
+def _check_statuses(samples: list[Any], path: Path, task_id: str) -> None:
+    """Every sample has a known base status (and a known plus status or none): an unknown one is an error, never
+    a silently failed test."""
+    for j, s in enumerate(samples):
+        if not isinstance(s, dict):
+            raise InputError(f"problem {task_id!r} sample {j}: not an object", path=str(path),
+                             expected="per-sample objects with base_status (and plus_status)")
+        for key in ("base_status", "plus_status"):
+            status = s.get(key)
+            if status is None and key == "plus_status":
+                continue
+            if status not in EVALPLUS_STATUSES:
+                raise InputError(f"problem {task_id!r} sample {j}: unknown {key} {status!r}", path=str(path),
+                                 expected=f"one of {', '.join(EVALPLUS_STATUSES)}")
+
+
 def import_evalplus(path: str | Path, *, model: str | None = None, obj: Any = None) -> BenchmarkTable:
     """One EvalPlus result JSON -> ``humaneval``/``mbpp`` (base tests) and ``humaneval_plus``/``mbpp_plus`` pass@1,
     raw 0-1, computed from the per-sample statuses as EvalPlus does (pass@1 = mean over problems of c/n)."""
@@ -207,6 +266,7 @@ def import_evalplus(path: str | Path, *, model: str | None = None, obj: Any = No
             if not isinstance(samples, list) or not samples:
                 table.warn("EvalPlus problem without samples", f"{p}: {task_id}")
                 continue
+            _check_statuses(samples, p, task_id)
             base.append(sum(s.get("base_status") == "pass" for s in samples) / len(samples))
             if all(s.get("plus_status") is not None for s in samples):
                 n_plus += 1
@@ -222,9 +282,11 @@ def import_evalplus(path: str | Path, *, model: str | None = None, obj: Any = No
     else:
         pak = obj["pass_at_k"]
         for key, name in (("base", base_name), ("plus", plus_name)):
-            v = (pak.get(key) or {}).get("pass@1")
-            if isinstance(v, int | float):
-                values[name] = float(v)
+            v = (pak.get(key) or {}).get("pass@1") if isinstance(pak.get(key) or {}, dict) else None
+            if _is_nan(v):
+                table.warn(NAN_METRIC, f"{p}: pass_at_k.{key}.pass@1 is NaN")
+            elif v is not None:
+                values[name] = check_value(v, RAW, path=str(p), where=f"pass_at_k.{key}.pass@1")
         if not values:
             raise InputError("no pass@1 in 'pass_at_k'", path=str(p), expected="pass_at_k.base/plus.pass@1")
     date = str(obj.get("date", ""))[:10] or None

@@ -50,8 +50,9 @@ def import_file(path: str, *, model: str | None = None, specs: dict[str, Any] | 
     p = Path(path)
     if not p.exists() and path.removeprefix("hf://") == HUB_CONTENTS:
         return load_hub_contents(HUB_CONTENTS)
-    if not p.exists():
-        raise InputError("file not found", path=path)
+    from rmbase.io import check_input_file
+
+    check_input_file(p, expected="a results JSON or a table (a folder is searched for results_*.json)")
     if p.suffix.lower() == ".json":
         obj = read_json(p)
         if is_lm_eval_results(obj):

@@ -17,6 +17,8 @@ from rmbase.benchmarks.sizes import PARAMS_B, SIZE_SCALE, check_sizes, is_size
 from rmbase.errors import InputError
 from rmbase.io import read_table
 from rmbase.model_ids import preferred_model_id
+from rmbase.ranges import SCALES as SCALE_RANGES
+from rmbase.ranges import check_column, describe
 
 HUB_CONTENTS = "open-llm-leaderboard/contents"
 
@@ -73,7 +75,7 @@ def _numeric(df: pd.DataFrame, col: str, path: str) -> pd.Series:
     bad = values.isna() & df[col].notna() & df[col].astype(str).str.strip().ne("")
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"non-numeric value {df[col].iloc[i]!r}", path=path, row=i + 1, column=col,
+        raise InputError(f"non-numeric value {describe(df[col].iloc[i])}", path=path, row=i + 1, column=col,
                          expected="a number")
     return values.astype(float)
 
@@ -103,12 +105,8 @@ def _row_sources(df: pd.DataFrame, path: str) -> pd.Series:
 
 
 def _check_range(values: pd.Series, scale: str, path: str, col: str) -> None:
-    hi = 1.0 if scale == "raw" else 100.0
-    bad = (values < 0) | (values > hi + 1e-9)
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"value {values.iloc[i]:g} out of range for a {scale} score", path=path, row=i + 1,
-                         column=col, expected=f"a number from 0 to {hi:g}")
+    """The shared range rule of the scale (rmbase.ranges); empty cells are skipped and counted by the caller."""
+    check_column(values.to_numpy(dtype=float), SCALE_RANGES[scale], path=path, column=col, allow_missing=True)
 
 
 def import_contents(df: pd.DataFrame, path: str) -> BenchmarkTable:

@@ -74,8 +74,9 @@ def _has_chat_template(lm: Any) -> bool:
 def _load_lm(cfg: RunConfig) -> Any:
     from lm_eval.models.huggingface import HFLM
 
+    # the same loading policy as every other room: safetensors only (HFLM passes it to from_pretrained)
     return HFLM(pretrained=cfg.model, device=cfg.device, dtype=cfg.dtype, batch_size=cfg.batch_size,
-                trust_remote_code=cfg.trust_remote_code)
+                trust_remote_code=cfg.trust_remote_code, use_safetensors=True)
 
 
 def _nltk_punkt_missing() -> str | None:
@@ -143,6 +144,11 @@ def run_suite(model: str, suite_name: str = "leaderboard", out: str | os.PathLik
     once, on first need. Returns what was done, skipped (already there) and failed, and the imported table's path.
     """
     cfg = RunConfig(model=model, suite=suite_name, **options)
+    if lm is None:  # before any benchmark: a missing folder, pickled weights or a bad device is one message
+        from rmbase.hf_models import check_device, check_model_source, check_safetensors_only
+
+        check_safetensors_only(check_model_source(cfg.model))
+        cfg.device = check_device(cfg.device) or "cpu"
     all_specs = specs if specs is not None else suite(suite_name)
     chosen = _select(all_specs, cfg.benchmarks)
     out = Path(out)

@@ -2,7 +2,8 @@
 scores, and a base that no table has can bring it in the same file as its scores.
 
 A size is a row ``model, params_b, VALUE, billions`` (benchmark ``params_b``, scale ``billions``): its own kind, not
-a score, so it is checked as a size (a finite number > 0) and never as a 0-1 or 0-100 score. The importers read it
+a score, so it is checked with the size rule of :mod:`rmbase.ranges` (a finite number > 0) and never as a 0-1 or
+0-100 score. The importers read it
 from a long table (benchmark ``params_b``), a wide table (a ``params_b`` column) and lm-eval results files (lm-eval
 0.4 records ``config.model_num_parameters``).
 """
@@ -11,8 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
-from rmbase.errors import InputError
 
 PARAMS_B = "params_b"
 SIZE_SCALE = "billions"
@@ -23,18 +22,15 @@ def is_size(benchmarks: pd.Series) -> pd.Series:
 
 
 def check_sizes(values: pd.Series, *, path: str, column: str, rows: pd.Series | None = None) -> None:
-    """Every non-missing size is a finite number > 0 (billions of parameters); ``rows`` marks which entries are
-    sizes (default: all). Rows in the message are 1-based data rows."""
+    """Every non-missing size is a parameter count (:data:`rmbase.ranges.PARAMS_B`: a finite number > 0); ``rows``
+    marks which entries are sizes (default: all). Rows in the message are 1-based data rows of the file."""
+    from rmbase.ranges import PARAMS_B as SIZE_RANGE
+    from rmbase.ranges import check_column
+
     x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    sel = np.ones(len(x), dtype=bool) if rows is None else rows.to_numpy(dtype=bool)
-    present = sel & ~np.isnan(x)
-    bad = present & ~(np.isfinite(x) & (x > 0))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        v = x[i]
-        shown = "inf" if np.isposinf(v) else "-inf" if np.isneginf(v) else f"{v:g}"
-        raise InputError(f"params_b {shown} is not a model size", path=path, row=i + 1, column=column,
-                         expected="billions of parameters, a finite number > 0")
+    if rows is not None:
+        x = np.where(rows.to_numpy(dtype=bool), x, np.nan)
+    check_column(x, SIZE_RANGE, path=path, column=column, allow_missing=True)
 
 
 def sizes(frame: pd.DataFrame) -> dict[str, float]:

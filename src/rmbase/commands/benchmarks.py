@@ -14,9 +14,11 @@ bench_app = typer.Typer(help="Benchmark scores of bases: import harness/leaderbo
 
 
 def _print_warnings(console, table) -> None:  # noqa: ANN001 - rich console and BenchmarkTable, imported lazily
+    from rmbase.escaping import terminal
+
     for kind, n in sorted(table.warnings.items()):
-        console.print(f"[yellow]warning:[/] {n} x {kind} (e.g. {table.warning_examples.get(kind, '')})",
-                      highlight=False, soft_wrap=True)
+        console.print(f"[yellow]warning:[/] {n} x {terminal(kind)} (e.g. "
+                      f"{terminal(table.warning_examples.get(kind, ''))})", highlight=False, soft_wrap=True)
 
 
 @bench_app.command("import")
@@ -42,7 +44,11 @@ def import_(
     from rich.console import Console
 
     from rmbase.benchmarks.import_pipeline import import_files
+    from rmbase.io import check_output_path
 
+    check_output_path(out, kind="file", suffixes=(".csv", ".parquet", ".pq"))
+    check_output_path(f"{out}.provenance.json", kind="file", option="--out (its provenance file)")
+    check_output_path(out.with_suffix(".config.yaml"), kind="file", option="--out (its config file)")
     table = import_files(files, model=model, scale=scale, on_conflict=on_conflict)
     if models is not None:
         from rmbase.io import read_table, sha256_file
@@ -58,7 +64,7 @@ def import_(
     s = table.summary()
     console.print(f"wrote {out}: {s['rows']} rows, {s['models']} models, benchmarks {', '.join(s['benchmarks'])}; "
                   f"{s['duplicates_dropped']} duplicate row(s) dropped by the rule (see {out}.provenance.json)",
-                  highlight=False, soft_wrap=True)
+                  highlight=False, soft_wrap=True, markup=False)
 
 
 @bench_app.command("show")
@@ -76,6 +82,7 @@ def show(
     from rmbase.benchmarks.bundled import load_bundled_scores
     from rmbase.benchmarks.import_pipeline import import_files
     from rmbase.errors import InputError
+    from rmbase.escaping import terminal
 
     console = Console()
     if scores:
@@ -97,12 +104,13 @@ def show(
         if rows.empty:
             missing.append(m)
             continue
-        t = Table(title=str(rows.model.iloc[0]), title_justify="left")
+        t = Table(title=terminal(rows.model.iloc[0]), title_justify="left")
         for col in ("benchmark", "value", "scale", "source", "date"):
             t.add_column(col, justify="right" if col == "value" else "left")
         for r in rows.itertuples(index=False):
-            t.add_row(str(r.benchmark), f"{r.value:.2f}" if r.scale == "normalised" else f"{r.value:.4f}",
-                      str(r.scale), str(r.source), "" if r.date is None or r.date != r.date else str(r.date))
+            t.add_row(terminal(r.benchmark), f"{r.value:.2f}" if r.scale == "normalised" else f"{r.value:.4f}",
+                      terminal(r.scale), terminal(r.source),
+                      "" if r.date is None or r.date != r.date else terminal(r.date))
         console.print(t)
     if missing:
         where = "the given score files" if scores else "the bundled table (rmbase/datasets/leaderboard_v2)"
@@ -135,7 +143,9 @@ def run(
 
     from rmbase.benchmarks.run import RunConfig, run_suite
     from rmbase.config import write_resolved
+    from rmbase.io import check_output_path
 
+    check_output_path(out, kind="dir")
     bs: int | str = int(batch_size) if batch_size.isdigit() else batch_size
     lim: int | float | None = int(limit) if limit is not None and limit >= 1 else limit
     values = dict(model=model, suite=suite, device=device, dtype=dtype, batch_size=bs, limit=lim,
@@ -147,13 +157,15 @@ def run(
     if out.is_dir():
         write_resolved(cfg, out)
     console = Console()
+    from rmbase.escaping import terminal
+
     console.print(f"done: {', '.join(report.done) or '-'}; already there: {', '.join(report.skipped) or '-'}",
-                  highlight=False)
+                  highlight=False, markup=False)
     if report.scores is not None:
-        console.print(f"wrote {report.scores}", highlight=False)
+        console.print(f"wrote {report.scores}", highlight=False, markup=False)
     if report.failed:
         for name, why in report.failed.items():
-            console.print(f"[red]failed:[/] {name}: {why}", highlight=False, soft_wrap=True)
+            console.print(f"[red]failed:[/] {terminal(name)}: {terminal(why)}", highlight=False, soft_wrap=True)
         console.print("rerun the same command to retry the failed benchmarks (finished ones are kept)")
         raise typer.Exit(1)
 

@@ -71,11 +71,14 @@ def evaluate(
         raise InputError("--model and --out are required to score a model",
                          expected="rmbase evaluate --model PATH_OR_ID --benchmark rewardbench --out DIR")
     cfg = resolve_config(ctx, EvaluateConfig, config, values, sources)
-    out = Path(cfg.out)
+    from rmbase.io import check_output_path
+
+    out = check_output_path(cfg.out, kind="dir")  # before the model is loaded or anything scored
     err = Console(stderr=True, highlight=False)
-    results = evaluate_model(cfg, progress=lambda msg: err.print(msg))
+    results = evaluate_model(cfg, progress=lambda msg: err.print(msg, markup=False))
     _print_results(Console(highlight=False), results)
-    Console(highlight=False).print(f"wrote {out / 'results.json'}, {out / 'scores.jsonl'} and {out / 'config.yaml'}")
+    Console(highlight=False).print(f"wrote {out / 'results.json'}, {out / 'scores.jsonl'} and {out / 'config.yaml'}",
+                                   markup=False)
 
 
 def _fmt(v: float | None) -> str:
@@ -85,15 +88,17 @@ def _fmt(v: float | None) -> str:
 def _print_results(console, results: dict) -> None:
     from rich.table import Table
 
-    table = Table(title=f"{results['model']} on {results['benchmark']} ({results['rules']})")
+    from rmbase.escaping import terminal
+
+    table = Table(title=terminal(f"{results['model']} on {results['benchmark']} ({results['rules']})"))
     table.add_column("subset / section")
     table.add_column("accuracy %", justify="right")
     table.add_column("n", justify="right")
     for name, s in results["subsets"].items():
-        table.add_row(name, _fmt(s["accuracy"]), str(s["total"]))
+        table.add_row(terminal(name), _fmt(s["accuracy"]), str(s["total"]))
     for name, v in results["sections"].items():
         mark = " (partial)" if name in results["partial"] else ""
-        table.add_row(f"[bold]{name}[/]{mark}", _fmt(v), "")
+        table.add_row(f"[bold]{terminal(name)}[/]{mark}", _fmt(v), "")
     table.add_row("[bold]score[/]", _fmt(results["score"]), "")
     console.print(table)
     c = results["counts"]
@@ -112,28 +117,32 @@ def summarize_cmd(
     from rich.console import Console
     from rich.table import Table
 
-    from rmbase.io import atomic_write_json, sha256_file
+    from rmbase.escaping import terminal
+    from rmbase.io import atomic_write_json, check_output_path, sha256_file
     from rmbase.provenance import provenance
     from rmbase.rm_eval.summary_files import summarize_file
 
+    if out is not None:
+        check_output_path(out, kind="file")
+        check_output_path(out.with_suffix(".config.yaml"), kind="file", option="--out (its config file)")
     summaries = summarize_file(file, rules, allow_partial=allow_partial)
     sections = list(dict.fromkeys(s for summ in summaries.values() for s in summ.sections))
-    table = Table(title=f"RewardBench sections from {file.name}")
+    table = Table(title=terminal(f"RewardBench sections from {file.name}"))
     table.add_column("model")
     table.add_column("rules")
     for s in sections:
-        table.add_column(s, justify="right")
+        table.add_column(terminal(s), justify="right")
     table.add_column("score", justify="right")
     for model, summ in summaries.items():
         cells = [_fmt(summ.sections.get(s)) + ("*" if s in summ.partial else "") for s in sections]
-        table.add_row(model, summ.rules, *cells, _fmt(summ.score))
+        table.add_row(terminal(model), terminal(summ.rules), *cells, _fmt(summ.score))
     console = Console(highlight=False)
     console.print(table)
     if any(summ.partial for summ in summaries.values()):
         console.print("* partial: computed from the subsets present")
     ignored = sorted({s for summ in summaries.values() for s in summ.ignored_subsets})
     if ignored:
-        console.print(f"ignored {len(ignored)} subset name(s) outside the rules: {', '.join(ignored)}")
+        console.print(f"ignored {len(ignored)} subset name(s) outside the rules: {', '.join(ignored)}", markup=False)
     if out is not None:
         atomic_write_json(out, {"models": {m: s.as_dict() for m, s in summaries.items()},
                                 "provenance": provenance(config={"file": str(file), "rules": rules,
@@ -141,7 +150,7 @@ def summarize_cmd(
                                                          data={str(file): sha256_file(file)})})
         write_options(out.with_suffix(".config.yaml"), {"file": str(file), "rules": rules,
                                                         "allow_partial": allow_partial, "out": str(out)})
-        console.print(f"wrote {out}")
+        console.print(f"wrote {out}", markup=False)
 
 
 evaluate_app.command("summarize")(summarize_cmd)

@@ -22,6 +22,15 @@ def _split(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def _check_json(path: Path | None) -> None:
+    """--json (and the resolved config written beside it) is validated before any work starts."""
+    if path is not None:
+        from rmbase.io import check_output_path
+
+        check_output_path(path, kind="file", option="--json")
+        check_output_path(path.with_suffix(".config.yaml"), kind="file", option="--json (its config file)")
+
+
 def _write_json(path: Path | None, obj: dict, config) -> None:  # noqa: ANN001 - an rmbase Config
     """The result as JSON, and the resolved config beside it (``rec.json`` -> ``rec.config.yaml``)."""
     if path is not None:
@@ -91,13 +100,14 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
+        from rmbase.escaping import terminal as E
         from rmbase.selection.recommend import RecommendConfig, recommend
 
-        if html_out is not None and html_out.is_dir():
-            from rmbase.errors import InputError
+        _check_json(json_out)
+        if html_out is not None:
+            from rmbase.io import check_output_path
 
-            raise InputError("is a folder", path=str(html_out), expected="a file name for the HTML page")
-
+            check_output_path(html_out, kind="file", option="--html")
         cfg = resolve_config(ctx, RecommendConfig, config,
                              dict(method=method, recipe=recipe, max_params=max_params, top=top, alpha=alpha))
         result = recommend(_load_data(dataset), candidates=_split(candidates),
@@ -111,7 +121,7 @@ def register(app: typer.Typer) -> None:
         con = _console(Console)
         iv = result["interval"]
         sections = [t for t in iv["per_target"] if t != "score"]
-        table = Table(title=f"Predicted RM score ({recipe} recipe, {method}); "
+        table = Table(title=f"Predicted RM score ({E(recipe)} recipe, {E(method)}); "
                             f"{int(iv['nominal_coverage'] * 100)}% conformal intervals")
         families = any(r.get("family") for r in result["ranking"])
         shown = result["ranking"][:top]
@@ -122,16 +132,16 @@ def register(app: typer.Typer) -> None:
         for row in shown:
             s = row["score"]
             m = row["measured"] or {}
-            table.add_row(str(row["rank"]), row["model"], *([row.get("family") or "-"] if families else []),
+            table.add_row(str(row["rank"]), E(row["model"]), *([E(row.get("family") or "-")] if families else []),
                           f"{row['params_b']:.1f}", f"{m['score']:.1f}" if "score" in m else "",
                           f"{s['predicted']:.1f} ±{s['high'] - s['predicted']:.1f}",
                           *[f"{row[t]['predicted']:.1f}" for t in sections],
                           *([row["scores_from"]] if from_file else []), "yes" if row["pareto"] else "",
-                          _outside([e for e in row["extrapolation"] if e["used_by_predictor"]]),
-                          ", ".join(f"{d['feature']} {d['contribution']:+.1f}" for d in row["drivers"]))
+                          E(_outside([e for e in row["extrapolation"] if e["used_by_predictor"]])),
+                          ", ".join(f"{E(d['feature'])} {d['contribution']:+.1f}" for d in row["drivers"]))
         con.print(table)
         con.print("Ranked by the published RM score where the study trained the base with this recipe "
-                  f"('measured', {recipe}), else by the prediction; both are on the same scale."
+                  f"('measured', {E(recipe)}), else by the prediction; both are on the same scale."
                   if any(row["measured"] for row in shown) else
                   "Ranked by the prediction (none of these bases was trained by the study with this recipe).")
         if any(row["extrapolates"] for row in shown):
@@ -140,25 +150,25 @@ def register(app: typer.Typer) -> None:
                       "checked there (all such features: 'extrapolation' in --json).")
         src = result["sources"]
         if src["file"]:
-            con.print(f"Scores: the bundled leaderboard table plus {src['file']} (its values win where both have a "
-                      f"model); from the file: {len(src['from_file'])} candidate(s)"
-                      + (": " + ", ".join(f"{k} ({', '.join(v)})" for k, v in list(src["from_file"].items())[:6])
+            con.print(f"Scores: the bundled leaderboard table plus {E(src['file'])} (its values win where both have "
+                      f"a model); from the file: {len(src['from_file'])} candidate(s)"
+                      + (": " + ", ".join(f"{E(k)} ({', '.join(v)})" for k, v in list(src["from_file"].items())[:6])
                          if src["from_file"] else "") + ".")
             if src["replaced_bundled"]:
-                con.print("  replaced bundled values: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in
+                con.print("  replaced bundled values: " + "; ".join(f"{E(k)}: {', '.join(v)}" for k, v in
                                                                     src["replaced_bundled"].items()))
         cov = iv["per_target"].get("score") or next(iter(iv["per_target"].values()))
         con.print(f"Interval check (out of fold, score): empirical coverage {cov['empirical_coverage_loo']:.2f} "
                   f"leave-one-out, {cov['empirical_coverage_lofo'] or float('nan'):.2f} leave-one-family-out "
                   f"(nominal {iv['nominal_coverage']:.2f}); half-width {cov['halfwidth']:.1f} points.")
         con.print(f"{result['n_candidates']} candidates scored; Pareto front (size vs score): "
-                  + ", ".join(result["pareto_front"][:8]) + ("..." if len(result["pareto_front"]) > 8 else ""))
+                  + ", ".join(map(E, result["pareto_front"][:8])) + ("..." if len(result["pareto_front"]) > 8 else ""))
         _print_no_scores(con, result.get("no_scores") or [])
         others = [u for u in result["unscorable"] if u["model"] not in {g["model"] for g in result["no_scores"]}]
         if others:
             con.print(f"[yellow]Cannot score {len(others)} candidate(s):[/]")
             for u in others[:20]:
-                con.print(f"  {u['model']}: {u['reason']}")
+                con.print(f"  {E(u['model'])}: {E(u['reason'])}")
 
     @app.command("plan")
     def plan_cmd(
@@ -190,8 +200,10 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
+        from rmbase.escaping import terminal as E
         from rmbase.selection import plan as P
 
+        _check_json(json_out)
         con = _console(Console)
         cfg = resolve_config(ctx, P.PlanConfig, config,
                              dict(prior=prior, acquisition=acquisition, family_sd=family_sd, study_prior=study_prior))
@@ -201,46 +213,46 @@ def register(app: typer.Typer) -> None:
                                         seed=seed)
             _write_json(json_out, result, cfg)
             table = Table(title=f"Trainings until a base within {result['tol']:g} point of the best "
-                                f"({result['best']['model']}, {result['best']['score']:.1f}) is trained — "
-                                f"{result['recipe']}, {result['n_bases']} bases, {result['n_starts']} random starts")
+                                f"({E(result['best']['model'])}, {result['best']['score']:.1f}) is trained — "
+                                f"{E(result['recipe'])}, {result['n_bases']} bases, {result['n_starts']} random starts")
             for col in ("strategy", "median", "p90", "mean", "max"):
                 table.add_column(col)
             for s in result["strategies"]:
-                table.add_row(s["strategy"], f"{s['median']:g}", f"{s['p90']:g}", f"{s['mean']:.1f}", str(s["max"]))
+                table.add_row(E(s["strategy"]), f"{s['median']:g}", f"{s['p90']:g}", f"{s['mean']:.1f}", str(s["max"]))
             con.print(table)
-            con.print(f"best_single_benchmark uses {result['best_single_benchmark_feature']} (chosen in hindsight on "
-                      "all results: an optimistic baseline). study_default trains "
-                      + ", ".join(result["study_defaults"]) + " first, then at random.")
+            con.print(f"best_single_benchmark uses {E(result['best_single_benchmark_feature'])} (chosen in hindsight "
+                      "on all results: an optimistic baseline). study_default trains "
+                      + ", ".join(map(E, result["study_defaults"])) + " first, then at random.")
             return
         result = P.plan(pool_file=str(pool) if pool else None, candidates=_split(candidates),
                         trained_file=str(trained) if trained else None, budget=budget, recipe=recipe, config=cfg,
                         seed=seed, data=_load_data(dataset) if cfg.study_prior else None)
         _write_json(json_out, result, cfg)
-        table = Table(title=f"Next {budget} base(s) to train ({acquisition}, {prior} prior; pool of "
+        table = Table(title=f"Next {budget} base(s) to train ({E(acquisition)}, {E(prior)} prior; pool of "
                             f"{result['n_pool']}, {result['n_trained']} trained)")
         for col in ("#", "model", "predicted", "sd", acquisition):
-            table.add_column(col)
+            table.add_column(E(col))
         for p in result["proposals"]:
-            table.add_row(str(p["rank"]), p["model"], "-" if p["predicted"] is None else f"{p['predicted']:.1f}",
+            table.add_row(str(p["rank"]), E(p["model"]), "-" if p["predicted"] is None else f"{p['predicted']:.1f}",
                           "-" if p["sd"] is None else f"{p['sd']:.1f}", f"{p['acquisition']:.3g}")
         con.print(table)
         if result["best_trained"]:
-            con.print(f"Best so far: {result['best_trained']['model']} ({result['best_trained']['score']:.1f}).")
-        con.print(result["acquisition_explained"])
+            con.print(f"Best so far: {E(result['best_trained']['model'])} ({result['best_trained']['score']:.1f}).")
+        con.print(result["acquisition_explained"], markup=False)
         sp = result["study_prior"]
         if sp["used"]:
             off = sp.get("level_offset")
-            con.print(f"Prior evidence: the {sp['n_results']} published {sp['recipe']} results of the study "
-                      f"({sp['dataset']}) fix how the features weigh; your results set the level"
+            con.print(f"Prior evidence: the {sp['n_results']} published {E(sp['recipe'])} results of the study "
+                      f"({E(sp['dataset'])}) fix how the features weigh; your results set the level"
                       + (f" (they sit {off:+.1f} points from the study's fit)" if off is not None else
                          " (none yet: the levels are the study's)")
-                      + (f"; your results replace the study's for {', '.join(sp['replaced_by_yours'])}"
+                      + (f"; your results replace the study's for {E(', '.join(sp['replaced_by_yours']))}"
                          if sp["replaced_by_yours"] else "") + ".")
         else:
-            con.print(f"Prior evidence: none ({sp['reason']}); the surrogate starts from its {prior} prior.")
+            con.print(f"Prior evidence: none ({E(sp['reason'])}); the surrogate starts from its {E(prior)} prior.")
         if result["unscorable"]:
             con.print(f"[yellow]{len(result['unscorable'])} pool entries without all benchmark features were left "
                       "out[/] (see --json).")
         _print_no_scores(con, result.get("no_scores") or [])
         if json_out:
-            con.print(json.dumps({"written": str(json_out)}))
+            con.print(json.dumps({"written": str(json_out)}), markup=False)

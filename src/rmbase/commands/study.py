@@ -39,16 +39,14 @@ def study(
     """
     from rich.console import Console
 
-    from rmbase.errors import InputError
+    from rmbase.io import check_output_path
     from rmbase.report.summary import headline
     from rmbase.study import StudyConfig, run_study, write_study
 
-    defaults = {}
-    for item in default or []:
-        group, sep, model = item.partition("=")
-        if not sep or not model:
-            raise InputError(f"--default {item!r}", expected="GROUP=MODEL with GROUP one of <3B, 3-6B, >=6B")
-        defaults[group.strip()] = model.strip()
+    check_output_path(out, kind="dir")
+    from rmbase.analysis.gains import parse_size_default
+
+    defaults = dict(parse_size_default(item) for item in default or [])
     values = dict(dataset=dataset, models=models, results=results, benchmarks=benchmarks,
                   post_training=post_training, recipe=recipe, target=target, defaults=defaults,
                   drop_missing=drop_missing, seed=seed, n_bootstrap=n_bootstrap, n_jobs=n_jobs,
@@ -59,9 +57,9 @@ def study(
     write_study(result, cfg, out)
     console = Console()
     for line in headline(result):
-        console.print(line, highlight=False, soft_wrap=True)
+        console.print(line, highlight=False, soft_wrap=True, markup=False)  # plain text holding model names
     console.print(f"wrote {out / 'study.json'}, {out / 'summary.md'}, {out / 'report.html'} (+ figures/) and "
-                  f"{out / 'config.yaml'}", highlight=False)
+                  f"{out / 'config.yaml'}", highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:

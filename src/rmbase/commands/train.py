@@ -94,9 +94,10 @@ def train_command(
     import warnings
 
     from rich.console import Console
-    from rich.markup import escape
 
     from rmbase.errors import InputError
+    from rmbase.escaping import terminal
+    from rmbase.io import check_output_path
     from rmbase.training import TrainConfig
     from rmbase.training import train as run_training
 
@@ -124,13 +125,21 @@ def train_command(
             raise InputError(f"--attribute-range must be 'min,max' or 'none', got {attribute_range!r}") from exc
         values["attribute_range"] = (lo, hi)
     cfg = resolve_config(ctx, TrainConfig, config, values, sources={"learning_rates": ("lr", "lr_grid")})
+    out_dir = check_output_path(cfg.out, kind="dir")  # before any work: no FILE.work/ left behind
+    check_output_path(out_dir.with_name(out_dir.name + ".work"), kind="dir", option="--out (its checkpoint folder)")
     with warnings.catch_warnings(record=True) as caught:  # shown below, once each, with the run's own notes
         warnings.simplefilter("always", UserWarning)
-        result = run_training(cfg, progress=lambda line: console.print(line))
+        shown: set[str] = set()  # lines already printed during the run (the data warnings, before step 1)
+
+        def progress(line: str) -> None:
+            shown.add(line)
+            console.print(line, markup=False)
+
+        result = run_training(cfg, progress=progress)
     notes = list(dict.fromkeys([*result.warnings, *(str(w.message) for w in caught
                                                      if issubclass(w.category, UserWarning))]))
-    for note in notes:
-        console.print(f"[yellow]warning:[/] {escape(note)}")
+    for note in (n for n in notes if f"warning: {n}" not in shown):
+        console.print(f"[yellow]warning:[/] {terminal(note)}")
     for run in result.runs:
         mark = "*" if run is result.best else " "
         console.print(f"{mark} lr={run.learning_rate:g}: best validation accuracy {run.best_accuracy:.4f} "
@@ -138,4 +147,5 @@ def train_command(
     if result.merge:
         console.print(f"merge weights: {result.merge['weights']} (validation accuracy "
                       f"{result.merge['accuracy']:.4f})")
-    console.print(f"reward model written to {result.out} (resolved config: {result.out / 'config.yaml'})")
+    console.print(f"reward model written to {result.out} (resolved config: {result.out / 'config.yaml'})",
+                  markup=False)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from rmbase import ranges as R
 from rmbase.benchmarks.leaderboard import AVERAGE, SIX
 from rmbase.errors import InputError
 from rmbase.training.recipes import RECIPE_NAMES
@@ -17,6 +18,8 @@ from rmbase.training.recipes import RECIPE_NAMES
 BENCHMARK_FEATURES = SIX  # the Open LLM Leaderboard v2's six (rmbase.benchmarks.leaderboard)
 OLL_AVERAGE = AVERAGE
 MODEL_FEATURES = ("params_b", "pretrain_tokens_t")
+# model features a models table may leave out (most bases do not publish them): the analyses then go without them
+OPTIONAL_MODEL_FEATURES = ("pretrain_tokens_t",)
 FEATURES = (*BENCHMARK_FEATURES, OLL_AVERAGE, *MODEL_FEATURES)
 SECTIONS = ("chat", "chat_hard", "safety", "reasoning")
 TARGETS = ("score", *SECTIONS)
@@ -32,28 +35,34 @@ class TableSchema:
     key: tuple[str, ...] = ("model",)      # must be unique
     allow_extra: bool = False
     text: tuple[str, ...] = field(default=("model",))
+    ranges: dict[str, R.Range] = field(default_factory=dict)  # numeric column -> its range rule (rmbase.ranges)
+    may_be_missing: tuple[str, ...] = ()   # numeric columns whose empty cells mean "unknown", not an error
+    one_of: tuple[str, ...] = ()           # at least one of these columns must be present
 
 
+_RM = dict.fromkeys(TARGETS, R.RM_SCORE_PERCENT)  # the study tables hold published RM figures in percent
 MODELS = TableSchema(
-    "models", required=("model", "params_b", "pretrain_tokens_t"),
-    optional=("hf_id", "publisher", "release", "family", "stage", "downloads_feb2025", "likes"),
+    "models", required=("model", "params_b"),
+    optional=("pretrain_tokens_t", "hf_id", "publisher", "release", "family", "stage", "downloads_feb2025", "likes"),
     numeric=("params_b", "pretrain_tokens_t"),
+    ranges={"params_b": R.PARAMS_B, "pretrain_tokens_t": R.PRETRAIN_TOKENS_T}, may_be_missing=OPTIONAL_MODEL_FEATURES,
 )
 RESULTS = TableSchema(
-    "results", required=("model", "recipe", "score"), optional=SECTIONS,
-    numeric=("score", *SECTIONS), key=("model", "recipe"), text=("model", "recipe"),
+    "results", required=("model", "recipe"), optional=TARGETS,
+    numeric=TARGETS, key=("model", "recipe"), text=("model", "recipe"), ranges=_RM, one_of=TARGETS,
 )
 POST_TRAINING = TableSchema(
     "post_training", required=("model", "stage", "score"), optional=SECTIONS,
-    numeric=("score", *SECTIONS), key=("model",), text=("model", "stage"),
+    numeric=("score", *SECTIONS), key=("model",), text=("model", "stage"), ranges=_RM,
 )
 BENCHMARKS_LONG = TableSchema(
     "benchmarks", required=("model", "benchmark", "value"), optional=("scale", "source", "date"),
-    numeric=("value",), key=("model", "benchmark"), text=("model", "benchmark"),
+    numeric=("value",), key=("model", "benchmark"), text=("model", "benchmark"), ranges={"value": R.NORMALISED},
 )
 BENCHMARKS_WIDE = TableSchema(
     "benchmarks", required=("model",), optional=(*BENCHMARK_FEATURES, OLL_AVERAGE),
     numeric=(*BENCHMARK_FEATURES, OLL_AVERAGE), key=("model",),
+    ranges=dict.fromkeys((*BENCHMARK_FEATURES, OLL_AVERAGE), R.NORMALISED),
 )
 
 
@@ -62,7 +71,12 @@ def validate(df: pd.DataFrame, schema: TableSchema, path: str) -> pd.DataFrame:
     cols = [str(c).strip() for c in df.columns]
     df = df.copy()
     df.columns = cols
+    if len(set(cols)) < len(cols):
+        dup = next(c for c in cols if cols.count(c) > 1)
+        raise InputError(f"column '{dup}' appears twice in the {schema.name} table", path=path)
     missing = [c for c in schema.required if c not in cols]
+    if schema.one_of and not any(c in cols for c in schema.one_of):
+        missing.append(" or ".join(schema.one_of))
     if missing:
         raise InputError(f"missing column(s) {', '.join(missing)} in the {schema.name} table", path=path,
                          expected=f"columns {', '.join(schema.required)}")
@@ -85,14 +99,8 @@ def validate(df: pd.DataFrame, schema: TableSchema, path: str) -> pd.DataFrame:
     for col in schema.numeric:
         if col not in df:
             continue
-        converted = pd.to_numeric(df[col], errors="coerce")
-        bad = ~np.isfinite(converted.to_numpy(dtype=float))
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raw = df[col].iloc[i]
-            what = "missing value (NaN)" if pd.isna(raw) else f"non-numeric value {raw!r}"
-            raise InputError(what, path=path, row=i + 1, column=col, expected="a finite number")
-        df[col] = converted.astype(float)
+        df[col] = numeric_column(df[col], path=path, column=col, rng=schema.ranges.get(col),
+                                 allow_missing=col in schema.may_be_missing)
     dup = df.duplicated(list(schema.key), keep="first")
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
@@ -100,6 +108,23 @@ def validate(df: pd.DataFrame, schema: TableSchema, path: str) -> pd.DataFrame:
         raise InputError(f"duplicate {schema.name} row ({key})", path=path, row=i + 1,
                          expected=f"one row per {' + '.join(schema.key)}")
     return df.reset_index(drop=True)
+
+
+def numeric_column(values: pd.Series, *, path: str, column: str, rng: R.Range | None = None,
+                   allow_missing: bool = False) -> pd.Series:
+    """A column of numbers: text that is not a number is an error naming the cell (``inf`` is a number, and out of
+    every range); then the range rule of the column, if any; empty cells only where ``allow_missing``."""
+    if values.dtype == bool:
+        raise InputError("true/false values", path=path, row=1, column=column, expected="numbers")
+    converted = pd.to_numeric(values, errors="coerce")
+    text = converted.isna() & values.notna() & values.astype(str).str.strip().ne("")
+    if text.any():
+        i = int(np.flatnonzero(text.to_numpy())[0])
+        raise InputError(f"non-numeric value {R.describe(values.iloc[i])}", path=path, row=i + 1, column=column,
+                         expected="a finite number")
+    R.check_column(converted.to_numpy(dtype=float), rng or R.FINITE, path=path, column=column,
+                   allow_missing=allow_missing)
+    return converted.astype(float)
 
 
 def check_choice(value: str, allowed: tuple[str, ...], what: str) -> str:

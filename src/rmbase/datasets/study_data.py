@@ -31,6 +31,7 @@ class StudyData:
     post_training: pd.DataFrame | None = None
     data_sha256: dict[str, str] = field(default_factory=dict)
     ignored_benchmarks: list[str] = field(default_factory=list)
+    unused_features: list[str] = field(default_factory=list)  # set by design(): optional features left out
 
     def feature_matrix(self) -> pd.DataFrame:
         """Models x FEATURES (NaN where a benchmark is missing); ``oll_average`` is computed when not given."""
@@ -38,7 +39,7 @@ class StudyData:
         feats = wide.reindex(columns=list(S.BENCHMARK_FEATURES))
         given_avg = wide[S.OLL_AVERAGE] if S.OLL_AVERAGE in wide else pd.Series(np.nan, index=wide.index)
         feats[S.OLL_AVERAGE] = given_avg.fillna(feats[list(S.BENCHMARK_FEATURES)].mean(axis=1, skipna=False))
-        meta = self.models.set_index("model")[list(S.MODEL_FEATURES)]
+        meta = self.models.set_index("model").reindex(columns=list(S.MODEL_FEATURES))
         return meta.join(feats, how="left")[list(S.FEATURES)]
 
     def target_table(self, recipe: str) -> pd.DataFrame:
@@ -56,6 +57,10 @@ class StudyData:
             raise InputError(f"target {target!r} is not in the results table",
                              expected=f"one of {', '.join(c for c in S.TARGETS if c in targets)}")
         X = self.feature_matrix().reindex(targets.index)
+        # an optional model feature (pre-training tokens: most bases do not publish it) unknown for any model is
+        # left out of the analyses, not a reason to drop models; the caller reports it (unused_features)
+        self.unused_features = [f for f in S.OPTIONAL_MODEL_FEATURES if X[f].isna().any()]
+        X = X.drop(columns=self.unused_features)
         missing_rows = X.index[X.isna().any(axis=1)].tolist()
         if missing_rows:
             detail = "; ".join(f"{m}: {', '.join(X.columns[X.loc[m].isna()])}" for m in missing_rows[:10])
@@ -85,7 +90,13 @@ def _read_benchmarks(path: str) -> tuple[pd.DataFrame, list[str]]:
     raw = read_table(path)
     cols = {str(c).strip() for c in raw.columns}
     if {"benchmark", "value"} <= cols:
-        df = S.validate(raw, S.BENCHMARKS_LONG, path)
+        raw.columns = [str(c).strip() for c in raw.columns]
+        # model sizes (benchmark params_b, written by `rmbase benchmarks import`) are not scores: the study takes
+        # sizes from its models table, so they are listed as ignored, never range-checked as 0-100 scores
+        # (their values are masked for the score checks, so that row numbers in messages stay the file's)
+        size = raw["benchmark"].astype(str).str.strip().str.lower().eq("params_b")
+        sized = bool(size.any())
+        df = S.validate(raw.assign(value=raw["value"].where(~size, 0.0)) if sized else raw, S.BENCHMARKS_LONG, path)
         if "scale" in df:
             raw_rows = df[df.scale.astype(str).str.lower().eq("raw")
                           & df.benchmark.isin(S.BENCHMARK_FEATURES)]
@@ -98,7 +109,8 @@ def _read_benchmarks(path: str) -> tuple[pd.DataFrame, list[str]]:
         wide = S.validate(raw, S.BENCHMARKS_WIDE, path)
         df = wide.melt(id_vars="model", var_name="benchmark", value_name="value")
     known = (*S.BENCHMARK_FEATURES, S.OLL_AVERAGE)
-    ignored = sorted(set(df.benchmark) - set(known))
+    ignored = sorted(set(df.benchmark) - set(known) | ({"params_b"} if {"benchmark", "value"} <= cols and sized
+                                                         else set()))
     return df[df.benchmark.isin(known)].reset_index(drop=True), ignored
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import math
 from collections.abc import Iterable, Sequence
 
@@ -18,8 +17,10 @@ from rmbase.report.plotting import Rendered
 
 
 def esc(value) -> str:
-    """The one escaping function of every report page."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """The one escaping function of every report page: rmbase's HTML escaping (:func:`rmbase.escaping.html`)."""
+    from rmbase.escaping import html as escape_html
+
+    return escape_html("" if value is None else value)
 
 
 def num(x, nd: int = 3) -> str:

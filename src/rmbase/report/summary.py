@@ -1,6 +1,9 @@
-"""summary.md: the headline figures of a study, every number taken from study.json."""
+"""summary.md: the headline figures of a study, every number taken from study.json. Every string that comes
+from the user's tables (model ids, stages, feature names) goes through :func:`rmbase.escaping.markdown`."""
 
 from __future__ import annotations
+
+from rmbase.escaping import markdown as md
 
 
 def _f(x, nd=3) -> str:
@@ -8,8 +11,8 @@ def _f(x, nd=3) -> str:
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(r) + " |" for r in rows]
+    out = ["| " + " | ".join(map(md, header)) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(map(md, r)) + " |" for r in rows]
     return out + [""]
 
 
@@ -20,9 +23,16 @@ def headline(study: dict) -> list[str]:
         lines.append(f"  {g['group']:>5}: best {g['best_model']} {g['best_score']:.1f} vs default "
                      f"{g['default_model']} {g['default_score']:.1f} (+{g['gain_points']:.1f} pts, "
                      f"+{g['gain_percent']:.1f}%)")
-    top = max((r for r in study["correlations"] if r["target"] == study["target"]), key=lambda r: r["spearman"])
+    top = max((r for r in study["correlations"] if r["target"] == study["target"]),
+              key=lambda r: -1.0 if r["spearman"] != r["spearman"] else r["spearman"])
     lines.append(f"  strongest feature: {top['feature']} Spearman {top['spearman']:.3f} "
                  f"[{top['ci_low']:.3f}, {top['ci_high']:.3f}], q={top['q_value']:.2g}")
+    if study.get("unused_features"):
+        lines.append(f"  left out (unknown for some models): {', '.join(study['unused_features'])}")
+    for name, why in (study.get("skipped_analyses") or {}).items():
+        lines.append(f"  skipped {name}: {why}")
+    if "paper" not in study["combination"]:
+        return lines
     paper = study["combination"]["paper"]
     ins = paper["in_sample"]
     lines.append(f"  study ElasticNet in sample: coverage@5-10 {ins['coverage_mean_5_10']:.3f} "
@@ -35,11 +45,14 @@ def headline(study: dict) -> list[str]:
 
 
 def render_summary(study: dict) -> str:
-    L = [f"# rmbase study: {study['dataset']}", "",
+    L = [f"# rmbase study: {md(study['dataset'])}", "",
          f"Recipe `{study['recipe']}`, target `{study['target']}`, {study['n_models']} models. "
          "Every figure below is in study.json (with its provenance).", ""]
     if study.get("dropped_models"):
-        L += [f"Left out for missing features (--drop-missing): {', '.join(study['dropped_models'])}.", ""]
+        L += [f"Left out for missing features (--drop-missing): {', '.join(map(md, study['dropped_models']))}.", ""]
+    if study.get("unused_features"):
+        L += [f"Features unknown for some models, left out of the analyses: {', '.join(map(md, study['unused_features']))}.",
+              ""]
 
     L += ["## Gains over the default choice", ""]
     L += _table(["group", "default", "score", "best", "score", "gain (pts)", "gain (%)"],
@@ -60,12 +73,16 @@ def render_summary(study: dict) -> str:
                 [[r["feature"], _f(r["coverage_at_5"], 2), _f(r["coverage_at_10"], 2), _f(r["coverage_mean_5_10"]),
                   "yes" if r["passes"] else "no"] for r in study["coverage_filter"]])
 
-    paper = study["combination"]["paper"]
+    for name, why in (study.get("skipped_analyses") or {}).items():
+        L += [f"**Skipped: {md(name)}** ({md(why)}).", ""]
+    paper = study["combination"].get("paper")
+    if paper is None:
+        return _tail(study, L)
     p = paper["params"]
     L += ["## The study's benchmark combination (ElasticNet)", "",
           f"Chosen by 10-fold CV: degree {p['degree']}, alpha {p['alpha']}, l1_ratio {p['l1_ratio']}; non-zero "
-          f"features: {', '.join(paper['nonzero_features'])} ({len(paper['nonzero_terms'])} non-zero terms). "
-          f"Best single feature: {paper['best_single_feature']} (mean C@5-10 "
+          f"features: {', '.join(map(md, paper['nonzero_features']))} ({len(paper['nonzero_terms'])} non-zero terms). "
+          f"Best single feature: {md(paper['best_single_feature'])} (mean C@5-10 "
           f"{_f(paper['best_single_coverage_mean_5_10'])}).", ""]
     judged = [("in sample (the study's protocol)", paper["in_sample"])]
     if "out_of_fold" in paper:
@@ -79,6 +96,11 @@ def render_summary(study: dict) -> str:
               "coverage than it does on models it has not seen. Only the out-of-fold figures say how it will do on "
               "a new base.", ""]
 
+    return _tail(study, L)
+
+
+def _tail(study: dict, L: list[str]) -> str:
+    """The sections after the combination (post-training, PCA, recipes, selection, external validation)."""
     if study.get("post_training"):
         L += ["## Post-training stages (change vs the pre-trained base)", ""]
         score_rows = [r for r in study["post_training"] if r["section"] == "score"]
@@ -110,7 +132,7 @@ def render_summary(study: dict) -> str:
         if not inf["bases"]:
             continue
         worst = inf["bases"][0]
-        L += [f"Most influential base for {inf['method']} ({inf['recipe']}, leave-one-out): {worst['model']}, "
+        L += [f"Most influential base for {md(inf['method'])} ({md(inf['recipe'])}, leave-one-out): {md(worst['model'])}, "
               f"predicted rank {worst['predicted_rank']}, true rank {worst['true_rank']}. With only its prediction "
               f"right, mean C@5-10 would be {_f(worst['coverage_mean_5_10_if_right'])} (is "
               f"{_f(inf['coverage_mean_5_10'])}) and regret@3 {_f(worst['regret_at_3_if_right'], 1)} (is "
@@ -118,5 +140,5 @@ def render_summary(study: dict) -> str:
     ext = study.get("external_validation") or {}
     if ext.get("summary"):
         L += ["## External validation (other recipes and RM benchmarks)", ""]
-        L += [f"- {line}" for line in ext["summary"]] + [""]
+        L += [f"- {md(line)}" for line in ext["summary"]] + [""]
     return "\n".join(L).rstrip() + "\n"

@@ -40,9 +40,9 @@ def benchmark_info(benchmark: str) -> RMBenchmark:
 
 def read_records(path: str | Path) -> list[dict[str, Any]]:
     """Rows of a local ``.json`` (a list of objects), ``.jsonl`` or ``.parquet`` file."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("file not found", path=str(p))
+    from rmbase.io import check_input_file
+
+    p = check_input_file(path, expected="a .json, .jsonl or .parquet file")
     suffix = p.suffix.lower()
     if suffix == ".jsonl":
         rows = []

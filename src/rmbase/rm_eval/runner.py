@@ -67,6 +67,14 @@ class EvaluateConfig(Config):
             raise InputError(f"limit must be at least 1, got {self.limit}")
         if self.threads is not None and self.threads < 1:
             raise InputError(f"threads must be at least 1, got {self.threads}")
+        for name in ("batch_size", "max_length"):
+            if getattr(self, name) < 1:
+                raise InputError(f"{name.replace('_', ' ')} must be at least 1, got {getattr(self, name)}")
+        from rmbase.hf_models import TRUNCATION_POLICIES, check_device
+
+        if self.truncation not in TRUNCATION_POLICIES:
+            raise InputError(f"unknown truncation {self.truncation!r}", expected=" | ".join(TRUNCATION_POLICIES))
+        self.device = check_device(self.device)
         return self
 
 
@@ -88,15 +96,16 @@ def _load_chunk(path: Path) -> list[dict[str, Any]] | None:
         return None  # a damaged chunk is simply scored again
 
 
-def score_examples(scorer: Any, examples: list[Example]) -> list[dict[str, Any]]:
+def score_examples(scorer: Any, examples: list[Example], source: str = "data") -> list[dict[str, Any]]:
     """Per-example records ``{id, subset, scores, num_correct, truncated}`` for a list of examples."""
-    prompts, responses, owner = [], [], []
+    prompts, responses, owner, labels = [], [], [], []
     for k, ex in enumerate(examples):
-        for completion in ex.completions:
+        for j, completion in enumerate(ex.completions):
             prompts.append(ex.prompt)
             responses.append(completion)
             owner.append(k)
-    ids, flags = scorer.encode(scorer.render(prompts, responses))
+            labels.append(f"{source}: example id {ex.id!r} (subset {ex.subset}), completion {j + 1}")
+    ids, flags = scorer.encode(scorer.render(prompts, responses), labels)
     rewards = scorer.score_ids(ids)
     records = [{"id": ex.id, "subset": ex.subset, "scores": [], "num_correct": ex.num_correct, "truncated": 0}
                for ex in examples]
@@ -167,7 +176,7 @@ def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | Non
             records.extend(done)
             resumed += 1
             continue
-        chunk_records = score_examples(scorer, chunk)
+        chunk_records = score_examples(scorer, chunk, source)
         if rank == 0:
             atomic_write_text(path, "".join(json.dumps(r) + "\n" for r in chunk_records))
         records.extend(chunk_records)

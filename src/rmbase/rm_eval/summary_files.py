@@ -32,7 +32,7 @@ def _accuracy_tables_from_frame(df: Any, path: str) -> dict[str, dict[str, float
     if not has_counts and "accuracy" not in cols:
         raise InputError("needs columns 'correct' and 'total', or 'accuracy'", path=path)
     out: dict[str, dict[str, float]] = {}
-    for i, row in enumerate(df.to_dict("records"), start=2):  # row 1 is the header
+    for i, row in enumerate(df.to_dict("records"), start=1):  # 1-based data rows, as every reader counts them
         model = str(row[cols["model"]]) if "model" in cols else Path(path).stem
         subset = row[cols["subset"]]
         if not isinstance(subset, str) or not subset.strip():
@@ -82,9 +82,9 @@ def _accuracy_table_from_json_obj(obj: dict[str, Any], path: str, k: int) -> tup
 
 def read_subset_tables(path: str | Path, rules: str | None = None) -> dict[str, dict[str, float]]:
     """``{model: {subset: accuracy}}`` from a table, a reward-bench results JSON or an rmbase scores.jsonl."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("file not found", path=str(p))
+    from rmbase.io import check_input_file
+
+    p = check_input_file(path, expected="a table, a reward-bench results JSON or an rmbase scores.jsonl")
     suffix = p.suffix.lower()
     if suffix == ".jsonl":
         from rmbase.rm_eval.data import read_records

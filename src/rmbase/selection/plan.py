@@ -361,12 +361,10 @@ def load_trained(path: str, pool_index, *, recipe: str | None = None, target: st
             df = df[df["recipe"].astype(str).eq(recipe)]
             if df.empty:
                 raise InputError(f"no rows for recipe {recipe!r} in the results file", path=path, column="recipe")
-    vals = pd.to_numeric(df[target], errors="coerce")
-    bad = ~np.isfinite(vals.to_numpy(dtype=float))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"non-numeric or missing score {df[target].iloc[i]!r}", path=path, row=int(df.index[i]) + 1,
-                         column=target, expected="a finite number")
+    from rmbase.datasets.schema import numeric_column
+    from rmbase.ranges import RM_SCORE_PERCENT
+
+    vals = numeric_column(df[target], path=path, column=target, rng=RM_SCORE_PERCENT)
     found, unknown = resolve_ids(df["model"].astype(str), pool_index)
     if unknown:
         raise InputError(f"{len(unknown)} of {len(df)} trained model(s) are not candidates of the pool "

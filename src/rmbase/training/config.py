@@ -62,11 +62,23 @@ class TrainConfig(Config):
     def _lrs(cls, v: list[float]) -> list[float]:
         if not v:
             raise ValueError("at least one learning rate")
-        if any(not (x > 0) for x in v):
-            raise ValueError("learning rates must be positive")
+        from rmbase.ranges import LEARNING_RATE
+
+        bad = [x for x in v if not LEARNING_RATE.contains(x)]
+        if bad:
+            from rmbase.ranges import describe
+
+            raise ValueError(f"learning rate {describe(bad[0])} is out of range ({LEARNING_RATE.expected()})")
         if len(set(v)) != len(v):
             raise ValueError("learning rates must be distinct")
         return v
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, v: str | None) -> str | None:
+        from rmbase.hf_models import check_device
+
+        return check_device(v)
 
     @field_validator("batch_size", "per_device_batch_size", "max_length", "eval_steps")
     @classmethod

@@ -83,6 +83,11 @@ def check_base(config: TrainConfig) -> None:
     from rmbase.hf_models import check_model_source
 
     source = check_model_source(config.base)
+    if Path(source).expanduser().is_file():
+        gguf = Path(source).suffix.lower() == ".gguf"
+        raise InputError("a GGUF file, not a model folder" if gguf else "a file, not a model folder", path=source,
+                         expected="a transformers model folder (config.json + model.safetensors) or a Hub id"
+                                  + ("; convert the GGUF once as docs/train.md shows ('A GGUF base')" if gguf else ""))
     try:
         cfg = AutoConfig.from_pretrained(source, revision=config.revision,
                                          trust_remote_code=config.trust_remote_code)
@@ -145,12 +150,19 @@ def train(config: TrainConfig, progress: Callable[[str], None] | None = None) ->
                                trust_remote_code=config.trust_remote_code)
     train_items, val_items, report = prepare_data(config, tokenizer)
     notes = data_warnings(report)
+    from rmbase.training.checks import check_runs, data_summary, no_gain_over_untrained
+
+    if progress:  # before the first step, not after the run
+        progress(data_summary(report))
+        for note in notes:
+            progress(f"warning: {note}")
     for note in notes:
         warnings.warn(note, stacklevel=2)
     work = _work_dir(config)
     runs = [_run_or_reload(config, lr, tokenizer, train_items, val_items, work, progress)
             for lr in config.learning_rates]
     best = max(runs, key=lambda r: (r.best_accuracy, -runs.index(r)))  # ties: the first LR of the grid
+    notes = notes + check_runs(runs, best) + no_gain_over_untrained(runs)
     with _staged(config.out) as stage:
         merge = get_recipe(config.recipe).write_reward_model(config, Path(best.model_dir), tokenizer, val_items,
                                                              stage)

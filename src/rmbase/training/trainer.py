@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rmbase.errors import InputError
+from rmbase.training.checks import TIED, tied_fraction
 from rmbase.training.config import TrainConfig
 from rmbase.training.encoding import score_pairs
 from rmbase.training.recipes import Recipe, get_recipe
@@ -181,6 +182,8 @@ class PairwiseValidation:
         point: dict[str, Any] = {"step": int(self.state.global_step), "epoch": self.state.epoch}
         acc, extra = self.rm_recipe.validate(chosen, rejected, self.rm_config)
         point.update(extra)
+        if chosen.ndim == 2 and chosen.shape[1] == 1:  # one reward per text: how many pairs it cannot tell apart
+            point[TIED] = tied_fraction(chosen[:, 0], rejected[:, 0])
         point[METRIC] = acc
         self.rm_curve.append(point)
         if self.rm_progress:
@@ -272,8 +275,13 @@ def run_one(config: TrainConfig, learning_rate: float, tokenizer: Any, train_ite
     train_ds = in_memory_dataset(train_items, f"train-{learning_rate:g}")
     # a placeholder (Trainer insists on one when eval_strategy is set): evaluate() is ours and scores val_pairs
     eval_ds = in_memory_dataset(train_items[:1], "eval-placeholder")
-    checkpoints = sorted((run_dir / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
-    resume = str(checkpoints[-1]) if checkpoints else None
+    from rmbase.training.checkpoints import resume_checkpoint
+
+    newest, removed = resume_checkpoint(run_dir / "checkpoints")  # the newest complete one; half-saved ones go
+    resume = str(newest) if newest is not None else None
+    if removed and progress:
+        progress(f"lr={learning_rate:g}: removed {len(removed)} incomplete checkpoint(s) of an interrupted save "
+                 f"({', '.join(p.name for p in removed)}); resuming from {newest.name if newest else 'the start'}")
     curve_file = run_dir / "curve.jsonl"
     # resumed: keep the points scored before the interruption (up to the checkpoint it resumes from)
     curve = [json.loads(x) for x in curve_file.read_text().splitlines() if x.strip()] if curve_file.exists() else []

@@ -1,0 +1,72 @@
+"""Worker processes that end with their parent, and Ctrl-C as one line.
+
+A worker (the study's selection process, joblib/loky workers of the cross-validations) runs
+:func:`watch_parent` as its initializer: a daemon thread that ends the worker as soon as its parent is gone (the
+parent id changes when the parent dies, even by kill -9). :func:`workers_die_with_parent` makes joblib's loky
+workers do so inside a ``with`` block.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Iterator
+
+POLL_S = 0.5
+
+
+def watch_parent(parent: int | None = None, poll_s: float = POLL_S) -> None:
+    """Initializer of a worker process: exit (without cleanup, as the parent can no longer receive anything)
+    when the parent process is gone. ``parent`` is the pid the parent passed (``initargs=(os.getpid(),)``): a
+    worker whose parent died while it was still starting up sees a different parent at once and exits."""
+    parent = os.getppid() if parent is None else parent
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def loop() -> None:
+        while True:
+            time.sleep(poll_s)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=loop, name="rmbase-parent-watch", daemon=True).start()
+
+
+@contextlib.contextmanager
+def workers_die_with_parent() -> Iterator[None]:
+    """joblib (hence scikit-learn's ``n_jobs``) starts its loky workers with :func:`watch_parent` in the block."""
+    import joblib
+
+    with joblib.parallel_config(backend="loky", initializer=watch_parent, initargs=(os.getpid(),)):
+        yield
+
+
+class Interrupted(BaseException):
+    """Ctrl-C, raised instead of KeyboardInterrupt while the CLI runs so that it ends in one line (a BaseException:
+    ``except Exception`` in the library never swallows it; ``finally`` blocks and staged outputs still clean up)."""
+
+
+RESUME_NOTE = ("interrupted: nothing half-written was kept; finished work stays where the command resumes from "
+               "(train: OUT.work/ checkpoints, evaluate: .OUT.partial/ chunks, benchmarks run: finished benchmarks in "
+               "OUT/; study, import, recommend and plan write only on success); rerun the same command to resume")
+
+
+@contextlib.contextmanager
+def ctrl_c_as_interrupted() -> Iterator[None]:
+    """While the block runs in the main thread, SIGINT raises :class:`Interrupted` (restored afterwards)."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):  # noqa: ANN001, ARG001 - signal handler signature
+        raise Interrupted()
+
+    before = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)

@@ -1,0 +1,53 @@
+"""Class 8 of issue 11: documented study paths that must work — a handful of models (the analyses that can run do,
+the others say what they need), no pretrain_tokens_t column, no score column with --target chat_hard."""
+
+from __future__ import annotations
+
+import json
+
+from bad_input import assert_refused, run
+
+KEEP = ["Llama-3.2-1B-Instruct", "Llama-3.2-3B-Instruct", "Llama-3.1-8B-Instruct", "gemma-2-9b-it", "gemma-2-2b-it",
+        "Phi-3.5-mini-instruct", "Qwen2.5-7B-Instruct"]
+
+
+def tables(tmp_path, keep=KEEP, drop_models=("pretrain_tokens_t",), drop_results=("score",)):
+    from rmbase.datasets import load_bundled
+
+    d = load_bundled()
+    paths = {k: tmp_path / f"{k}.csv" for k in ("models", "results", "benchmarks")}
+    d.models[d.models.model.isin(keep)].drop(columns=list(drop_models)).to_csv(paths["models"], index=False)
+    d.results[d.results.model.isin(keep)].drop(columns=list(drop_results)).to_csv(paths["results"], index=False)
+    d.benchmarks[d.benchmarks.model.isin(keep)].to_csv(paths["benchmarks"], index=False)
+    return paths
+
+
+def argv(paths, out, *extra):
+    return ["study", "--models", paths["models"], "--results", paths["results"], "--benchmarks", paths["benchmarks"],
+            "--out", out, *extra]
+
+
+def test_seven_models_without_tokens_or_score(tmp_path, capsys):
+    paths = tables(tmp_path)
+    out = tmp_path / "out"
+    code, stdout, err = run(argv(paths, out, "--target", "chat_hard", "--no-out-of-fold"), capsys)
+    assert code == 0, err
+    study = json.loads((out / "study.json").read_text())
+    assert study["n_models"] == 7 and study["unused_features"] == ["pretrain_tokens_t"]
+    assert set(study["skipped_analyses"]) == {"coverage_filter", "combination", "selection"}
+    assert "needs at least 10 models" in study["skipped_analyses"]["combination"]
+    assert study["gains"] and study["correlations"] and study["coverage"]
+    assert "skipped combination: needs at least 10 models" in stdout
+    md = (out / "summary.md").read_text()
+    assert "Skipped: combination" in md and "pretrain\\_tokens\\_t" not in md  # underscores are not escaped
+    assert "pretrain_tokens_t" in md
+
+
+def test_score_still_needed_when_it_is_the_target(tmp_path, capsys):
+    paths = tables(tmp_path)
+    assert_refused(argv(paths, tmp_path / "out"), capsys, "target 'score' is not in the results table")
+
+
+def test_fewer_than_five_models_says_so(tmp_path, capsys):
+    paths = tables(tmp_path, keep=KEEP[:4])
+    assert_refused(argv(paths, tmp_path / "out", "--target", "chat_hard"), capsys, "at least 5")
