@@ -53,6 +53,8 @@ class StudyConfig(Config):
     full_selection: bool = False
     presence: list[Path] = Field(default_factory=list, description="presence folders (rmbase presence score)")
     presence_share_family: bool = False
+    probes: list[Path] = Field(default_factory=list, description="`rmbase probe` outputs: probe features joined "
+                               "by model id, correlated with the RM target (study.json 'probes')")
 
     @field_validator("defaults")
     @classmethod
@@ -185,7 +187,19 @@ def _run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) 
     }
     if config.presence:
         study["presence"] = timed("presence", presence_block, data, X, y, config)
+    if config.probes:
+        study["probes"] = timed("probes", probe_block, y, config)
     return study
+
+
+def probe_block(y, config: StudyConfig) -> dict:
+    """Probe features (``rmbase probe`` outputs) joined by model id and correlated with the RM target."""
+    from rmbase.probe.table import load_probe_table, probe_correlations
+
+    table = load_probe_table(config.probes)
+    return {"models": list(table.index), "correlations": probe_correlations(table, y),
+            "values": [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}  # NaN -> null
+                       for r in table.drop(columns="probe_source").reset_index().to_dict(orient="records")]}
 
 
 def presence_block(data, X, y, config: StudyConfig) -> dict:

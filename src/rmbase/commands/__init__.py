@@ -7,7 +7,7 @@ import importlib
 import typer
 
 # order = order in `rmbase --help`
-COMMAND_MODULES = ("study", "report", "benchmarks", "train", "evaluate", "selection", "presence")
+COMMAND_MODULES = ("study", "report", "benchmarks", "train", "evaluate", "probe", "selection", "presence")
 
 
 def register_all(app: typer.Typer) -> None:

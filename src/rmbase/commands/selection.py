@@ -67,6 +67,26 @@ def _print_no_scores(con, entries: list[dict]) -> None:  # noqa: ANN001 - a rich
         con.print("  " + entries[0]["several"], markup=False)
 
 
+def _probe_table(paths: list[Path] | None):
+    if not paths:
+        return None
+    from rmbase.probe.table import load_probe_table
+
+    return load_probe_table(paths)
+
+
+def _probe_costs(rho: float | None, probe_cost: float | None, train_cost: float | None) -> dict | None:
+    given = [v is not None for v in (rho, probe_cost, train_cost)]
+    if not any(given):
+        return None
+    if not all(given):
+        from rmbase.errors import InputError
+
+        raise InputError("--probe-rho, --probe-cost and --train-cost go together",
+                         expected="all three, e.g. --probe-rho 0.5 --probe-cost 0.1 --train-cost 8 (GPU-hours)")
+    return {"rho": rho, "probe_cost": probe_cost, "train_cost": train_cost}
+
+
 def _load_data(dataset: str):
     from rmbase.datasets import load_bundled
 
@@ -92,6 +112,9 @@ def register(app: typer.Typer) -> None:
         dataset: Annotated[str, typer.Option("--dataset", help="Training data (bundled dataset).")] = DATASET,
         json_out: Annotated[Path | None, typer.Option("--json", help="Also write the full result as JSON here (and "
                                                       "the resolved config beside it).")] = None,
+        probes: Annotated[list[Path] | None, typer.Option("--probes", help="`rmbase probe` output folders (or a "
+                                                          "folder of them): each candidate's probe accuracies shown "
+                                                          "beside its prediction (repeatable).")] = None,
         html_out: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML page here "
                                                       "(ranking, intervals, drivers, Pareto front).")] = None,
         config: ConfigFile = None,
@@ -111,7 +134,8 @@ def register(app: typer.Typer) -> None:
         cfg = resolve_config(ctx, RecommendConfig, config,
                              dict(method=method, recipe=recipe, max_params=max_params, top=top, alpha=alpha))
         result = recommend(_load_data(dataset), candidates=_split(candidates),
-                           benchmarks=str(benchmarks) if benchmarks else None, config=cfg, n_jobs=2)
+                           benchmarks=str(benchmarks) if benchmarks else None, config=cfg, n_jobs=2,
+                           probes=_probe_table(probes))
         _write_json(json_out, result, cfg)
         if html_out is not None:
             from rmbase.report import write_recommendation_html
@@ -126,8 +150,10 @@ def register(app: typer.Typer) -> None:
         families = any(r.get("family") for r in result["ranking"])
         shown = result["ranking"][:top]
         from_file = any(r["scores_from"] != "bundled" for r in shown)
+        shown_probes = [c for c in ("probe_frozen_bt", "probe_likelihood", "probe_judge")
+                        if any((r.get("probes") or {}).get(c) is not None for r in result["ranking"])]
         for col in ("#", "model", *(["family"] if families else []), "B", "measured", "predicted ±", *sections,
-                    *(["scores"] if from_file else []), "front", "outside training range", "drivers"):
+                    *shown_probes, *(["scores"] if from_file else []), "front", "outside training range", "drivers"):
             table.add_column(col, overflow="fold")
         for row in shown:
             s = row["score"]
@@ -136,6 +162,7 @@ def register(app: typer.Typer) -> None:
                           f"{row['params_b']:.1f}", f"{m['score']:.1f}" if "score" in m else "",
                           f"{s['predicted']:.1f} ±{s['high'] - s['predicted']:.1f}",
                           *[f"{row[t]['predicted']:.1f}" for t in sections],
+                          *["-" if row["probes"][c] is None else f"{row['probes'][c]:.3f}" for c in shown_probes],
                           *([row["scores_from"]] if from_file else []), "yes" if row["pareto"] else "",
                           E(_outside([e for e in row["extrapolation"] if e["used_by_predictor"]])),
                           ", ".join(f"{E(d['feature'])} {d['contribution']:+.1f}" for d in row["drivers"]))
@@ -194,6 +221,20 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option("--seed")] = 0,
         json_out: Annotated[Path | None, typer.Option("--json", help="Also write the full result as JSON here (and "
                                                       "the resolved config beside it).")] = None,
+        probes: Annotated[list[Path] | None, typer.Option("--probes", help="`rmbase probe` output folders (or a "
+                                                          "folder of them), joined to the pool by model id "
+                                                          "(repeatable).")] = None,
+        probe_feature: Annotated[str | None, typer.Option("--probe-feature", help="Use this probe as a surrogate "
+                                                          "feature: probe_frozen_bt | probe_likelihood | "
+                                                          "probe_judge.")] = None,
+        probe_rho: Annotated[float | None, typer.Option("--probe-rho", help="Correlation of a probe with the RM "
+                                                        "score beyond the benchmark features (measure it: "
+                                                        "docs/probes.md); asks whether probing first is worth "
+                                                        "it.")] = None,
+        probe_cost: Annotated[float | None, typer.Option("--probe-cost", help="Compute of probing one "
+                                                         "candidate.")] = None,
+        train_cost: Annotated[float | None, typer.Option("--train-cost", help="Compute of training one cell (same "
+                                                         "unit).")] = None,
         config: ConfigFile = None,
     ) -> None:
         """Propose the next bases to train (Bayesian optimisation), or --simulate strategies on known results."""
@@ -226,7 +267,9 @@ def register(app: typer.Typer) -> None:
             return
         result = P.plan(pool_file=str(pool) if pool else None, candidates=_split(candidates),
                         trained_file=str(trained) if trained else None, budget=budget, recipe=recipe, config=cfg,
-                        seed=seed, data=_load_data(dataset) if cfg.study_prior else None)
+                        seed=seed, data=_load_data(dataset) if cfg.study_prior else None,
+                        probes=_probe_table(probes), probe_feature=probe_feature,
+                        probe_costs=_probe_costs(probe_rho, probe_cost, train_cost))
         _write_json(json_out, result, cfg)
         table = Table(title=f"Next {budget} base(s) to train ({E(acquisition)}, {E(prior)} prior; pool of "
                             f"{result['n_pool']}, {result['n_trained']} trained)")
@@ -254,5 +297,12 @@ def register(app: typer.Typer) -> None:
             con.print(f"[yellow]{len(result['unscorable'])} pool entries without all benchmark features were left "
                       "out[/] (see --json).")
         _print_no_scores(con, result.get("no_scores") or [])
+        if result.get("probe_value"):
+            v = result["probe_value"]
+            verdict = "probe them first" if v["probe_first"] else "train without probing"
+            con.print(f"Probing the {v['n_candidates']} unprobed candidate(s) (rho {v['rho']:g}, cost "
+                      f"{v['probe_cost_in_trainings']:.2f} trainings): value of information "
+                      f"{v['value_of_information']:.2f} vs threshold {v['threshold']:.2f} points -> [bold]{verdict}[/] "
+                      f"(break-even probe cost {v['break_even_probe_cost']:.3g}).")
         if json_out:
             con.print(json.dumps({"written": str(json_out)}), markup=False)

@@ -28,6 +28,7 @@ def study(
     out_of_fold: Annotated[bool, typer.Option("--out-of-fold/--no-out-of-fold", help="Judge the combination out of fold too (nested leave-one-out; the slow part).")] = True,
     selection: Annotated[bool, typer.Option("--selection/--no-selection", help="Compare the predictors out of fold (study.json 'selection') and validate them externally.")] = True,
     full_selection: Annotated[bool, typer.Option("--full-selection", help="Also run the study's ElasticNet for both recipes and leave-one-family-out in the selection table (slow).")] = False,
+    probes: Annotated[list[Path] | None, typer.Option("--probes", help="`rmbase probe` output folders (or a folder of them): probe features joined by model id and correlated with the RM target (repeatable).")] = None,
     presence: Annotated[list[Path] | None, typer.Option("--presence", help="Presence folder (rmbase presence score; repeatable): report MAE with and without its features.")] = None,
     presence_share_family: Annotated[bool, typer.Option("--presence-share-family", help="Let unscored bases reuse the largest family member's presence scores (same pre-training tokens).")] = False,
     config: ConfigFile = None,
@@ -51,7 +52,7 @@ def study(
                   post_training=post_training, recipe=recipe, target=target, defaults=defaults,
                   drop_missing=drop_missing, seed=seed, n_bootstrap=n_bootstrap, n_jobs=n_jobs,
                   out_of_fold=out_of_fold, selection=selection, full_selection=full_selection,
-                  presence=presence, presence_share_family=presence_share_family)
+                  probes=probes, presence=presence, presence_share_family=presence_share_family)
     cfg = resolve_config(ctx, StudyConfig, config, values, sources={"defaults": ("default",)})
     result = run_study(cfg)
     write_study(result, cfg, out)

@@ -158,18 +158,14 @@ def _next_index(sur: BayesLinearSurrogate, idx: list[int], y: list[float], remai
     return int(cand), mu, sd, score
 
 
-def propose(pool: pd.DataFrame, trained: pd.Series | None = None, *, budget: int = 1,
-            config: PlanConfig | None = None, seed: int = 0,
-            evidence: tuple[pd.DataFrame, pd.Series] | None = None) -> pd.DataFrame:
-    """The next ``budget`` bases to train from ``pool`` (index: model; columns: the features), given ``trained``
-    (index: model, values: observed RM scores; may be empty). Returns one row per proposal, in order, with the
-    surrogate's mean, sd and acquisition value at the time of the pick.
+def _surrogate(pool: pd.DataFrame, trained: pd.Series | None, config: PlanConfig,
+               evidence: tuple[pd.DataFrame, pd.Series] | None = None):
+    """(surrogate, observed positions, observed scores, untrained positions, trained) over ``pool``.
 
     ``evidence`` (features, scores of other bases, e.g. the study's on the same recipe) is prior evidence: the
     surrogate learns the features' weights from it (:meth:`BayesLinearSurrogate.condition_on`) and the level from
-    ``trained``; features are then standardised over pool and evidence together. ``attrs["level_offset"]``: how
-    far the trained results sit above the evidence's fit (None without both)."""
-    config = config or PlanConfig()
+    ``trained``; features are then standardised over pool and evidence together. ``sur.level_offset_``: how far
+    the trained results sit above the evidence's fit (None without both)."""
     _check_config(config)
     trained = pd.Series(dtype=float) if trained is None else trained.astype(float)
     unknown = [m for m in trained.index if m not in pool.index]
@@ -177,10 +173,6 @@ def propose(pool: pd.DataFrame, trained: pd.Series | None = None, *, budget: int
         raise InputError(f"{len(unknown)} trained model(s) are not in the pool: {', '.join(map(str, unknown[:5]))}",
                          expected="every trained base among the pool's candidates (with its benchmark scores)")
     remaining = np.array([i for i, m in enumerate(pool.index) if m not in set(trained.index)], dtype=int)
-    if budget < 1:
-        raise InputError(f"budget must be at least 1, got {budget}")
-    if budget > len(remaining):
-        raise InputError(f"budget {budget} is larger than the {len(remaining)} untrained candidate(s) in the pool")
     F = as_frame(pool, config.features)
     ref = F if evidence is None else pd.concat([F, as_frame(evidence[0], config.features)])
     sd = ref.std(axis=0, ddof=0).to_numpy()
@@ -202,9 +194,33 @@ def propose(pool: pd.DataFrame, trained: pd.Series | None = None, *, budget: int
         if len(trained):
             A = np.column_stack([np.ones(len(sur.Z)), sur.Z])
             level_offset = float(np.mean(y_obs - A[[list(pool.index).index(m) for m in trained.index]] @ sur.m0))
+    sur.level_offset_ = level_offset
     pos = {m: i for i, m in enumerate(pool.index)}
-    idx = [pos[m] for m in trained.index]
-    y = list(y_obs)
+    return sur, [pos[m] for m in trained.index], list(y_obs), remaining, trained
+
+
+def pool_posterior(pool: pd.DataFrame, trained: pd.Series | None = None, *,
+                   config: PlanConfig | None = None,
+                   evidence: tuple[pd.DataFrame, pd.Series] | None = None) -> pd.DataFrame:
+    """The surrogate's posterior mean and sd of the RM score of every untrained pool candidate (index: model)."""
+    sur, idx, y, remaining, trained = _surrogate(pool, trained, config or PlanConfig(), evidence)
+    mu, sd = sur.posterior(np.asarray(idx, dtype=int), np.asarray(y, dtype=float))
+    return pd.DataFrame({"mu": mu[remaining], "sd": sd[remaining]}, index=pool.index[remaining])
+
+
+def propose(pool: pd.DataFrame, trained: pd.Series | None = None, *, budget: int = 1,
+            config: PlanConfig | None = None, seed: int = 0,
+            evidence: tuple[pd.DataFrame, pd.Series] | None = None) -> pd.DataFrame:
+    """The next ``budget`` bases to train from ``pool`` (index: model; columns: the features), given ``trained``
+    (index: model, values: observed RM scores; may be empty). Returns one row per proposal, in order, with the
+    surrogate's mean, sd and acquisition value at the time of the pick. ``evidence``: prior evidence (see
+    :func:`_surrogate`); ``attrs["level_offset"]``: the trained results' offset from the evidence's fit."""
+    config = config or PlanConfig()
+    sur, idx, y, remaining, trained = _surrogate(pool, trained, config, evidence)
+    if budget < 1:
+        raise InputError(f"budget must be at least 1, got {budget}")
+    if budget > len(remaining):
+        raise InputError(f"budget {budget} is larger than the {len(remaining)} untrained candidate(s) in the pool")
     rng = np.random.default_rng(seed)
     rows = []
     for step in range(budget):
@@ -219,7 +235,7 @@ def propose(pool: pd.DataFrame, trained: pd.Series | None = None, *, budget: int
         y.append(float(mu[j]))  # kriging believer for the rest of the batch
         remaining = remaining[remaining != j]
     out = pd.DataFrame(rows)
-    out.attrs["level_offset"] = level_offset
+    out.attrs["level_offset"] = sur.level_offset_
     return out
 
 
@@ -381,13 +397,19 @@ def load_trained(path: str, pool_index, *, recipe: str | None = None, target: st
 
 def plan(*, pool_file: str | None = None, candidates: list[str] | None = None, trained_file: str | None = None,
          budget: int = 1, recipe: str | None = None, config: PlanConfig | None = None, seed: int = 0,
-         data=None) -> dict:
+         data=None, probes: pd.DataFrame | None = None, probe_feature: str | None = None,
+         probe_costs: dict | None = None) -> dict:
     """``rmbase plan``: the next ``budget`` bases to train from a pool (a benchmarks file, given candidate ids, or
     the bundled chat/instruct table), given what was already trained.
 
     Scores: a ``pool_file`` adds to the bundled table (its values win); without ``candidates`` the pool is the
     file's models. With ``config.study_prior`` and a known recipe, the study's published results (``data``, default
-    the bundled study) are prior evidence (:func:`study_evidence`)."""
+    the bundled study) are prior evidence (:func:`rmbase.selection.plan_prior.study_evidence`).
+
+    ``probes`` (a :func:`rmbase.probe.table.load_probe_table` table) with ``probe_feature``: that probe becomes a
+    surrogate feature (the pool shrinks to the probed candidates). ``probe_costs`` (``rho``, ``probe_cost``,
+    ``train_cost``): whether probing the untrained, unprobed candidates first is worth it
+    (:mod:`rmbase.selection.probe_value`)."""
     from rmbase.provenance import provenance
     from rmbase.selection.plan_prior import ACQUISITION_TEXT, file_recipe, study_evidence
     from rmbase.selection.recommend import candidate_scores
@@ -418,15 +440,31 @@ def plan(*, pool_file: str | None = None, candidates: list[str] | None = None, t
                                   "table)")
     if pool.empty:
         raise InputError("the pool has no candidate with all benchmark features")
+    extra: dict = {}
+    if probes is not None or probe_costs is not None:
+        from rmbase.selection.probe_value import with_probes
+
+        pool, config, extra = with_probes(pool, config, probes, probe_feature, unscorable)
     trained = load_trained(trained_file, pool.index, recipe=recipe) if trained_file else None
     recipe = recipe or (file_recipe(trained_file) if trained_file else None)
     evidence, prior_record = (None, {"used": False, "reason": "--no-study-prior"})
     if config.study_prior and data is not None:
-        evidence, prior_record = study_evidence(data, recipe, trained, config.features)
+        if probe_feature:
+            prior_record = {"used": False, "reason": f"the surrogate uses the probe feature {probe_feature!r}, "
+                                                     "which the study's bases do not have"}
+        else:
+            evidence, prior_record = study_evidence(data, recipe, trained, config.features)
     proposals = propose(pool, trained, budget=budget, config=config, seed=seed, evidence=evidence)
     prior_record["level_offset"] = proposals.attrs.get("level_offset")
     best = None if trained is None or trained.empty else float(trained.max())
-    return {"n_pool": len(pool), "n_trained": 0 if trained is None else len(trained),
+    if probe_costs is not None:
+        from rmbase.selection.probe_value import probe_value
+
+        post = pool_posterior(pool, trained, config=config, evidence=evidence)
+        unprobed = post if probes is None else post[~post.index.isin(extra["probed"])]
+        extra["probe_value"] = probe_value(unprobed["mu"], unprobed["sd"], best=best, seed=seed, **probe_costs) \
+            if len(unprobed) else None
+    return {**extra, "n_pool": len(pool), "n_trained": 0 if trained is None else len(trained),
             "best_trained": None if best is None else {"model": str(trained.idxmax()), "score": best},
             "proposals": proposals.to_dict(orient="records"), "unscorable": unscorable, "no_scores": no_scores,
             "study_prior": prior_record, "recipe": recipe,

@@ -277,8 +277,12 @@ def _drivers(est, X: pd.DataFrame, k: int = 3) -> list[list[dict]]:
 
 
 def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | None = None,
-              config: RecommendConfig | None = None, n_jobs: int | None = None) -> dict:
+              config: RecommendConfig | None = None, n_jobs: int | None = None, probes=None) -> dict:
     """Rank candidate bases by predicted RM score (``config.recipe``), with intervals, Pareto front and drivers.
+
+    ``probes`` (a :func:`rmbase.probe.table.load_probe_table` table): each ranked candidate's probe accuracies are
+    shown beside its prediction (``row["probes"]``); the predictor does not use them, since the bases it is fitted
+    on have none (with probes of the training bases, ``rmbase study --probes`` measures how they relate).
 
     Raises :class:`InputError` when no candidate can be scored (the message lists why for each)."""
     config = config or RecommendConfig()
@@ -354,7 +358,13 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
                              benchmark_mae=main["mean_abs_residual"])
     from rmbase.provenance import provenance
 
+    unmatched_probes = None
+    if probes is not None:
+        from rmbase.probe.table import attach_probes
+
+        unmatched_probes = attach_probes(rows, probes)
     return {
+        "unmatched_probes": unmatched_probes,
         "recipe": config.recipe, "method": config.method, "method_description": METHODS[config.method].description,
         "interval": {"nominal_coverage": 1 - config.alpha, "kind": "split conformal on leave-one-out residuals",
                      "per_target": {t: {"halfwidth": f["halfwidth"], "empirical_coverage_loo": f["coverage_loo"],

@@ -1,0 +1,67 @@
+"""The probe cache: per-chunk arrays on disk, each written atomically, under a folder named by a fingerprint of
+everything that changes them (model, revision, data hash, pairs used, template, dtype, max length, truncation).
+
+A rerun with the same fingerprint reuses every complete chunk; a chunk that cannot be read, or that holds other
+pairs, is computed again. Changing which probes run or the CV options does not touch the forward-pass cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def fingerprint(key: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def rows_key(rows: list[int]) -> str:
+    return hashlib.sha256(",".join(map(str, rows)).encode()).hexdigest()[:16]
+
+
+class ChunkCache:
+    def __init__(self, root: Path, key: dict[str, Any]):
+        self.key = key
+        self.fingerprint = fingerprint(key)
+        self.dir = Path(root) / self.fingerprint[:16]
+        self.dir.mkdir(parents=True, exist_ok=True)
+        meta = self.dir / "key.json"
+        if not meta.exists():
+            from rmbase.io import atomic_write_json
+
+            atomic_write_json(meta, {"fingerprint": self.fingerprint, "key": key})
+
+    def path(self, kind: str, index: int) -> Path:
+        return self.dir / f"{kind}-{index:05d}.npz"
+
+    def load(self, kind: str, index: int, rows: str) -> dict[str, np.ndarray] | None:
+        p = self.path(kind, index)
+        if not p.exists():
+            return None
+        try:
+            with np.load(p, allow_pickle=False) as z:
+                data = {k: z[k] for k in z.files}
+        except (OSError, ValueError, EOFError):
+            return None  # damaged: computed again
+        if str(data.get("rows", "")) != rows:
+            return None
+        return data
+
+    def save(self, kind: str, index: int, rows: str, arrays: dict[str, Any]) -> None:
+        p = self.path(kind, index)
+        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, rows=np.array(rows), **arrays)
+            os.replace(tmp, p)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
