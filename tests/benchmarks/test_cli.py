@@ -29,6 +29,21 @@ def test_show_bundled_and_unknown(capsys):
     assert "no scores for nobody/nothing" in capsys.readouterr().err
 
 
+def test_show_refuses_a_short_name_that_several_organisations_use(tmp_path, capsys):
+    """google/gemma-2-9b-it and another organisation's gemma-2-9b-it are two models: a short name that names both
+    is refused with both ids listed (exit 2); the full id shows one model, under its full id."""
+    f = tmp_path / "two.csv"
+    f.write_text("model,benchmark,value\ngoogle/gemma-2-9b-it,ifeval,74.4\njebish7/gemma-2-9b-it,ifeval,15.6\n"
+                 "google/gemma-2-9b-it,bbh,42.1\n")
+    assert main(["benchmarks", "show", "gemma-2-9b-it", "--scores", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert "'gemma-2-9b-it' names 2 models: google/gemma-2-9b-it, jebish7/gemma-2-9b-it" in err
+    assert "full id" in err
+    assert main(["benchmarks", "show", "jebish7/gemma-2-9b-it", "--scores", str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "jebish7/gemma-2-9b-it" in out and "15.6" in out and "74.4" not in out and "bbh" not in out
+
+
 def test_bad_input_exit_2_and_nothing_written(tmp_path, capsys):
     bad = tmp_path / "results_bad.json"
     bad.write_text("{not json")

@@ -234,3 +234,56 @@ def test_folder_of_results(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="no results_"):
         import_files([tmp_path / "empty"])
+
+
+def test_params_b_is_a_size_not_a_score(tmp_path):
+    """A candidate's size comes in the same file as its scores: as a long row (benchmark params_b), a wide column or
+    lm-eval's recorded parameter count; it is checked as a size (> 0), never as a 0-1 score."""
+    long = tmp_path / "long.csv"
+    long.write_text("model,benchmark,value\nacme/New-8B,params_b,8.19\nacme/New-8B,ifeval,71.2\n")
+    f = import_files([long]).frame.set_index("benchmark")
+    assert f.loc["params_b", "value"] == pytest.approx(8.19) and f.loc["params_b", "scale"] == "billions"
+    assert f.loc["ifeval", "scale"] == "normalised"
+    out = tmp_path / "rewritten.csv"  # written and read again (scale column present)
+    import_files([long]).write(out)
+    again = import_files([out]).frame.set_index("benchmark")
+    assert again.loc["params_b", "value"] == pytest.approx(8.19)
+    wide = tmp_path / "wide.csv"
+    wide.write_text("model,params_b,ifeval,bbh\nacme/A-3B,3.2,40,20\nacme/B-7B,,50,30\n")
+    w = import_files([wide]).frame
+    assert w[w.benchmark.eq("params_b")].set_index("model").value.to_dict() == {"acme/A-3B": pytest.approx(3.2)}
+    for bad, where in (("acme/X,params_b,0\n", "row 1"), ("acme/X,params_b,-2\n", "row 1"),
+                       ("acme/X,params_b,inf\n", "row 1")):
+        p = tmp_path / "bad_size.csv"
+        p.write_text("model,benchmark,value\n" + bad)
+        with pytest.raises(InputError, match=rf"{where}, column 'value': parameter count \(billions\) .* is out of "
+                                             r"range.*> 0"):
+            import_files([p])
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("model,benchmark,value,scale\nacme/X,params_b,8,raw\n")
+    with pytest.raises(InputError, match="params_b with scale 'raw'"):
+        import_files([mixed])
+    # lm-eval's config.model_num_parameters, once per model although each results file records it
+    for name in ("results_a.json", "results_b.json"):
+        obj = results_file(leaderboard_results(full_bbh(), full_musr()), model="acme/New-8B")
+        obj["config"]["model_num_parameters"] = 8_190_735_360
+        write_json(tmp_path / "run" / name, obj)
+    table = import_files([tmp_path / "run"], on_conflict="first")
+    sizes = table.frame[table.frame.benchmark.eq("params_b")]
+    assert sizes.value.tolist() == [pytest.approx(8.19073536)]
+
+
+def test_study_loader_ignores_sizes_in_an_imported_table(tmp_path):
+    """`rmbase study --benchmarks` on an import that carries sizes: the size rows are listed as ignored, and a
+    size above 100 (a 235B model) is not refused as a 0-100 score."""
+    from rmbase.datasets.study_data import _read_benchmarks
+
+    f = tmp_path / "b.csv"
+    f.write_text("model,benchmark,value,scale\nacme/Huge-235B,params_b,235.1,billions\n"
+                 "acme/Huge-235B,ifeval,80,normalised\nacme/Huge-235B,bbh,101,normalised\n")
+    with pytest.raises(InputError, match="row 3"):  # the file's row numbers, size rows counted
+        _read_benchmarks(str(f))
+    f.write_text("model,benchmark,value,scale\nacme/Huge-235B,params_b,235.1,billions\n"
+                 "acme/Huge-235B,ifeval,80,normalised\n")
+    df, ignored = _read_benchmarks(str(f))
+    assert df.benchmark.tolist() == ["ifeval"] and ignored == ["params_b"]

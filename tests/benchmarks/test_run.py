@@ -38,9 +38,13 @@ def test_run_then_resume(tiny, tmp_path):
     acc = res["results"]["rmbase_tiny_mc"]["acc,none"]
     assert res["results"]["rmbase_tiny_mc"]["sample_len"] == len(QUESTIONS)
     assert res["model_name"] == str(model)
-    scores = pd.read_csv(out / "scores.csv")
-    assert scores.loc[0, "benchmark"] == "tiny_mc" and scores.loc[0, "value"] == pytest.approx(acc, abs=1e-6)
-    assert scores.loc[0, "model"] == str(model)
+    scores = pd.read_csv(out / "scores.csv").set_index("benchmark")
+    assert scores.loc["tiny_mc", "value"] == pytest.approx(acc, abs=1e-6)
+    assert scores.loc["tiny_mc", "model"] == str(model)
+    # the size lm-eval recorded comes along (what recommend --benchmarks needs for a candidate no table has)
+    n_params = res["config"]["model_num_parameters"]
+    assert n_params > 0 and scores.loc["params_b", "scale"] == "billions"
+    assert scores.loc["params_b", "value"] == pytest.approx(n_params / 1e9, abs=1e-6)
     assert (out / "scores.csv.provenance.json").exists()
 
     # second call: the finished benchmark is kept (file untouched), the other one runs
@@ -48,7 +52,9 @@ def test_run_then_resume(tiny, tmp_path):
     report2 = run_suite(str(model), "custom", out, specs=SPECS, **opts)
     assert report2.skipped == ["tiny_mc"] and report2.done == ["tiny_mc_again"]
     assert (out / "lm_eval" / "tiny_mc" / "results.json").stat().st_mtime_ns == stamp
-    assert set(pd.read_csv(out / "scores.csv").benchmark) == {"tiny_mc", "tiny_mc_again"}
+    again = pd.read_csv(out / "scores.csv")
+    assert set(again.benchmark) == {"tiny_mc", "tiny_mc_again", "params_b"}
+    assert again.benchmark.eq("params_b").sum() == 1  # both results files record it: one size row
     status = json.loads((out / "run.json").read_text())
     assert status["skipped"] == ["tiny_mc"]
 
@@ -88,10 +94,28 @@ def test_chat_template_is_applied_when_the_tokenizer_has_one(tiny, tmp_path):
     assert res["chat_template"] == CHAT_TEMPLATE
     f = import_lm_eval(out / "lm_eval" / "tiny_mc" / "results.json", model="acme/chat-tiny",
                        specs={"rmbase_tiny_mc": SPECS[0]}).frame
-    assert f.chat_template.tolist() == [True]
+    assert f.chat_template.tolist() == [True, True]  # the score and the recorded size (params_b)
+    assert f.benchmark.tolist() == ["tiny_mc", "params_b"]
     # the same model without the template (forced off) records no template
     off = run_suite(str(model), "custom", tmp_path / "off", specs=SPECS[:1], include_path=str(tasks),
                     include_defaults=False, evalplus=False, chat_template=False)
     assert off.done == ["tiny_mc"]
     res_off = json.loads((tmp_path / "off" / "lm_eval" / "tiny_mc" / "results.json").read_text())
     assert not res_off.get("chat_template")
+
+
+def test_ifeval_without_punkt_data_fails_before_any_work(tmp_path, monkeypatch):
+    """No NLTK punkt_tab and no network: IFEval is recorded as failed with what to do, before a model is loaded
+    (the scorer would otherwise fail only after every response was generated); no network is used."""
+    nltk = pytest.importorskip("nltk")
+
+    def absent(*a, **k):
+        raise LookupError("punkt_tab")
+
+    calls = []
+    monkeypatch.setattr(nltk.data, "find", absent)
+    monkeypatch.setattr(nltk, "download", lambda name, **k: calls.append(name) or False)
+    report = run_suite("org/not-loaded", "leaderboard", tmp_path / "out", benchmarks=("ifeval",),
+                       lm=object())  # any use of the model object would raise
+    assert calls == ["punkt_tab"]
+    assert report.done == [] and "nltk.downloader punkt_tab" in report.failed["ifeval"]

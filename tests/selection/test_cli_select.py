@@ -13,9 +13,14 @@ def test_recommend_prints_ranking_and_writes_json(tmp_path, capsys):
                  "--json", str(out)])
     text = capsys.readouterr().out
     assert code == 0
-    assert "gemma-2-9b-it" in text and "Cannot score 1" in text and "empirical coverage" in text
+    assert "gemma-2-9b-it" in text and "empirical coverage" in text
+    # a candidate no table scores: the commands that would score it, and what is left without them
+    assert "No benchmark scores anywhere for 1 candidate(s)" in text
+    assert "rmbase benchmarks run --model nobody/x --suite leaderboard" in text
+    assert "without them the prediction would rest on nothing" in text
     data = json.loads(out.read_text())
     assert data["n_candidates"] == 2 and data["unscorable"][0]["model"] == "nobody/x"
+    assert data["no_scores"][0]["model"] == "nobody/x" and data["no_scores"][0]["estimate"] is None
 
 
 def test_recommend_unknown_candidates_exit_2(tmp_path, capsys):

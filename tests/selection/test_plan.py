@@ -117,3 +117,64 @@ def test_simulate_with_families_adds_the_family_strategy(study):
     res = {s["strategy"]: s for s in out["strategies"]}
     assert "bo_ei_capability_family" in res
     assert res["bo_ei_capability_family"]["median"] < res["random"]["median"]
+
+
+def _two_results(tmp_path, recipe="regression"):
+    f = tmp_path / "mine.csv"
+    pd.DataFrame({"model": ["Qwen/Qwen2.5-7B-Instruct", "meta-llama/Llama-3.2-3B-Instruct"],
+                  "recipe": [recipe, recipe], "score": [84.0, 75.0]}).to_csv(f, index=False)
+    return f
+
+
+def test_plan_with_two_results_uses_the_study_as_prior_evidence(study, tmp_path):
+    """Two new results refine the study's picture instead of restarting it: the predictions stay on the RM-score
+    scale with an sd of a few points (without the study: a wide, uninformed surrogate)."""
+    from rmbase.selection.plan import plan
+
+    trained = str(_two_results(tmp_path))
+    out = plan(trained_file=trained, budget=3, data=study)
+    sp = out["study_prior"]
+    assert sp["used"] and sp["recipe"] == "regression"
+    assert sp["n_results"] == 38 and sorted(sp["replaced_by_yours"]) == ["Llama-3.2-3B-Instruct",
+                                                                         "Qwen2.5-7B-Instruct"]
+    published = study.target_table("regression")["score"]
+    for p in out["proposals"]:
+        assert published.min() - 10 < p["predicted"] < published.max() + 10
+        assert 0 < p["sd"] < 6
+    # the user's results sit below the study's fit for the same bases: the level follows them
+    assert sp["level_offset"] < 0
+    assert "expected improvement" in out["acquisition_explained"] and "84.0" in out["acquisition_explained"]
+    flat = plan(trained_file=trained, budget=3, data=study, config=PlanConfig(study_prior=False))
+    assert not flat["study_prior"]["used"]
+    assert max(p["sd"] for p in flat["proposals"]) > 3 * max(p["sd"] for p in out["proposals"])
+
+
+def test_plan_study_prior_needs_the_recipe(study, tmp_path):
+    from rmbase.selection.plan import plan
+
+    f = tmp_path / "norecipe.csv"
+    pd.DataFrame({"model": ["Qwen/Qwen2.5-7B-Instruct", "meta-llama/Llama-3.2-3B-Instruct"],
+                  "score": [84.0, 75.0]}).to_csv(f, index=False)
+    out = plan(trained_file=str(f), data=study)
+    assert not out["study_prior"]["used"] and "no recipe given" in out["study_prior"]["reason"]
+    given = plan(trained_file=str(f), recipe="bradley_terry", data=study)
+    assert given["study_prior"]["used"] and given["study_prior"]["recipe"] == "bradley_terry"
+    # without any own result, the study alone gives levels (its own), not just an order
+    cold = plan(candidates=["gemma-2-9b-it", "Qwen2.5-7B-Instruct", "microsoft/phi-4"], recipe="regression",
+                data=study)
+    assert cold["proposals"][0]["predicted"] is not None and cold["proposals"][0]["acquisition_kind"] == "prior mean"
+
+
+def test_condition_on_equals_fitting_on_the_union():
+    """Conditioning on evidence, then observing nothing more, is the exact posterior given the evidence: for the
+    same data the predictions equal a surrogate that observed the evidence rows directly (same level)."""
+    from rmbase.selection.plan import BayesLinearSurrogate
+
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(12, 3))
+    y = 70 + Z @ np.array([3.0, -1.0, 0.5]) + rng.normal(0, 0.5, size=12)
+    cfg = PlanConfig(prior="flat", family_sd=0.0)
+    direct = BayesLinearSurrogate(Z, ["a", "b", "c"], cfg, 5.0).posterior(np.arange(8), y[:8])
+    ev = BayesLinearSurrogate(Z, ["a", "b", "c"], cfg, 5.0).condition_on(Z[:8], y[:8])
+    via = ev.posterior(np.array([], dtype=int), np.array([]))
+    assert np.allclose(direct[0], via[0], atol=0.05) and np.allclose(direct[1], via[1], rtol=0.05)

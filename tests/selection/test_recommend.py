@@ -49,6 +49,10 @@ def test_resolve_ids_any_spelling():
     assert found == {"Meta-Llama-3.1-8B-Instruct": "meta-llama/Llama-3.1-8B-Instruct",
                      "google/gemma-2-9b-it": "google/gemma-2-9b-it", "gemma-2-9b-it": "google/gemma-2-9b-it"}
     assert unknown == ["x/y"]
+    two = pd.Index(["google/gemma-2-9b-it", "jebish7/gemma-2-9b-it"])
+    with pytest.raises(InputError, match="'gemma-2-9b-it' names 2 models: google/gemma-2-9b-it, jebish7/"):
+        resolve_ids(["gemma-2-9b-it"], two)
+    assert resolve_ids(["jebish7/gemma-2-9b-it"], two)[0] == {"jebish7/gemma-2-9b-it": "jebish7/gemma-2-9b-it"}
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +65,13 @@ def rec(study):
 def test_recommend_ranks_scores_and_explains(rec):
     ranking = rec["ranking"]
     assert [r["rank"] for r in ranking] == [1, 2, 3, 4]
-    scores = [r["score"]["predicted"] for r in ranking]
-    assert scores == sorted(scores, reverse=True)
+    # measured (published) results and predictions ranked together: the key is the measured score where the
+    # study trained the base with the recipe, else the prediction
+    keys = [r["rank_value"] for r in ranking]
+    assert keys == sorted(keys, reverse=True)
+    for r in ranking:
+        expected = r["measured"]["score"] if r["measured"] else r["score"]["predicted"]
+        assert r["rank_value"] == expected and r["ranked_by"] == ("measured" if r["measured"] else "predicted")
     for r in ranking:
         assert r["score"]["low"] < r["score"]["predicted"] < r["score"]["high"]
         assert "chat" in r and r["drivers"]
@@ -71,6 +80,14 @@ def test_recommend_ranks_scores_and_explains(rec):
     # phi-4 (14.7B) is bigger than any study base: flagged
     phi = next(r for r in ranking if r["model"] == "microsoft/phi-4")
     assert "params_b" in phi["extrapolates"]
+    size = next(e for e in phi["extrapolation"] if e["feature"] == "params_b")
+    assert size["value"] > size["high"] == rec["training_range"]["params_b"][1] and size["used_by_predictor"]
+    # per row, only the features the score's predictor uses count as extrapolation; the others are listed apart
+    used = set(rec["selected_features"]["score"])
+    for r in ranking:
+        assert set(r["extrapolates"]) == {e["feature"] for e in r["extrapolation"] if e["feature"] in used}
+        for e in r["extrapolation"]:
+            assert not e["low"] <= e["value"] <= e["high"]
     small = next(r for r in ranking if r["model"].endswith("Llama-3.2-1B-Instruct"))
     assert small["pareto"] and small["in_training_data"]
     published = study_row("Llama-3.2-1B-Instruct")
@@ -108,8 +125,47 @@ def test_recommend_from_an_imported_benchmark_file(study, tmp_path):
     rows += [("my-org/no-size", b, 50.0) for b in ("ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro")]
     pd.DataFrame(rows, columns=["model", "benchmark", "value"]).to_csv(f, index=False)
     out = recommend(study, benchmarks=str(f), config=RecommendConfig(targets=("score",)))
-    assert [r["model"] for r in out["ranking"]] == ["my-org/new-base"]
-    assert out["unscorable"][0]["model"] == "my-org/no-size" and "params_b" in out["unscorable"][0]["reason"]
+    # the file adds to the bundled pool: its model is ranked among the bundled chat/instruct candidates
+    ranked = {r["model"]: r for r in out["ranking"]}
+    assert "my-org/new-base" in ranked and len(ranked) > 100
+    assert ranked["my-org/new-base"]["scores_from"] == "file"
+    assert ranked["google/gemma-2-9b-it"]["scores_from"] == "bundled"
+    assert out["sources"]["from_file"] == {"my-org/new-base": ["params_b", "ifeval", "bbh", "math_lvl5", "gpqa",
+                                                               "musr", "mmlu_pro"]}
+    nosize = next(u for u in out["unscorable"] if u["model"] == "my-org/no-size")
+    assert "params_b" in nosize["reason"] and str(f) in nosize["reason"]
+
+
+def test_user_scores_win_over_bundled_ones_and_the_output_says_so(study, tmp_path):
+    """A bundled base re-evaluated by the user: the user's values replace the bundled ones (and the average is
+    recomputed from the six); the other candidates keep the bundled table's values."""
+    from rmbase.benchmarks import load_bundled_wide
+
+    bundled = load_bundled_wide().loc["google/gemma-2-9b-it"]
+    f = tmp_path / "mine.csv"
+    f.write_text("model,benchmark,value\ngoogle/gemma-2-9b-it,math_lvl5,40.0\ngoogle/gemma-2-9b-it,ifeval,70.0\n")
+    cfg = RecommendConfig(targets=("score",))
+    out = recommend(study, candidates=["gemma-2-9b-it", "Qwen2.5-7B-Instruct"], benchmarks=str(f), config=cfg)
+    assert out["sources"]["from_file"] == {"google/gemma-2-9b-it": ["ifeval", "math_lvl5"]}
+    assert out["sources"]["replaced_bundled"] == {"google/gemma-2-9b-it": ["ifeval", "math_lvl5"]}
+    rows = {r["model"]: r for r in out["ranking"]}
+    assert rows["google/gemma-2-9b-it"]["scores_from"] == "file+bundled"
+    assert rows["Qwen/Qwen2.5-7B-Instruct"]["scores_from"] == "bundled"
+    cand = candidate_scores_for(f, ["google/gemma-2-9b-it"])
+    six = ["ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro"]
+    expect = bundled[six].copy()
+    expect["math_lvl5"], expect["ifeval"] = 40.0, 70.0
+    assert cand.loc["google/gemma-2-9b-it", "math_lvl5"] == 40.0
+    assert cand.loc["google/gemma-2-9b-it", "oll_average"] == pytest.approx(expect.mean())
+    assert cand.loc["google/gemma-2-9b-it", "bbh"] == pytest.approx(bundled["bbh"])
+    plain = recommend(study, candidates=["gemma-2-9b-it"], config=cfg)["ranking"][0]["score"]["predicted"]
+    assert rows["google/gemma-2-9b-it"]["score"]["predicted"] != pytest.approx(plain)
+
+
+def candidate_scores_for(path, candidates):
+    from rmbase.selection.recommend import candidate_scores
+
+    return candidate_scores(candidates=candidates, benchmarks=str(path)).table
 
 
 def test_recommend_with_family_effect_names_each_candidates_family(study):

@@ -15,6 +15,7 @@ from typing import Any
 from rmbase.benchmarks.benchmark_table import BenchmarkTable
 from rmbase.benchmarks.leaderboard import LM_EVAL_TASKS, SIX
 from rmbase.benchmarks.normalise import leaderboard_from_lm_eval
+from rmbase.benchmarks.sizes import PARAMS_B, SIZE_SCALE
 from rmbase.benchmarks.suites import EVALPLUS_BENCHMARKS, lm_eval_specs
 from rmbase.errors import InputError
 from rmbase.model_ids import model_id_from_folder, preferred_model_id
@@ -184,6 +185,10 @@ def import_lm_eval(path: str | Path, *, model: str | None = None, obj: Any = Non
         known = ", ".join(t for t, _ in LM_EVAL_TASKS.values())
         raise InputError("no usable task in the file (no known task with its metric)", path=p,
                          expected=f"results of lm-eval tasks such as {known}")
+    n_params = (obj.get("config") or {}).get("model_num_parameters")
+    if isinstance(n_params, int | float) and not isinstance(n_params, bool) and n_params > 0:
+        # lm-eval 0.4 records the model's parameter count: the candidate's size comes with its scores
+        records.append({**attrs, "benchmark": PARAMS_B, "value": float(n_params) / 1e9, "scale": SIZE_SCALE})
     table.frame = BenchmarkTable.from_records(records).frame
     return table
 

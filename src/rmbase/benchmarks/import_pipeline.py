@@ -21,6 +21,7 @@ from rmbase.benchmarks.import_harness import (
 from rmbase.benchmarks.import_tables import HUB_CONTENTS, import_table, load_hub_contents
 from rmbase.benchmarks.leaderboard import AVERAGE, SIX
 from rmbase.benchmarks.normalise import AGGREGATE_BASELINE, EXACT_FROM_AGGREGATE
+from rmbase.benchmarks.sizes import drop_repeated_sizes
 from rmbase.errors import InputError
 from rmbase.io import sha256_file
 
@@ -122,6 +123,7 @@ def finish_import(table: BenchmarkTable, *, scale: str = "normalised", on_confli
     """The pipeline's last steps on imported rows: normalise ids, apply the scale, add leaderboard averages (unless
     raw), resolve duplicates (the recorded rule). ``rmbase benchmarks run`` ends with them too."""
     table.normalise_ids()
+    table.frame = drop_repeated_sizes(table.frame)  # every lm-eval results file of a run records the size
     apply_scale(table, scale)
     if scale != "raw":
         table.add_averages()

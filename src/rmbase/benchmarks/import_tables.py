@@ -13,6 +13,7 @@ import pandas as pd
 
 from rmbase.benchmarks.benchmark_table import ATTRIBUTES, COLUMNS, SCALES, BenchmarkTable
 from rmbase.benchmarks.leaderboard import AVERAGE, DISPLAY_NAMES, LM_EVAL_TASKS, SIX
+from rmbase.benchmarks.sizes import PARAMS_B, SIZE_SCALE, check_sizes, is_size
 from rmbase.errors import InputError
 from rmbase.io import read_table
 from rmbase.model_ids import preferred_model_id
@@ -137,6 +138,12 @@ def import_wide(df: pd.DataFrame, path: str) -> BenchmarkTable:
     table.warn(f"wide table read as {scale} scores", f"{path}: " + ("all values within 0-1" if scale == "raw"
                                                                    else "values above 1"))
     table.frame = _melt(df, models, {b: (b, scale) for b in present}, path, _row_sources(df, path), table)
+    if PARAMS_B in df:  # the candidates' sizes, beside their scores
+        values = _numeric(df, PARAMS_B, path)
+        check_sizes(values, path=path, column=PARAMS_B)
+        size = pd.DataFrame({"model": models, "benchmark": PARAMS_B, "value": values, "scale": SIZE_SCALE,
+                             "source": _row_sources(df, path)})[values.notna()]
+        table.frame = pd.concat([table.frame, size], ignore_index=True)
     return table
 
 
@@ -153,23 +160,31 @@ def import_long(df: pd.DataFrame, path: str) -> BenchmarkTable:
                          column="benchmark")
     out["benchmark"] = bench.astype(str).str.strip().str.lower().map(lambda b: WIDE_ALIASES.get(b, b))
     out["value"] = _numeric(df, "value", path)
+    size = is_size(out.benchmark)  # a model's size (billions), not a score: its own kind and range
+    check_sizes(out.value, path=path, column="value", rows=size)
     if "scale" in df:
         scale = df["scale"].astype(str).str.strip().str.lower()
-        bad = ~scale.isin(SCALES)
+        given = df["scale"].notna() & scale.ne("")
+        bad_size = size & given & scale.ne(SIZE_SCALE)
+        if bad_size.any():
+            i = int(np.flatnonzero(bad_size.to_numpy())[0])
+            raise InputError(f"params_b with scale {df['scale'].iloc[i]!r}", path=path, row=i + 1, column="scale",
+                             expected=f"'{SIZE_SCALE}' (or empty) for a model size")
+        bad = ~scale.isin(SCALES) & ~size
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise InputError(f"unknown scale {df['scale'].iloc[i]!r}", path=path, row=i + 1, column="scale",
-                             expected="raw or normalised")
-        out["scale"] = scale
+                             expected="raw or normalised (billions for params_b)")
+        out["scale"] = scale.where(~size, SIZE_SCALE)
     else:
         six = out.benchmark.isin([*SIX, AVERAGE])
         hi = out.value[six].max() if six.any() else 0.0
-        out["scale"] = np.where(six & (hi > 1.0), "normalised", "raw")
+        out["scale"] = np.where(size, SIZE_SCALE, np.where(six & (hi > 1.0), "normalised", "raw"))
         if six.any():
             table.warn("scale inferred (no 'scale' column)", f"{path}: leaderboard benchmarks read as "
                        f"{'normalised' if hi > 1.0 else 'raw'}")
     for scale in SCALES:
-        sel = out.scale.eq(scale)
+        sel = out.scale.eq(scale) & ~size
         if sel.any():
             _check_range(out.value.where(sel, 0.0), scale, path, "value")
     out["source"] = df["source"].astype(str) if "source" in df else _row_sources(df, path)

@@ -79,6 +79,33 @@ def _load_lm(cfg: RunConfig) -> Any:
                 trust_remote_code=cfg.trust_remote_code, use_safetensors=True)
 
 
+def _nltk_punkt_missing() -> str | None:
+    """IFEval splits responses into sentences with NLTK's ``punkt_tab`` data; lm-eval downloads it when its IFEval
+    module is imported, and scoring fails (after every response was generated) when that download could not happen.
+    Checked, and fetched once as lm-eval would, before IFEval runs; the reason when it is still missing."""
+    try:
+        import nltk
+    except ImportError:
+        return "IFEval needs nltk (pip install -e .[bench], which installs lm-eval[ifeval])"
+    try:
+        nltk.data.find("tokenizers/punkt_tab")
+        return None
+    except LookupError:
+        pass
+    try:
+        nltk.download("punkt_tab", quiet=True)
+        nltk.data.find("tokenizers/punkt_tab")
+        return None
+    except Exception:  # noqa: BLE001 - offline, or a download that did not land
+        return ("IFEval needs NLTK's punkt_tab data and it could not be downloaded: run `python -m nltk.downloader "
+                "punkt_tab` once on a machine with network access (or copy nltk_data/tokenizers/punkt_tab to a "
+                "folder on NLTK_DATA), then rerun")
+
+
+# checks run before a benchmark starts: a reason it cannot run here, or None
+PREFLIGHT = {"ifeval": _nltk_punkt_missing}
+
+
 def run_lm_eval_task(lm: Any, spec: TaskSpec, cfg: RunConfig, task_manager: Any, chat: bool) -> dict[str, Any]:
     """One benchmark through ``lm_eval.simple_evaluate`` with its shots and the chat-template setting."""
     import lm_eval
@@ -133,6 +160,10 @@ def run_suite(model: str, suite_name: str = "leaderboard", out: str | os.PathLik
         target = out / "lm_eval" / spec.benchmark / RESULTS_NAME
         if _valid_results(target):
             report.skipped.append(spec.benchmark)
+            continue
+        why = PREFLIGHT[spec.benchmark]() if spec.benchmark in PREFLIGHT else None
+        if why is not None:
+            report.failed[spec.benchmark] = why
             continue
         try:
             if lm is None:

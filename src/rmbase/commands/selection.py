@@ -47,6 +47,26 @@ def _console(console_cls):
     return con if con.is_terminal else console_cls(highlight=False, width=max(con.width, 150))
 
 
+def _outside(extrapolation: list[dict]) -> str:
+    return ", ".join(f"{e['feature']} {e['value']:.3g} ({e['low']:.3g}-{e['high']:.3g})" for e in extrapolation)
+
+
+def _print_no_scores(con, entries: list[dict]) -> None:  # noqa: ANN001 - a rich console
+    """For each candidate that no table scores: the commands that score it, the time, what is left without."""
+    if not entries:
+        return
+    con.print(f"[yellow]No benchmark scores anywhere for {len(entries)} candidate(s)[/] (not in the bundled table"
+              " nor in a given file):")
+    for g in entries:
+        con.print(f"  {g['model']}:", markup=False)
+        con.print("    1. " + g["commands"][0], markup=False)
+        con.print("    2. " + g["commands"][1], markup=False)
+        con.print("    time: " + g["estimate_text"], markup=False)
+        con.print("    without them the prediction would rest on " + g["without_scores"], markup=False)
+    if len(entries) > 1:
+        con.print("  " + entries[0]["several"], markup=False)
+
+
 def _probe_table(paths: list[Path] | None):
     if not paths:
         return None
@@ -128,39 +148,53 @@ def register(app: typer.Typer) -> None:
         table = Table(title=f"Predicted RM score ({E(recipe)} recipe, {E(method)}); "
                             f"{int(iv['nominal_coverage'] * 100)}% conformal intervals")
         families = any(r.get("family") for r in result["ranking"])
+        shown = result["ranking"][:top]
+        from_file = any(r["scores_from"] != "bundled" for r in shown)
         shown_probes = [c for c in ("probe_frozen_bt", "probe_likelihood", "probe_judge")
                         if any((r.get("probes") or {}).get(c) is not None for r in result["ranking"])]
-        for col in ("#", "model", *(["family"] if families else []), "B", "score ±", "measured", *sections,
-                    *shown_probes, "front", "drivers"):
+        for col in ("#", "model", *(["family"] if families else []), "B", "measured", "predicted ±", *sections,
+                    *shown_probes, *(["scores"] if from_file else []), "front", "outside training range", "drivers"):
             table.add_column(col, overflow="fold")
-        extrapolating = False
-        for row in result["ranking"][:top]:
+        for row in shown:
             s = row["score"]
-            extrapolating |= bool(row["extrapolates"])
-            table.add_row(str(row["rank"]), E(row["model"]) + (" *" if row["extrapolates"] else ""),
-                          *([E(row.get("family") or "-")] if families else []), f"{row['params_b']:.1f}", f"{s['predicted']:.1f} ±{s['high'] - s['predicted']:.1f}",
-                          "" if not row["measured"] else f"{row['measured'].get('score', float('nan')):.1f}",
+            m = row["measured"] or {}
+            table.add_row(str(row["rank"]), E(row["model"]), *([E(row.get("family") or "-")] if families else []),
+                          f"{row['params_b']:.1f}", f"{m['score']:.1f}" if "score" in m else "",
+                          f"{s['predicted']:.1f} ±{s['high'] - s['predicted']:.1f}",
                           *[f"{row[t]['predicted']:.1f}" for t in sections],
                           *["-" if row["probes"][c] is None else f"{row['probes'][c]:.3f}" for c in shown_probes],
-                          "yes" if row["pareto"] else "",
+                          *([row["scores_from"]] if from_file else []), "yes" if row["pareto"] else "",
+                          E(_outside([e for e in row["extrapolation"] if e["used_by_predictor"]])),
                           ", ".join(f"{E(d['feature'])} {d['contribution']:+.1f}" for d in row["drivers"]))
         con.print(table)
-        if any(row["measured"] for row in result["ranking"][:top]):
-            con.print(f"measured: the published RM score of a base the study trained ({E(recipe)} recipe); the "
-                      "prediction for it comes from a model fitted with it.")
-        if extrapolating:
-            con.print("* outside the training range of the study's bases on "
-                      + ", ".join(sorted({f for r in result["ranking"][:top] for f in r["extrapolates"]}))
-                      + ": the prediction extrapolates.")
+        con.print("Ranked by the published RM score where the study trained the base with this recipe "
+                  f"('measured', {E(recipe)}), else by the prediction; both are on the same scale."
+                  if any(row["measured"] for row in shown) else
+                  "Ranked by the prediction (none of these bases was trained by the study with this recipe).")
+        if any(row["extrapolates"] for row in shown):
+            con.print("outside training range: a feature the score's predictor uses lies outside the range of the "
+                      "study's bases (shown as low-high): the prediction extrapolates on it and its interval was not "
+                      "checked there (all such features: 'extrapolation' in --json).")
+        src = result["sources"]
+        if src["file"]:
+            con.print(f"Scores: the bundled leaderboard table plus {E(src['file'])} (its values win where both have "
+                      f"a model); from the file: {len(src['from_file'])} candidate(s)"
+                      + (": " + ", ".join(f"{E(k)} ({', '.join(v)})" for k, v in list(src["from_file"].items())[:6])
+                         if src["from_file"] else "") + ".")
+            if src["replaced_bundled"]:
+                con.print("  replaced bundled values: " + "; ".join(f"{E(k)}: {', '.join(v)}" for k, v in
+                                                                    src["replaced_bundled"].items()))
         cov = iv["per_target"].get("score") or next(iter(iv["per_target"].values()))
         con.print(f"Interval check (out of fold, score): empirical coverage {cov['empirical_coverage_loo']:.2f} "
                   f"leave-one-out, {cov['empirical_coverage_lofo'] or float('nan'):.2f} leave-one-family-out "
                   f"(nominal {iv['nominal_coverage']:.2f}); half-width {cov['halfwidth']:.1f} points.")
         con.print(f"{result['n_candidates']} candidates scored; Pareto front (size vs score): "
                   + ", ".join(map(E, result["pareto_front"][:8])) + ("..." if len(result["pareto_front"]) > 8 else ""))
-        if result["unscorable"]:
-            con.print(f"[yellow]Cannot score {len(result['unscorable'])} candidate(s):[/]")
-            for u in result["unscorable"][:20]:
+        _print_no_scores(con, result.get("no_scores") or [])
+        others = [u for u in result["unscorable"] if u["model"] not in {g["model"] for g in result["no_scores"]}]
+        if others:
+            con.print(f"[yellow]Cannot score {len(others)} candidate(s):[/]")
+            for u in others[:20]:
                 con.print(f"  {E(u['model'])}: {E(u['reason'])}")
 
     @app.command("plan")
@@ -178,9 +212,11 @@ def register(app: typer.Typer) -> None:
         acquisition: Annotated[str, typer.Option("--acquisition", help="ei | thompson")] = "ei",
         family_sd: Annotated[float, typer.Option("--family-sd", help="Prior sd of a shared per-family offset, in "
                                                  "units of the score scale (0: ignore families).")] = 0.5,
+        study_prior: Annotated[bool, typer.Option("--study-prior/--no-study-prior", help="Use the study's "
+                                                  "published results of the same recipe as prior evidence.")] = True,
         simulate: Annotated[bool, typer.Option("--simulate", help="Replay strategies on a bundled dataset's "
                                                "results.")] = False,
-        dataset: Annotated[str, typer.Option("--dataset", help="Dataset for --simulate.")] = DATASET,
+        dataset: Annotated[str, typer.Option("--dataset", help="Dataset for --simulate and the study prior.")] = DATASET,
         starts: Annotated[int, typer.Option("--starts", help="Random starts for --simulate.")] = 200,
         seed: Annotated[int, typer.Option("--seed")] = 0,
         json_out: Annotated[Path | None, typer.Option("--json", help="Also write the full result as JSON here (and "
@@ -211,7 +247,7 @@ def register(app: typer.Typer) -> None:
         _check_json(json_out)
         con = _console(Console)
         cfg = resolve_config(ctx, P.PlanConfig, config,
-                             dict(prior=prior, acquisition=acquisition, family_sd=family_sd))
+                             dict(prior=prior, acquisition=acquisition, family_sd=family_sd, study_prior=study_prior))
         prior, acquisition = cfg.prior, cfg.acquisition
         if simulate:
             result = P.simulate_dataset(_load_data(dataset), recipe=recipe or "regression", n_starts=starts,
@@ -231,7 +267,8 @@ def register(app: typer.Typer) -> None:
             return
         result = P.plan(pool_file=str(pool) if pool else None, candidates=_split(candidates),
                         trained_file=str(trained) if trained else None, budget=budget, recipe=recipe, config=cfg,
-                        seed=seed, probes=_probe_table(probes), probe_feature=probe_feature,
+                        seed=seed, data=_load_data(dataset) if cfg.study_prior else None,
+                        probes=_probe_table(probes), probe_feature=probe_feature,
                         probe_costs=_probe_costs(probe_rho, probe_cost, train_cost))
         _write_json(json_out, result, cfg)
         table = Table(title=f"Next {budget} base(s) to train ({E(acquisition)}, {E(prior)} prior; pool of "
@@ -244,9 +281,22 @@ def register(app: typer.Typer) -> None:
         con.print(table)
         if result["best_trained"]:
             con.print(f"Best so far: {E(result['best_trained']['model'])} ({result['best_trained']['score']:.1f}).")
+        con.print(result["acquisition_explained"], markup=False)
+        sp = result["study_prior"]
+        if sp["used"]:
+            off = sp.get("level_offset")
+            con.print(f"Prior evidence: the {sp['n_results']} published {E(sp['recipe'])} results of the study "
+                      f"({E(sp['dataset'])}) fix how the features weigh; your results set the level"
+                      + (f" (they sit {off:+.1f} points from the study's fit)" if off is not None else
+                         " (none yet: the levels are the study's)")
+                      + (f"; your results replace the study's for {E(', '.join(sp['replaced_by_yours']))}"
+                         if sp["replaced_by_yours"] else "") + ".")
+        else:
+            con.print(f"Prior evidence: none ({E(sp['reason'])}); the surrogate starts from its {E(prior)} prior.")
         if result["unscorable"]:
             con.print(f"[yellow]{len(result['unscorable'])} pool entries without all benchmark features were left "
                       "out[/] (see --json).")
+        _print_no_scores(con, result.get("no_scores") or [])
         if result.get("probe_value"):
             v = result["probe_value"]
             verdict = "probe them first" if v["probe_first"] else "train without probing"

@@ -91,7 +91,13 @@ def _read_benchmarks(path: str) -> tuple[pd.DataFrame, list[str]]:
     raw = read_table(path)
     cols = {str(c).strip() for c in raw.columns}
     if {"benchmark", "value"} <= cols:
-        df = S.validate(raw, S.BENCHMARKS_LONG, path)
+        raw.columns = [str(c).strip() for c in raw.columns]
+        # model sizes (benchmark params_b, written by `rmbase benchmarks import`) are not scores: the study takes
+        # sizes from its models table, so they are listed as ignored, never range-checked as 0-100 scores
+        # (their values are masked for the score checks, so that row numbers in messages stay the file's)
+        size = raw["benchmark"].astype(str).str.strip().str.lower().eq("params_b")
+        sized = bool(size.any())
+        df = S.validate(raw.assign(value=raw["value"].where(~size, 0.0)) if sized else raw, S.BENCHMARKS_LONG, path)
         if "scale" in df:
             raw_rows = df[df.scale.astype(str).str.lower().eq("raw")
                           & df.benchmark.isin(S.BENCHMARK_FEATURES)]
@@ -104,7 +110,8 @@ def _read_benchmarks(path: str) -> tuple[pd.DataFrame, list[str]]:
         wide = S.validate(raw, S.BENCHMARKS_WIDE, path)
         df = wide.melt(id_vars="model", var_name="benchmark", value_name="value")
     known = (*S.BENCHMARK_FEATURES, S.OLL_AVERAGE)
-    ignored = sorted(set(df.benchmark) - set(known))
+    ignored = sorted(set(df.benchmark) - set(known) | ({"params_b"} if {"benchmark", "value"} <= cols and sized
+                                                         else set()))
     return df[df.benchmark.isin(known)].reset_index(drop=True), ignored
 
 

@@ -46,6 +46,7 @@ class PlanConfig(Config):
     prior_weight: float = 1.0        # prior mean of the capability weights, in units of scale
     noise: float = 0.5               # noise sd, in units of scale
     family_sd: float = 0.5           # prior sd of a shared per-family offset, in units of scale (0: no families)
+    study_prior: bool = True         # the bundled study's results of the same recipe as prior evidence
 
 
 def family_indicators(families) -> np.ndarray:
@@ -75,19 +76,42 @@ class BayesLinearSurrogate:
         self.S0 = np.diag([1e6 * scale**2, *([(config.tau * scale) ** 2] * d),
                            *([(config.family_sd * scale) ** 2] * G.shape[1])])
         self.noise_var = (config.noise * scale) ** 2
+        self.evidence_ = 0
+
+    def condition_on(self, Z_ev: np.ndarray, y_ev: np.ndarray) -> BayesLinearSurrogate:
+        """Take results of another source (the study's, on the same recipe) as prior evidence: the prior becomes
+        the posterior given them (exact), so that the weights of the features are learnt from them. Their rows
+        carry no family offsets. The level stays free: with results of the user's own, the intercept is
+        re-estimated from those (:meth:`posterior`), as the user's data and evaluation may sit higher or lower."""
+        A = np.column_stack([np.ones(len(Z_ev)), Z_ev, np.zeros((len(Z_ev), self.Z.shape[1] - Z_ev.shape[1]))])
+        m0 = self.m0.copy()
+        m0[0] = float(np.mean(y_ev))
+        S0inv = np.linalg.inv(self.S0)
+        cov = np.linalg.inv(S0inv + A.T @ A / self.noise_var)
+        self.m0 = cov @ (S0inv @ m0 + A.T @ y_ev / self.noise_var)
+        self.S0 = cov
+        self.evidence_ = len(y_ev)
+        return self
 
     def posterior(self, idx: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and sd (of the latent score) for every pool member given observed ``idx`` -> ``y``."""
         A = np.column_stack([np.ones(len(self.Z)), self.Z])
         if len(idx):
             # intercept prior centred on the observed mean (a vague prior; keeps the algebra well conditioned)
-            m0 = self.m0.copy()
-            m0[0] = float(np.mean(y))
+            m0, S0 = self.m0.copy(), self.S0.copy()
+            if self.evidence_:  # the level is the user's own: free again, the weights keep the evidence
+                m0[0] += float(np.mean(y - A[idx] @ self.m0))
+                S0[0, :] = S0[:, 0] = 0.0
+                S0[0, 0] = 1e6 * self.scale**2
+            else:
+                m0[0] = float(np.mean(y))
             Ao = A[idx]
-            S0inv = np.linalg.inv(self.S0)
+            S0inv = np.linalg.inv(S0)
             prec = S0inv + Ao.T @ Ao / self.noise_var
             cov = np.linalg.inv(prec)
             mean_w = cov @ (S0inv @ m0 + Ao.T @ y / self.noise_var)
+        elif self.evidence_:  # only the evidence: its level and weights
+            mean_w, cov = self.m0.copy(), self.S0.copy()
         else:
             m0 = self.m0.copy()
             m0[0] = 0.0
@@ -134,8 +158,14 @@ def _next_index(sur: BayesLinearSurrogate, idx: list[int], y: list[float], remai
     return int(cand), mu, sd, score
 
 
-def _surrogate(pool: pd.DataFrame, trained: pd.Series | None, config: PlanConfig):
-    """(surrogate, observed positions, observed scores, untrained positions, trained) over ``pool``."""
+def _surrogate(pool: pd.DataFrame, trained: pd.Series | None, config: PlanConfig,
+               evidence: tuple[pd.DataFrame, pd.Series] | None = None):
+    """(surrogate, observed positions, observed scores, untrained positions, trained) over ``pool``.
+
+    ``evidence`` (features, scores of other bases, e.g. the study's on the same recipe) is prior evidence: the
+    surrogate learns the features' weights from it (:meth:`BayesLinearSurrogate.condition_on`) and the level from
+    ``trained``; features are then standardised over pool and evidence together. ``sur.level_offset_``: how far
+    the trained results sit above the evidence's fit (None without both)."""
     _check_config(config)
     trained = pd.Series(dtype=float) if trained is None else trained.astype(float)
     unknown = [m for m in trained.index if m not in pool.index]
@@ -144,8 +174,10 @@ def _surrogate(pool: pd.DataFrame, trained: pd.Series | None, config: PlanConfig
                          expected="every trained base among the pool's candidates (with its benchmark scores)")
     remaining = np.array([i for i, m in enumerate(pool.index) if m not in set(trained.index)], dtype=int)
     F = as_frame(pool, config.features)
-    sd = F.std(axis=0, ddof=0).to_numpy()
-    Z = (F.to_numpy() - F.mean(axis=0).to_numpy()) / np.where(sd > 0, sd, 1.0)
+    ref = F if evidence is None else pd.concat([F, as_frame(evidence[0], config.features)])
+    sd = ref.std(axis=0, ddof=0).to_numpy()
+    centre, sd = ref.mean(axis=0).to_numpy(), np.where(sd > 0, sd, 1.0)
+    Z = (F.to_numpy() - centre) / sd
     y_obs = trained.to_numpy(dtype=float)
     G = None
     if config.family_sd > 0:
@@ -153,26 +185,38 @@ def _surrogate(pool: pd.DataFrame, trained: pd.Series | None, config: PlanConfig
 
         fams = pool["family"] if "family" in pool else [model_family(m) for m in pool.index]
         G = family_indicators(fams)
-    sur = BayesLinearSurrogate(Z, list(config.features), config, _scale_for(y_obs, config), G)
+    y_all = y_obs if evidence is None else np.concatenate([y_obs, evidence[1].to_numpy(dtype=float)])
+    sur = BayesLinearSurrogate(Z, list(config.features), config, _scale_for(y_all, config), G)
+    level_offset = None
+    if evidence is not None:
+        sur.condition_on((as_frame(evidence[0], config.features).to_numpy() - centre) / sd,
+                         evidence[1].to_numpy(dtype=float))
+        if len(trained):
+            A = np.column_stack([np.ones(len(sur.Z)), sur.Z])
+            level_offset = float(np.mean(y_obs - A[[list(pool.index).index(m) for m in trained.index]] @ sur.m0))
+    sur.level_offset_ = level_offset
     pos = {m: i for i, m in enumerate(pool.index)}
     return sur, [pos[m] for m in trained.index], list(y_obs), remaining, trained
 
 
 def pool_posterior(pool: pd.DataFrame, trained: pd.Series | None = None, *,
-                   config: PlanConfig | None = None) -> pd.DataFrame:
+                   config: PlanConfig | None = None,
+                   evidence: tuple[pd.DataFrame, pd.Series] | None = None) -> pd.DataFrame:
     """The surrogate's posterior mean and sd of the RM score of every untrained pool candidate (index: model)."""
-    sur, idx, y, remaining, trained = _surrogate(pool, trained, config or PlanConfig())
+    sur, idx, y, remaining, trained = _surrogate(pool, trained, config or PlanConfig(), evidence)
     mu, sd = sur.posterior(np.asarray(idx, dtype=int), np.asarray(y, dtype=float))
     return pd.DataFrame({"mu": mu[remaining], "sd": sd[remaining]}, index=pool.index[remaining])
 
 
 def propose(pool: pd.DataFrame, trained: pd.Series | None = None, *, budget: int = 1,
-            config: PlanConfig | None = None, seed: int = 0) -> pd.DataFrame:
+            config: PlanConfig | None = None, seed: int = 0,
+            evidence: tuple[pd.DataFrame, pd.Series] | None = None) -> pd.DataFrame:
     """The next ``budget`` bases to train from ``pool`` (index: model; columns: the features), given ``trained``
     (index: model, values: observed RM scores; may be empty). Returns one row per proposal, in order, with the
-    surrogate's mean, sd and acquisition value at the time of the pick."""
+    surrogate's mean, sd and acquisition value at the time of the pick. ``evidence``: prior evidence (see
+    :func:`_surrogate`); ``attrs["level_offset"]``: the trained results' offset from the evidence's fit."""
     config = config or PlanConfig()
-    sur, idx, y, remaining, trained = _surrogate(pool, trained, config)
+    sur, idx, y, remaining, trained = _surrogate(pool, trained, config, evidence)
     if budget < 1:
         raise InputError(f"budget must be at least 1, got {budget}")
     if budget > len(remaining):
@@ -181,16 +225,18 @@ def propose(pool: pd.DataFrame, trained: pd.Series | None = None, *, budget: int
     rows = []
     for step in range(budget):
         j, mu, s, acq = _next_index(sur, idx, y, remaining, config, rng)
-        cold = len(trained) == 0
+        cold = len(trained) == 0 and evidence is None
         rows.append({"rank": step + 1, "model": pool.index[j],
                      # without any trained result the surrogate knows only the order, not the level
                      "predicted": None if cold else float(mu[j]), "sd": None if cold else float(s[j]),
                      "acquisition": float(acq[j]),
-                     "acquisition_kind": "prior mean" if cold and step == 0 else config.acquisition})
+                     "acquisition_kind": "prior mean" if len(trained) == 0 and step == 0 else config.acquisition})
         idx.append(j)
         y.append(float(mu[j]))  # kriging believer for the rest of the batch
         remaining = remaining[remaining != j]
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["level_offset"] = sur.level_offset_
+    return out
 
 
 # ----------------------------------------------------------------------------------------------- simulation
@@ -351,25 +397,47 @@ def load_trained(path: str, pool_index, *, recipe: str | None = None, target: st
 
 def plan(*, pool_file: str | None = None, candidates: list[str] | None = None, trained_file: str | None = None,
          budget: int = 1, recipe: str | None = None, config: PlanConfig | None = None, seed: int = 0,
-         probes: pd.DataFrame | None = None, probe_feature: str | None = None,
+         data=None, probes: pd.DataFrame | None = None, probe_feature: str | None = None,
          probe_costs: dict | None = None) -> dict:
     """``rmbase plan``: the next ``budget`` bases to train from a pool (a benchmarks file, given candidate ids, or
     the bundled chat/instruct table), given what was already trained.
+
+    Scores: a ``pool_file`` adds to the bundled table (its values win); without ``candidates`` the pool is the
+    file's models. With ``config.study_prior`` and a known recipe, the study's published results (``data``, default
+    the bundled study) are prior evidence (:func:`rmbase.selection.plan_prior.study_evidence`).
 
     ``probes`` (a :func:`rmbase.probe.table.load_probe_table` table) with ``probe_feature``: that probe becomes a
     surrogate feature (the pool shrinks to the probed candidates). ``probe_costs`` (``rho``, ``probe_cost``,
     ``train_cost``): whether probing the untrained, unprobed candidates first is worth it
     (:mod:`rmbase.selection.probe_value`)."""
     from rmbase.provenance import provenance
-    from rmbase.selection.recommend import candidate_table
+    from rmbase.selection.plan_prior import ACQUISITION_TEXT, file_recipe, study_evidence
+    from rmbase.selection.recommend import candidate_scores
 
     config = config or PlanConfig()
     _check_config(config)
-    pool, unscorable = candidate_table(candidates=candidates, benchmarks=pool_file, features=config.features,
-                                       pool_types=None if (pool_file or candidates) else ("chat", "fine-tuned"))
+    scores = candidate_scores(candidates=candidates, benchmarks=pool_file, features=config.features,
+                              pool_types=None if (pool_file or candidates) else ("chat", "fine-tuned"),
+                              file_pool=True)
+    pool, unscorable = scores.table, scores.unscorable
+    if data is None and config.study_prior:
+        from rmbase.datasets import load_bundled
+
+        data = load_bundled()
+    no_scores = []
+    if scores.no_scores and data is not None:
+        from rmbase.selection.no_scores import guidance
+
+        no_scores = guidance(scores.no_scores, data=data, recipe=recipe or "regression", candidates=candidates,
+                             command="plan")
     if candidates and unscorable:
         why = "; ".join(f"{u['model']}: {u['reason']}" for u in unscorable[:10])
-        raise InputError(f"{len(unscorable)} candidate(s) cannot be planned over ({why})")
+        hint = "".join(f"; to score {g['model']}: {g['commands'][0]}" for g in no_scores[:3])
+        if no_scores:
+            hint += f"; then: {no_scores[0]['commands'][1]} (with your --trained file)"
+        raise InputError(f"{len(unscorable)} candidate(s) cannot be planned over ({why}){hint}",
+                         expected="benchmark scores for every candidate (--pool FILE adds yours to the bundled "
+                                  "table)")
     if pool.empty:
         raise InputError("the pool has no candidate with all benchmark features")
     extra: dict = {}
@@ -378,19 +446,30 @@ def plan(*, pool_file: str | None = None, candidates: list[str] | None = None, t
 
         pool, config, extra = with_probes(pool, config, probes, probe_feature, unscorable)
     trained = load_trained(trained_file, pool.index, recipe=recipe) if trained_file else None
-    proposals = propose(pool, trained, budget=budget, config=config, seed=seed)
+    recipe = recipe or (file_recipe(trained_file) if trained_file else None)
+    evidence, prior_record = (None, {"used": False, "reason": "--no-study-prior"})
+    if config.study_prior and data is not None:
+        if probe_feature:
+            prior_record = {"used": False, "reason": f"the surrogate uses the probe feature {probe_feature!r}, "
+                                                     "which the study's bases do not have"}
+        else:
+            evidence, prior_record = study_evidence(data, recipe, trained, config.features)
+    proposals = propose(pool, trained, budget=budget, config=config, seed=seed, evidence=evidence)
+    prior_record["level_offset"] = proposals.attrs.get("level_offset")
+    best = None if trained is None or trained.empty else float(trained.max())
     if probe_costs is not None:
         from rmbase.selection.probe_value import probe_value
 
-        post = pool_posterior(pool, trained, config=config)
+        post = pool_posterior(pool, trained, config=config, evidence=evidence)
         unprobed = post if probes is None else post[~post.index.isin(extra["probed"])]
-        best = None if trained is None or trained.empty else float(trained.max())
         extra["probe_value"] = probe_value(unprobed["mu"], unprobed["sd"], best=best, seed=seed, **probe_costs) \
             if len(unprobed) else None
     return {**extra, "n_pool": len(pool), "n_trained": 0 if trained is None else len(trained),
-            "best_trained": None if trained is None or trained.empty else
-            {"model": str(trained.idxmax()), "score": float(trained.max())},
-            "proposals": proposals.to_dict(orient="records"), "unscorable": unscorable,
+            "best_trained": None if best is None else {"model": str(trained.idxmax()), "score": best},
+            "proposals": proposals.to_dict(orient="records"), "unscorable": unscorable, "no_scores": no_scores,
+            "study_prior": prior_record, "recipe": recipe,
+            "acquisition_explained": ACQUISITION_TEXT[config.acquisition].format(
+                best="your best result so far" if best is None else f"your best so far ({best:.1f})"),
             "provenance": provenance(config={**config.__dict__, "budget": budget, "recipe": recipe}, seeds={"seed": seed},
                                      pool=pool_file or ("candidates" if candidates else "bundled leaderboard_v2"),
                                      trained=trained_file)}

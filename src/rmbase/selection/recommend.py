@@ -12,7 +12,7 @@ families' leave-one-family-out residuals must contain that family's errors.
 from __future__ import annotations
 
 import math
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -78,52 +78,19 @@ def fit_target(data, *, recipe: str, target: str, method: str, alpha: float, n_j
     return out
 
 
-def _split_sizes(path: str) -> tuple[dict[str, float], str]:
-    """Model sizes given in a benchmark table (a ``params_b`` column, or rows with benchmark ``params_b``), and a
-    path to the table without them for the benchmark importer (the input itself when it has none)."""
-    import os
-    import tempfile
-
-    from rmbase.io import read_table
-
-    if Path(path).suffix.lower() not in (".csv", ".parquet", ".pq"):
-        return {}, path
-    df = read_table(path)
-    cols = [str(c).strip() for c in df.columns]
-    df.columns = cols
-    if "model" not in cols:
-        return {}, path
-    if "params_b" in cols:
-        sizes, rest = df[["model", "params_b"]], df.drop(columns="params_b")
-    elif "benchmark" in cols and "value" in cols and df["benchmark"].astype(str).str.strip().eq("params_b").any():
-        is_size = df["benchmark"].astype(str).str.strip().eq("params_b")
-        sizes = df.loc[is_size, ["model", "value"]].rename(columns={"value": "params_b"})
-        rest = df[~is_size]
-    else:
-        return {}, path
-    from rmbase.datasets.schema import numeric_column
-    from rmbase.ranges import PARAMS_B
-
-    # checked over the file's rows, so that the message names the file's row
-    full = pd.Series(None, index=df.index, dtype=object)
-    full[sizes.index] = sizes["params_b"]
-    vals = numeric_column(full, path=path, column="params_b", rng=PARAMS_B, allow_missing=True)[sizes.index]
-    given = {str(m).strip(): float(v) for m, v in zip(sizes["model"], vals, strict=True) if np.isfinite(v)}
-    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="rmbase_scores_")
-    os.close(fd)
-    rest.to_csv(tmp, index=False)
-    return given, tmp
-
-
 def resolve_ids(names, index) -> tuple[dict[str, str], list[str]]:
     """Match user-given model names (any spelling ``canonical_model_id`` unifies, or the name without its
-    organisation) to entries of ``index``. Returns ({given: index entry}, [unmatched names])."""
-    from rmbase.model_ids import ModelIdIndex
+    organisation) to entries of ``index``. Returns ({given: index entry}, [unmatched names]). A name without
+    organisation that names models of several organisations is an :class:`InputError` listing them."""
+    from rmbase.model_ids import ModelIdIndex, canonical_model_id
 
     ids = ModelIdIndex(index)
     found, unknown = {}, []
     for c in names:
         hits = ids.find(str(c))
+        if len({canonical_model_id(h) for h in hits}) > 1:
+            raise InputError(f"{c!r} names {len(hits)} models: {', '.join(sorted(hits))}",
+                             expected="the full id (organisation/name) of one of them")
         hit = hits[-1] if hits else None
         if hit is None:
             unknown.append(str(c))
@@ -132,55 +99,128 @@ def resolve_ids(names, index) -> tuple[dict[str, str], list[str]]:
     return found, unknown
 
 
-def candidate_table(*, candidates: list[str] | None = None, benchmarks: str | None = None,
-                    max_params: float | None = None, pool_types: tuple[str, ...] | None = None,
-                    features: tuple[str, ...] = DEFAULT_FEATURES) -> tuple[pd.DataFrame, list[dict]]:
-    """Feature rows of the candidates (index: model id) and the candidates that cannot be scored, with the reason.
+BUNDLED_SOURCE = "bundled leaderboard_v2 table"
+SCORE_COLUMNS = ("params_b", *BENCHMARK_FEATURES, "oll_average")
 
-    Sources: ``benchmarks`` (a file ``rmbase benchmarks import`` reads; ``params_b`` from the file, as a benchmark row
-    or column, else from the bundled table) or the bundled leaderboard v2 table. ``candidates`` restricts to these ids
-    (any spelling)."""
-    from rmbase.benchmarks import import_files, load_bundled_models, load_bundled_wide
-    from rmbase.model_ids import canonical_model_id
 
-    bundled = load_bundled_wide()
-    if benchmarks is not None:
-        given_sizes, path = _split_sizes(benchmarks)
-        try:
-            wide = import_files([path]).wide()
-        finally:
-            if path != benchmarks:
-                Path(path).unlink(missing_ok=True)
-        sizes = load_bundled_models().assign(key=lambda m: m.model.map(canonical_model_id)).set_index("key")
-        given = {canonical_model_id(m): v for m, v in given_sizes.items()}
-        wide["params_b"] = [given.get(canonical_model_id(m), sizes["params_b"].get(canonical_model_id(m), np.nan))
-                            for m in wide.index]
-        source = benchmarks
-    else:
-        wide, source = bundled, "bundled leaderboard_v2 table"
-        if pool_types and not candidates:
-            types = load_bundled_models().set_index("model")["type"]
-            wide = wide[types.reindex(wide.index).isin(pool_types).to_numpy()]
-    wide = wide.reindex(columns=sorted(set(features) | {*BENCHMARK_FEATURES, "oll_average"}, key=str))
-    # the leaderboard average is the mean of the six by definition: fill it where a file gave only the six
-    wide["oll_average"] = wide["oll_average"].fillna(wide[list(BENCHMARK_FEATURES)].mean(axis=1, skipna=False))
-    wide = wide[list(features)]
+@dataclass
+class CandidateScores:
+    """The candidates' feature rows and where each value came from.
+
+    ``table``: index model id, the features; ``unscorable``: [{model, reason}]; ``from_file``: model -> the columns
+    the user's file gave; ``replaced``: model -> the bundled values the file's replaced (both had the model);
+    ``no_scores``: candidates with no scores in any table."""
+
+    table: pd.DataFrame
+    unscorable: list[dict]
+    source: str
+    file: str | None = None
+    from_file: dict[str, list[str]] = field(default_factory=dict)
+    replaced: dict[str, list[str]] = field(default_factory=dict)
+    no_scores: list[str] = field(default_factory=list)
+
+
+def _user_wide(path: str) -> pd.DataFrame:
+    """A user's benchmark file as model x (params_b, the six, oll_average): anything ``benchmarks import`` reads;
+    sizes come as ``params_b`` rows, a ``params_b`` column or lm-eval's recorded parameter count."""
+    from rmbase.benchmarks import import_files
+    from rmbase.benchmarks.sizes import sizes
+
+    table = import_files([path])
+    wide = table.wide().reindex(columns=[c for c in SCORE_COLUMNS if c != "params_b"])
+    given = sizes(table.frame)
+    wide = wide.reindex(index=sorted(set(wide.index) | set(given)))
+    wide.insert(0, "params_b", [given.get(m, np.nan) for m in wide.index])
+    return wide
+
+
+def merged_scores(benchmarks: str | None) -> tuple[pd.DataFrame, dict[str, list[str]], dict[str, list[str]], list]:
+    """The bundled table with a user's file added: the user's values win where both have a model (cell by cell);
+    ``oll_average`` is the mean of the six after the merge (the leaderboard's definition) wherever the file gave
+    any of the six. Returns (table, from_file, replaced, the file's model ids as they appear in the table)."""
+    from rmbase.benchmarks import load_bundled_wide
+
+    bundled = load_bundled_wide().reindex(columns=list(SCORE_COLUMNS))
+    if benchmarks is None:
+        return bundled, {}, {}, []
+    user = _user_wide(benchmarks)
+    found, _ = resolve_ids(list(user.index), bundled.index)
+    merged = bundled.copy()
+    from_file: dict[str, list[str]] = {}
+    replaced: dict[str, list[str]] = {}
+    ids = []
+    six = list(BENCHMARK_FEATURES)
+    for m in user.index:
+        target = found.get(m, m)
+        ids.append(target)
+        if target not in merged.index:
+            merged.loc[target] = np.nan
+        given = [c for c in SCORE_COLUMNS if pd.notna(user.loc[m, c])]
+        old = merged.loc[target]
+        replaced_cols = [c for c in given if pd.notna(old[c]) and not np.isclose(old[c], user.loc[m, c])]
+        for c in given:
+            merged.loc[target, c] = user.loc[m, c]
+        if set(given) & set(six) and "oll_average" not in given:
+            merged.loc[target, "oll_average"] = merged.loc[target, six].mean(skipna=False)
+        from_file[target] = given
+        if replaced_cols:
+            replaced[target] = replaced_cols
+    return merged, from_file, replaced, ids
+
+
+def candidate_scores(*, candidates: list[str] | None = None, benchmarks: str | None = None,
+                     max_params: float | None = None, pool_types: tuple[str, ...] | None = None,
+                     features: tuple[str, ...] = DEFAULT_FEATURES, file_pool: bool = False) -> CandidateScores:
+    """Feature rows of the candidates and the candidates that cannot be scored, with the reason and the source of
+    every value.
+
+    Scores: the bundled leaderboard v2 table, with ``benchmarks`` (a file ``rmbase benchmarks import`` reads)
+    added to it: the file's values win where both have a model. Pool: ``candidates`` (any spelling) when given;
+    else the file's models with ``file_pool``; else the bundled rows of ``pool_types`` plus the file's models."""
+    from rmbase.benchmarks import load_bundled_models
+
+    wide, from_file, replaced, file_ids = merged_scores(benchmarks)
+    source = BUNDLED_SOURCE if benchmarks is None else f"{BUNDLED_SOURCE} or {benchmarks}"
     unscorable: list[dict] = []
+    no_scores: list[str] = []
     if candidates:
         found, unknown = resolve_ids(candidates, wide.index)
+        no_scores.extend(unknown)
         unscorable.extend({"model": c, "reason": f"no benchmark scores in the {source}"} for c in unknown)
         wide = wide.loc[list(dict.fromkeys(found.values()))]
+    elif benchmarks is not None and file_pool:
+        wide = wide.loc[list(dict.fromkeys(file_ids))]
+    elif pool_types:
+        types = load_bundled_models().set_index("model")["type"]
+        keep = types.reindex(wide.index).isin(pool_types).to_numpy() | wide.index.isin(file_ids)
+        wide = wide[keep]
+    wide = wide.reindex(columns=sorted(set(features) | set(SCORE_COLUMNS), key=str))
+    # the leaderboard average is the mean of the six by definition: fill it where a table gave only the six
+    wide["oll_average"] = wide["oll_average"].fillna(wide[list(BENCHMARK_FEATURES)].mean(axis=1, skipna=False))
+    wide = wide[list(features)]
     missing = wide.isna()
     for m in wide.index[missing.any(axis=1)]:
         cols = [c for c in wide.columns if missing.loc[m, c]]
-        unscorable.append({"model": m, "reason": f"missing {', '.join(cols)} in the {source}"})
+        where = benchmarks if m in from_file else BUNDLED_SOURCE
+        unscorable.append({"model": m, "reason": f"missing {', '.join(cols)} in the {where}"})
     wide = wide[~missing.any(axis=1)]
     if max_params is not None:
         wide = wide[wide["params_b"] <= max_params]
     if (wide.get("params_b", pd.Series(dtype=float)) <= 0).any():
         bad = wide.index[wide["params_b"] <= 0][0]
         raise InputError(f"candidate {bad!r} has params_b <= 0", path=source, column="params_b")
-    return wide, unscorable
+    return CandidateScores(table=wide, unscorable=unscorable, source=source, file=benchmarks,
+                           from_file={m: c for m, c in from_file.items() if m in wide.index},
+                           replaced={m: c for m, c in replaced.items() if m in wide.index}, no_scores=no_scores)
+
+
+def candidate_table(*, candidates: list[str] | None = None, benchmarks: str | None = None,
+                    max_params: float | None = None, pool_types: tuple[str, ...] | None = None,
+                    features: tuple[str, ...] = DEFAULT_FEATURES) -> tuple[pd.DataFrame, list[dict]]:
+    """:func:`candidate_scores` as (feature rows, unscorable)."""
+    out = candidate_scores(candidates=candidates, benchmarks=benchmarks, max_params=max_params,
+                           pool_types=pool_types, features=features)
+    return out.table, out.unscorable
 
 
 def candidate_families(data, models) -> list[str | None]:
@@ -198,6 +238,14 @@ def candidate_families(data, models) -> list[str | None]:
                         known[canonical_model_id(m)] = f
                         known[short_name(m)] = f
     return [known.get(canonical_model_id(m)) or known.get(short_name(m)) or model_family(m) for m in models]
+
+
+def _origin(model: str, scores: CandidateScores) -> str:
+    """Where a candidate's features came from: ``bundled``, ``file`` (all of them) or ``file+bundled``."""
+    given = scores.from_file.get(model)
+    if given is None:
+        return "bundled"
+    return "file" if set(given) >= {"params_b", *BENCHMARK_FEATURES} else "file+bundled"
 
 
 def _family_or_none(cand: pd.DataFrame, i: int) -> str | None:
@@ -243,11 +291,18 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
         raise InputError(f"alpha must be between 0 and 1, got {config.alpha}")
     if config.top < 1:
         raise InputError(f"--top must be at least 1, got {config.top}")
-    cand, unscorable = candidate_table(candidates=candidates, benchmarks=benchmarks, max_params=config.max_params,
-                                       pool_types=config.pool_types)
+    scores = candidate_scores(candidates=candidates, benchmarks=benchmarks, max_params=config.max_params,
+                              pool_types=config.pool_types)
+    cand, unscorable = scores.table, scores.unscorable
     if cand.empty:
         why = "; ".join(f"{u['model']}: {u['reason']}" for u in unscorable[:10]) or "the filters left none"
-        raise InputError(f"no candidate can be scored ({why})")
+        hint = ""
+        if scores.no_scores:
+            from rmbase.selection.no_scores import guidance
+
+            g = guidance(scores.no_scores[:1], data=data, recipe=config.recipe, candidates=candidates)[0]
+            hint = f"; to score {g['model']}: {g['commands'][0]} (then {g['commands'][1]})"
+        raise InputError(f"no candidate can be scored ({why}){hint}")
     if "family" in METHODS[config.method].features:
         cand = cand.assign(family=candidate_families(data, cand.index))
     available = [t for t in config.targets if t in data.results.columns and data.results[t].notna().any()]
@@ -255,34 +310,52 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
                           n_jobs=n_jobs) for t in available}
     main = fits["score"] if "score" in fits else fits[available[0]]
     pred = {t: f["estimator"].predict(cand[f["features"]]) for t, f in fits.items()}
-    order = np.argsort(-pred[main["target"]], kind="stable")
-    front = pareto_front(cand["params_b"].to_numpy(), pred[main["target"]])
-    drivers = _drivers(main["estimator"], cand[main["features"]])
     measured = data.target_table(config.recipe)
+    known = [m if m in measured.index else m.rpartition("/")[2] for m in cand.index]
+    known = [k if k in measured.index else None for k in known]
+    # the ranking key: the published RM result where the study trained the base with this recipe, else the
+    # prediction, so that measured and predicted bases are ranked together
+    key = np.array([float(measured.loc[k, main["target"]]) if k is not None and main["target"] in measured.columns
+                    and pd.notna(measured.loc[k, main["target"]]) else float(pred[main["target"]][i])
+                    for i, k in enumerate(known)])
+    order = np.argsort(-key, kind="stable")
+    front = pareto_front(cand["params_b"].to_numpy(), key)
+    drivers = _drivers(main["estimator"], cand[main["features"]])
     numeric = [f for f in main["features"] if f != "family"]
     train_X = data.feature_matrix()[numeric]
     lo, hi = train_X.min(), train_X.max()
     # flag only clear extrapolation: the same base can carry slightly different figures in two tables
     slack = 0.02 * (hi - lo)
+    used = set(getattr(main["estimator"], "selected_features_", numeric))
     rows = []
     for rank, i in enumerate(order, start=1):
         m = cand.index[i]
-        known = m if m in measured.index else m.rpartition("/")[2]
-        known = known if known in measured.index else None
+        k = known[i]
+        outside = [{"feature": f, "value": float(cand[f].iloc[i]), "low": float(lo[f]), "high": float(hi[f]),
+                    "used_by_predictor": f in used}
+                   for f in numeric if not lo[f] - slack[f] <= cand[f].iloc[i] <= hi[f] + slack[f]]
         row = {"rank": rank, "model": m, "params_b": float(cand["params_b"].iloc[i]),
                "oll_average": float(cand["oll_average"].iloc[i]) if "oll_average" in cand else None,
-               "pareto": bool(front[i]), "in_training_data": known is not None,
+               "pareto": bool(front[i]), "in_training_data": k is not None,
                # a base the study trained: its published RM result beside the prediction
-               "measured": None if known is None else {t: float(measured.loc[known, t]) for t in fits
-                                                       if t in measured.columns},
+               "measured": None if k is None else {t: float(measured.loc[k, t]) for t in fits
+                                                   if t in measured.columns},
+               "ranked_by": "predicted" if k is None else "measured", "rank_value": float(key[i]),
+               "scores_from": _origin(m, scores),
                "drivers": drivers[i],
                "family": _family_or_none(cand, i),
-               "extrapolates": [f for f in numeric
-                                if not lo[f] - slack[f] <= cand[f].iloc[i] <= hi[f] + slack[f]]}
+               # the features the main target's predictor uses, outside their training range (all: extrapolation)
+               "extrapolates": [o["feature"] for o in outside if o["used_by_predictor"]], "extrapolation": outside}
         for t, f in fits.items():
             p = float(pred[t][i])
             row[t] = {"predicted": p, "low": p - f["halfwidth"], "high": p + f["halfwidth"]}
         rows.append(row)
+    no_scores = []
+    if scores.no_scores:
+        from rmbase.selection.no_scores import guidance
+
+        no_scores = guidance(scores.no_scores, data=data, recipe=config.recipe, candidates=candidates,
+                             benchmark_mae=main["mean_abs_residual"])
     from rmbase.provenance import provenance
 
     unmatched_probes = None
@@ -302,7 +375,11 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
         "n_candidates": len(cand), "top": config.top, "ranking": rows,
         "pareto_front": [r["model"] for r in rows if r["pareto"]],
         "training_range": {f: [float(lo[f]), float(hi[f])] for f in numeric},
-        "unscorable": unscorable,
+        "unscorable": unscorable, "no_scores": no_scores,
+        "sources": {"bundled": BUNDLED_SOURCE, "file": benchmarks, "from_file": scores.from_file,
+                    "replaced_bundled": scores.replaced,
+                    "rule": "the file's values win where the bundled table has the same model; oll_average is "
+                            "the mean of the six after merging"},
         "provenance": provenance(config=config.to_dict(), data=data.data_sha256, dataset=data.name,
                                  candidates_source=benchmarks or "bundled leaderboard_v2"),
     }
