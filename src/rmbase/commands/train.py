@@ -135,7 +135,7 @@ def train_command(
             shown.add(line)
             console.print(line, markup=False)
 
-        result = run_training(cfg, progress=progress)
+        result = run_training(cfg, progress=progress, console=console)
     notes = list(dict.fromkeys([*result.warnings, *(str(w.message) for w in caught
                                                      if issubclass(w.category, UserWarning))]))
     for note in (n for n in notes if f"warning: {n}" not in shown):

@@ -12,12 +12,12 @@ from typing import Any
 __all__ = ["TrainConfig", "train", "search_merge_weights"]
 
 
-def train(config: Any, progress: Any = None, *, on_validation: Any = None) -> Any:
+def train(config: Any, progress: Any = None, *, on_validation: Any = None, console: Any = None) -> Any:
     """Train a reward model as configured; see :func:`rmbase.training.runner.train` (``on_validation``: called
     with ``{learning_rate, step, val_accuracy, checkpoint, max_steps}`` after each checkpoint)."""
     from rmbase.training.runner import train as _train
 
-    return _train(config, progress=progress, on_validation=on_validation)
+    return _train(config, progress=progress, on_validation=on_validation, console=console)
 
 
 def search_merge_weights(*args: Any, **kwargs: Any) -> Any:

@@ -133,11 +133,12 @@ def data_warnings(report: dict[str, Any]) -> list[str]:
 
 
 def train(config: TrainConfig, progress: Callable[[str], None] | None = None, *,
-          on_validation: Callable[[dict], None] | None = None) -> TrainResult:
+          on_validation: Callable[[dict], None] | None = None, console: Any = None) -> TrainResult:
     """Run the whole recipe (every learning rate of the grid) and write the chosen reward model to ``config.out``.
 
-    ``progress`` receives one line per validation point (the CLI prints them). ``on_validation`` receives one dict
-    per checkpoint, once it is saved: ``{learning_rate, step, val_accuracy, checkpoint, max_steps}`` (``rmbase
+    ``progress`` receives one line per validation point (the CLI prints them). With a rich ``console`` each
+    run shows a live bar (steps, loss, tokens/s, ETA; :mod:`rmbase.training.progress_bar`). ``on_validation``
+    receives one dict per checkpoint, once it is saved: ``{learning_rate, step, val_accuracy, checkpoint, max_steps}`` (``rmbase
     sweep`` reports these to Ray Tune; a learning rate reloaded from an earlier finished run reports nothing).
     """
     import torch
@@ -162,7 +163,8 @@ def train(config: TrainConfig, progress: Callable[[str], None] | None = None, *,
     for note in notes:
         warnings.warn(note, stacklevel=2)
     work = _work_dir(config)
-    runs = [_run_or_reload(config, lr, tokenizer, train_items, val_items, work, progress, on_validation)
+    runs = [_run_or_reload(config, lr, tokenizer, train_items, val_items, work, progress, on_validation,
+                           console)
             for lr in config.learning_rates]
     best = max(runs, key=lambda r: (r.best_accuracy, -runs.index(r)))  # ties: the first LR of the grid
     notes = notes + check_runs(runs, best) + no_gain_over_untrained(runs)
@@ -183,7 +185,7 @@ def _staged(out: str):
 
 def _run_or_reload(config: TrainConfig, lr: float, tokenizer: Any, train_items: list[dict],
                    val_items: list[dict], work: Path, progress: Callable[[str], None] | None,
-                   on_validation: Callable[[dict], None] | None = None) -> RunResult:
+                   on_validation: Callable[[dict], None] | None = None, console: Any = None) -> RunResult:
     from rmbase.io import atomic_write_json
     from rmbase.training.trainer import run_one
 
@@ -192,7 +194,8 @@ def _run_or_reload(config: TrainConfig, lr: float, tokenizer: Any, train_items: 
     if done.exists():
         return RunResult(**json.loads(done.read_text()))
     run_dir.mkdir(parents=True, exist_ok=True)
-    result = run_one(config, lr, tokenizer, train_items, val_items, run_dir, progress, on_validation=on_validation)
+    result = run_one(config, lr, tokenizer, train_items, val_items, run_dir, progress, on_validation=on_validation,
+                     console=console)
     shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)  # the best model is saved in run_dir/best
     atomic_write_json(done, result.as_dict())
     return result

@@ -290,7 +290,7 @@ def validation_callback(learning_rate: float, on_validation: Callable[[dict], No
 
 def run_one(config: TrainConfig, learning_rate: float, tokenizer: Any, train_items: list[dict],
             val_pairs: list[dict], run_dir: Path, progress: Any = None, *,
-            on_validation: Callable[[dict], None] | None = None) -> RunResult:
+            on_validation: Callable[[dict], None] | None = None, console: Any = None) -> RunResult:
     """Train at one learning rate (resuming from ``run_dir``'s last checkpoint) and save the best model.
 
     ``on_validation`` (optional) is called after each checkpoint with its validation accuracy (see
@@ -330,6 +330,11 @@ def run_one(config: TrainConfig, learning_rate: float, tokenizer: Any, train_ite
     trainer.add_callback(_CurveWriter(trainer, curve_file))
     if on_validation is not None:
         trainer.add_callback(validation_callback(learning_rate, on_validation))
+    if console is not None:
+        from rmbase.training.progress_bar import progress_bar_callback, tokens_per_step
+
+        trainer.add_callback(progress_bar_callback(console, learning_rate,
+                                                   tokens_per_step(train_items, config.batch_size)))
     t0 = time.perf_counter()
     trainer.train(resume_from_checkpoint=resume)
     seconds = time.perf_counter() - t0
