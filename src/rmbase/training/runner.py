@@ -139,7 +139,8 @@ def train(config: TrainConfig, progress: Callable[[str], None] | None = None, *,
     ``progress`` receives one line per validation point (the CLI prints them). With a rich ``console`` each
     run shows a live bar (steps, loss, tokens/s, ETA; :mod:`rmbase.training.progress_bar`). ``on_validation``
     receives one dict per checkpoint, once it is saved: ``{learning_rate, step, val_accuracy, checkpoint,
-    max_steps}`` (``rmbase sweep`` reports these to Ray Tune; a learning rate reloaded from an earlier finished run reports nothing).
+    max_steps}`` (``rmbase sweep`` reports these to Ray Tune;
+    a learning rate reloaded from an earlier finished run reports nothing).
     """
     import torch
     from transformers.utils import logging as hf_logging
