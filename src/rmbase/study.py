@@ -151,7 +151,7 @@ def _check_target(data, config: StudyConfig) -> None:
     covered = [t for t in ("score", "chat", "chat_hard", "safety", "reasoning")
                if t in rows.columns and rows[t].notna().any()]
     if config.target not in covered:
-        raise InputError(f"the results do not cover --target {config.target} (they cover: "
+        raise InputError(f"target {config.target!r} is not in the results table (the results cover: "
                          f"{', '.join(covered) or 'nothing'})", column=config.target,
                          expected=f"--target {covered[0]}" if covered else "results with RewardBench sections")
 
@@ -181,9 +181,6 @@ def _run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) 
     data = timed("load", load_data, config)
     _check_target(data, config)
     X, y, dropped = data.design(config.recipe, config.target, drop_missing=config.drop_missing)
-    if len(y) < 10:  # the coverage analyses and the study's filter look at the top 10
-        raise InputError(f"only {len(y)} bases with complete data for a study ({', '.join(map(str, y.index))})",
-                         expected="at least 10 (add published results with another --results table)")
     unknown = [f for f in config.combination_features if f not in X.columns]
     if unknown:
         raise InputError(f"unknown combination feature(s) {', '.join(unknown)}", expected=f"some of {', '.join(X.columns)}")

@@ -70,7 +70,8 @@ def test_a_partial_eval_set_needs_a_target_it_covers(tmp_path, capsys):
     out = tmp_path / "study"
     assert main(["study", "--results", str(path), "--out", str(out), "--no-selection"]) == 2
     err = capsys.readouterr().err
-    assert "do not cover --target score" in err and "--target chat_hard" in err and not out.exists()
+    assert "target 'score' is not in the results table (the results cover: chat_hard)" in err
+    assert "--target chat_hard" in err and not out.exists()
 
 
 def test_an_unknown_base_takes_params_from_its_checkpoint_and_missing_scores_are_named(tmp_path, capsys):
