@@ -315,11 +315,7 @@ def load_sequence_classifier(name_or_path: str | os.PathLike, *, dtype: Any = No
     try:
         model, info = AutoModelForSequenceClassification.from_pretrained(where, **kwargs)
     except (OSError, ValueError) as exc:
-        msg = str(exc)
-        if "safetensors" in msg.lower() or "use_safetensors" in msg:
-            raise InputError("no safetensors weights found (rmbase does not load pickled .bin weights)",
-                             path=where, expected="model.safetensors") from exc
-        raise InputError(f"cannot load as a sequence classifier: {msg}", path=where) from exc
+        raise weights_error(exc, where, "cannot load as a sequence classifier") from exc
     missing = [k for k in info.get("missing_keys", []) if _is_head_key(k)]
     if missing and not allow_new_head:
         raise InputError("the checkpoint has no trained score head (it is not a reward model): "
@@ -381,14 +377,20 @@ def load_causal_lm(name_or_path: str | os.PathLike, *, dtype: Any = None, device
     try:
         model = AutoModelForCausalLM.from_pretrained(where, **kwargs)
     except (OSError, ValueError) as exc:
-        msg = str(exc)
-        if "safetensors" in msg.lower():
-            raise InputError("no safetensors weights found (rmbase does not load pickled .bin weights)",
-                             path=where, expected="model.safetensors") from exc
-        raise InputError(f"cannot load as a causal LM: {msg}", path=where) from exc
+        raise weights_error(exc, where, "cannot load as a causal LM") from exc
     model.to(device)
     model.eval()
     return model
+
+
+def weights_error(exc: Exception, where: str, what: str) -> InputError:
+    """The one message for weights that ``from_pretrained`` could not load: missing safetensors (rmbase never loads
+    pickled .bin weights) is named as such; anything else is ``what: <the loader's message>``."""
+    msg = str(exc)
+    if "safetensors" in msg.lower():
+        return InputError("no safetensors weights found (rmbase does not load pickled .bin weights)", path=where,
+                          expected="model.safetensors")
+    return InputError(f"{what}: {msg}", path=where)
 
 
 def _fit_embeddings(model: Any, vocab_size: int) -> None:

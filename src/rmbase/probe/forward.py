@@ -36,7 +36,7 @@ def load_base(name_or_path: str | os.PathLike, *, dtype: Any = None, device: str
     import transformers
     from transformers import AutoConfig
 
-    from rmbase.hf_models import check_model_source, default_device, resolve_dtype
+    from rmbase.hf_models import check_model_source, default_device, resolve_dtype, weights_error
 
     where = check_model_source(name_or_path)
     device = device or default_device()
@@ -50,11 +50,7 @@ def load_base(name_or_path: str | os.PathLike, *, dtype: Any = None, device: str
     try:
         model = auto.from_pretrained(where, dtype=resolve_dtype(dtype, device), use_safetensors=True, **common)
     except (OSError, ValueError) as exc:
-        msg = str(exc)
-        if "safetensors" in msg.lower():
-            raise InputError("no safetensors weights found (rmbase does not load pickled .bin weights)",
-                             path=where, expected="model.safetensors") from exc
-        raise InputError(f"cannot load the model: {msg}", path=where) from exc
+        raise weights_error(exc, where, "cannot load the model") from exc
     model.to(device)
     model.eval()
     return model, kind
