@@ -84,3 +84,33 @@ def test_presence_with_no_scorable_document_writes_nothing(classifier_and_lm, tm
     assert_refused(["presence", "score", "--model", lm, "--corpus", corpus, "--out", empty, "--device", "cpu"],
                    capsys, "no document could be scored")
     assert list(empty.iterdir()) == []
+
+
+def _presence(lm, corpus, out, capsys, *extra):
+    from rmbase.cli import main
+
+    assert main(["presence", "score", "--model", str(lm), "--corpus", str(corpus), "--out", str(out),
+                 "--device", "cpu", *map(str, extra)]) == 0
+    capsys.readouterr()
+    return out
+
+
+def test_presence_compare_refuses_other_corpora_and_lost_shards(classifier_and_lm, corpus, tmp_path, capsys):
+    """Issue 20, item 2: runs over different documents, or a folder that lost a shard, are not compared."""
+    _, lm = classifier_and_lm
+    other = tmp_path / "other.jsonl"
+    other.write_text("".join(json.dumps({"text": t + " More words here.", "category": "web"}) + "\n" for t in TEXTS))
+    a = _presence(lm, corpus, tmp_path / "a", capsys, "--name", "m/a")
+    b = _presence(lm, other, tmp_path / "b", capsys, "--name", "m/b")
+    c = _presence(lm, corpus, tmp_path / "c", capsys, "--name", "m/c", "--shard-size", "2")
+    out = tmp_path / "jsd.json"
+    assert_refused(["presence", "compare", a, b, "--out", out], capsys, str(b), "other documents than",
+                   "files", not_written=(out,))
+    from rmbase.cli import main
+
+    assert main(["presence", "compare", str(a), str(c), "--out", str(out)]) == 0  # same corpus, other shard size
+    capsys.readouterr()
+    out.unlink()
+    next((c / "shards").glob("shard-000001.parquet")).unlink()
+    assert_refused(["presence", "compare", a, c, "--out", out], capsys, str(c / "shards"),
+                   "summary.json counts 4 record(s) but the shards hold 2", not_written=(out,))
