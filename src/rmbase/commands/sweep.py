@@ -152,14 +152,24 @@ def collect(
     store: Annotated[Path, typer.Argument(help="The sweep store.")],
     out: Annotated[Path, typer.Option("--out", help="Long RM result table (.parquet or .csv); curves and cell status are written beside it.")] = Path("results.parquet"),
     keep_all: Annotated[bool, typer.Option("--all", help="Keep every cell (default: per base and recipe, the learning rate with the best validation accuracy).")] = False,
+    allow_incomplete: Annotated[bool, typer.Option("--allow-incomplete", help="Choose the learning rate of a base x recipe among its finished cells even when others failed or have not run (default: no choice is made for it).")] = False,
 ) -> None:
     """Write the long RM result table of the store (the study's choice of learning rate and checkpoint)."""
-    from rich.console import Console
+    from rich.markup import escape
 
     from rmbase.sweep.collect import collect as do_collect
 
-    info = do_collect(store, out, keep_all=keep_all)
-    Console(highlight=False).print(f"{info['rows']} rows from {info['cells']} cells; wrote {', '.join(info['files'])}")
+    info = do_collect(store, out, keep_all=keep_all, allow_incomplete=allow_incomplete)
+    console = _console()
+    console.print(f"{info['rows']} rows from {info['cells']} cells; wrote {escape(', '.join(info['files']))}")
+    if info["incomplete"]:
+        what = ("its learning rate was chosen among the finished cells (--allow-incomplete)" if allow_incomplete
+                else "no learning rate chosen (rows kept with complete=False; --allow-incomplete chooses among the "
+                     "finished cells)")
+        console.print(f"incomplete: {len(info['incomplete'])} base x recipe with unfinished cells, {what}:")
+        for line in info["incomplete"]:
+            console.print(f"  {escape(line)}")
+        console.print(f"see `rmbase sweep status {escape(str(store))}`")
 
 
 def register(app: typer.Typer) -> None:
