@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from rmbase.errors import InputError
+from rmbase.io import user_file_mode
 from rmbase.presence.config import PresenceConfig
 from rmbase.presence.corpus import Corpus, Doc
 
@@ -175,6 +176,7 @@ def write_shard(path: Path, table: pd.DataFrame) -> None:
     os.close(fd)
     try:
         table.to_parquet(tmp, index=False)
+        user_file_mode(tmp)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from rmbase.io import user_file_mode
+
 
 def fingerprint(key: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
@@ -60,6 +62,7 @@ class ChunkCache:
         try:
             with os.fdopen(fd, "wb") as f:
                 np.savez(f, rows=np.array(rows), **arrays)
+            user_file_mode(tmp)
             os.replace(tmp, p)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):

@@ -192,11 +192,14 @@ def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
     import os
     import tempfile
 
+    from rmbase.io import user_file_mode
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
         frame.to_parquet(tmp, index=False)
+        user_file_mode(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
