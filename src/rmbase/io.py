@@ -89,6 +89,20 @@ def check_output_path(path: str | os.PathLike | None, *, kind: str = "dir", opti
     return p
 
 
+def check_distinct_outputs(outputs: dict[str, str | os.PathLike | None]) -> None:
+    """Refuse, before any work, two outputs of one command that name the same file (``{option: path}``; None
+    skipped): the second would silently overwrite the first."""
+    seen: dict[Path, str] = {}
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        key = Path(path).expanduser().resolve()
+        if key in seen:
+            raise InputError(f"{seen[key]} and {option} name the same file; the second would overwrite the first",
+                             path=str(path), expected="a different path for each output")
+        seen[key] = option
+
+
 def user_os_error(exc: OSError) -> InputError | None:
     """An OS error a user can cause (permissions, a file where a folder should be, a full or read-only disk, a
     name too long) as one :class:`InputError` naming the path; ``None`` for anything else (a bug: let it show)."""

@@ -36,8 +36,13 @@ def load_base(name_or_path: str | os.PathLike, *, dtype: Any = None, device: str
     import transformers
     from transformers import AutoConfig
 
-    from rmbase.hf_models import (check_model_source, default_device, refuse_head_checkpoint, resolve_dtype,
-                                  weights_error)
+    from rmbase.hf_models import (
+        check_model_source,
+        default_device,
+        refuse_head_checkpoint,
+        resolve_dtype,
+        weights_error,
+    )
 
     where = check_model_source(name_or_path)
     device = device or default_device()
