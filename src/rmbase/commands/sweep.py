@@ -35,8 +35,12 @@ def run(
 
     if scheduler is not None and scheduler not in ("fifo", "asha"):
         raise InputError(f"unknown --scheduler {scheduler!r}", expected="fifo | asha")
+    if throughput is not None:
+        from rmbase.ranges import THROUGHPUT_TFLOPS, check_value
+
+        check_value(throughput, THROUGHPUT_TFLOPS, where="--throughput")
     cfg = load_sweep_config(config)
-    checked = validate(cfg, source=str(config), address=address)
+    checked = validate(cfg, source=str(config), address=address, check_devices=not dry_run)
     console = _console()
     if dry_run:
         from rmbase.sweep.store import Store
@@ -71,8 +75,19 @@ def run(
     if summary.stopped:
         console.print(f"early stopping saved about {summary.saved_hours:.3f} device-hours")
     if summary.failed:
-        console.print(f"failed cells keep their tracebacks in {store}/cells/<cell>/errors/; see `rmbase sweep "
-                      "status`")
+        import sys
+
+        from rmbase.sweep.store import Store
+
+        states = {s.id: s for s in Store(store).states(cfg.retries)}
+        for cell_id in summary.failed:
+            errors = states[cell_id].errors if cell_id in states else []
+            last = (errors[-1].get("error") or "") if errors else ""
+            first_line = last.strip().splitlines()[-1] if last.strip() else "see its errors/"
+            print(f"failed: {cell_id}: {first_line[:200]}", file=sys.stderr)
+        print(f"{len(summary.failed)} cell(s) failed; tracebacks in {store}/cells/<cell>/errors/; see `rmbase sweep "
+              f"status {store}`", file=sys.stderr)
+        raise typer.Exit(1)
 
 
 def _print_dry_run(console, checked, throughput: float | None) -> None:
