@@ -10,7 +10,7 @@ from sklearn.base import clone
 
 from rmbase.model_ids import model_family
 from rmbase.selection import predictors as P
-from rmbase.selection.validation import out_of_fold_predictions
+from rmbase.validation import out_of_fold_predictions
 
 
 def with_families(synthetic, n_families: int = 8, per_family: int = 5, offset_sd: float = 3.0, seed: int = 0):
