@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from rmbase.errors import InputError
+from rmbase.selection import family as F
 from rmbase.selection import predictors as P
 from rmbase.selection.recommend import (
     RecommendConfig,
@@ -164,7 +165,7 @@ def test_recommend_with_family_effect_names_each_candidates_family(study):
     assert rows["Qwen/Qwen2.5-7B-Instruct"]["family"] == "Qwen2.5"        # a study base: from the models table
     assert rows["microsoft/phi-4"]["family"] is None                      # no study family: no offset
     # the prediction is the fitted base model plus the family's offset (none for phi-4)
-    est = P.FamilyEffect(P.BayesianLinear()).fit(*family_design(study))
+    est = F.FamilyEffect(P.BayesianLinear()).fit(*family_design(study))
     assert est.family_offsets_["Qwen2.5"] != 0
     cand, _ = candidate_table(candidates=["Qwen/Qwen2.5-14B-Instruct", "microsoft/phi-4"])
     base = est.estimator_.predict(cand)
