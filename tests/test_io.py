@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rmbase.io import atomic_write, atomic_write_json, atomic_write_npz, atomic_write_parquet, atomic_write_text
+from rmbase.io import (
+    atomic_write,
+    atomic_write_json,
+    atomic_write_npz,
+    atomic_write_parquet,
+    atomic_write_text,
+)
 
 
 def test_each_writer_round_trips(tmp_path):
