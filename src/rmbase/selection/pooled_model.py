@@ -28,6 +28,7 @@ from rmbase.selection.stage import REFERENCE_STAGE, STAGES
 LOG_FEATURES = ("params_b",)
 EFFECT_STAGES = tuple(s for s in STAGES if s != REFERENCE_STAGE)
 PRIOR_DOF = 5.0
+CLAMPED = ("params_b",)
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,14 @@ class PooledConfig:
     stage_alpha: float = 1.0    # ridge on the stage effects (latent sd units)
     family: bool = True         # a shared random offset per family
     grid_weight: str = "grid"   # "grid": each grid weighs the same in total; "base": each (grid, base) row
+    stage: bool = True          # stage effects (off only for the size-only baseline)
+    clamp: bool = True          # sizes held to the training range (off only for the size-only baseline)
     n_iter: int = 12
 
     def label(self) -> str:
         feats = "+".join(self.features)
-        return f"{feats}, alpha {self.alpha:g}, family {'on' if self.family else 'off'}, weight per {self.grid_weight}"
+        return (f"{feats}{' + stage' if self.stage else ''}, alpha {self.alpha:g}, family "
+                f"{'on' if self.family else 'off'}, weight per {self.grid_weight}")
 
 
 def transform(F: np.ndarray, features: tuple[str, ...]) -> np.ndarray:
@@ -52,9 +56,10 @@ def transform(F: np.ndarray, features: tuple[str, ...]) -> np.ndarray:
     return F
 
 
-def stage_matrix(stages) -> np.ndarray:
-    return np.array([[1.0 if s == e else 0.0 for e in EFFECT_STAGES] for s in stages]).reshape(len(stages),
-                                                                                               len(EFFECT_STAGES))
+def stage_matrix(stages, use: bool = True) -> np.ndarray:
+    on = 1.0 if use else 0.0
+    return np.array([[on if s == e else 0.0 for e in EFFECT_STAGES] for s in stages]).reshape(len(stages),
+                                                                                              len(EFFECT_STAGES))
 
 
 class PooledModel:
@@ -70,9 +75,10 @@ class PooledModel:
         y = np.asarray(y, dtype=float)
         T = transform(F, cfg.features)
         self.mu_, sd = T.mean(axis=0), T.std(axis=0)
+        self.low_, self.high_ = T.min(axis=0), T.max(axis=0)
         self.sd_ = np.where(sd > 0, sd, 1.0)
         Z = (T - self.mu_) / self.sd_
-        S = stage_matrix(list(stages))
+        S = stage_matrix(list(stages), cfg.stage)
         X = np.hstack([Z, S])
         p, k = Z.shape[1], S.shape[1]
         prior = np.r_[np.full(p, cfg.alpha), np.full(k, cfg.stage_alpha)]
@@ -129,8 +135,18 @@ class PooledModel:
 
     # --- prediction ----------------------------------------------------------------------------------------
     def latent_design(self, F: np.ndarray, stages) -> np.ndarray:
-        Z = (transform(F, self.config.features) - self.mu_) / self.sd_
-        return np.hstack([Z, stage_matrix(list(stages))])
+        Z = (self._clamped(transform(F, self.config.features)) - self.mu_) / self.sd_
+        return np.hstack([Z, stage_matrix(list(stages), self.config.stage)])
+
+    def _clamped(self, T: np.ndarray) -> np.ndarray:
+        """Sizes held to the range of the training bases: a linear effect of log size is never extrapolated (a
+        70B base would otherwise be predicted above 100% accuracy from 0.5-10B evidence); the prediction flags
+        the size instead."""
+        T = T.copy()
+        for j, f in enumerate(self.config.features):
+            if f in CLAMPED and self.config.clamp:
+                T[:, j] = np.clip(T[:, j], self.low_[j], self.high_[j])
+        return T
 
     def grid_index(self, grid: str | None) -> int | None:
         return self.grids_.index(grid) if grid in self.grids_ else None
@@ -145,9 +161,9 @@ class PooledModel:
         theta = rng.multivariate_normal(self.theta_, self.cov_, size=n, method="cholesky")
         Fd = F_mean[None, :, :] + rng.standard_normal((n, *F_mean.shape)) * F_sd[None, :, :]
         p = F_mean.shape[1]
-        Z = (transform(Fd.reshape(-1, p), self.config.features) - self.mu_) / self.sd_
+        Z = (self._clamped(transform(Fd.reshape(-1, p), self.config.features)) - self.mu_) / self.sd_
         Z = Z.reshape(n, m, p)
-        S = stage_matrix(list(stages))
+        S = stage_matrix(list(stages), self.config.stage)
         lat = np.einsum("nmp,np->nm", Z, theta[:, :p]) + theta[:, p:] @ S.T
         fams = ["" if f is None else str(f) for f in families]
         for f in dict.fromkeys(fams):
