@@ -12,7 +12,7 @@ from rmbase.selection.base_features import FeatureTable
 from rmbase.selection.evidence import COLUMNS, RB1_LEADERBOARD, rm_evidence
 from rmbase.selection.pooled import fit_pooled
 from rmbase.selection.pooled_model import PooledConfig
-from rmbase.selection.validation import LeaveOneStudyOut
+from rmbase.validation import LeaveOneStudyOut
 
 FAMILIES = ("fa", "fb", "fc", "fd", "fe", "ff")
 
