@@ -2,7 +2,7 @@
 
 - :func:`leave_one_study_out`: every study (and the validation-only RewardBench v1 leaderboard set) is predicted from
   the other studies plus the bases' features, never from its own RM results
-  (:class:`rmbase.selection.validation.LeaveOneStudyOut`). The pooled model's configuration is chosen inside each
+  (:class:`rmbase.validation.LeaveOneStudyOut`). The pooled model's configuration is chosen inside each
   fold by :func:`select_config` (leave-one-family-out within the training studies only), or fixed by the caller.
   Beside it, on the same held-out bases: size alone, the leaderboard average alone, and today's study-only
   ``sparse_ridge`` (fitted on the study's regression scores).
@@ -40,7 +40,7 @@ from rmbase.selection.pooled import (
 )
 from rmbase.selection.pooled_model import PooledConfig
 from rmbase.selection.predictors import DEFAULT_FEATURES
-from rmbase.selection.validation import LeaveOneStudyOut
+from rmbase.validation import LeaveOneStudyOut
 
 # the grid of each held-out study that is judged: (target, recipe)
 HELD_OUT = {RB2_GRID: ("rewardbench2", "bradley_terry"), SKYWORK: ("skywork7", "bradley_terry"),
