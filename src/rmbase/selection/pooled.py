@@ -347,6 +347,12 @@ def _units_grid(measuring: pd.DataFrame, recipe: str | None) -> str | None:
     return str(g.sort_values("rank")["grid"].iloc[0])
 
 
+# What rmbase.selection.pooled_validation.select_config chooses on the bundled evidence (every training study, the
+# default feature table; target rewardbench): fixed here so that a fit at `recommend` time does not rerun the choice
+# (about 3 s). tests/selection/test_pooled.py checks that the choice still gives it.
+DEFAULT_CONFIG = PooledConfig(features=("oll_average", "params_b"), alpha=0.3, family=False)
+
+
 def default_config(target: str) -> PooledConfig:
     """The configuration the pooled fit uses when none is given (see docs/selection.md for how it was chosen)."""
-    return PooledConfig()
+    return DEFAULT_CONFIG

@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from rmbase.selection.stage import REFERENCE_STAGE, STAGES
 
@@ -128,8 +127,8 @@ class PooledModel:
         self.cov_ = np.linalg.inv(X.T @ (X * w[:, None]) + np.diag(prior))
         self.theta_, self.level_, self.scale_, self.noise_ = theta, a, c, sig
         self.family_, self.tau2_ = u, tau2
-        counts = pd.Series(w).groupby(fams).sum()
-        self.family_var_ = {f: (1.0 / (counts[f] + 1.0 / tau2) if tau2 > 0 else 0.0) for f in u}
+        wsum = {f: float(w[fams == f].sum()) for f in u}
+        self.family_var_ = {f: (1.0 / (wsum[f] + 1.0 / tau2) if tau2 > 0 else 0.0) for f in u}
         self.families_ = set(fams) - {""}
         return self
 
@@ -204,15 +203,14 @@ def _family_offsets(r: np.ndarray, w: np.ndarray, fams: np.ndarray) -> tuple[dic
     """Shrunken family offsets of latent residuals r (weights w = precisions): tau^2 by the method of moments
     (variance of the families' weighted mean residuals beyond their sampling variance), offset = precision-weighted
     mean shrunk towards 0. Bases without a family get none."""
-    df = pd.DataFrame({"r": r * w, "w": w, "f": fams})
-    df = df[df["f"] != ""]
-    g = df.groupby("f").sum()
-    if len(g) < 3:
-        return {f: 0.0 for f in g.index}, 0.0
-    mean = g["r"] / g["w"]
-    sampling = 1.0 / g["w"]
-    tau2 = max(float((mean**2).mean() - sampling.mean()), 0.0)
+    has = fams != ""
+    names, inv = np.unique(fams[has], return_inverse=True)
+    wsum = np.bincount(inv, weights=w[has], minlength=len(names))
+    rsum = np.bincount(inv, weights=(r * w)[has], minlength=len(names))
+    if len(names) < 3:
+        return dict.fromkeys(names.tolist(), 0.0), 0.0
+    mean = rsum / wsum
+    tau2 = max(float((mean**2).mean() - (1.0 / wsum).mean()), 0.0)
     if tau2 <= 0:
-        return {f: 0.0 for f in g.index}, 0.0
-    shrunk = g["r"] / (g["w"] + 1.0 / tau2)
-    return shrunk.to_dict(), tau2
+        return dict.fromkeys(names.tolist(), 0.0), 0.0
+    return dict(zip(names.tolist(), (rsum / (wsum + 1.0 / tau2)).tolist(), strict=True)), tau2
