@@ -250,7 +250,7 @@ def config_changed(path: str | os.PathLike, changed: list[str], *, what: str = "
                    expected: str = RESTART_HINT) -> InputError:
     """The one refusal when a folder holds the work of a run with other options: it names the changed keys.
     ``subject`` replaces "this folder holds the work of a <what>" (e.g. one cell of a sweep store)."""
-    subject = subject or f"this folder holds the work of a {what}"
+    subject = subject or f"this folder holds the work of an earlier {what}"
     return InputError(f"{subject} with different options (changed: "
                       f"{', '.join(changed) or 'options'}); resuming would mix them", path=str(path),
                       expected=expected)
@@ -275,7 +275,7 @@ def work_folder(path: str | os.PathLike, fingerprint: dict[str, Any], *, restart
     if folder.is_dir() and any(folder.iterdir()):
         old = read_checked(stamp)
         if old is None:  # never emptied, even with restart: it may hold anything
-            raise InputError(f"the folder is not empty and is not the work folder of a {what}", path=str(folder),
+            raise InputError(f"the folder is not empty and is not the work folder of an earlier {what}", path=str(folder),
                              expected="a new or empty folder")
         if not restart:
             if old is CORRUPT:

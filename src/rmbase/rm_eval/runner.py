@@ -80,7 +80,9 @@ class EvaluateConfig(Config):
 
 def _fingerprint(cfg: EvaluateConfig, data_sha: str, template_sha: str, dtype: str) -> dict[str, Any]:
     """What the saved chunks of an interrupted run depend on (the keys a refusal names)."""
-    return {"model": cfg.model, "revision": cfg.revision, "benchmark": cfg.benchmark, "data_sha256": data_sha,
+    local = Path(cfg.model).expanduser()
+    model = str(local.resolve()) if local.exists() else cfg.model  # one local folder, however it is spelled
+    return {"model": model, "revision": cfg.revision, "benchmark": cfg.benchmark, "data_sha256": data_sha,
             "template_sha256": template_sha, "dtype": dtype, "max_length": cfg.max_length,
             "truncation": cfg.truncation, "merge_weights": cfg.merge_weights, "head_seed": cfg.head_seed,
             "limit": cfg.limit, "chunk_size": cfg.chunk_size}
