@@ -199,5 +199,6 @@ def test_user_results_table_joins_as_its_own_study(tmp_path):
     fit = fit_pooled("rewardbench", extra_results=str(path))
     assert "user:my_results.csv" in fit.studies_used
     assert fit.units_grid.startswith("user:my_results.csv") and not fit.new_study
+    assert fit_pooled("skywork7", studies=["paper-2505.10775"]).new_study  # no grid measures it
     pred = fit.predict(["Qwen/Qwen2.5-7B-Instruct", "meta-llama/Llama-3.2-3B-Instruct"])
     assert pred["mean"].between(60, 90).all()  # in the user's units, not the study's
