@@ -93,8 +93,9 @@ class FamilyEffect(RegressorMixin, BaseEstimator):
         y = self._validate(X, y, reset=True)
         self.estimator_ = clone(self._inner()).fit(X, y)
         resid = np.empty_like(y)
+        inner_X = X[list(self._inner().features)]  # the inner folds take rows of the numeric columns only (faster)
         for tr, te in KFold(n_splits=min(self.cv, len(y)), shuffle=True, random_state=self.random_state).split(y):
-            resid[te] = y[te] - clone(self._inner()).fit(X.iloc[tr], y[tr]).predict(X.iloc[te])
+            resid[te] = y[te] - clone(self._inner()).fit(inner_X.iloc[tr], y[tr]).predict(inner_X.iloc[te])
         known = np.array([x is not None for x in g])
         self.between_var_, self.within_var_ = family_variance_components(resid[known], g[known])
         ratio = self.within_var_ / max(self.between_var_, 1e-12)

@@ -75,8 +75,9 @@ class _Standard:
     """Column means and standard deviations of a fitting set (constant columns get sd 1)."""
 
     def __init__(self, F: pd.DataFrame):
-        self.mean = F.mean(axis=0).to_numpy()
-        sd = F.std(axis=0, ddof=0).to_numpy()
+        A = F.to_numpy()
+        self.mean = A.mean(axis=0)
+        sd = A.std(axis=0)
         self.sd = np.where(sd > 0, sd, 1.0)
 
     def __call__(self, F: pd.DataFrame) -> np.ndarray:
@@ -160,7 +161,7 @@ class RankAverage(_Base):
             if unknown:
                 raise ValueError(f"chosen features {unknown} are not in features")
         else:
-            rho = {c: stats.spearmanr(F[c], y).statistic for c in F.columns}
+            rho = dict(zip(F.columns, _spearman_each(F.to_numpy(), y), strict=True))
             ranked = sorted((c for c in rho if np.isfinite(rho[c]) and rho[c] > 0), key=lambda c: -rho[c])
             chosen = ranked[: self.n_select] or [max(rho, key=lambda c: np.nan_to_num(rho[c], nan=-1))]
         self.selected_features_ = chosen
@@ -181,6 +182,16 @@ class RankAverage(_Base):
     def predict(self, X):
         check_is_fitted(self, "reference_")
         return self.intercept_ + self.slope_ * self._score(self._X(X))
+
+
+def _spearman_each(A: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Spearman correlation of every column of ``A`` with ``y`` (NaN for a constant column), in one pass."""
+    R = stats.rankdata(A, axis=0)
+    r = stats.rankdata(y)
+    Rc, rc = R - R.mean(axis=0), r - r.mean()
+    den = np.sqrt((Rc**2).sum(axis=0) * (rc**2).sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, (Rc * rc[:, None]).sum(axis=0) / np.where(den > 0, den, 1.0), np.nan)
 
 
 def forward_select(Z: np.ndarray, y: np.ndarray, *, max_features: int, alpha_grid=RIDGE_ALPHAS, cv: int = 5,
