@@ -11,7 +11,7 @@ import pandas as pd
 from rmbase.datasets.schema import BENCHMARK_FEATURES
 from rmbase.metrics import coverage_mean
 from rmbase.selection.study_elasticnet import StudyElasticNet
-from rmbase.selection.validation import judge, submit_out_of_fold
+from rmbase.validation import judge, submit_out_of_fold, worker_count
 
 
 def _with_gain(m: dict, best_single: float) -> dict:
@@ -28,11 +28,9 @@ def combination_analysis(X: pd.DataFrame, y: pd.Series, *, features=BENCHMARK_FE
 
     The best single feature is chosen among ``features`` by in-sample mean coverage@5..10, as the study compares.
     The outer folds run in ``executor`` when given, else in ``n_jobs`` forked workers (see
-    :func:`rmbase.selection.validation.out_of_fold_predictions`).
+    :func:`rmbase.validation.out_of_fold_predictions`).
     """
-    from rmbase.selection.validation import _jobs
-
-    jobs = _jobs(n_jobs, len(y)) if out_of_fold else 1
+    jobs = worker_count(n_jobs, len(y)) if out_of_fold else 1
     if executor is None and jobs > 1:
         from rmbase.processes import fork_executor
 

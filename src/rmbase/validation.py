@@ -25,7 +25,7 @@ def out_of_fold_predictions(estimator, X: pd.DataFrame, y: pd.Series, *, scheme:
     predicts its test rows), without its per-call machinery. The folds run in ``executor`` when given, else in
     ``n_jobs`` forked workers (:func:`rmbase.processes.fork_executor`) when ``n_jobs`` is 2 or more (-1: every
     core), else here."""
-    jobs = _jobs(n_jobs, len(y))
+    jobs = worker_count(n_jobs, len(y))
     if executor is None and jobs > 1:
         from rmbase.processes import fork_executor
 
@@ -63,7 +63,9 @@ def submit_out_of_fold(estimator, X: pd.DataFrame, y: pd.Series, *, scheme: str 
     return collect
 
 
-def _jobs(n_jobs: int | None, n_folds: int) -> int:
+def worker_count(n_jobs: int | None, n_folds: int) -> int:
+    """Worker processes for ``n_folds`` folds: 1 for ``n_jobs`` None or 1, every core for -1, never more than
+    the folds."""
     if not n_jobs or n_jobs == 1:
         return 1
     import os
@@ -87,3 +89,29 @@ def in_sample_predictions(estimator, X: pd.DataFrame, y: pd.Series) -> np.ndarra
 def judge(prediction, y) -> dict[str, float]:
     """The metric set of study.json (coverage_mean_5_10, spearman, mae, regret_at_1, regret_at_3)."""
     return metrics.ranking_report(np.asarray(prediction, dtype=float), np.asarray(y, dtype=float))
+
+
+class LeaveOneStudyOut:
+    """Splitter over long RM evidence rows grouped by study (scikit-learn's ``split`` / ``get_n_splits``): each
+    fold holds out every row of one study, whatever its recipes, RM benchmarks and targets, so that a study's own
+    RM results never inform its prediction. ``only`` restricts which studies are held out (the others stay in
+    every training fold); ``never_train`` names studies left out of every training fold (validation-only sets)."""
+
+    def __init__(self, only=None, never_train=()):
+        self.only, self.never_train = only, tuple(never_train)
+
+    def _held(self, groups) -> list[str]:
+        studies = list(dict.fromkeys(np.asarray(groups).astype(str)))
+        return [s for s in studies if self.only is None or s in set(self.only)]
+
+    def get_n_splits(self, X=None, y=None, groups=None) -> int:
+        return len(self._held(groups))
+
+    def split(self, X, y=None, groups=None):
+        if groups is None:
+            raise ValueError("leave-one-study-out needs groups (the study of each row)")
+        g = np.asarray(groups).astype(str)
+        out = np.isin(g, list(self.never_train))
+        for s in self._held(g):
+            test = g == s
+            yield np.flatnonzero(~test & ~out), np.flatnonzero(test)
