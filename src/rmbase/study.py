@@ -380,5 +380,5 @@ def write_study(study: dict, config: StudyConfig, out: str | Path) -> Path:
         atomic_write_json(stage / "study.json", study)
         atomic_write_text(stage / "summary.md", render_summary(study))
         atomic_write_text(stage / "config.yaml", config.to_yaml())
-        write_report(study, stage)  # report.html and figures/
+        write_report(study, stage, n_jobs=config.n_jobs)  # report.html and figures/ (in worker processes)
     return out
