@@ -328,7 +328,7 @@ def _selection_rows(data, config: StudyConfig) -> tuple[list[dict], list[dict], 
 
 
 def _worker_pool(config: StudyConfig):
-    """The study's worker processes (``n_jobs`` of them, forked, see :func:`rmbase.processes.fork_executor`), or
+    """The study's worker processes (``n_jobs`` of them, forked, see :func:`rmbase.processes.worker_pool`), or
     a null context (``None``) with one job: everything then runs here."""
     import contextlib
     import os
@@ -337,9 +337,9 @@ def _worker_pool(config: StudyConfig):
     jobs = (os.cpu_count() or 1) if jobs < 0 else jobs
     if jobs < 2:
         return contextlib.nullcontext(None)
-    from rmbase.processes import fork_executor
+    from rmbase.processes import worker_pool
 
-    return fork_executor(jobs)
+    return worker_pool(jobs)
 
 
 def _start_selection(data, config: StudyConfig, pool) -> Callable[[], tuple]:

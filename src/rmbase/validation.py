@@ -27,9 +27,9 @@ def out_of_fold_predictions(estimator, X: pd.DataFrame, y: pd.Series, *, scheme:
     core), else here."""
     jobs = worker_count(n_jobs, len(y))
     if executor is None and jobs > 1:
-        from rmbase.processes import fork_executor
+        from rmbase.processes import worker_pool
 
-        with fork_executor(jobs) as pool:
+        with worker_pool(jobs) as pool:
             return submit_out_of_fold(estimator, X, y, scheme=scheme, groups=groups, executor=pool)()
     return submit_out_of_fold(estimator, X, y, scheme=scheme, groups=groups, executor=executor)()
 

@@ -32,9 +32,9 @@ def combination_analysis(X: pd.DataFrame, y: pd.Series, *, features=BENCHMARK_FE
     """
     jobs = worker_count(n_jobs, len(y)) if out_of_fold else 1
     if executor is None and jobs > 1:
-        from rmbase.processes import fork_executor
+        from rmbase.processes import worker_pool
 
-        with fork_executor(jobs) as pool:
+        with worker_pool(jobs) as pool:
             return start_combination(X, y, features=features, seed=seed, out_of_fold=out_of_fold, executor=pool)()
     return start_combination(X, y, features=features, seed=seed, out_of_fold=out_of_fold, executor=executor)()
 

@@ -144,13 +144,13 @@ def render_all(specs: list[FigureSpec], figdir: Path | None, n_jobs: int | None 
     jobs = min(len(specs), (os.cpu_count() or 1) if n_jobs == -1 else (n_jobs or 1))
     if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [render(s, figdir) for s in specs]
-    from rmbase.processes import fork_executor
+    from rmbase.processes import worker_pool
 
     global _FORKED_SPECS
     pyplot()  # matplotlib imported once, here: the forked workers inherit it
     _FORKED_SPECS = specs  # read by the workers (a figure's draw() is a closure: it cannot be pickled)
     try:
-        with fork_executor(jobs) as pool:
+        with worker_pool(jobs) as pool:
             futures = [pool.submit(_render_forked, i, figdir) for i in range(len(specs))]
             done = [f.result() for f in futures]
     finally:

@@ -74,14 +74,14 @@ def _logged(A: np.ndarray, features: list[str]) -> pd.DataFrame:
 class _Standard:
     """Column means and standard deviations of a fitting set (constant columns get sd 1)."""
 
-    def __init__(self, F: pd.DataFrame):
-        A = F.to_numpy()
+    def __init__(self, F: pd.DataFrame | np.ndarray):
+        A = np.asarray(F)
         self.mean = A.mean(axis=0)
         sd = A.std(axis=0)
         self.sd = np.where(sd > 0, sd, 1.0)
 
-    def __call__(self, F: pd.DataFrame) -> np.ndarray:
-        return (F.to_numpy() - self.mean) / self.sd
+    def __call__(self, F: pd.DataFrame | np.ndarray) -> np.ndarray:
+        return (np.asarray(F) - self.mean) / self.sd
 
 
 def _monotone_line(s: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -250,7 +250,7 @@ class _Selected(_Base):
         self.cv = cv
         self.random_state = random_state
 
-    def _select(self, F: pd.DataFrame, y: np.ndarray) -> np.ndarray:
+    def _select(self, F: pd.DataFrame | np.ndarray, y: np.ndarray) -> np.ndarray:
         self.standard_ = _Standard(F)
         Z = self.standard_(F)
         cols, alpha, mse = forward_select(Z, y, max_features=self.max_features, cv=self.cv,
@@ -259,7 +259,7 @@ class _Selected(_Base):
             cols = [int(np.argmax(np.abs([np.corrcoef(Z[:, j], y)[0, 1] if Z[:, j].std() > 0 else 0
                                           for j in range(Z.shape[1])])))]
         self.selected_idx_ = cols
-        self.selected_features_ = [list(F.columns)[j] for j in cols]
+        self.selected_features_ = [list(self.features)[j] for j in cols]
         self.alpha_, self.inner_cv_mse_ = alpha, mse
         return Z[:, cols]
 
@@ -272,9 +272,17 @@ class _SelectedLinear(_Selected):
 
     def fit(self, X, y):
         F, y = self._check_y(X, y)
-        Z = self._select(F, y)
+        return self._fit_logged(F.to_numpy(), y)
+
+    def _fit_logged(self, A: np.ndarray, y: np.ndarray):
+        """``fit`` on rows already checked and with sizes logged (``as_frame(X, features).to_numpy()``): what the
+        family model's inner folds use, on rows of a table it has checked once."""
+        Z = self._select(A, y)
         self.model_ = self._linear_model().fit(Z, y)
         return self
+
+    def _predict_logged(self, A: np.ndarray) -> np.ndarray:
+        return self.model_.predict(self.standard_(A)[:, self.selected_idx_])
 
     def predict(self, X):
         check_is_fitted(self, "model_")
