@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from training_synthetic import synthetic_attributes, synthetic_good_bad_pairs, synthetic_pairs, write_jsonl
 
+from helpers.training_data import synthetic_attributes, synthetic_good_bad_pairs, synthetic_pairs, write_jsonl
 from rmbase.errors import InputError
 from rmbase.training import TrainConfig, train
 
