@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from bad_input import assert_refused
+
+from helpers.bad_input import assert_refused
 
 pytest.importorskip("transformers")
 
@@ -17,7 +18,7 @@ TEXTS = ["The cat sat on the mat.", "def add(x, y):\n    return x + y\n", "Rain 
 
 @pytest.fixture(scope="module")
 def classifier_and_lm(tmp_path_factory):
-    from tiny_llama import save_tiny_llama, train_tokenizer
+    from helpers.tiny_llama import save_tiny_llama, train_tokenizer
 
     root = tmp_path_factory.mktemp("heads")
     tok = train_tokenizer(TEXTS * 4, vocab_size=200, adds_bos=True)

@@ -166,7 +166,9 @@ def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | Non
         tokenizer=tokenizer, allow_new_head=cfg.allow_new_head, head_seed=cfg.head_seed)
     merge = cfg.merge_weights
     if merge is None and int(getattr(model.config, "num_labels", 1)) > 1:
-        merge = _merge_weights_from_checkpoint(cfg.model)
+        from rmbase.merge_weights import read_merge_weights
+
+        merge = read_merge_weights(cfg.model) if Path(cfg.model).is_dir() else None
     scorer = RewardScorer(model, tokenizer, scorer_cfg, merge_weights=merge)
     dtype = str(next(model.parameters()).dtype).replace("torch.", "")
     template_sha = hf_models.template_sha256(tokenizer)
@@ -222,19 +224,3 @@ def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | Non
 def _model_name(model: str) -> str:
     p = Path(model)
     return p.resolve().name if p.exists() else model
-
-
-def _merge_weights_from_checkpoint(model: str) -> list[float] | None:
-    """A merge vector saved beside a multi-attribute checkpoint (``merge_weights.json``: a list, or
-    ``{"weights": [...]}``), if any."""
-    path = Path(model) / "merge_weights.json"
-    if not path.is_file():
-        return None
-    try:
-        obj = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg}", path=str(path)) from exc
-    weights = obj.get("weights") if isinstance(obj, dict) else obj
-    if not isinstance(weights, list) or not all(isinstance(w, (int, float)) for w in weights):
-        raise InputError("expected a list of numbers or {\"weights\": [...]}", path=str(path))
-    return [float(w) for w in weights]
