@@ -10,6 +10,7 @@ are worth.
 from __future__ import annotations
 
 import re
+import shlex
 
 import numpy as np
 
@@ -65,8 +66,9 @@ def guidance(models: list[str], *, data, recipe: str, candidates: list[str] | No
         fam = model_family(m)
         entry = {
             "model": m,
-            "commands": [f"rmbase benchmarks run --model {m} --suite leaderboard --device cuda --batch-size auto "
-                         f"--out {folder}", " ".join(rerun)],
+            "commands": [shlex.join(["rmbase", "benchmarks", "run", "--model", m, "--suite", "leaderboard",
+                                     "--device", "cuda", "--batch-size", "auto", "--out", folder]),
+                         shlex.join(rerun)],  # copy-paste safe: ids with spaces or quotes are quoted
             "several": "with several such models, combine their scores first: rmbase benchmarks import "
                        "bench/*/scores.csv --out my_scores.csv, then --benchmarks my_scores.csv",
             "params_b_from_name": size,
