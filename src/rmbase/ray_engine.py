@@ -16,16 +16,22 @@ from rmbase.errors import InputError
 
 TEMP_ENV = "RMBASE_RAY_TMPDIR"
 KEEP_SESSIONS_DAYS = 2.0
+MAX_TEMP_DIR_CHARS = 48  # + "/session_<date>_<pid>/sockets/plasma_store" (~58) stays under the 107-byte socket limit
 
 
 def ray_temp_dir() -> Path:
     """Where an embedded Ray keeps its session files (logs, sockets): ``$RMBASE_RAY_TMPDIR``, else
-    ``~/.cache/rmbase/ray`` (short enough for Ray's socket paths). Sessions older than two days are removed here, so
+    ``~/.cache/rmbase/ray`` (or ``$TMPDIR/rmbase-ray-<uid>`` when that path is too long for Ray's sockets). Sessions older than two days are removed here, so
     the folder does not grow run after run."""
     import shutil
     import time
 
     root = Path(os.environ.get(TEMP_ENV) or Path.home() / ".cache" / "rmbase" / "ray").expanduser()
+    if len(str(root)) > MAX_TEMP_DIR_CHARS and not os.environ.get(TEMP_ENV):
+        # Ray's unix sockets live below it, and a socket path may not exceed 107 bytes
+        import tempfile
+
+        root = Path(tempfile.gettempdir()) / f"rmbase-ray-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
     root.mkdir(parents=True, exist_ok=True)
     cutoff = time.time() - KEEP_SESSIONS_DAYS * 86400
     for session in root.glob("session_2*"):
