@@ -21,8 +21,8 @@ MAX_TEMP_DIR_CHARS = 48  # + "/session_<date>_<pid>/sockets/plasma_store" (~58) 
 
 def ray_temp_dir() -> Path:
     """Where an embedded Ray keeps its session files (logs, sockets): ``$RMBASE_RAY_TMPDIR``, else
-    ``~/.cache/rmbase/ray`` (or ``$TMPDIR/rmbase-ray-<uid>`` when that path is too long for Ray's sockets). Sessions older than two days are removed here, so
-    the folder does not grow run after run."""
+    ``~/.cache/rmbase/ray`` (or ``$TMPDIR/rmbase-ray-<uid>`` when that path is too long for Ray's sockets).
+    Sessions older than two days are removed here, so the folder does not grow run after run."""
     import shutil
     import time
 
