@@ -104,8 +104,8 @@ def _load_yaml(path: str) -> Any:
     import yaml
 
     try:
-        with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+        with open(path, encoding="utf-8") as fh:  # the C loader where PyYAML has it (the same safe constructors)
+            return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loaders
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot parse as YAML: {exc}", path=path,
                          expected="a Swallow LLM Leaderboard model.yml") from exc
