@@ -109,7 +109,7 @@ def show(
         t = Table(title=terminal(rows.model.iloc[0]), title_justify="left")
         moded = bool(rows["mode"].fillna("").ne("").any())
         for col in ("benchmark", "value", "scale", "source", *(("mode",) if moded else ()), "date"):
-            t.add_column(col, justify="right" if col == "value" else "left")
+            t.add_column(col, justify="right" if col == "value" else "left", overflow="fold")  # never cut
         for r in rows.itertuples(index=False):
             t.add_row(terminal(r.benchmark), f"{r.value:.2f}" if r.scale == "normalised" else f"{r.value:.4f}",
                       terminal(r.scale), terminal(r.source), *((terminal(r.mode),) if moded else ()),
