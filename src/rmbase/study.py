@@ -16,8 +16,8 @@ from pydantic import Field, field_validator, model_validator
 from rmbase.benchmarks.leaderboard import SIX
 from rmbase.config import Config
 from rmbase.errors import InputError
+from rmbase.report.schema import STUDY_SCHEMA_VERSION as SCHEMA_VERSION  # one definition, read by the report
 
-SCHEMA_VERSION = 1
 # what each analysis needs (models with complete data); with fewer, it is skipped and study.json says why
 ANALYSIS_NEEDS = {
     "coverage_filter": (10, "the study's filter reads coverage at k = 10"),
