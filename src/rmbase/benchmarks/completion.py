@@ -126,12 +126,13 @@ class FactorCompletion:
 
 
 def _standardiser(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    if x.shape[1] == 0:
-        return np.zeros(0), np.ones(0)
-    with np.errstate(all="ignore"):
-        center = np.where(np.isfinite(x).any(axis=0), np.nanmean(np.where(np.isfinite(x), x, np.nan), axis=0), 0.0)
-        scale = np.nanstd(np.where(np.isfinite(x), x, np.nan), axis=0)
-    return center, np.where(np.isfinite(scale) & (scale > 1e-12), scale, 1.0)
+    """Column means and sds over the finite cells (0 and 1 for a column without any)."""
+    finite = np.isfinite(x)
+    n = np.maximum(finite.sum(axis=0), 1)
+    center = np.where(finite, x, 0.0).sum(axis=0) / n
+    var = (np.where(finite, x - center, 0.0) ** 2).sum(axis=0) / n
+    scale = np.sqrt(var)
+    return center, np.where(scale > 1e-12, scale, 1.0)
 
 
 class _EMStep:

@@ -38,6 +38,7 @@ class HarmoniseConfig(Config):
     seed: int = 0
     min_observed: int = 8       # a feature observed for fewer models is kept as observed but never mapped
     covariates: bool = True     # size (log2 params_b) and stage (post-trained or not) inform the mapping
+    stage_split: bool = False   # a feature scored for both stages has its own loadings per stage
 
 
 @dataclass
@@ -218,20 +219,25 @@ def _fit_and_fill(x: np.ndarray, cov: np.ndarray | None, columns: list[str], blo
     kw = dict(covariates=cov, folds=config.folds, repeats=config.repeats, seed=config.seed)
     rank = config.rank
     if rank == "auto":
-        rank, errors = choose_rank(x, blocks, groups, tuple(config.ranks), **kw)
+        rank, errors = choose_rank(x, blocks, groups, tuple(config.ranks), target="oll-v2", **kw)
         fit["rank_errors"] = errors
     rank = int(min(rank, max(1, len(columns) - 1)))
-    fc = FactorCompletion(rank=rank, seed=config.seed).fit(x, cov)
-    hidden = hide_blocks(x, blocks, groups, rank=rank, init=fc, **kw)
-    factors = calibration_factors(hidden, blocks)
-    mean, raw_sd = fc.predict(x, cov)
+    split = StageSplit(x, None if cov is None else cov[:, 1], config.min_observed if config.stage_split else None)
+    x2, blocks2 = split.expand(x), split.blocks(blocks)
+    kw["covariates"] = cov
+    fc = FactorCompletion(rank=rank, seed=config.seed).fit(x2, cov)
+    hidden = hide_blocks(x2, blocks2, groups, rank=rank, init=fc, **kw)
+    factors = calibration_factors(hidden, blocks2)
+    mean2, sd2 = fc.predict(x2, cov)
+    mean, raw_sd = split.collapse(mean2), split.collapse(sd2)
     scale = np.array([factors.get(b, factors["*"]) for b in blocks])
-    fit.update(rank=rank, calibration=factors, hidden_cells=len(hidden.truth), model=fc, x=x, covariates=cov,
+    fit.update(rank=rank, calibration=factors, hidden_cells=len(hidden.truth), model=fc, x=x2, covariates=cov,
+               split=split,
                rows=list(rows),
                coverage_before_scaling=float(np.mean(np.abs(hidden.z) <= Z90)) if len(hidden.z) else None)
     observed = np.isfinite(x)
-    size = "" if cov is None else " + size/stage"
-    texts = np.array([_origin_text(columns, blocks, observed[i]) + size for i in range(len(x))], dtype=object)
+    texts = np.array([_origin_text(columns, blocks, observed[i], None if cov is None else cov[i])
+                      for i in range(len(x))], dtype=object)
     clipped = 0
     for j, c in enumerate(columns):
         todo = ~observed[:, j]
@@ -250,7 +256,42 @@ def _fit_and_fill(x: np.ndarray, cov: np.ndarray | None, columns: list[str], blo
                                                                            factors.items()))
 
 
-def _origin_text(columns: list[str], blocks: list[str], observed_row: np.ndarray) -> str:
+class StageSplit:
+    """Stage-specific loadings: a feature observed for at least ``min_observed`` pre-trained and as many
+    post-trained models becomes two internal columns (its pre-trained and its post-trained version), so that e.g.
+    the leaderboard's MATH Lvl 5 may relate to Swallow's few-shot MATH differently after post-training. A row's
+    value goes to the version of its stage (unknown stage: the pre-trained one); predictions come back from it."""
+
+    def __init__(self, x: np.ndarray, post: np.ndarray | None, min_observed: int | None):
+        self.p = x.shape[1]
+        self.post = np.zeros(len(x), bool) if post is None else np.nan_to_num(post, nan=0.0) >= 0.5
+        seen = np.isfinite(x)
+        both = (seen[self.post].sum(axis=0) >= (min_observed or 0)) & (seen[~self.post].sum(axis=0) >=
+                                                                      (min_observed or 0))
+        self.split = np.flatnonzero(both) if min_observed is not None and post is not None else np.zeros(0, int)
+        self.post_col = {j: self.p + i for i, j in enumerate(self.split)}  # column of the post-trained version
+
+    def expand(self, x: np.ndarray) -> np.ndarray:
+        extra = np.full((len(x), len(self.split)), np.nan)
+        out = np.concatenate([x.copy(), extra], axis=1)
+        for j, k in self.post_col.items():
+            out[self.post, k] = x[self.post, j]
+            out[self.post, j] = np.nan
+        return out
+
+    def blocks(self, blocks: list[str]) -> list[str]:
+        return [*blocks, *(blocks[j] for j in self.split)]
+
+    def collapse(self, m: np.ndarray) -> np.ndarray:
+        out = m[:, :self.p].copy()
+        for j, k in self.post_col.items():
+            out[self.post, j] = m[self.post, k]
+        return out
+
+
+def _origin_text(columns: list[str], blocks: list[str], observed_row: np.ndarray,
+                 covariate_row: np.ndarray | None) -> str:
+    """``mapped from swallow en_pre: mmlu, bbh; oll-v2: ifeval + size, stage``: the row's observed evidence."""
     parts: dict[str, list[str]] = {}
     for c, b, seen in zip(columns, blocks, observed_row, strict=True):
         if seen:
@@ -258,7 +299,10 @@ def _origin_text(columns: list[str], blocks: list[str], observed_row: np.ndarray
             if b.startswith("swallow"):
                 name = name.removeprefix("sw_").split("_", 2)[-1].removesuffix("_reasoning")
             parts.setdefault(b, []).append(name)
-    return "mapped from " + "; ".join(f"{b}: {', '.join(v)}" for b, v in parts.items())
+    text = "mapped from " + "; ".join(b if v == [b] else f"{b}: {', '.join(v)}" for b, v in parts.items())
+    known = [] if covariate_row is None else [n for n, v in zip(("size", "stage"), covariate_row[:2], strict=True)
+                                               if np.isfinite(v)]
+    return text + (f" + {', '.join(known)}" if known else "")
 
 
 def _average(cells: _Cells, fit: dict[str, Any]) -> None:
@@ -281,7 +325,10 @@ def _average(cells: _Cells, fit: dict[str, Any]) -> None:
         sds = cells.sd[r, mapped].astype(float)
         var = float(np.sum(sds ** 2))  # without the fit: independent errors
         if fc is not None and r in fit_rows:
-            idx = np.array([fit_columns.index(cells.columns[k]) for k in mapped])
+            split = fit["split"]
+            idx = np.array([split.post_col.get(fit_columns.index(cells.columns[k]), fit_columns.index(
+                cells.columns[k])) if split.post[fit_rows[r]] else fit_columns.index(cells.columns[k])
+                for k in mapped])
             c = fit["covariates"]
             cov = fc.predict_row_cov(fit["x"][fit_rows[r]], idx, None if c is None else c[fit_rows[r]])
             d = np.sqrt(np.diag(cov))

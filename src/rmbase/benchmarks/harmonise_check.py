@@ -71,12 +71,14 @@ def harmonisation_held_out(config: HarmoniseConfig | None = None, *, tables: lis
         c = cells[cells.benchmark.eq(b) & cells.status.eq("mapped")]
         seen = _counterparts_seen(obs.values.loc[ids], b)
         has = bool(seen)
+        with_cp = int(obs.values.loc[ids, seen].notna().any(axis=1).sum()) if seen else 0
         rho = float(stats.spearmanr(c.mapped, c.truth).statistic) if len(c) >= 3 else float("nan")
         cover = float(np.mean(np.abs(c.truth - c.mapped) <= Z90 * c.sd)) if len(c) else float("nan")
         records.append({
             "benchmark": b, "n": int(len(c)), "spearman": rho, "coverage90": cover,
             "mae": float(np.mean(np.abs(c.truth - c.mapped))) if len(c) else float("nan"),
             "sd_mean": float(c.sd.mean()) if len(c) else float("nan"), "counterparts": seen,
+            "models_with_counterpart": with_cp,
             "has_counterpart": has, "ranks": ranks, "folds": folds, "models": int(len(ids)),
             "target_met": bool((not has or rho >= TARGET_SPEARMAN)
                                and TARGET_COVERAGE[0] <= cover <= TARGET_COVERAGE[1]),
@@ -95,7 +97,8 @@ def _counterparts_seen(values: pd.DataFrame, benchmark: str) -> list[str]:
 
 def format_record(r: dict[str, Any]) -> str:
     """One line per harmonised benchmark (what ``benchmarks/bench_pooled.py`` and ``bench_harmonise.py`` print)."""
-    cp = "counterparts " + ",".join(r["counterparts"]) if r["has_counterpart"] else "no Swallow counterpart"
+    cp = (f"counterparts {','.join(r['counterparts'])} (observed for {r['models_with_counterpart']} of the "
+          f"{r['models']})" if r["has_counterpart"] else "no Swallow counterpart")
     if r["benchmark"] == AVERAGE and r["has_counterpart"]:
         cp = "counterpart: every Swallow task"
     return (f"harmonised {r['benchmark']}: n {r['n']}, spearman {r['spearman']:.3f}, coverage90 "

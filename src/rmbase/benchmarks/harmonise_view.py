@@ -60,7 +60,7 @@ def _plain(v: Any) -> Any:
     if isinstance(v, list | tuple):
         return [_plain(x) for x in v]
     if isinstance(v, np.generic):
-        return v.item()
+        v = v.item()
     if isinstance(v, float) and not np.isfinite(v):
         return None
     if v is None or isinstance(v, str | int | float | bool):

@@ -137,9 +137,11 @@ def _feature_table(console, scores: list[str] | None, bundled: bool | None):  # 
         return hz.bundled_feature_table()
     from rmbase.benchmarks.import_pipeline import import_files
 
-    imported = import_files(scores, scale="both", on_conflict="first")
-    _print_warnings(console, imported)  # conflicts (first value kept) are listed here
-    tables, model_tables = [imported.frame], []
+    tables, model_tables = [], []
+    for path in scores:  # one table per file: values of two files that disagree are both kept (conflicts)
+        imported = import_files([path], scale="both", on_conflict="first")
+        _print_warnings(console, imported)  # conflicts inside a file (first value kept) are listed here
+        tables.append(imported.frame)
     if bundled:
         more, model_tables, _ = hz.bundled_sources()
         tables = [*more, *tables]
