@@ -25,7 +25,9 @@ def _print_warnings(console, table) -> None:  # noqa: ANN001 - rich console and 
 def import_(
     files: Annotated[list[str], typer.Argument(help="lm-eval results_*.json, EvalPlus *_eval_results.json, "
                                                "leaderboard tables (CSV/Parquet or 'open-llm-leaderboard/contents' "
-                                               "from the Hub), plain CSV model,benchmark,value; folders of JSONs.")],
+                                               "from the Hub), plain CSV model,benchmark,value; folders of JSONs; "
+                                               "Swallow LLM Leaderboard model.yml files (read together: the "
+                                               "newest snapshot wins, docs/benchmarks.md).")],
     out: Annotated[Path, typer.Option("--out", help="Output long table (.csv or .parquet); a .provenance.json "
                                       "is written beside it.")],
     scale: Annotated[str, typer.Option(help="normalised (leaderboard 0-100 for the six; works with `rmbase study "
@@ -88,21 +90,9 @@ def show(
         check_output_path(json_out, kind="file", option="--json", suffixes=(".json",))
     console = Console()
     table = _feature_table(console, scores, bundled)
-    from rmbase.model_ids import ModelIdIndex, canonical_model_id
+    from rmbase.model_ids import ModelIdIndex
 
-    index = ModelIdIndex(table.values.index)
-    found: dict[str, str] = {}
-    missing = []
-    for m in models:  # a name without organisation that several organisations use: refused
-        ids = index.find(m)
-        if len({canonical_model_id(i) for i in ids}) > 1:
-            raise InputError(f"{m!r} names {len(ids)} models: {', '.join(sorted(ids)[:20])}"
-                             + (f" (and {len(ids) - 20} more)" if len(ids) > 20 else ""),
-                             expected="the full id (organisation/name) of one of them")
-        if ids:
-            found[m] = ids[-1]
-        else:
-            missing.append(m)
+    found, missing = ModelIdIndex(table.values.index).join(models)  # a name several organisations use: refused
     if missing:
         where = "the given score files" if scores else "the bundled tables (rmbase/datasets)"
         raise InputError(f"no scores for {', '.join(missing)} in {where}",
