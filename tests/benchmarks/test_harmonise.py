@@ -145,3 +145,27 @@ def test_model_stage_in_the_selection_vocabulary(stage, reasoning, expected):
                          "source": "s"})
     table = build_feature_table(long, pd.DataFrame({"model": ["a/M"], "stage": [stage], "reasoning": [reasoning]}))
     assert table.models.at["a/M", "stage"] == expected
+
+
+def test_bundled_table_maps_the_leaderboard_six_for_todays_bases():
+    """The bundled tables (leaderboard v2 + Swallow): bases that only Swallow scores get all six and the average
+    mapped, with an sd; a leaderboard model keeps its observed values; reasoning-on Swallow columns are separate."""
+    from rmbase.benchmarks import bundled_feature_table
+
+    table = bundled_feature_table()
+    for model in ("Qwen/Qwen3-8B-Base", "Qwen/Qwen3-0.6B-Base", "google/gemma-3-12b-pt", "google/gemma-3-27b-it",
+                  "meta-llama/Llama-4-Scout-17B-16E", "tiiuae/Falcon3-10B-Instruct", "microsoft/phi-4"):
+        (row,) = table.rows([model])
+        status = table.status.loc[row, [*SIX, AVERAGE]]
+        assert set(status) <= {"observed", "mapped"}, model
+        mapped = status.index[status.eq("mapped")]
+        assert (table.sd.loc[row, mapped] > 0).all() and table.values.loc[row, [*SIX, AVERAGE]].notna().all()
+        assert table.values.at[row, "params_b"] > 0
+    (qwen,) = table.rows(["Qwen/Qwen3-8B-Base"])
+    assert (table.status.loc[qwen, [*SIX, AVERAGE]] == "mapped").all()
+    assert table.origin.at[qwen, "bbh"].startswith("mapped from swallow")
+    (llama,) = table.rows(["meta-llama/Llama-3.1-8B-Instruct"])
+    assert table.status.at[llama, "ifeval"] == "observed" and table.sd.at[llama, "ifeval"] == 0
+    assert table.origin.at[llama, "ifeval"] == "oll-v2"
+    assert "sw_en_post_gpqa" in table.values and "sw_en_post_gpqa_reasoning" in table.values
+    assert table.models.at[qwen, "stage"] == "pretrained"

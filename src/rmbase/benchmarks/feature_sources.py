@@ -53,7 +53,8 @@ def feature_block(feature: str) -> str:
 
 
 def source_label(source: str) -> str:
-    """A short name of a row's source: ``oll-v2``, ``swallow <snapshot>``, or the source as given (a file)."""
+    """A short name of a row's source: ``oll-v2``, ``swallow <snapshot>``, or the source as given (a file); the
+    observed cell's origin adds the row's mode, e.g. ``swallow model_2026-05-07_be9013b (en_post/post/on)``."""
     s = "" if source is None or source != source else str(source)
     if s.startswith(("open-llm-leaderboard", "mean-of-six")):
         return OLL_BLOCK
@@ -100,7 +101,8 @@ def observe(tables: list[pd.DataFrame], models: list[pd.DataFrame] | None = None
     for m in models or []:  # model tables first: their spelling wins for display
         for mid in m["model"].astype(str):
             key(mid)
-    long["key"] = long["model"].astype(str).map(key)
+    ids = long["model"].astype(str)
+    long["key"] = ids.map({m: key(m) for m in ids.unique()})  # once per distinct id
     size_rows = is_size(long["benchmark"])
     sizes = long[size_rows & long["value"].notna()].drop_duplicates("key")
     long = long[~size_rows]
@@ -114,9 +116,12 @@ def observe(tables: list[pd.DataFrame], models: list[pd.DataFrame] | None = None
     if dup_raw.any():
         notes.append(f"{int(dup_raw.sum())} raw-scale row(s) beside the same normalised score left out (one fact)")
         long = long[~dup_raw]
-    long = long.assign(feature=[feature_name(b, md, sc, so) for b, md, sc, so in
-                                zip(long.benchmark, long["mode"], long.scale, long.source, strict=True)],
-                       label=long.source.map(source_label))
+    # names and labels once per distinct (benchmark, mode, scale, source), not once per row
+    kinds = long[["benchmark", "mode", "scale", "source"]].drop_duplicates()
+    kinds = kinds.assign(feature=[feature_name(*k) for k in kinds.itertuples(index=False, name=None)],
+                         label=[source_label(so) + (f" ({md})" if md else "") for _, md, _, so in
+                                kinds.itertuples(index=False, name=None)])
+    long = long.merge(kinds, on=["benchmark", "mode", "scale", "source"], how="left", sort=False)
     long = long.drop_duplicates(["key", "feature", "source", "value"])
     grouped = long.groupby(["key", "feature"], sort=False)
     stats = grouped.agg(value=("value", "mean"), lo=("value", "min"), hi=("value", "max"), n=("value", "size"),

@@ -316,6 +316,8 @@ def _average(cells: _Cells, fit: dict[str, Any]) -> None:
     fc = fit.get("model")
     fit_columns = list(fit["features"])
     fit_rows = {r: i for i, r in enumerate(fit.get("rows", []))}
+    # the factors' posterior covariance of every fitted row, once (joint covariance of a row's mapped cells)
+    v = fc._posterior(fit["x"], fit["covariates"])[2] if fc is not None else None
     for r in np.flatnonzero(need):
         mapped = [k for k in six if cells.status[r, k] == "mapped"]
         cells.value[r, avg] = float(cells.value[r, six].mean())
@@ -325,12 +327,12 @@ def _average(cells: _Cells, fit: dict[str, Any]) -> None:
         sds = cells.sd[r, mapped].astype(float)
         var = float(np.sum(sds ** 2))  # without the fit: independent errors
         if fc is not None and r in fit_rows:
-            split = fit["split"]
-            idx = np.array([split.post_col.get(fit_columns.index(cells.columns[k]), fit_columns.index(
-                cells.columns[k])) if split.post[fit_rows[r]] else fit_columns.index(cells.columns[k])
-                for k in mapped])
-            c = fit["covariates"]
-            cov = fc.predict_row_cov(fit["x"][fit_rows[r]], idx, None if c is None else c[fit_rows[r]])
+            i, split = fit_rows[r], fit["split"]
+            idx = np.array([fit_columns.index(cells.columns[k]) for k in mapped])
+            if split.post[i]:
+                idx = np.array([split.post_col.get(j, j) for j in idx])
+            wc = fc.w_[idx]
+            cov = wc @ v[i] @ wc.T + np.diag(fc.psi_[idx])
             d = np.sqrt(np.diag(cov))
             var = float(np.sum(cov / np.outer(d, d) * np.outer(sds, sds)))
         cells.status[r, avg] = "mapped"
