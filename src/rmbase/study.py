@@ -131,9 +131,17 @@ def _read_results(path: Path):
         raise InputError("results not found", path=str(path))
     if is_store(path):
         from rmbase.io import sha256_frame
-        from rmbase.sweep.collect import long_table, open_store
+        from rmbase.sweep.collect import describe_incomplete, incomplete_groups, long_table, open_store
 
-        long = long_table(open_store(path))
+        store = open_store(path)
+        incomplete = describe_incomplete(incomplete_groups(store.states()))
+        if incomplete:
+            raise InputError(f"{len(incomplete)} base x recipe of the sweep store have unfinished cells ("
+                             f"{'; '.join(incomplete[:3])}{'; ...' if len(incomplete) > 3 else ''}), so their "
+                             "learning rate cannot be chosen", path=str(path),
+                             expected="a finished sweep (`rmbase sweep status`), or `rmbase sweep collect "
+                                      "--allow-incomplete --out T.csv` and --results T.csv")
+        long = long_table(store)
         if long.empty:
             raise InputError("the sweep store has no finished cell yet", path=str(path),
                              expected="`rmbase sweep status` to see where it stands")

@@ -122,6 +122,22 @@ def resolve_bases(models: pd.DataFrame, out: SwallowImport) -> pd.DataFrame:
     models = models.assign(parent=models.model.map(parent).fillna(""))
     models["pretrained_from"] = [checkpoint(m) if s == "post" else "" for m, s in zip(models.model, models.stage,
                                                                                        strict=True)]
+    # family: the file's (2026 files name it); a model without one (only in the 2025 file) takes the family of the
+    # model it was derived from (its parent, followed upwards), as the files do for their own derived models
+    family = dict(zip(models.model, models.family, strict=True))
+    filled = {}
+    for m in models.model[models.family.eq("")]:
+        seen, p = {m}, parent.get(m, "")
+        while p and not family.get(p) and p not in seen:
+            seen.add(p)
+            p = parent.get(p, "")
+        if p and family.get(p):
+            filled[m] = family[p]
+    if filled:
+        first = next(iter(filled))
+        out.note("family taken from the model it derives from (the file names none)", f"{first}: {filled[first]}",
+                 len(filled))
+        models["family"] = [filled.get(m, f) for m, f in zip(models.model, models.family, strict=True)]
     return models
 
 

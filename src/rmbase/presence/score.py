@@ -21,6 +21,7 @@ shards, so workers need no shared filesystem.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -233,15 +234,22 @@ def score_corpus(cfg: PresenceConfig, *, progress: Callable[[str], None] | None 
     corpus.check()
     fp = fingerprint(cfg, corpus)
     out, resumed = prepare_out(cfg, fp)
+    created = not out.exists()
+    model = None if resumed or cfg.ray else load_model(cfg)  # a model that cannot be scored: refused, nothing written
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(out / "fingerprint.json", fp)
-    write_resolved(cfg, out / "config.yaml")
-    pending = ((k, docs) for k, docs in shards_of(corpus, cfg.shard_size) if not shard_path(out, k).is_file())
-    done = _run_ray(cfg, pending, out, say) if cfg.ray else _run_local(cfg, pending, out, say)
-    say(f"{done} shard(s) scored" + (" (resumed: finished shards kept)" if resumed else ""))
-    table = read_shards(out)
-    if not (table.status == "ok").any():
-        raise InputError(f"no document could be scored ({_skip_text(table)})", path=cfg.corpus)
+    try:
+        atomic_write_json(out / "fingerprint.json", fp)
+        write_resolved(cfg, out / "config.yaml")
+        pending = ((k, docs) for k, docs in shards_of(corpus, cfg.shard_size) if not shard_path(out, k).is_file())
+        done = _run_ray(cfg, pending, out, say) if cfg.ray else _run_local(cfg, pending, out, say, model)
+        say(f"{done} shard(s) scored" + (" (resumed: finished shards kept)" if resumed else ""))
+        table = read_shards(out)
+        if not (table.status == "ok").any():
+            raise InputError(f"no document could be scored ({_skip_text(table)})", path=cfg.corpus)
+    except InputError:
+        if not resumed:  # a refused first run leaves the folder as it found it (a resumed one keeps its state)
+            _undo_fresh_run(out, created)
+        raise
     summary = summarize(table, cfg, fp)
     atomic_write_json(out / "summary.json", summary)
     return summary
@@ -252,8 +260,21 @@ def _skip_text(table: pd.DataFrame) -> str:
     return ", ".join(f"{k}: {int(v)}" for k, v in counts.items()) or "the corpus is empty"
 
 
-def _run_local(cfg: PresenceConfig, pending, out: Path, say) -> int:
-    model = tok = None
+def _undo_fresh_run(out: Path, created: bool) -> None:
+    """Remove what a refused first run wrote into ``out`` (which was new or empty before it)."""
+    import shutil
+
+    if created:
+        shutil.rmtree(out, ignore_errors=True)
+        return
+    for name in ("fingerprint.json", "config.yaml"):
+        with contextlib.suppress(FileNotFoundError):
+            (out / name).unlink()
+    shutil.rmtree(out / "shards", ignore_errors=True)
+
+
+def _run_local(cfg: PresenceConfig, pending, out: Path, say, loaded: tuple[Any, Any] | None = None) -> int:
+    model, tok = loaded or (None, None)
     done = 0
     for k, docs in pending:
         if model is None:

@@ -98,6 +98,7 @@ class CandidateScores:
     from_file: dict[str, list[str]] = field(default_factory=dict)
     replaced: dict[str, list[str]] = field(default_factory=dict)
     no_scores: list[str] = field(default_factory=list)
+    file_models: list[str] = field(default_factory=list)
 
 
 def _user_wide(path: str) -> pd.DataFrame:
@@ -191,7 +192,8 @@ def candidate_scores(*, candidates: list[str] | None = None, benchmarks: str | N
         raise InputError(f"candidate {bad!r} has params_b <= 0", path=source, column="params_b")
     return CandidateScores(table=wide, unscorable=unscorable, source=source, file=benchmarks,
                            from_file={m: c for m, c in from_file.items() if m in wide.index},
-                           replaced={m: c for m, c in replaced.items() if m in wide.index}, no_scores=no_scores)
+                           replaced={m: c for m, c in replaced.items() if m in wide.index}, no_scores=no_scores,
+                           file_models=list(dict.fromkeys(file_ids)))
 
 
 def candidate_table(*, candidates: list[str] | None = None, benchmarks: str | None = None,
@@ -274,6 +276,12 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
     scores = candidate_scores(candidates=candidates, benchmarks=benchmarks, max_params=config.max_params,
                               pool_types=config.pool_types)
     cand, unscorable = scores.table, scores.unscorable
+    if benchmarks is not None and not candidates and not scores.from_file:
+        # the file was given to rank its models: ranking only the bundled table would answer another question
+        why = "; ".join(f"{u['model']}: {u['reason']}" for u in unscorable if u["model"] in scores.file_models)
+        raise InputError(f"no model of the file can be scored ({why or 'the filters left none of its '}"
+                         f"{'' if why else str(len(scores.file_models)) + ' model(s)'})", path=benchmarks,
+                         expected="params_b and the six leaderboard benchmarks for at least one model")
     if cand.empty:
         why = "; ".join(f"{u['model']}: {u['reason']}" for u in unscorable[:10]) or "the filters left none"
         hint = ""
