@@ -349,8 +349,9 @@ def _units_grid(measuring: pd.DataFrame, recipe: str | None) -> str | None:
 
 # What rmbase.selection.pooled_validation.select_config chooses on the bundled evidence (every training study, the
 # default feature table; target rewardbench): fixed here so that a fit at `recommend` time does not rerun the choice
-# (about 3 s). tests/selection/test_pooled.py checks that the choice still gives it.
-DEFAULT_CONFIG = PooledConfig(features=("oll_average", "params_b"), alpha=0.3, family=False)
+# (about 3 s). tests/selection/test_pooled.py checks that the choice still gives it. (alpha 3.0 since the harmonised
+# feature table landed: its mapped features add bases to the external grids.)
+DEFAULT_CONFIG = PooledConfig(features=("oll_average", "params_b"), alpha=3.0, family=False)
 
 
 def default_config(target: str) -> PooledConfig:
