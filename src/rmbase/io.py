@@ -261,3 +261,102 @@ def _commit_stage(stage: Path, out: Path) -> None:
             raise InputError(f"cannot write the output ({user}); nothing was changed", path=str(out)) from exc
         raise
     shutil.rmtree(aside, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------------- checksummed records
+
+def _digest(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+CORRUPT = object()  # what :func:`read_checked` returns for a file that does not verify
+
+
+def write_checked(path: str | os.PathLike, data: Any) -> None:
+    """Write ``{"sha256": ..., "data": data}`` atomically; the hash is of the canonical JSON of ``data``."""
+    atomic_write_json(path, {"sha256": _digest(data), "data": data})
+
+
+def read_checked(path: str | os.PathLike) -> Any:
+    """The data of a :func:`write_checked` file, None when absent, :data:`CORRUPT` when it does not verify
+    (truncated, edited, damaged)."""
+    try:
+        raw = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return CORRUPT
+    try:
+        obj = json.loads(raw)
+        data = obj["data"]
+        return data if obj["sha256"] == _digest(data) else CORRUPT
+    except (json.JSONDecodeError, KeyError, TypeError):
+        return CORRUPT
+
+
+# ------------------------------------------------------------------------------------- work folders, resume
+
+FINGERPRINT_NAME = "fingerprint.json"
+RESTART_HINT = "the options of the earlier run to resume it, or --restart to discard its work and start afresh"
+
+
+def changed_keys(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """The keys whose values differ between two JSON-like dicts, nested keys dotted (``options.dtype``)."""
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return [] if old == new else [prefix or "(value)"]
+    out: list[str] = []
+    for key in sorted(set(old) | set(new), key=str):
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if key not in old or key not in new:
+            out.append(name)
+        else:
+            out.extend(changed_keys(old[key], new[key], name))
+    return out
+
+
+def config_changed(path: str | os.PathLike, changed: list[str], *, what: str = "run", subject: str | None = None,
+                   expected: str = RESTART_HINT) -> InputError:
+    """The one refusal when a folder holds the work of a run with other options: it names the changed keys.
+    ``subject`` replaces "this folder holds the work of a <what>" (e.g. one cell of a sweep store)."""
+    subject = subject or f"this folder holds the work of an earlier {what}"
+    return InputError(f"{subject} with different options (changed: "
+                      f"{', '.join(changed) or 'options'}); resuming would mix them", path=str(path),
+                      expected=expected)
+
+
+def work_folder(path: str | os.PathLike, fingerprint: dict[str, Any], *, restart: bool = False,
+                what: str = "run") -> tuple[Path, bool]:
+    """The one resume policy of rmbase: open the work folder ``path`` of a run whose result depends on
+    ``fingerprint`` (a JSON-able dict of the options that change the result). Returns (folder, resumed).
+
+    * a new or empty folder: created, the fingerprint written (checksummed) in it; not resumed;
+    * a folder whose fingerprint is the same: resumed (the caller reuses what it finds there);
+    * a folder whose fingerprint differs: refused with an :class:`InputError` naming the changed keys, and
+      offering ``--restart``; with ``restart`` its contents are discarded and the run starts afresh;
+    * a non-empty folder without a fingerprint is refused, even with ``restart`` (it is not a work folder, and
+      nothing is deleted that rmbase did not write).
+
+    Validate the folder with :func:`check_output_path` first; this creates it."""
+    folder = Path(path)
+    stamp = folder / FINGERPRINT_NAME
+    current = json.loads(json.dumps(fingerprint, default=str))
+    if folder.is_dir() and any(folder.iterdir()):
+        old = read_checked(stamp)
+        if old is None:  # never emptied, even with restart: it may hold anything
+            raise InputError(f"the folder is not empty and is not the work folder of an earlier {what}", path=str(folder),
+                             expected="a new or empty folder")
+        if not restart:
+            if old is CORRUPT:
+                raise config_changed(folder, [f"{FINGERPRINT_NAME} (damaged)"], what=what)
+            changed = changed_keys(old, current)
+            if changed:
+                raise config_changed(folder, changed, what=what)
+            return folder, True
+        for item in folder.iterdir():
+            if item.is_dir() and not item.is_symlink():
+                shutil.rmtree(item)
+            else:
+                item.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    write_checked(stamp, current)
+    return folder, False

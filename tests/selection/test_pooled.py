@@ -71,10 +71,17 @@ def test_stage_feature_is_learned_and_flags_unseen_stage():
     fit = fit_pooled("rewardbench", evidence=ev, features=table, config=CFG)
     pre = fit.model.theta_[2 + list(("pretrained", "sft", "dpo", "rl", "reasoning")).index("pretrained")]
     assert pre < -0.8  # latent sd units; the true effect is -1.5 before normalisation
-    table.models.loc[ids[1], "stage"] = "reasoning"
-    pred = fit.predict([ids[1], ids[2]])
-    assert any("stage reasoning" in f for f in pred.loc[ids[1], "extrapolation"])
+    new = "org/new-base-1b"
+    for frame in (table.values, table.sd, table.status, table.origin):
+        frame.loc[new] = frame.loc[ids[1]]
+    table.models.loc[new] = table.models.loc[ids[1]]
+    table.models.loc[new, "stage"] = "reasoning"
+    pred = fit.predict([new, ids[2]])
+    assert pred.loc[new, "stage"] == "reasoning"
+    assert any("stage reasoning" in f for f in pred.loc[new, "extrapolation"])
     assert pred.loc[ids[2], "extrapolation"] == []
+    # the stage the evidence states for a base wins over the table's
+    assert fit.predict([ids[0]]).loc[ids[0], "stage"] == "pretrained"
 
 
 def test_leave_one_study_out_never_sees_the_held_out_grid():

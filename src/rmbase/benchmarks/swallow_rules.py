@@ -35,6 +35,8 @@ FLOOR = 0.1
 SCORE_COLUMNS = ["model", "benchmark", "value", "scale", "source", "mode", "date"]
 REMOVED_COLUMNS = ["model", "benchmark", "mode", "source", "value", "rule", "reference_model", "reference_mode",
                    "reference_value"]
+MODELS_OUT = ["model", "name", "family", "params_b", "active_params", "release", "stage", "reasoning", "pretrained_from",
+              "base_name", "parent", "snapshots"]
 RULE_PRE = "pre-trained en_basic/en_pre disagreement: the lower value is an extraction failure"
 RULE_POST = "post-trained score far below its own pre-trained checkpoint: extraction failure"
 
@@ -244,8 +246,9 @@ def combine(files: list[SwallowFile]) -> SwallowImport:
 
 def swallow_table(paths: list[str]):  # noqa: ANN201 - BenchmarkTable (imported late: benchmark_table imports pandas)
     """Swallow ``model.yml`` files read together -> a :class:`~rmbase.benchmarks.BenchmarkTable`: the scores after
-    the rules, each model's size as a ``params_b`` row (mode empty), the notes as counted warnings, and the removed
-    and replaced cells kept for the provenance sidecar."""
+    the rules, each model's size as a ``params_b`` row (mode empty), the notes as counted warnings, the removed and
+    replaced cells kept for the provenance sidecar, and the models (:data:`MODELS_OUT`, as the bundled
+    ``models.csv``) as ``table.model_info``."""
     from rmbase.benchmarks.benchmark_table import BenchmarkTable
     from rmbase.benchmarks.import_swallow import read_swallow
     from rmbase.benchmarks.sizes import PARAMS_B, SIZE_SCALE
@@ -264,6 +267,7 @@ def swallow_table(paths: list[str]):  # noqa: ANN201 - BenchmarkTable (imported 
         table.warn(kind, res.examples.get(kind, ""), n)
     table.removed = res.removed
     table.replaced = res.replaced
+    table.model_info = res.models[MODELS_OUT]
     for f in files:
         table.inputs[f.path] = sha256_file(f.path)
     return table
