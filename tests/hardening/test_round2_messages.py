@@ -4,14 +4,9 @@ file)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-from bad_input import assert_refused
-from test_study_small import argv, tables
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sweep"))
-from sweep_helpers import write_config  # noqa: E402
+from helpers.bad_input import assert_refused
+from helpers.small_study import argv, tables
+from helpers.sweep import write_config
 
 
 def _sweep_yaml(tmp_path, **overrides):

@@ -7,8 +7,9 @@ import json
 import shutil
 
 import pytest
-from bad_input import assert_refused, run
-from test_study_small import argv, tables
+
+from helpers.bad_input import assert_refused, run
+from helpers.small_study import argv, tables
 
 
 @pytest.fixture(scope="module")

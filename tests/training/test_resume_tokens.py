@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from training_synthetic import synthetic_pairs, write_jsonl
 
+from helpers.training_data import synthetic_pairs, write_jsonl
 from rmbase.training import TrainConfig, train
 
 
