@@ -22,6 +22,8 @@ from rmbase.config import Config
 from rmbase.datasets import BENCHMARK_FEATURES, TARGETS
 from rmbase.errors import InputError
 from rmbase.selection.compare import METHODS, _groups, make_estimator, method_design
+from rmbase.selection.pool import RULE as POOL_RULE
+from rmbase.selection.pool import count_left_out
 from rmbase.selection.predictors import DEFAULT_FEATURES
 from rmbase.selection.validation import out_of_fold_predictions
 
@@ -29,7 +31,7 @@ from rmbase.selection.validation import out_of_fold_predictions
 class RecommendConfig(Config):
     model_config = ConfigDict(frozen=True)
 
-    method: str = "sparse_ridge"
+    method: str | None = None      # None: the recipe's default (rmbase.selection.default_method)
     recipe: str = "regression"
     targets: tuple[str, ...] = TARGETS
     alpha: float = 0.1              # 1 - nominal interval coverage
@@ -38,6 +40,9 @@ class RecommendConfig(Config):
     # default candidate pool = bundled rows of these leaderboard types (the study's bases are all chat/instruct
     # models); explicit --candidates and --benchmarks files are not filtered by type
     pool_types: tuple[str, ...] = ("chat", "fine-tuned")
+    top_k: int = 3                  # P(top-k) among the candidates
+    samples: int = 4000             # draws of the predictive distribution for P(best) and P(top-k)
+    seed: int = 0
 
 
 def conformal_halfwidth(residuals: np.ndarray, alpha: float) -> float:
@@ -68,7 +73,7 @@ def fit_target(data, *, recipe: str, target: str, method: str, alpha: float, n_j
     est = make_estimator(method).fit(X, y)
     oof = out_of_fold_predictions(make_estimator(method), X, y, scheme="loo", n_jobs=n_jobs)
     res = y.to_numpy() - oof
-    out = {"target": target, "estimator": est, "features": features, "n_train": len(y),
+    out = {"target": target, "estimator": est, "features": features, "n_train": len(y), "residuals": res,
            "halfwidth": conformal_halfwidth(res, alpha), "coverage_loo": _coverage_loo(res, alpha),
            "coverage_lofo": None, "mean_abs_residual": float(np.mean(np.abs(res))), "dropped": dropped}
     groups = _groups(data, X.index)
@@ -109,7 +114,9 @@ class CandidateScores:
 
     ``table``: index model id, the features; ``unscorable``: [{model, reason}]; ``from_file``: model -> the columns
     the user's file gave; ``replaced``: model -> the bundled values the file's replaced (both had the model);
-    ``no_scores``: candidates with no scores in any table."""
+    ``no_scores``: candidates with no scores in any table; ``incomplete``: candidates with some scores but not all
+    the features, with their size where a table has it (model -> params_b or None); ``left_out``: bases the pool
+    rule took out of the default pool (:mod:`rmbase.selection.pool`); ``flags``: pool flags of the candidates."""
 
     table: pd.DataFrame
     unscorable: list[dict]
@@ -118,6 +125,9 @@ class CandidateScores:
     from_file: dict[str, list[str]] = field(default_factory=dict)
     replaced: dict[str, list[str]] = field(default_factory=dict)
     no_scores: list[str] = field(default_factory=list)
+    incomplete: dict[str, float | None] = field(default_factory=dict)
+    left_out: list[dict] = field(default_factory=list)
+    flags: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _user_wide(path: str) -> pd.DataFrame:
@@ -176,10 +186,14 @@ def candidate_scores(*, candidates: list[str] | None = None, benchmarks: str | N
 
     Scores: the bundled leaderboard v2 table, with ``benchmarks`` (a file ``rmbase benchmarks import`` reads)
     added to it: the file's values win where both have a model. Pool: ``candidates`` (any spelling) when given;
-    else the file's models with ``file_pool``; else the bundled rows of ``pool_types`` plus the file's models."""
+    else the file's models with ``file_pool``; else the bundled rows of ``pool_types`` plus the file's models, less
+    the bases the pool rule leaves out (:mod:`rmbase.selection.pool`; named candidates stay, flagged)."""
     from rmbase.benchmarks import load_bundled_models
+    from rmbase.selection.pool import pool_flags, split_pool
 
     wide, from_file, replaced, file_ids = merged_scores(benchmarks)
+    flags = pool_flags(load_bundled_models())
+    left_out: list[dict] = []
     source = BUNDLED_SOURCE if benchmarks is None else f"{BUNDLED_SOURCE} or {benchmarks}"
     unscorable: list[dict] = []
     no_scores: list[str] = []
@@ -193,16 +207,20 @@ def candidate_scores(*, candidates: list[str] | None = None, benchmarks: str | N
     elif pool_types:
         types = load_bundled_models().set_index("model")["type"]
         keep = types.reindex(wide.index).isin(pool_types).to_numpy() | wide.index.isin(file_ids)
-        wide = wide[keep]
+        kept, left_out = split_pool(wide.index[keep], flags)
+        wide = wide.loc[kept]
     wide = wide.reindex(columns=sorted(set(features) | set(SCORE_COLUMNS), key=str))
     # the leaderboard average is the mean of the six by definition: fill it where a table gave only the six
     wide["oll_average"] = wide["oll_average"].fillna(wide[list(BENCHMARK_FEATURES)].mean(axis=1, skipna=False))
     wide = wide[list(features)]
     missing = wide.isna()
+    incomplete: dict[str, float | None] = {}
     for m in wide.index[missing.any(axis=1)]:
         cols = [c for c in wide.columns if missing.loc[m, c]]
         where = benchmarks if m in from_file else BUNDLED_SOURCE
         unscorable.append({"model": m, "reason": f"missing {', '.join(cols)} in the {where}"})
+        size = wide.loc[m, "params_b"] if "params_b" in wide else np.nan
+        incomplete[m] = float(size) if pd.notna(size) else None
     wide = wide[~missing.any(axis=1)]
     if max_params is not None:
         wide = wide[wide["params_b"] <= max_params]
@@ -211,7 +229,9 @@ def candidate_scores(*, candidates: list[str] | None = None, benchmarks: str | N
         raise InputError(f"candidate {bad!r} has params_b <= 0", path=source, column="params_b")
     return CandidateScores(table=wide, unscorable=unscorable, source=source, file=benchmarks,
                            from_file={m: c for m, c in from_file.items() if m in wide.index},
-                           replaced={m: c for m, c in replaced.items() if m in wide.index}, no_scores=no_scores)
+                           replaced={m: c for m, c in replaced.items() if m in wide.index}, no_scores=no_scores,
+                           incomplete=incomplete, left_out=left_out,
+                           flags={m: f for m, f in flags.items() if m in wide.index or m in incomplete})
 
 
 def candidate_table(*, candidates: list[str] | None = None, benchmarks: str | None = None,
@@ -238,6 +258,14 @@ def candidate_families(data, models) -> list[str | None]:
                         known[canonical_model_id(m)] = f
                         known[short_name(m)] = f
     return [known.get(canonical_model_id(m)) or known.get(short_name(m)) or model_family(m) for m in models]
+
+
+def _stages(models: list[str]) -> dict[str, str]:
+    """Post-training stage of each candidate a metadata table knows (the bundled leaderboard's model type)."""
+    from rmbase.benchmarks import load_bundled_models
+
+    types = load_bundled_models().set_index("model")["type"]
+    return {m: str(types[m]) for m in models if m in types.index and isinstance(types[m], str) and types[m]}
 
 
 def _origin(model: str, scores: CandidateScores) -> str:
@@ -278,14 +306,30 @@ def _drivers(est, X: pd.DataFrame, k: int = 3) -> list[list[dict]]:
 
 def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | None = None,
               config: RecommendConfig | None = None, n_jobs: int | None = None, probes=None) -> dict:
-    """Rank candidate bases by predicted RM score (``config.recipe``), with intervals, Pareto front and drivers.
+    """Rank candidate bases by predicted RM score (``config.recipe``), with intervals, P(best) and P(top-k) among
+    the candidates, the evidence behind each row, the Pareto front and the drivers.
+
+    ``config.method`` None: the recipe's default method (:func:`rmbase.selection.default_method.default_method`).
+    Candidates without benchmark scores whose size is known stay in the ranking with a size-only prediction and
+    its wider interval (``support == "size only"``).
 
     ``probes`` (a :func:`rmbase.probe.table.load_probe_table` table): each ranked candidate's probe accuracies are
     shown beside its prediction (``row["probes"]``); the predictor does not use them, since the bases it is fitted
     on have none (with probes of the training bases, ``rmbase study --probes`` measures how they relate).
 
     Raises :class:`InputError` when no candidate can be scored (the message lists why for each)."""
+    from rmbase.selection.evidence import outranking_notes, scope_flags, study_scope, support_of
+    from rmbase.selection.no_scores import size_only_rows
+
     config = config or RecommendConfig()
+    method_choice = {"method": config.method, "chosen_by": "--method"}
+    if config.method is None:
+        from rmbase.selection.default_method import default_method
+
+        d = default_method(config.recipe)
+        method_choice = {"method": d["method"], "chosen_by": f"the {config.recipe} recipe's default: {d['rule']}",
+                         "source": d["source"], "mean_rank": d["mean_rank"]}
+        config = config.model_copy(update={"method": d["method"]})
     make_estimator(config.method)
     if not 0 < config.alpha < 1:
         raise InputError(f"alpha must be between 0 and 1, got {config.alpha}")
@@ -294,7 +338,11 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
     scores = candidate_scores(candidates=candidates, benchmarks=benchmarks, max_params=config.max_params,
                               pool_types=config.pool_types)
     cand, unscorable = scores.table, scores.unscorable
-    if cand.empty:
+    sizes = {**{m: None for m in scores.no_scores}, **scores.incomplete}
+    size_rows, size_fit = size_only_rows(sizes, data=data, recipe=config.recipe, alpha=config.alpha)
+    if config.max_params is not None:
+        size_rows = [r for r in size_rows if r["params_b"] <= config.max_params]
+    if cand.empty and not size_rows:
         why = "; ".join(f"{u['model']}: {u['reason']}" for u in unscorable[:10]) or "the filters left none"
         hint = ""
         if scores.no_scores:
@@ -309,7 +357,7 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
     fits = {t: fit_target(data, recipe=config.recipe, target=t, method=config.method, alpha=config.alpha,
                           n_jobs=n_jobs) for t in available}
     main = fits["score"] if "score" in fits else fits[available[0]]
-    pred = {t: f["estimator"].predict(cand[f["features"]]) for t, f in fits.items()}
+    pred = {t: f["estimator"].predict(cand[f["features"]]) if len(cand) else np.zeros(0) for t, f in fits.items()}
     measured = data.target_table(config.recipe)
     known = [m if m in measured.index else m.rpartition("/")[2] for m in cand.index]
     known = [k if k in measured.index else None for k in known]
@@ -318,38 +366,75 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
     key = np.array([float(measured.loc[k, main["target"]]) if k is not None and main["target"] in measured.columns
                     and pd.notna(measured.loc[k, main["target"]]) else float(pred[main["target"]][i])
                     for i, k in enumerate(known)])
-    order = np.argsort(-key, kind="stable")
-    front = pareto_front(cand["params_b"].to_numpy(), key)
-    drivers = _drivers(main["estimator"], cand[main["features"]])
+    drivers = _drivers(main["estimator"], cand[main["features"]]) if len(cand) else []
     numeric = [f for f in main["features"] if f != "family"]
     train_X = data.feature_matrix()[numeric]
     lo, hi = train_X.min(), train_X.max()
     # flag only clear extrapolation: the same base can carry slightly different figures in two tables
     slack = 0.02 * (hi - lo)
     used = set(getattr(main["estimator"], "selected_features_", numeric))
+    scope = study_scope(data)
+    stages = _stages(list(cand.index) + [r["model"] for r in size_rows])
+    families = dict(zip(list(cand.index) + [r["model"] for r in size_rows],
+                        candidate_families(data, list(cand.index) + [r["model"] for r in size_rows]), strict=True))
     rows = []
-    for rank, i in enumerate(order, start=1):
+    for i in range(len(cand)):
         m = cand.index[i]
         k = known[i]
         outside = [{"feature": f, "value": float(cand[f].iloc[i]), "low": float(lo[f]), "high": float(hi[f]),
                     "used_by_predictor": f in used}
                    for f in numeric if not lo[f] - slack[f] <= cand[f].iloc[i] <= hi[f] + slack[f]]
-        row = {"rank": rank, "model": m, "params_b": float(cand["params_b"].iloc[i]),
+        size = float(cand["params_b"].iloc[i])
+        flags = [*scores.flags.get(m, []), *scope_flags(size, families[m], stages.get(m), scope)]
+        extrapolates = [o["feature"] for o in outside if o["used_by_predictor"]]
+        row = {"model": m, "params_b": size,
                "oll_average": float(cand["oll_average"].iloc[i]) if "oll_average" in cand else None,
-               "pareto": bool(front[i]), "in_training_data": k is not None,
+               "in_training_data": k is not None,
                # a base the study trained: its published RM result beside the prediction
                "measured": None if k is None else {t: float(measured.loc[k, t]) for t in fits
                                                    if t in measured.columns},
                "ranked_by": "predicted" if k is None else "measured", "rank_value": float(key[i]),
-               "scores_from": _origin(m, scores),
-               "drivers": drivers[i],
-               "family": _family_or_none(cand, i),
+               "scores_from": _origin(m, scores), "drivers": drivers[i],
+               "family": _family_or_none(cand, i) if "family" in cand else families[m],
+               "stage": stages.get(m), "feature_status": "observed", "studies": [data.name],
+               "flags": flags, "support": support_of("measured" if k is not None else "observed", flags, extrapolates),
                # the features the main target's predictor uses, outside their training range (all: extrapolation)
-               "extrapolates": [o["feature"] for o in outside if o["used_by_predictor"]], "extrapolation": outside}
+               "extrapolates": extrapolates, "extrapolation": outside,
+               "_residuals": np.zeros(0) if k is not None else main["residuals"]}
         for t, f in fits.items():
             p = float(pred[t][i])
             row[t] = {"predicted": p, "low": p - f["halfwidth"], "high": p + f["halfwidth"]}
         rows.append(row)
+    for r in size_rows:
+        m = r["model"]
+        flags = [*scores.flags.get(m, []), "size only: no benchmark scores",
+                 *scope_flags(r["params_b"], families[m], stages.get(m), scope)]
+        rows.append({"model": m, "params_b": r["params_b"], "oll_average": None, "in_training_data": False,
+                     "measured": None, "ranked_by": "predicted (size only)", "rank_value": r["predicted"],
+                     "scores_from": "none", "drivers": [], "family": families[m], "stage": stages.get(m),
+                     "feature_status": "size only", "size_from": r["size_from"], "studies": [data.name],
+                     "flags": flags, "support": "size only", "extrapolates": [], "extrapolation": [],
+                     "_residuals": np.asarray(size_fit["loo_residuals"]),
+                     **{t: None for t in fits if t != main["target"]},
+                     main["target"]: {"predicted": r["predicted"], "low": r["low"], "high": r["high"]}})
+    rows.sort(key=lambda r: -r["rank_value"])
+    # the size/score front among bases with scores (a size-only prediction only restates the size)
+    scored = np.array([r["support"] != "size only" for r in rows], dtype=bool)
+    front = np.zeros(len(rows), dtype=bool)
+    front[scored] = pareto_front(np.array([r["params_b"] for r in rows])[scored],
+                                 np.array([r["rank_value"] for r in rows])[scored])
+    from rmbase.selection.rank_probability import rank_probabilities, residual_draws
+
+    draws = residual_draws([r["rank_value"] for r in rows], [r.pop("_residuals") for r in rows],
+                           n=config.samples, seed=config.seed)
+    k_top = min(config.top_k, len(rows))
+    probs = rank_probabilities(draws, ks=(k_top,))
+    for rank, (r, is_front) in enumerate(zip(rows, front, strict=True), start=1):
+        r.update(rank=rank, pareto=bool(is_front), p_best=float(probs["p_best"].iloc[rank - 1]),
+                 p_top_k=float(probs[f"p_top_{k_top}"].iloc[rank - 1]))
+    outranking_notes(rows)
+    in_table = {r["model"] for r in size_rows}
+    unscorable = [u for u in unscorable if u["model"] not in in_table]
     no_scores = []
     if scores.no_scores:
         from rmbase.selection.no_scores import guidance
@@ -366,13 +451,20 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
     return {
         "unmatched_probes": unmatched_probes,
         "recipe": config.recipe, "method": config.method, "method_description": METHODS[config.method].description,
+        "method_choice": method_choice,
+        "probabilities": {"k": k_top, "samples": config.samples, "seed": config.seed,
+                          "kind": "share of draws of the predictive distribution in which a base is the best (in "
+                                  "the top k): its prediction plus a resampled out-of-fold residual of the fit that "
+                                  "made it (independent per base); a measured base at its published score"},
+        "size_only": None if not size_fit else {k: v for k, v in size_fit.items() if k != "loo_residuals"},
+        "pool": {"rule": POOL_RULE, "left_out": scores.left_out, "left_out_counts": count_left_out(scores.left_out)},
         "interval": {"nominal_coverage": 1 - config.alpha, "kind": "split conformal on leave-one-out residuals",
                      "per_target": {t: {"halfwidth": f["halfwidth"], "empirical_coverage_loo": f["coverage_loo"],
                                         "empirical_coverage_lofo": f["coverage_lofo"], "n_train": f["n_train"],
                                         "mean_abs_residual": f["mean_abs_residual"]} for t, f in fits.items()}},
         "selected_features": {t: list(getattr(f["estimator"], "selected_features_", f["features"]))
                               for t, f in fits.items()},
-        "n_candidates": len(cand), "top": config.top, "ranking": rows,
+        "n_candidates": len(rows), "n_size_only": len(size_rows), "top": config.top, "ranking": rows,
         "pareto_front": [r["model"] for r in rows if r["pareto"]],
         "training_range": {f: [float(lo[f]), float(hi[f])] for f in numeric},
         "unscorable": unscorable, "no_scores": no_scores,
