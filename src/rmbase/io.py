@@ -1,4 +1,5 @@
-"""Small I/O helpers shared by every room: tables in CSV or Parquet, atomic writes, hashing."""
+"""Small I/O helpers shared by every room: tables in CSV or Parquet, atomic writes (text, JSON, Parquet, npz),
+hashing."""
 
 from __future__ import annotations
 
@@ -8,14 +9,13 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from rmbase.errors import InputError
-from rmbase.model_ids import sanitise_model_id  # noqa: F401  (moved to model_ids; kept for callers on other branches)
 
 TABLE_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -118,19 +118,39 @@ def sha256_frame(df: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write a file so that readers see either the old or the complete new content, never half of it."""
+def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], *, mode: str = "wb") -> Path:
+    """The one atomic write of rmbase: ``write(f)`` fills a temporary file (opened with ``mode``) beside ``path``,
+    which then replaces ``path`` in one step, so readers (and a resumed run) see the old or the complete new
+    content, never half of it; on any error the temporary file is removed and ``path`` is left as it was."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, mode, **({"encoding": "utf-8"} if "b" not in mode else {})) as f:
+            write(f)
         os.replace(tmp, p)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    return p
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write a text file (UTF-8) atomically (:func:`atomic_write`)."""
+    atomic_write(path, lambda f: f.write(text), mode="w")
+
+
+def atomic_write_parquet(path: str | os.PathLike, frame: pd.DataFrame) -> None:
+    """Write a table as Parquet (no index) atomically (:func:`atomic_write`)."""
+    atomic_write(path, lambda f: frame.to_parquet(f, index=False))
+
+
+def atomic_write_npz(path: str | os.PathLike, **arrays: Any) -> None:
+    """Write numpy arrays as an uncompressed ``.npz`` atomically (:func:`atomic_write`)."""
+    import numpy as np
+
+    atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
 def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:

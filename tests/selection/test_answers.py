@@ -10,9 +10,9 @@ import pytest
 
 from rmbase.cli import main
 from rmbase.selection.default_method import choose_method, default_method, evidence_from_study
-from rmbase.selection.evidence import EvidenceScope, outranking_notes, scope_flags, support_of
 from rmbase.selection.pool import architecture_flags, pool_flags, split_pool
 from rmbase.selection.recommend import RecommendConfig, recommend
+from rmbase.selection.support import EvidenceScope, outranking_notes, scope_flags, support_of
 
 THREE = "Qwen/Qwen3-8B,google/gemma-3-12b-it,meta-llama/Llama-3.1-8B-Instruct"
 

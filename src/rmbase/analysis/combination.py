@@ -8,7 +8,7 @@ import pandas as pd
 from rmbase.datasets.schema import BENCHMARK_FEATURES
 from rmbase.metrics import coverage_mean
 from rmbase.selection.study_elasticnet import StudyElasticNet
-from rmbase.selection.validation import judge, out_of_fold_predictions
+from rmbase.validation import judge, out_of_fold_predictions
 
 
 def _with_gain(m: dict, best_single: float) -> dict:

@@ -180,7 +180,7 @@ class BenchmarkTable:
 
         ``names='short'`` writes model names without the organisation (``Llama-3.1-8B-Instruct``), as the study's
         tables name models; two models that would get the same short name are an :class:`InputError`."""
-        from rmbase.io import atomic_write_json, atomic_write_text, sha256_file
+        from rmbase.io import atomic_write_json, atomic_write_parquet, atomic_write_text, sha256_file
         from rmbase.provenance import provenance
 
         p = Path(path)
@@ -205,17 +205,7 @@ class BenchmarkTable:
         if suffix == ".csv":
             atomic_write_text(p, data.to_csv(index=False, float_format="%.6f"))
         else:
-            import tempfile
-
-            p.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-            os.close(fd)
-            try:
-                data.to_parquet(tmp, index=False)
-                os.replace(tmp, p)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
+            atomic_write_parquet(p, data)
         dup = [] if self.duplicates is None else self.duplicates.to_dict(orient="records")
         record = provenance(config=config, data=dict(self.inputs), packages=("rmbase", "pandas", "pyarrow"),
                             output_sha256=sha256_file(p), summary=self.summary(),

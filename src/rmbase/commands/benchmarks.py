@@ -90,15 +90,10 @@ def show(
         _print_warnings(console, table)  # conflicts (first value shown) are listed here
     else:
         table = BenchmarkTable(frame=load_bundled_scores())
-    from rmbase.model_ids import canonical_model_id
+    from rmbase.model_ids import ModelIdIndex
 
+    ModelIdIndex(table.models).join(models)  # a name that several organisations use is refused here
     found = {m: table.for_model(m) for m in models}
-    for m, rows in found.items():  # a name without organisation that several organisations use: refused
-        ids = sorted(set(rows.model))
-        if len({canonical_model_id(i) for i in ids}) > 1:
-            raise InputError(f"{m!r} names {len(ids)} models: {', '.join(ids[:20])}"
-                             + (f" (and {len(ids) - 20} more)" if len(ids) > 20 else ""),
-                             expected="the full id (organisation/name) of one of them")
     missing = []
     for m, rows in found.items():
         if rows.empty:

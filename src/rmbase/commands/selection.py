@@ -17,7 +17,7 @@ from rmbase.commands.options import ConfigFile, resolve_config
 def evidence_text(row: dict, *, studies: bool = False) -> str:
     """The evidence cell of a ranked row: support, (studies,) its flags in a few words and, where it applies, that
     it ranks above better-supported bases."""
-    from rmbase.selection.evidence import short_flag
+    from rmbase.selection.support import short_flag
 
     parts = [row["support"]]
     if studies and row.get("studies"):

@@ -64,16 +64,17 @@ def apply_models_table(scored: list[Scored], models: pd.DataFrame | None) -> lis
     pretrain_tokens_t; ``hf_id`` too when present), matching ids in any spelling."""
     if models is None:
         return scored
-    from rmbase.model_ids import canonical_model_id, short_name
+    from rmbase.model_ids import ModelIdIndex
 
-    keys: dict[str, dict] = {}
+    records: dict[str, dict] = {}
     for rec in models.to_dict("records"):
-        for col in ("model", "hf_id"):
+        for col in ("hf_id", "model"):
             if isinstance(rec.get(col), str):
-                keys.setdefault(canonical_model_id(rec[col]), rec)
-                keys.setdefault(short_name(rec[col]), rec)
+                records.setdefault(rec[col], rec)
+    index = ModelIdIndex(records)
     for s in scored:
-        rec = keys.get(canonical_model_id(s.model)) or keys.get(short_name(s.model))
+        hit = index.resolve(s.model)
+        rec = None if hit is None else records[hit]
         if rec is not None:
             s.family = rec.get("family", s.family)
             s.params_b = _num(rec.get("params_b"), s.params_b)
@@ -93,14 +94,14 @@ def share_sources(scored: list[Scored], models: pd.DataFrame | None) -> dict[str
     """unscored model -> the scored model whose distribution it reuses (the sharing rule, module docstring)."""
     if models is None:
         return {}
-    from rmbase.model_ids import canonical_model_id
+    from rmbase.model_ids import ModelIdIndex
 
-    have = {canonical_model_id(s.model) for s in scored}
+    have = ModelIdIndex(s.model for s in scored)
     out: dict[str, str] = {}
     for rec in models.to_dict("records"):
         name = str(rec["model"])
         family, tokens = rec.get("family"), _num(rec.get("pretrain_tokens_t"), None)
-        if canonical_model_id(name) in have or not isinstance(family, str) or tokens is None:
+        if name in have or not isinstance(family, str) or tokens is None:
             continue
         donors = [s for s in scored if s.family == family and s.pretrain_tokens_t is not None
                   and math.isclose(s.pretrain_tokens_t, tokens, rel_tol=1e-9)]

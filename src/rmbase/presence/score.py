@@ -21,10 +21,8 @@ shards, so workers need no shared filesystem.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -122,8 +120,8 @@ def score_docs(model: Any, tokenizer: Any, docs: list[Doc], *, max_tokens: int, 
                max_batch_size: int | None = None) -> pd.DataFrame:
     """One shard's table (:data:`SHARD_COLUMNS`): every record of ``docs``, scored or skipped with its reason.
     ``batch_tokens`` None: :func:`rmbase.presence.config.default_batch_tokens` of the model's device."""
+    from rmbase.forward import forward_batches, model_device, token_logprobs
     from rmbase.hf_models import tokenizer_adds_bos
-    from rmbase.rm_eval.forward import forward_batches, model_device, token_logprobs
 
     n = len(docs)
     status = [d.problem or "ok" for d in docs]
@@ -170,16 +168,9 @@ def shard_path(out: Path, k: int) -> Path:
 
 def write_shard(path: Path, table: pd.DataFrame) -> None:
     """Write a shard atomically: readers (and a resumed run) see a complete shard or none."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        table.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    from rmbase.io import atomic_write_parquet
+
+    atomic_write_parquet(path, table)
 
 
 def read_shards(out: str | os.PathLike) -> pd.DataFrame:

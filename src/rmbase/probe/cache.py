@@ -7,15 +7,14 @@ pairs, is computed again. Changing which probes run or the CV options does not t
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from rmbase.io import atomic_write_json, atomic_write_npz
 
 
 def fingerprint(key: dict[str, Any]) -> str:
@@ -34,8 +33,6 @@ class ChunkCache:
         self.dir.mkdir(parents=True, exist_ok=True)
         meta = self.dir / "key.json"
         if not meta.exists():
-            from rmbase.io import atomic_write_json
-
             atomic_write_json(meta, {"fingerprint": self.fingerprint, "key": key})
 
     def path(self, kind: str, index: int) -> Path:
@@ -55,13 +52,4 @@ class ChunkCache:
         return data
 
     def save(self, kind: str, index: int, rows: str, arrays: dict[str, Any]) -> None:
-        p = self.path(kind, index)
-        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, rows=np.array(rows), **arrays)
-            os.replace(tmp, p)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+        atomic_write_npz(self.path(kind, index), rows=np.array(rows), **arrays)

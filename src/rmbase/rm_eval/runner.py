@@ -118,7 +118,7 @@ def score_examples(scorer: Any, examples: list[Example], source: str = "data") -
 def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run one evaluation; returns the results dict that is written to ``<out>/results.json``."""
     from rmbase import hf_models
-    from rmbase.rm_eval.forward import process_info
+    from rmbase.forward import process_info
     from rmbase.rm_eval.scorer import RewardScorer, ScorerConfig
 
     say = progress or (lambda _msg: None)

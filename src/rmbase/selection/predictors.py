@@ -4,7 +4,7 @@ All of them take a DataFrame whose columns include the features they use (names 
 :data:`rmbase.datasets.schema.FEATURES`) and predict the target in its own units. Sizes (``params_b``,
 ``pretrain_tokens_t``) enter as natural logarithms. Everything learned from the targets — feature choice, the
 regularisation strength, the calibration of ranks to scores — is learned inside ``fit``, so that the whole choice is
-redone within every outer cross-validation fold (see :mod:`rmbase.selection.validation`).
+redone within every outer cross-validation fold (see :mod:`rmbase.validation`).
 
 - :class:`SingleFeature` — rank by one feature (e.g. the leaderboard average), scores by a least-squares line.
 - :class:`RankAverage` — mean percentile of chosen benchmarks (chosen in ``fit`` by in-fold Spearman).
@@ -358,11 +358,3 @@ class PairwiseRanker(_Base):
         return pd.DataFrame(self.slope_ * self.standard_(self._X(X)) * self.coef_,
                             columns=list(self.features))
 
-
-def __getattr__(name: str):
-    """The family model lives in :mod:`rmbase.selection.family`; its names stay importable from here."""
-    if name in ("FamilyEffect", "family_variance_components"):
-        from rmbase.selection import family
-
-        return getattr(family, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

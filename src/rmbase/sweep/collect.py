@@ -134,7 +134,7 @@ def collect(store_dir: str | Path, out: str | Path, *, keep_all: bool = False) -
     """Write the long result table to ``out`` (.parquet or .csv), and beside it ``<stem>.curves.<ext>`` (every
     checkpoint's validation accuracy) and ``<stem>.cells.<ext>`` (the status of every cell, with what early
     stopping cut). Returns counts."""
-    from rmbase.io import atomic_write_text, check_output_path
+    from rmbase.io import atomic_write_parquet, atomic_write_text, check_output_path
 
     store = open_store(store_dir)
     out = check_output_path(out, kind="file", option="--out", suffixes=(".parquet", ".csv"))
@@ -153,22 +153,8 @@ def collect(store_dir: str | Path, out: str | Path, *, keep_all: bool = False) -
         if out.suffix.lower() == ".csv":
             atomic_write_text(path, frame.to_csv(index=False))
         else:
-            _atomic_parquet(frame, path)
+            atomic_write_parquet(path, frame)
         written.append(str(path))
     return {"rows": len(table), "cells": int(table["cell"].nunique()) if len(table) else 0,
             "files": written}
 
-
-def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)

@@ -34,25 +34,10 @@ class CellCost:
 
 def bundled_params(name: str) -> tuple[float, str] | None:
     """params_b of a base the bundled tables know: (value, table) or None."""
-    from importlib import resources
+    from rmbase.datasets.rm_results import bundled_model
 
-    import pandas as pd
-
-    from rmbase.model_ids import canonical_model_id, short_name
-
-    root = resources.files("rmbase.datasets")
-    key, short = canonical_model_id(name), short_name(name)
-    for table in ("paper_2505_10775/models.csv", "leaderboard_v2/models.csv"):
-        df = pd.read_csv(str(root / table))
-        ids = [c for c in ("hf_id", "model") if c in df]
-        for col in ids:
-            canon = df[col].astype(str).map(canonical_model_id)
-            hit = df[canon == key]
-            if hit.empty and "/" not in key:
-                hit = df[df[col].astype(str).map(short_name) == short]
-            if not hit.empty:
-                return float(hit["params_b"].iloc[0]), f"bundled {table}"
-    return None
+    found = bundled_model(name)
+    return None if found is None else (float(found[0]["params_b"]), f"bundled {found[1]}")
 
 
 def checkpoint_params(source: str, *, trust_remote_code: bool = False) -> float | None:

@@ -1,0 +1,294 @@
+"""Predictors that learn from every multi-base RM study at once (issue 22, contract C).
+
+``fit_pooled(target)`` fits :class:`~rmbase.selection.pooled_model.PooledModel` (one latent base quality shared by
+every grid; a level and scale per grid; stage effects; shrunken family offsets) on the pooled RM evidence of
+:func:`~rmbase.selection.evidence.rm_evidence` and the harmonised feature table of
+:func:`~rmbase.selection.base_features.feature_table`, and returns a :class:`PooledFit` whose predictions are a
+predictive distribution in the target's units. Which grids enter: for each (study, recipe), the grid that measures
+the target when the study has it, else the study's headline grid (its base ranking still informs the shared
+latent). The target's units come from a grid that measures it (the user's own grid first, then the study's grid of
+the chosen recipe, then the largest grid).
+
+Bases without benchmark features get a prediction from a size-only pooled fit (``feature_status == "size only"``,
+wider interval); bases without a size get none (a counted note).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from rmbase.errors import InputError
+from rmbase.selection.base_features import FeatureTable, Lookup, feature_table
+from rmbase.selection.evidence import (
+    RB1_LEADERBOARD,
+    RB2_GRID,
+    SKYWORK,
+    STUDY,
+    VALIDATION_ONLY,
+    parse_target,
+    rm_evidence,
+    target_name,
+)
+from rmbase.selection.pooled_model import PooledConfig, PooledModel
+from rmbase.selection.stage import STAGES, base_family, infer_stage
+
+HEADLINE = {STUDY: ("rewardbench", "score"), RB2_GRID: ("rewardbench2", "score"),
+            SKYWORK: ("skywork7", "avg7"), RB1_LEADERBOARD: ("rewardbench", "score")}
+SIZE_ONLY = PooledConfig(features=("params_b",), family=False)
+N_DRAWS = 2000
+
+
+def grid_id(study: str, recipe: str, bench: str, target: str) -> str:
+    return f"{study} | {recipe} | {target_name(bench, target)}"
+
+
+def training_rows(evidence: pd.DataFrame, target: str, studies=None) -> pd.DataFrame:
+    """The evidence rows a fit for ``target`` learns from, with a ``grid`` column (one grid per study and
+    recipe): the grid measuring the target, else the study's headline grid. Validation-only studies enter only
+    when named in ``studies``. A grid with fewer than 2 bases is left out (counted in ``attrs['notes']``)."""
+    bench, tgt = parse_target(target)
+    ev = evidence
+    if studies is not None:
+        ev = ev[ev["study"].isin(list(studies))]
+    else:
+        ev = ev[~ev["study"].isin(VALIDATION_ONLY) & ev["role"].eq("train")]
+    parts, notes = [], []
+    for (study, recipe), g in ev.groupby(["study", "recipe"], sort=False):
+        own = g[(g["rm_benchmark"] == bench) & (g["target"] == tgt)]
+        if own.empty:
+            hb, ht = HEADLINE.get(study, ("rewardbench", "score"))
+            own = g[(g["rm_benchmark"] == hb) & (g["target"] == ht)]
+        if own.empty:
+            continue
+        own = own.groupby("base", sort=False).agg(value=("value", "mean"), stage=("stage", "first"),
+                                                  rm_benchmark=("rm_benchmark", "first"),
+                                                  target=("target", "first")).reset_index()
+        if own["base"].nunique() < 2:
+            notes.append(f"{study} ({recipe}): {own['base'].nunique()} base - no study effect can be estimated "
+                         "from a single base; left out of the fit")
+            continue
+        own["study"], own["recipe"] = study, recipe
+        own["grid"] = [grid_id(study, recipe, b, t) for b, t in zip(own["rm_benchmark"], own["target"],
+                                                                     strict=True)]
+        parts.append(own)
+    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["base", "value", "stage", "rm_benchmark", "target", "study", "recipe", "grid"])
+    rows.attrs["notes"] = notes
+    return rows
+
+
+@dataclass
+class BaseInfo:
+    """Per base: the feature means and sds (config's features; params_b from the models table or the name), its
+    stage, family and feature status."""
+    F: np.ndarray
+    Fsd: np.ndarray
+    stages: list[str]
+    families: list[str]
+    status: list[str]
+    complete: np.ndarray
+    sized: np.ndarray
+
+
+def base_info(models: list[str], features: tuple[str, ...], table: FeatureTable, lookup: Lookup,
+              stages: dict[str, str] | None = None) -> BaseInfo:
+    from rmbase.selection.no_scores import size_from_name
+
+    F = np.full((len(models), len(features)), np.nan)
+    Fsd = np.zeros_like(F)
+    st, fam, status = [], [], []
+    for i, m in enumerate(models):
+        key = lookup.find(m)
+        row = table.models.loc[key] if key is not None and key in table.models.index else None
+        kinds = set()
+        for j, f in enumerate(features):
+            if f == "params_b":
+                v = row["params_b"] if row is not None else np.nan
+                F[i, j] = v if pd.notna(v) else (size_from_name(m) or np.nan)
+            elif key is not None and key in table.values.index and f in table.values.columns:
+                F[i, j] = table.values.at[key, f]
+                sd = table.sd.at[key, f] if f in table.sd.columns else 0.0
+                Fsd[i, j] = 0.0 if pd.isna(sd) else float(sd)
+                kinds.add(str(table.status.at[key, f]) if f in table.status.columns else "observed")
+        given = (stages or {}).get(m)
+        stage = given if given else (str(row["stage"]) if row is not None and "stage" in row and
+                                     pd.notna(row["stage"]) and str(row["stage"]) else infer_stage(m))
+        st.append(stage)
+        fam.append(str(row["family"]) if row is not None and "family" in row and pd.notna(row["family"])
+                   and str(row["family"]) else base_family(m))
+        bench = [f for f in features if f != "params_b"]
+        complete = bool(np.isfinite(F[i]).all())
+        status.append(("mapped" if "mapped" in kinds else "observed") if complete and bench else
+                      ("size only" if complete else "none"))
+    return BaseInfo(F, Fsd, st, fam, status, np.isfinite(F).all(axis=1), np.isfinite(F[:, [
+        features.index("params_b")]]).all(axis=1) if "params_b" in features else np.zeros(len(models), bool))
+
+
+@dataclass
+class PooledFit:
+    """A pooled fit for one target; ``predict`` / ``sample`` give its predictive distribution."""
+    target: str
+    recipe: str | None
+    config: PooledConfig
+    studies_used: list[str]
+    target_studies: list[str]
+    units_grid: str | None
+    model: PooledModel
+    size_model: PooledModel | None
+    table: FeatureTable
+    train: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    _lookup: Lookup | None = None
+
+    @property
+    def units(self) -> str:
+        return (f"{self.target} as measured by {self.units_grid}" if self.units_grid else
+                "latent units (no study in this fit measures the target; rankings only)")
+
+    def _info(self, models: list[str], features) -> BaseInfo:
+        if self._lookup is None:
+            self._lookup = Lookup(self.table)
+        return base_info(list(models), tuple(features), self.table, self._lookup)
+
+    def _training_range(self) -> dict:
+        tr = self.train
+        return {"families": set(tr["family"]), "stages": set(tr["stage"]),
+                "params": (float(tr["params_b"].min()), float(tr["params_b"].max()))}
+
+    def sample(self, models: list[str], n: int = N_DRAWS, seed: int = 0) -> np.ndarray:
+        """(n, len(models)) joint predictive draws in the target's units (NaN for a base with neither features
+        nor size)."""
+        models = list(models)
+        out = np.full((n, len(models)), np.nan)
+        full = self._info(models, self.config.features)
+        idx = np.flatnonzero(full.complete)
+        if len(idx):
+            out[:, idx] = self.model.draw(full.F[idx], full.Fsd[idx], [full.stages[i] for i in idx],
+                                          [full.families[i] for i in idx], grid=self.units_grid, n=n, seed=seed)
+        if self.size_model is not None:
+            size = self._info(models, SIZE_ONLY.features)
+            rest = np.flatnonzero(~full.complete & size.complete)
+            if len(rest):
+                out[:, rest] = self.size_model.draw(size.F[rest], size.Fsd[rest], [size.stages[i] for i in rest],
+                                                    [size.families[i] for i in rest], grid=self.units_grid, n=n,
+                                                    seed=seed + 1)
+        return out
+
+    def predict(self, models: list[str], *, alpha: float = 0.1, n: int = N_DRAWS, seed: int = 0) -> pd.DataFrame:
+        """Per model: mean, sd, lo, hi (the 1 - alpha interval), feature_status (observed / mapped / size only /
+        none), studies (those informing it), extrapolation (flags), stage, family."""
+        models = list(models)
+        draws = self.sample(models, n=n, seed=seed)
+        full = self._info(models, self.config.features)
+        size = self._info(models, SIZE_ONLY.features)
+        rng = self._training_range()
+        rows = []
+        for i, m in enumerate(models):
+            d = draws[:, i]
+            ok = np.isfinite(d).all()
+            status = full.status[i] if full.complete[i] else ("size only" if size.complete[i] else "none")
+            p = size.F[i, 0]
+            flags = []
+            if full.families[i] not in rng["families"]:
+                flags.append(f"family {full.families[i]} outside all RM evidence")
+            if full.stages[i] not in rng["stages"]:
+                flags.append(f"stage {full.stages[i]} outside all RM evidence"
+                             + ("" if full.stages[i] in STAGES else " (no stage effect: not a decoder LLM stage)"))
+            if np.isfinite(p) and not (rng["params"][0] <= p <= rng["params"][1]):
+                flags.append(f"size {p:g}B outside {rng['params'][0]:g}-{rng['params'][1]:g}B")
+            if not np.isfinite(p):
+                flags.append("size unknown")
+            rows.append({"model": m, "mean": float(d.mean()) if ok else np.nan,
+                         "sd": float(d.std()) if ok else np.nan,
+                         "lo": float(np.quantile(d, alpha / 2)) if ok else np.nan,
+                         "hi": float(np.quantile(d, 1 - alpha / 2)) if ok else np.nan,
+                         "feature_status": status, "studies": list(self.studies_used), "extrapolation": flags,
+                         "stage": full.stages[i], "family": full.families[i], "params_b": p})
+        return pd.DataFrame(rows).set_index("model")
+
+    def latent(self, models: list[str]) -> np.ndarray:
+        """The posterior mean of the shared latent quality (the ranking key; NaN where the full model cannot
+        score a base)."""
+        info = self._info(list(models), self.config.features)
+        out = np.full(len(models), np.nan)
+        idx = np.flatnonzero(info.complete)
+        if len(idx):
+            out[idx] = self.model.latent_mean(info.F[idx], [info.stages[i] for i in idx],
+                                              [info.families[i] for i in idx])
+        return out
+
+
+_CACHE: dict = {}
+
+
+def fit_pooled(target: str = "rewardbench", *, recipe: str | None = None, features: FeatureTable | None = None,
+               extra_results=None, studies=None, config: PooledConfig | None = None,
+               evidence: pd.DataFrame | None = None) -> PooledFit:
+    """Fit the pooled model for ``target`` (see :data:`rmbase.selection.evidence.TARGETS`). ``recipe`` chooses
+    the units (the study's grid of that recipe); ``studies`` restricts (or, for validation-only sets, extends) the
+    studies; ``evidence`` replaces :func:`rm_evidence` (validation passes subsets). Cached in-process for the
+    bundled evidence and the default feature table."""
+    cacheable = extra_results is None and evidence is None and features is None
+    key = (target, recipe, tuple(studies) if studies is not None else None, config)
+    if cacheable and key in _CACHE:
+        return _CACHE[key]
+    parse_target(target)
+    table = features if features is not None else feature_table()
+    ev = evidence if evidence is not None else rm_evidence(extra_results)
+    notes = list(ev.attrs.get("notes", []))
+    rows = training_rows(ev, target, studies)
+    notes += rows.attrs.get("notes", [])
+    cfg = config or default_config(target)
+    lookup = Lookup(table)
+    bases = list(dict.fromkeys(rows["base"]))
+    stage_of = dict(zip(rows["base"], rows["stage"], strict=False))
+    info = base_info(bases, cfg.features, table, lookup, stage_of)
+    sinfo = base_info(bases, SIZE_ONLY.features, table, lookup, stage_of)
+    pos = {b: i for i, b in enumerate(bases)}
+    ii = rows["base"].map(pos).to_numpy()
+    keep = info.complete[ii]
+    if (~keep).any():
+        notes.append(f"{int((~keep).sum())} of {len(rows)} evidence rows ({len(set(rows['base'][~keep]))} bases) "
+                     f"lack the features {', '.join(cfg.features)}: left out of the full fit"
+                     + (", used by the size-only fit" if sinfo.complete[ii[~keep]].any() else ""))
+    if keep.sum() < 3 or rows.loc[keep, "grid"].nunique() < 1:
+        raise InputError(f"too little RM evidence with features for target {target!r}",
+                         expected="at least 3 bases with features in one grid")
+    model = PooledModel(cfg).fit(rows["grid"][keep].to_numpy(), rows["value"][keep].to_numpy(),
+                                 info.F[ii[keep]], [info.stages[i] for i in ii[keep]],
+                                 [info.families[i] for i in ii[keep]])
+    skeep = sinfo.complete[ii]
+    size_model = PooledModel(SIZE_ONLY).fit(rows["grid"][skeep].to_numpy(), rows["value"][skeep].to_numpy(),
+                                            sinfo.F[ii[skeep]], [sinfo.stages[i] for i in ii[skeep]],
+                                            [sinfo.families[i] for i in ii[skeep]]) if skeep.sum() >= 3 else None
+    train = pd.DataFrame({"base": bases, "stage": info.stages, "family": info.families,
+                          "params_b": sinfo.F[:, 0]}).iloc[np.unique(ii[keep])]
+    bench, tgt = parse_target(target)
+    measuring = rows[(rows["rm_benchmark"] == bench) & (rows["target"] == tgt) & keep]
+    units = _units_grid(measuring, recipe)
+    fit = PooledFit(target=target, recipe=recipe, config=cfg,
+                    studies_used=list(dict.fromkeys(rows.loc[keep, "study"])),
+                    target_studies=list(dict.fromkeys(measuring["study"])), units_grid=units, model=model,
+                    size_model=size_model, table=table, train=train, notes=notes)
+    if cacheable:
+        _CACHE[key] = fit
+    return fit
+
+
+def _units_grid(measuring: pd.DataFrame, recipe: str | None) -> str | None:
+    if measuring.empty:
+        return None
+    g = measuring.groupby("grid", sort=False).agg(study=("study", "first"), recipe=("recipe", "first"),
+                                                  n=("base", "nunique")).reset_index()
+    g["rank"] = [(0 if s.startswith("user:") else 1 if (s == STUDY and (recipe is None or r == recipe)) else 2,
+                  0 if recipe is None or r == recipe else 1, -n) for s, r, n in zip(g["study"], g["recipe"], g["n"],
+                                                                                    strict=True)]
+    return str(g.sort_values("rank")["grid"].iloc[0])
+
+
+def default_config(target: str) -> PooledConfig:
+    """The configuration the pooled fit uses when none is given (see docs/selection.md for how it was chosen)."""
+    return PooledConfig()
