@@ -85,6 +85,7 @@ def fit_target(data, *, recipe: str, target: str, method: str, alpha: float, n_j
 
 
 BUNDLED_SOURCE = "bundled leaderboard_v2 table"
+POST_STAGES = ("sft", "dpo", "rl", "instruct", "reasoning")
 SCORE_COLUMNS = ("params_b", *BENCHMARK_FEATURES, "oll_average")
 
 
@@ -124,13 +125,54 @@ def _user_wide(path: str) -> pd.DataFrame:
     return wide
 
 
+def bundled_wide() -> pd.DataFrame:
+    """The bundled feature table of bases (:func:`rmbase.selection.base_features.feature_table`: the harmonised
+    table when :mod:`rmbase.benchmarks` has it, else the Open LLM Leaderboard v2 tables) as model x
+    ``params_b, the six, oll_average``; a base the table knows only by its size has NaN scores."""
+    from rmbase.selection.base_features import feature_table
+
+    ft = feature_table()
+    wide = ft.values.reindex(columns=[c for c in SCORE_COLUMNS if c != "params_b"])
+    wide = wide.reindex(wide.index.union(ft.models.index))
+    wide.insert(0, "params_b", ft.models["params_b"].reindex(wide.index).astype(float))
+    return wide
+
+
+def feature_status(models, features) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Per model: ``mapped`` when any of ``features`` is a mapped cell of the feature table, else ``observed``;
+    and the origin of each such cell (where it came from)."""
+    from rmbase.selection.base_features import feature_table
+
+    ft = feature_table()
+    status, origin = {}, {}
+    cols = [f for f in features if f in ft.status.columns]
+    for m in models:
+        if m not in ft.status.index:
+            continue
+        st = ft.status.loc[m, cols]
+        status[m] = "mapped" if (st == "mapped").any() else "observed"
+        if (st == "mapped").any() and m in ft.origin.index:
+            origin[m] = {f: str(ft.origin.at[m, f]) for f in cols if st[f] == "mapped"}
+    return status, origin
+
+
+def candidate_metadata() -> pd.DataFrame:
+    """Per base of the bundled tables (index: model): ``params_b, family, stage, reasoning, release,
+    architecture`` (the feature table's models, with the leaderboard's model type as ``type``)."""
+    from rmbase.benchmarks import load_bundled_models
+    from rmbase.selection.base_features import feature_table
+
+    meta = feature_table().models.copy()
+    types = load_bundled_models().set_index("model")["type"]
+    meta["type"] = types.reindex(meta.index)
+    return meta
+
+
 def merged_scores(benchmarks: str | None) -> tuple[pd.DataFrame, dict[str, list[str]], dict[str, list[str]], list]:
     """The bundled table with a user's file added: the user's values win where both have a model (cell by cell);
     ``oll_average`` is the mean of the six after the merge (the leaderboard's definition) wherever the file gave
     any of the six. Returns (table, from_file, replaced, the file's model ids as they appear in the table)."""
-    from rmbase.benchmarks import load_bundled_wide
-
-    bundled = load_bundled_wide().reindex(columns=list(SCORE_COLUMNS))
+    bundled = bundled_wide()
     if benchmarks is None:
         return bundled, {}, {}, []
     user = _user_wide(benchmarks)
@@ -168,11 +210,12 @@ def candidate_scores(*, candidates: list[str] | None = None, benchmarks: str | N
     added to it: the file's values win where both have a model. Pool: ``candidates`` (any spelling) when given;
     else the file's models with ``file_pool``; else the bundled rows of ``pool_types`` plus the file's models, less
     the bases the pool rule leaves out (:mod:`rmbase.selection.pool`; named candidates stay, flagged)."""
-    from rmbase.benchmarks import load_bundled_models
     from rmbase.selection.pool import pool_flags, split_pool
+    from rmbase.selection.stage import normalise_stage
 
     wide, from_file, replaced, file_ids = merged_scores(benchmarks)
-    flags = pool_flags(load_bundled_models())
+    meta = candidate_metadata()
+    flags = pool_flags(meta)
     left_out: list[dict] = []
     source = BUNDLED_SOURCE if benchmarks is None else f"{BUNDLED_SOURCE} or {benchmarks}"
     unscorable: list[dict] = []
@@ -185,8 +228,11 @@ def candidate_scores(*, candidates: list[str] | None = None, benchmarks: str | N
     elif benchmarks is not None and file_pool:
         wide = wide.loc[list(dict.fromkeys(file_ids))]
     elif pool_types:
-        types = load_bundled_models().set_index("model")["type"]
-        keep = types.reindex(wide.index).isin(pool_types).to_numpy() | wide.index.isin(file_ids)
+        # leaderboard rows by their type; other bases of the feature table (e.g. Swallow's) when post-trained
+        types = meta["type"].reindex(wide.index)
+        post = meta["stage"].reindex(wide.index).map(normalise_stage).isin(POST_STAGES)
+        keep = np.where(types.notna() & types.astype(str).ne(""), types.isin(pool_types), post) \
+            | wide.index.isin(file_ids)
         kept, left_out = split_pool(wide.index[keep], flags)
         wide = wide.loc[kept]
     wide = wide.reindex(columns=sorted(set(features) | set(SCORE_COLUMNS), key=str))
@@ -241,11 +287,16 @@ def candidate_families(data, models) -> list[str | None]:
 
 
 def _stages(models: list[str]) -> dict[str, str]:
-    """Post-training stage of each candidate a metadata table knows (the bundled leaderboard's model type)."""
-    from rmbase.benchmarks import load_bundled_models
+    """Post-training stage of each candidate the bundled metadata knows, else the one its name states
+    (:func:`rmbase.selection.stage.infer_stage`)."""
+    from rmbase.selection.stage import infer_stage, normalise_stage
 
-    types = load_bundled_models().set_index("model")["type"]
-    return {m: str(types[m]) for m in models if m in types.index and isinstance(types[m], str) and types[m]}
+    meta = candidate_metadata()["stage"]
+    out = {}
+    for m in models:
+        known = normalise_stage(meta[m]) if m in meta.index else "unknown"
+        out[m] = known if known != "unknown" else infer_stage(m)
+    return out
 
 
 def _origin(model: str, scores: CandidateScores) -> str:
@@ -354,6 +405,7 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
     slack = 0.02 * (hi - lo)
     used = set(getattr(main["estimator"], "selected_features_", numeric))
     scope = study_scope(data)
+    status, status_origin = feature_status([m for m in cand.index if m not in scores.from_file], numeric)
     stages = _stages(list(cand.index) + [r["model"] for r in size_rows])
     families = dict(zip(list(cand.index) + [r["model"] for r in size_rows],
                         candidate_families(data, list(cand.index) + [r["model"] for r in size_rows]), strict=True))
@@ -376,8 +428,10 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
                "ranked_by": "predicted" if k is None else "measured", "rank_value": float(key[i]),
                "scores_from": _origin(m, scores), "drivers": drivers[i],
                "family": _family_or_none(cand, i) if "family" in cand else families[m],
-               "stage": stages.get(m), "feature_status": "observed", "studies": [data.name],
-               "flags": flags, "support": support_of("measured" if k is not None else "observed", flags, extrapolates),
+               "stage": stages.get(m), "feature_status": status.get(m, "observed"),
+               "mapped_from": status_origin.get(m), "studies": [data.name], "flags": flags,
+               "support": support_of("measured" if k is not None else status.get(m, "observed"), flags,
+                                     extrapolates),
                # the features the main target's predictor uses, outside their training range (all: extrapolation)
                "extrapolates": extrapolates, "extrapolation": outside,
                "_residuals": np.zeros(0) if k is not None else main["residuals"]}

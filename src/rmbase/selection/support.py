@@ -32,12 +32,12 @@ class EvidenceScope:
 def stage_kind(stage) -> str | None:
     """``pre-trained`` or ``post-trained`` from any stage label (study ``instruct``/``sft+dpo``, leaderboard type
     ``pretrained``/``chat``/``fine-tuned``, Swallow ``pre``/``post``); None when unknown."""
-    if not isinstance(stage, str) or not stage:
-        return None
-    s = stage.strip().lower()
-    if s in ("pre", "pretrained", "pre-trained", "base", "continuously-pretrained"):
+    from rmbase.selection.stage import STAGES, normalise_stage
+
+    s = normalise_stage(stage)
+    if s == "pretrained":
         return "pre-trained"
-    return "post-trained"
+    return "post-trained" if s in STAGES else None
 
 
 def study_scope(data) -> EvidenceScope:
