@@ -22,8 +22,45 @@ SECTIONS = (("gains", "Gains over the default base"), ("correlations", "Correlat
 
 
 def _best_predictor(study: dict) -> dict | None:
+    """The leave-one-out row of the predictor the answer recommends: study.json ``answer_method`` (chosen on the
+    page's held-out evidence), else (an older study.json) the best leave-one-out coverage."""
     rows = [r for r in study.get("selection") or [] if r["recipe"] == study["recipe"] and r["validation"] == "loo"]
-    return max(rows, key=lambda r: (r["coverage_mean_5_10"], -r["regret_at_3"])) if rows else None
+    chosen = (study.get("answer_method") or {}).get("method")
+    pick = next((r for r in rows if r["method"] == chosen), None)
+    if pick is not None or not rows:
+        return pick
+    return max(rows, key=lambda r: (r["coverage_mean_5_10"], -r["regret_at_3"]))
+
+
+def todays_table(todays: dict | None) -> str:
+    """The table of today's bases (study.json / recommend ``todays_bases``): per size group the best predicted base
+    released since the date, its prediction and interval, P(best) in its group, the evidence, and the study's
+    measured best of the matching group."""
+    if not todays or not todays.get("groups"):
+        reason = (todays or {}).get("skipped")
+        return H.para(f"Today's bases: not available ({reason})." if reason else "")
+    rows = []
+    for g in todays["groups"]:
+        b, sb = g.get("best"), g.get("study_best")
+        study_cell = f"{sb['model']} ({H.num(sb['score'], 1)})" if sb else (
+            "no study base this size" if not g.get("study_group") else "-")
+        if b is None:
+            rows.append([g["group"], "none released since " + todays["since"][:7], "", None, None, None, "",
+                         study_cell])
+            continue
+        evidence = "; ".join([b.get("support") or "", *(b.get("flags") or []),
+                              *(["studies: " + ", ".join(b["studies"])] if b.get("studies") else []),
+                              *([b["outranks"]] if b.get("outranks") else [])])
+        rows.append([g["group"], b["model"], b.get("release") or "", b.get("predicted"),
+                     H.Cell(f"[{H.num(b.get('low'), 1)}, {H.num(b.get('high'), 1)}]", b.get("low")),
+                     H.Cell(f"{H.num(b.get('p_best'), 2)} of {g['n_bases']}", b.get("p_best")), evidence,
+                     study_cell])
+    caption = (f"Best predicted base per size group among the {todays.get('n_released_since', 0)} candidates "
+               f"released since {todays['since']}" + (f" ({todays['method']}, {todays.get('recipe', '')} recipe)"
+                                                        if todays.get("method") else "")
+               + "; P(best) among the group's bases released since then. " + (todays.get("note") or ""))
+    return H.table(["size group", "today's base", "released", "predicted", "90% interval", "P(best in group)",
+                    "evidence", "the study's measured best"], rows, nd=1, caption=caption, key="todays_bases")
 
 
 def answer(study: dict) -> str:
@@ -43,9 +80,14 @@ def answer(study: dict) -> str:
         rand = sum(k / n for k in range(5, 11)) / 6 if n else 0.0
         lofo = next((r for r in study["selection"] if r["method"] == best["method"] and r["validation"] == "lofo"
                      and r["recipe"] == study["recipe"]), None)
+        am = study.get("answer_method") or {}
+        why = (" It is chosen on held-out evidence: its mean rank over coverage leaving whole families out and "
+               "agreement with RMs trained by others (the predictor best within the study can be the worst "
+               "outside it)." if am else "")
         out.append(
-            "<p><strong>How sure is the out-of-fold evidence?</strong> For a base you have not trained, the best "
-            f"predictor judged on bases it never saw (leave-one-out over {n}) is <code>{H.esc(best['method'])}</code>:"
+            "<p><strong>How sure is the out-of-fold evidence?</strong> For a base you have not trained, the "
+            f"predictor to use is <code>{H.esc(best['method'])}</code>.{why} Judged on bases it never saw "
+            f"(leave-one-out over {n}):"
             f" Spearman {H.num(best['spearman'], 2)} with the true RM scores, mean coverage@5-10 "
             f"{H.num(best['coverage_mean_5_10'], 2)} (a random order gets {H.num(rand, 2)}), mean error "
             f"{H.num(best['mae'], 1)} points. Its single top pick was {H.num(best['regret_at_1'], 1)} points below "
@@ -71,6 +113,9 @@ def answer(study: dict) -> str:
                                 f"{b['predicted_rank']} although it is {b['true_rank']}; that single miss costs the "
                                 f"ranking most (coverage@5-10 {H.num(infl['coverage_mean_5_10'], 2)} → "
                                 f"{H.num(b['coverage_mean_5_10_if_right'], 2)} if it were right)."))
+    todays = study.get("todays_bases")
+    if todays:
+        out.append("<p><strong>Today's bases</strong> (predicted, not measured):</p>" + todays_table(todays))
     next_steps.append("Choose each next training from what you have measured so far: "
                       "<code>rmbase plan --trained results.csv</code>.")
     out.append("<p><strong>What to do next</strong></p>" + H.bullets(next_steps, escaped=True) + "</section>")

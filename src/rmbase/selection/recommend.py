@@ -42,6 +42,7 @@ class RecommendConfig(Config):
     # models); explicit --candidates and --benchmarks files are not filtered by type
     pool_types: tuple[str, ...] = ("chat", "fine-tuned")
     top_k: int = 3                  # P(top-k) among the candidates
+    today_since: str = "2025-01-01"  # today's bases: released on or after this date (todays_bases)
     samples: int = 4000             # draws of the predictive distribution for P(best) and P(top-k)
     seed: int = 0
 
@@ -299,6 +300,24 @@ def _stages(models: list[str]) -> dict[str, str]:
     return out
 
 
+def _releases(data, models: list[str]) -> dict[str, str]:
+    """Release date (ISO text) of each model the bundled metadata or the study's models table dates."""
+    meta = candidate_metadata()["release"]
+    study = {}
+    if "release" in data.models:
+        for col in ("hf_id", "model"):
+            if col in data.models:
+                study.update({str(m): str(r) for m, r in zip(data.models[col], data.models["release"], strict=True)
+                              if isinstance(m, str) and isinstance(r, str) and r})
+    out = {}
+    for m in models:
+        r = meta.get(m) if m in meta.index else None
+        r = r if isinstance(r, str) and r else study.get(m) or study.get(m.rpartition("/")[2])
+        if r:
+            out[m] = r
+    return out
+
+
 def _origin(model: str, scores: CandidateScores) -> str:
     """Where a candidate's features came from: ``bundled``, ``file`` (all of them) or ``file+bundled``."""
     given = scores.from_file.get(model)
@@ -467,6 +486,12 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
         r.update(rank=rank, pareto=bool(is_front), p_best=float(probs["p_best"].iloc[rank - 1]),
                  p_top_k=float(probs[f"p_top_{k_top}"].iloc[rank - 1]))
     outranking_notes(rows)
+    from rmbase.selection.todays_bases import todays_bases
+
+    release = _releases(data, [r["model"] for r in rows])
+    for r in rows:
+        r["release"] = release.get(r["model"])
+    todays = todays_bases(rows, draws, release, since=config.today_since, target=main["target"])
     in_table = {r["model"] for r in size_rows}
     unscorable = [u for u in unscorable if u["model"] not in in_table]
     no_scores = []
@@ -499,6 +524,7 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
         "selected_features": {t: list(getattr(f["estimator"], "selected_features_", f["features"]))
                               for t, f in fits.items()},
         "n_candidates": len(rows), "n_size_only": len(size_rows), "top": config.top, "ranking": rows,
+        "todays_bases": todays,
         "pareto_front": [r["model"] for r in rows if r["pareto"]],
         "training_range": {f: [float(lo[f]), float(hi[f])] for f in numeric},
         "unscorable": unscorable, "no_scores": no_scores,
