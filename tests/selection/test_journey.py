@@ -117,5 +117,7 @@ def test_new_candidates_end_to_end(tmp_path, results_dir, capsys):
     for p in plan["proposals"]:
         assert 55 < p["predicted"] < 100 and 0 < p["sd"] < 6
     assert plan["study_prior"]["used"] and plan["study_prior"]["recipe"] == "regression"
-    assert "Prior evidence: the 38 published regression results" in text
+    assert plan["study_prior"]["kind"] == "pooled"
+    n = plan["study_prior"]["n_results"]
+    assert f"Prior evidence: {n} bases with published RM results (paper-2505.10775" in text
     assert "ei = expected improvement" in text

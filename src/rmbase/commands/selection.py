@@ -257,8 +257,12 @@ def register(app: typer.Typer) -> None:
         acquisition: Annotated[str, typer.Option("--acquisition", help="ei | thompson")] = "ei",
         family_sd: Annotated[float, typer.Option("--family-sd", help="Prior sd of a shared per-family offset, in "
                                                  "units of the score scale (0: ignore families).")] = 0.5,
-        study_prior: Annotated[bool, typer.Option("--study-prior/--no-study-prior", help="Use the study's "
-                                                  "published results of the same recipe as prior evidence.")] = True,
+        study_prior: Annotated[bool, typer.Option("--study-prior/--no-study-prior", help="Use published RM "
+                                                  "results as prior evidence (every study, pooled; see "
+                                                  "--prior-evidence).")] = True,
+        prior_evidence: Annotated[str, typer.Option("--prior-evidence", help="pooled (every study, mapped into one "
+                                                    "unit) | study (the bundled study's results of --recipe "
+                                                    "only).")] = "pooled",
         simulate: Annotated[bool, typer.Option("--simulate", help="Replay strategies on a bundled dataset's "
                                                "results.")] = False,
         dataset: Annotated[str, typer.Option("--dataset", help="Dataset for --simulate and the study prior.")] = DATASET,
@@ -292,7 +296,8 @@ def register(app: typer.Typer) -> None:
         _check_json(json_out)
         con = _console(Console)
         cfg = resolve_config(ctx, P.PlanConfig, config,
-                             dict(prior=prior, acquisition=acquisition, family_sd=family_sd, study_prior=study_prior))
+                             dict(prior=prior, acquisition=acquisition, family_sd=family_sd, study_prior=study_prior,
+                                  prior_evidence=prior_evidence))
         prior, acquisition = cfg.prior, cfg.acquisition
         if simulate:
             result = P.simulate_dataset(_load_data(dataset), recipe=recipe or "regression", n_starts=starts,
@@ -328,7 +333,16 @@ def register(app: typer.Typer) -> None:
             con.print(f"Best so far: {E(result['best_trained']['model'])} ({result['best_trained']['score']:.1f}).")
         con.print(result["acquisition_explained"], markup=False)
         sp = result["study_prior"]
-        if sp["used"]:
+        if sp["used"] and sp.get("kind") == "pooled":
+            off = sp.get("level_offset")
+            by = ", ".join(f"{E(k)} {v}" for k, v in sp["n_results_by_study"].items())
+            con.print(f"Prior evidence: {sp['n_results']} bases with published RM results ({by}), mapped into one "
+                      f"unit ({E(sp['units'])}) by the pooled fit, fix how the features weigh; your results set "
+                      "the level" + (f" (they sit {off:+.1f} points from the evidence's fit)" if off is not None
+                                     else " (none yet: the levels are the evidence's)")
+                      + (f"; your results replace the evidence for {E(', '.join(sp['replaced_by_yours']))}"
+                         if sp["replaced_by_yours"] else "") + ".")
+        elif sp["used"]:
             off = sp.get("level_offset")
             con.print(f"Prior evidence: the {sp['n_results']} published {E(sp['recipe'])} results of the study "
                       f"({E(sp['dataset'])}) fix how the features weigh; your results set the level"
