@@ -1,4 +1,7 @@
-"""The duplicate rule: one value per (model, benchmark, scale), chosen by an explicit, recorded ranking.
+"""The duplicate rule: one value per (model, benchmark, scale, mode), chosen by an explicit, recorded ranking.
+
+The mode (task group, pre-/post-trained, reasoning on/off; empty for sources without modes) is part of a score's
+identity: scores of two modes (e.g. Swallow's reasoning-on and reasoning-off runs) are never duplicates of each other.
 
 Model ids are compared after :func:`rmbase.model_ids.canonical_model_id` (so ``meta-llama/Llama-3.1-8B-Instruct`` and
 ``meta-llama/Meta-Llama-3.1-8B-Instruct`` are one model). Among the rows of one key the winner is the first by:
@@ -25,7 +28,7 @@ import pandas as pd
 from rmbase.errors import InputError
 from rmbase.model_ids import canonical_model_id
 
-DUPLICATE_RULE = ("one value per (model, benchmark, scale); model ids compared after normalisation "
+DUPLICATE_RULE = ("one value per (model, benchmark, scale, mode); model ids compared after normalisation "
                   "(canonical_model_id); prefer the official provider's run, then the chat-template run, then "
                   "bfloat16, then the latest date; equal-rank rows with different values are a conflict "
                   "(on_conflict: error, drop or first)")
@@ -68,7 +71,7 @@ def rank_frame(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-DUP_COLUMNS = ["model", "benchmark", "scale", "value", "source", "reason"]
+DUP_COLUMNS = ["model", "benchmark", "scale", "mode", "value", "source", "reason"]
 RANK_COLS = ["_official", "_chat", "_bf16", "_date"]
 RANK_NAMES = ["official provider", "chat template", "bfloat16", "later date"]
 
@@ -87,16 +90,20 @@ def resolve(f: pd.DataFrame, on_conflict: str = "error") -> Resolution:
     """Apply the duplicate rule to a long frame (the columns of :class:`~rmbase.benchmarks.BenchmarkTable`)."""
     if on_conflict not in CONFLICT_CHOICES:
         raise InputError(f"unknown on_conflict {on_conflict!r}", expected=f"one of {', '.join(CONFLICT_CHOICES)}")
+    if "mode" not in f:
+        f = f.assign(mode="")
     out = Resolution(frame=f)
     if f.empty:
         return out
-    group = ["_key", "benchmark", "scale"]
-    keys = f.assign(_key=canonical_keys(f.model))[["_key", "benchmark", "scale"]]
+    f = f.assign(mode=f["mode"].fillna("").astype(str))
+    out.frame = f
+    group = ["_key", "benchmark", "scale", "mode"]
+    keys = f.assign(_key=canonical_keys(f.model))[group]
     involved = keys.duplicated(keep=False).to_numpy()
     if not involved.any():
         return out
     ranked = rank_frame(f[involved])  # only the rows that have a duplicate
-    ranked = ranked.sort_values([*group, *RANK_COLS], ascending=[True, True, True, False, False, False, False],
+    ranked = ranked.sort_values([*group, *RANK_COLS], ascending=[True] * len(group) + [False] * len(RANK_COLS),
                                 kind="stable")
     first = ~ranked.duplicated(group, keep="first")
     rest = ranked[~first]
@@ -110,7 +117,8 @@ def resolve(f: pd.DataFrame, on_conflict: str = "error") -> Resolution:
         c = pair[conflict].iloc[0]
         if on_conflict == "error":
             raise InputError(
-                f"conflicting duplicate scores for model {c.model!r}, benchmark {c.benchmark!r} ({c.scale}): "
+                f"conflicting duplicate scores for model {c.model!r}, benchmark {c.benchmark!r} ({c.scale}"
+                f"{', mode ' + c['mode'] if c['mode'] else ''}): "
                 f"{c.value_win:g} from {c.source_win} and {c.value:g} from {c.source}, with equal official "
                 "provider, chat template, precision and date",
                 expected="one value per model and benchmark, rows that the rule can rank, or --on-conflict "

@@ -25,7 +25,9 @@ def _print_warnings(console, table) -> None:  # noqa: ANN001 - rich console and 
 def import_(
     files: Annotated[list[str], typer.Argument(help="lm-eval results_*.json, EvalPlus *_eval_results.json, "
                                                "leaderboard tables (CSV/Parquet or 'open-llm-leaderboard/contents' "
-                                               "from the Hub), plain CSV model,benchmark,value; folders of JSONs.")],
+                                               "from the Hub), plain CSV model,benchmark,value; folders of JSONs; "
+                                               "Swallow LLM Leaderboard model.yml files (read together: the "
+                                               "newest snapshot wins, docs/benchmarks.md).")],
     out: Annotated[Path, typer.Option("--out", help="Output long table (.csv or .parquet); a .provenance.json "
                                       "is written beside it.")],
     scale: Annotated[str, typer.Option(help="normalised (leaderboard 0-100 for the six; works with `rmbase study "
@@ -100,11 +102,12 @@ def show(
             missing.append(m)
             continue
         t = Table(title=terminal(rows.model.iloc[0]), title_justify="left")
-        for col in ("benchmark", "value", "scale", "source", "date"):
+        moded = bool(rows["mode"].fillna("").ne("").any())
+        for col in ("benchmark", "value", "scale", "source", *(("mode",) if moded else ()), "date"):
             t.add_column(col, justify="right" if col == "value" else "left")
         for r in rows.itertuples(index=False):
             t.add_row(terminal(r.benchmark), f"{r.value:.2f}" if r.scale == "normalised" else f"{r.value:.4f}",
-                      terminal(r.scale), terminal(r.source),
+                      terminal(r.scale), terminal(r.source), *((terminal(r.mode),) if moded else ()),
                       "" if r.date is None or r.date != r.date else terminal(r.date))
         console.print(t)
     if missing:
