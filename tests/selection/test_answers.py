@@ -69,10 +69,10 @@ def test_scope_flags_support_and_outranking_notes():
 
 
 def test_size_only_rows_stay_in_the_table_with_a_wider_interval(study):
-    out = recommend(study, candidates=["Qwen/Qwen3-8B", "google/gemma-2-9b-it", "Qwen2.5-7B-Instruct",
+    out = recommend(study, candidates=["acme/Newcomer-8B-Instruct", "google/gemma-2-9b-it", "Qwen2.5-7B-Instruct",
                                        "nobody/no-size-in-name"], config=RecommendConfig(targets=("score", "chat")))
     rows = {r["model"]: r for r in out["ranking"]}
-    q3 = rows["Qwen/Qwen3-8B"]
+    q3 = rows["acme/Newcomer-8B-Instruct"]
     assert q3["support"] == "size only" and q3["feature_status"] == "size only" and q3["size_from"] == "name"
     assert q3["params_b"] == 8.0 and q3["chat"] is None
     fit = out["size_only"]
@@ -156,3 +156,21 @@ def test_hostile_names_are_escaped_in_the_terminal_and_quoted_in_commands(tmp_pa
     import shlex
 
     assert shlex.split(cmd)[4] == evil
+
+
+def test_a_candidate_with_only_reasoning_on_scores_is_predicted_and_flagged(study):
+    """Qwen/Qwen3-8B (post-trained) has only reasoning-on Swallow scores: it is predicted (with an interval) and
+    its row says so; a size read from the bundled metadata is used."""
+    out = recommend(study, candidates=["Qwen/Qwen3-8B", "google/gemma-2-9b-it"], config=RecommendConfig(
+        targets=("score",)))
+    q3 = next(r for r in out["ranking"] if r["model"] == "Qwen/Qwen3-8B")
+    assert any(f.startswith("only reasoning-on scores") for f in q3["flags"])
+    assert q3["score"]["low"] < q3["score"]["predicted"] < q3["score"]["high"]
+    assert q3["release"] >= "2025" and q3["stage"] == "reasoning"
+
+
+def test_size_only_predictions_stay_inside_the_score_range(study):
+    out = recommend(study, candidates=["acme/Giant-900B-Instruct"], config=RecommendConfig(targets=("score",)))
+    row = out["ranking"][0]
+    assert row["score"]["predicted"] <= 100 and row["score"]["high"] <= 100
+    assert "size-only line capped at the score's range" in row["flags"]

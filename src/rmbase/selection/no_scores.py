@@ -42,6 +42,7 @@ def size_only_fit(data, recipe: str, target: str = "score") -> dict | None:
     full = LinearRegression().fit(x, yv)
     return {"intercept": float(full.intercept_), "slope_per_log_b": float(full.coef_[0]), "n_train": len(yv),
             "loo_mean_abs_error": float(np.mean(np.abs(res))), "loo_residuals": [float(r) for r in res],
+            "max_score": float(yv.max()),
             "range_b": [float(np.exp(x.min())), float(np.exp(x.max()))]}
 
 
@@ -66,8 +67,12 @@ def size_only_rows(sizes: dict[str, float | None], *, data, recipe: str, alpha: 
         if size is None:
             continue
         pred = fit["intercept"] + fit["slope_per_log_b"] * float(np.log(size))
+        # a line in log size leaves the score's range far outside the study's sizes: the range bounds it
+        top = 100.0 if fit["max_score"] > 1 else 1.0
+        capped = bool(pred > top or pred < 0)
+        pred = float(np.clip(pred, 0.0, top))
         rows.append({"model": m, "params_b": float(size), "size_from": source, "predicted": pred,
-                     "low": pred - q, "high": pred + q})
+                     "low": max(pred - q, 0.0), "high": min(pred + q, top), "capped": capped})
     return rows, fit
 
 

@@ -72,7 +72,7 @@ def split_pool(ids, flags: dict[str, list[str]]) -> tuple[list[str], list[dict]]
     """The default pool: ``ids`` less the flagged bases; and the left-out ones as ``{model, flags, reason}``."""
     keep, left = [], []
     for m in ids:
-        f = flags.get(str(m))
+        f = [x for x in flags.get(str(m), []) if x in FLAG_TEXT]  # other flags (e.g. reasoning-on) stay in
         if f:
             left.append({"model": str(m), "flags": list(f), "reason": "; ".join(FLAG_TEXT[x] for x in f)})
         else:

@@ -87,6 +87,7 @@ def fit_target(data, *, recipe: str, target: str, method: str, alpha: float, n_j
 
 BUNDLED_SOURCE = "bundled leaderboard_v2 table"
 POST_STAGES = ("sft", "dpo", "rl", "instruct", "reasoning")
+REASONING_ONLY = "only reasoning-on scores (run with thinking on: not comparable with other bases' scores)"
 SCORE_COLUMNS = ("params_b", *BENCHMARK_FEATURES, "oll_average")
 
 
@@ -133,9 +134,10 @@ def bundled_wide() -> pd.DataFrame:
     from rmbase.selection.base_features import feature_table
 
     ft = feature_table()
+    meta = candidate_metadata()
     wide = ft.values.reindex(columns=[c for c in SCORE_COLUMNS if c != "params_b"])
-    wide = wide.reindex(wide.index.union(ft.models.index))
-    wide.insert(0, "params_b", ft.models["params_b"].reindex(wide.index).astype(float))
+    wide = wide.reindex(wide.index.union(meta.index))
+    wide.insert(0, "params_b", meta["params_b"].reindex(wide.index).astype(float))
     return wide
 
 
@@ -166,7 +168,32 @@ def candidate_metadata() -> pd.DataFrame:
     meta = feature_table().models.copy()
     types = load_bundled_models().set_index("model")["type"]
     meta["type"] = types.reindex(meta.index)
-    return meta
+    meta["oll"] = meta.index.isin(types.index)
+    return _with_swallow(meta)
+
+
+def _with_swallow(meta: pd.DataFrame) -> pd.DataFrame:
+    """The bundled Swallow models (``rmbase.datasets.load_swallow``) added where the feature table lacks them
+    (size, stage, reasoning, release), and their release dates where it has none."""
+    try:
+        from rmbase.datasets import load_swallow
+    except ImportError:  # an rmbase without the Swallow tables
+        return meta
+    sw = load_swallow()[1].drop_duplicates("model").set_index("model")
+    stage = [("reasoning" if r == "on" else "instruct") if s == "post" else "pretrained"
+             for s, r in zip(sw["stage"], sw["reasoning"], strict=True)]
+    add = pd.DataFrame({"params_b": sw["params_b"].astype(float), "family": sw["family"], "stage": stage,
+                        "reasoning": sw["reasoning"], "release": sw["release"].astype(str),
+                        "pretrained_from": sw.get("pretrained_from"), "architecture": "", "sources": "swallow",
+                        "type": None, "oll": False}, index=sw.index)
+    out = pd.concat([meta, add.loc[add.index.difference(meta.index)]])
+    dated = add["release"].reindex(out.index)
+    empty = out["release"].isna() | out["release"].astype(str).eq("")
+    out.loc[empty & dated.notna(), "release"] = dated[empty & dated.notna()]
+    if "reasoning" in out:
+        on = add["reasoning"].reindex(out.index).eq("on") & ~out["oll"].astype(bool)
+        out.loc[on, "reasoning"] = "on"
+    return out
 
 
 def merged_scores(benchmarks: str | None) -> tuple[pd.DataFrame, dict[str, list[str]], dict[str, list[str]], list]:
@@ -217,6 +244,8 @@ def candidate_scores(*, candidates: list[str] | None = None, benchmarks: str | N
     wide, from_file, replaced, file_ids = merged_scores(benchmarks)
     meta = candidate_metadata()
     flags = pool_flags(meta)
+    for m in meta.index[meta["reasoning"].eq("on") & ~meta["oll"].astype(bool)]:
+        flags.setdefault(m, []).append(REASONING_ONLY)
     left_out: list[dict] = []
     source = BUNDLED_SOURCE if benchmarks is None else f"{BUNDLED_SOURCE} or {benchmarks}"
     unscorable: list[dict] = []
@@ -461,7 +490,8 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
     for r in size_rows:
         m = r["model"]
         flags = [*scores.flags.get(m, []), "size only: no benchmark scores",
-                 *scope_flags(r["params_b"], families[m], stages.get(m), scope)]
+                 *scope_flags(r["params_b"], families[m], stages.get(m), scope),
+                 *(["size-only line capped at the score's range"] if r["capped"] else [])]
         rows.append({"model": m, "params_b": r["params_b"], "oll_average": None, "in_training_data": False,
                      "measured": None, "ranked_by": "predicted (size only)", "rank_value": r["predicted"],
                      "scores_from": "none", "drivers": [], "family": families[m], "stage": stages.get(m),

@@ -99,4 +99,6 @@ def short_flag(flag: str) -> str:
         return flag[flag.find("(") + 1:-1] + " stage outside evidence" if "(" in flag else "stage outside evidence"
     if flag.startswith("size only"):
         return ""
+    if flag.startswith("only reasoning-on"):
+        return "reasoning-on scores only"
     return flag
