@@ -393,3 +393,28 @@ def test_bundled_tables_contract():
     removed = load_swallow_removed()
     merged = removed.merge(scores, on=["model", "benchmark", "mode"], how="inner")
     assert merged.empty  # a removed cell is not in the scores
+
+
+def test_two_sources_of_one_mode_are_both_kept_and_their_disagreement_reported(tmp_path):
+    src = write_yml(tmp_path / "model_2026-05-07.yml", entries_2026())
+    mine = tmp_path / "mine.csv"
+    pd.DataFrame({"model": ["acme/Base-7B", "acme/Base-7B"], "benchmark": ["mmlu", "gsm8k"], "value": [0.50, 0.70],
+                  "scale": "raw", "source": "my-harness:run1", "mode": "en_pre/pre/off"}).to_csv(mine, index=False)
+    table = import_files([src, str(mine)], scale="raw")
+    r = rows(table, "acme/Base-7B", "mmlu").set_index("source").value
+    assert r.to_dict() == {"swallow-leaderboard:model_2026-05-07": pytest.approx(0.70),
+                           "my-harness:run1": pytest.approx(0.50)}
+    kind = "same model, task and mode from two sources with different values (both kept)"
+    assert table.warnings[kind] == 1  # gsm8k agrees (0.70 both): not a disagreement
+    assert "0.7 (swallow-leaderboard:model_2026-05-07)" in table.warning_examples[kind]
+    assert len(rows(table, "acme/Base-7B", "gsm8k")) == 2
+
+
+def test_one_source_of_one_mode_keeps_the_rule_of_its_latest_date(tmp_path):
+    path = tmp_path / "s.csv"
+    pd.DataFrame({"model": ["a/X", "a/X"], "benchmark": ["mmlu", "mmlu"], "value": [0.5, 0.6], "scale": "raw",
+                  "source": ["swallow-leaderboard:model_2026-02-20", "swallow-leaderboard:model_2026-05-07"],
+                  "mode": "en_pre/pre/off", "date": ["2026-02-20", "2026-05-07"]}).to_csv(path, index=False)
+    table = import_files([str(path)], scale="raw")
+    assert rows(table, "a/X", "mmlu").value.tolist() == [pytest.approx(0.6)]
+    assert table.duplicates.reason.iloc[0].endswith("on later date")

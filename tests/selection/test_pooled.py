@@ -133,3 +133,29 @@ def test_bundled_fit_predicts_with_intervals_and_sample_shape():
     draws = fit.sample(models, n=50, seed=3)
     assert draws.shape == (50, 3) and np.isfinite(draws).all()
     np.testing.assert_array_equal(draws, fit.sample(models, n=50, seed=3))
+
+
+def test_default_config_is_what_the_choice_gives_on_the_bundled_evidence():
+    from rmbase.selection.base_features import feature_table
+    from rmbase.selection.pooled import DEFAULT_CONFIG
+    from rmbase.selection.pooled_validation import select_config
+
+    chosen, scores = select_config(rm_evidence(), "rewardbench", feature_table())
+    assert chosen == DEFAULT_CONFIG, scores
+
+
+def test_default_method_rule_picks_best_common_out_of_study_spearman():
+    from rmbase.selection.default_method import choose, default_method, stored_evidence
+
+    evidence = {"out_of_study": {"regression": [
+        {"set": "a", "n_common": 10, "spearman": {"pooled": 0.9, "oll_average": 0.8}},
+        {"set": "b", "n_common": 12, "spearman": {"pooled": 0.5, "oll_average": 0.8}},
+        {"set": "tiny", "n_common": 3, "spearman": {"pooled": -1.0, "oll_average": 1.0}}]}}
+    c = choose(evidence)["regression"]
+    assert c["method"] == "oll_average" and c["sets"] == ["a", "b"]
+    evidence["out_of_study"]["regression"][1]["spearman"]["pooled"] = 0.7
+    assert choose(evidence)["regression"]["method"] == "pooled"  # a tie goes to the first listed
+    stored = stored_evidence()
+    for recipe in ("regression", "bradley_terry"):
+        assert default_method(recipe) == choose(stored)[recipe]["method"] == stored["choice"][recipe]["method"]
+    assert default_method(None) == "pooled" and default_method("regression", "rewardbench2") == "pooled"

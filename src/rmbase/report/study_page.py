@@ -81,9 +81,9 @@ def answer(study: dict) -> str:
         lofo = next((r for r in study["selection"] if r["method"] == best["method"] and r["validation"] == "lofo"
                      and r["recipe"] == study["recipe"]), None)
         am = study.get("answer_method") or {}
-        why = (" It is chosen on held-out evidence: its mean rank over coverage leaving whole families out and "
-               "agreement with RMs trained by others (the predictor best within the study can be the worst "
-               "outside it)." if am else "")
+        why = (f" It is the predictor that holds up best out of study ({H.esc(am.get('chosen_by', ''))}): the "
+               "predictor best within the study can be the worst outside it, and today's bases come from families "
+               "outside the study." if am else "")
         out.append(
             "<p><strong>How sure is the out-of-fold evidence?</strong> For a base you have not trained, the "
             f"predictor to use is <code>{H.esc(best['method'])}</code>.{why} Judged on bases it never saw "
@@ -113,6 +113,15 @@ def answer(study: dict) -> str:
                                 f"{b['predicted_rank']} although it is {b['true_rank']}; that single miss costs the "
                                 f"ranking most (coverage@5-10 {H.num(infl['coverage_mean_5_10'], 2)} → "
                                 f"{H.num(b['coverage_mean_5_10_if_right'], 2)} if it were right)."))
+    am = study.get("answer_method") or {}
+    if am.get("table"):
+        sets = am.get("sets") or []
+        out.append(H.table(["method", "mean Spearman out of study", *sets],
+                           [[r["method"], r["mean_spearman"], *[r["per_set"].get(x) for x in sets]]
+                            for r in sorted(am["table"], key=lambda r: -r["mean_spearman"])], nd=2,
+                           key="answer_method.table",
+                           caption="Each method's Spearman with RMs other studies trained (bases it never saw; "
+                                   "the same bases for every method): how the answer's predictor was chosen."))
     todays = study.get("todays_bases")
     if todays:
         out.append("<p><strong>Today's bases</strong> (predicted, not measured):</p>" + todays_table(todays))

@@ -1,107 +1,118 @@
-"""Each recipe's default method for ``recommend``: the predictor that holds up best on bases unlike the ones it was
-fitted to, not only within the study.
+"""The default method of ``rmbase recommend`` per recipe and target: the one that holds up best out of study.
 
-The rule (:func:`choose_method`): among the methods judged for a recipe, rank them on each **held-out** criterion —
-mean coverage@5-10 leaving whole families out (``lofo``: a new base mostly comes from a family the study did not
-train), and the Spearman of each external set or held-out study with at least ``MIN_N`` scorable bases — and take the
-best mean rank (a method without a figure on a criterion ranks last on it). Ties go to the within-study leave-one-out
-coverage. The same rule picks the predictor of the report's answer box from the figures on the same page
-(:func:`evidence_from_study`), so the box and the evidence cannot disagree.
+The evidence is computed by :func:`compute_evidence` (leave one study out for the pooled model, the study-only
+predictors fitted on the study's recipe and applied to the other studies' bases, and the home study's leave-one-out
+figures beside them) and stored in ``default_methods.json`` next to this module by
+``python scripts/build_default_methods.py``; :func:`default_method` reads it (no fitting at ``recommend`` time).
 
-Until the pooled evidence's own validation (leave one study out) is available, ``default_method`` applies the rule to
-the figures docs/selection.md measures (:data:`MEASURED`, from ``python benchmarks/bench_selection.py`` and
-``rmbase study``'s external validation on the bundled data).
+The rule (:func:`choose`): the method with the highest mean Spearman over the out-of-study sets that have at least
+:data:`MIN_N` bases that **every** compared method scores (the same bases for all: a method is not rewarded for
+scoring bases the others cannot, nor punished for it); ties go to the method listed first in :data:`METHODS`. The home
+study's figures are shown beside the choice but do not decide it (the issue: a default that wins within the study
+and loses out of it is the failure to avoid). Sections of RewardBench follow the choice for its score (no study
+outside the bundled one measures sections with a controlled recipe).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import json
+from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
-from rmbase.errors import InputError
-
-MIN_N = 5  # an external set with fewer scorable bases is shown, never used to choose
-
-# (method, recipe, criterion, value): docs/selection.md, bundled data, target score. lofo = mean coverage@5-10
-# leaving one family out; loo = the same leaving one base out (tie-break only); rb2_allenai_base_grid and
-# rewardbench_v1_leaderboard = Spearman of predictors fitted on the study's regression results (external sets).
-MEASURED: tuple[tuple[str, str, str, float], ...] = (
-    *((m, "regression", "loo", v) for m, v in (
-        ("oll_average", 0.683), ("study_elasticnet", 0.570), ("rank_average", 0.561), ("sparse_ridge", 0.707),
-        ("bayesian_linear", 0.683), ("pairwise_ranker", 0.521), ("family_effect", 0.707))),
-    *((m, "regression", "lofo", v) for m, v in (
-        ("oll_average", 0.683), ("study_elasticnet", 0.470), ("rank_average", 0.605), ("sparse_ridge", 0.561),
-        ("bayesian_linear", 0.544), ("pairwise_ranker", 0.498), ("family_effect", 0.544))),
-    *((m, "regression", "rb2_allenai_base_grid", v) for m, v in (
-        ("oll_average", 0.94), ("study_elasticnet", 0.95), ("rank_average", 0.96), ("sparse_ridge", 0.76),
-        ("bayesian_linear", 0.76), ("pairwise_ranker", 0.88))),
-    *((m, "regression", "rewardbench_v1_leaderboard", v) for m, v in (
-        ("oll_average", 0.72), ("study_elasticnet", 0.78), ("rank_average", 0.65), ("sparse_ridge", 0.35),
-        ("bayesian_linear", 0.35), ("pairwise_ranker", 0.52))),
-    *((m, "bradley_terry", "loo", v) for m, v in (
-        ("oll_average", 0.554), ("study_elasticnet", 0.225), ("sparse_ridge", 0.244), ("bayesian_linear", 0.232),
-        ("family_effect", 0.547))),
-    *((m, "bradley_terry", "lofo", v) for m, v in (
-        ("oll_average", 0.554), ("study_elasticnet", 0.293), ("sparse_ridge", 0.197), ("bayesian_linear", 0.232),
-        ("family_effect", 0.232))),
-)
-MEASURED_SOURCE = ("docs/selection.md (python benchmarks/bench_selection.py; rmbase study's external_validation), "
-                   "bundled data paper-2505.10775, target score")
-RULE = ("best mean rank over the held-out criteria (coverage@5-10 leaving whole families out; Spearman on each "
-        f"external set or held-out study with >= {MIN_N} scorable bases); ties: leave-one-out coverage")
+METHODS = ("pooled", "oll_average", "study_elasticnet", "rank_average", "sparse_ridge", "bayesian_linear",
+           "pairwise_ranker", "family_effect")
+RECIPES = ("regression", "bradley_terry")
+MIN_N = 5
+FILE = "default_methods.json"
 
 
-def choose_method(rows: Iterable[dict], recipe: str) -> dict:
-    """The default method of ``recipe`` from validation rows ``{method, recipe, criterion, value}`` (criterion
-    ``loo`` is the tie-break; every other criterion is held out). Returns ``{method, recipe, rule, mean_rank,
-    criteria: {criterion: {method: value}}}``."""
-    table: dict[str, dict[str, float]] = {}
-    for r in rows:
-        if r["recipe"] == recipe and r["value"] is not None and np.isfinite(r["value"]):
-            table.setdefault(r["criterion"], {})[r["method"]] = float(r["value"])
-    held_out = {c: v for c, v in table.items() if c != "loo"}
-    methods = sorted({m for v in table.values() for m in v})
-    if not methods:
-        raise InputError(f"no validation figures for recipe {recipe!r}", expected="selection rows of that recipe")
-    if not held_out:  # nothing held out: the within-study figure alone (said so in the rule)
-        held_out = {"loo": table["loo"]}
-    mean_rank = {}
-    for m in methods:
-        ranks = []
-        for vals in held_out.values():  # 1 + the methods strictly better (equal figures share a rank)
-            ranks.append(1 + sum(v > vals[m] for v in vals.values()) if m in vals else len(methods))
-        mean_rank[m] = float(np.mean(ranks))
-    loo = table.get("loo", {})
-    best = min(methods, key=lambda m: (mean_rank[m], -loo.get(m, -np.inf), m))
-    return {"method": best, "recipe": recipe, "rule": RULE, "mean_rank": mean_rank, "criteria": table}
+def _path() -> Path:
+    return Path(str(resources.files("rmbase.selection") / FILE))
 
 
-def measured_rows() -> list[dict]:
-    return [{"method": m, "recipe": r, "criterion": c, "value": v} for m, r, c, v in MEASURED]
+def choose(evidence: dict) -> dict:
+    """``{recipe: {"method", "mean_spearman", "sets", "table"}}`` from the stored evidence (pure: no fitting)."""
+    out = {}
+    for recipe, sets in evidence["out_of_study"].items():
+        usable = [s for s in sets if s["n_common"] >= MIN_N]
+        table = []
+        for m in METHODS:
+            vals = [s["spearman"].get(m) for s in usable]
+            if not usable or any(v is None for v in vals):
+                continue
+            table.append({"method": m, "mean_spearman": float(np.mean(vals)),
+                          "per_set": {s["set"]: s["spearman"][m] for s in usable}})
+        best = max(table, key=lambda r: (r["mean_spearman"], -METHODS.index(r["method"])))
+        out[recipe] = {"method": best["method"], "mean_spearman": best["mean_spearman"],
+                       "sets": [s["set"] for s in usable], "table": table}
+    return out
 
 
-def default_method(recipe: str, target: str = "score") -> dict:
-    """The default method of ``recipe`` (``target`` kept for the pooled validation, which judges per target; the
-    measured figures here are all for ``score``), with the figures that chose it and where they come from."""
-    choice = choose_method(measured_rows(), recipe)
-    choice.update(target=target, source=MEASURED_SOURCE)
-    return choice
+@functools.lru_cache(maxsize=1)
+def stored_evidence() -> dict:
+    return json.loads(_path().read_text())
 
 
-def evidence_from_study(study: dict) -> list[dict]:
-    """Validation rows from a study.json: its ``selection`` rows (loo, lofo; criterion = coverage@5-10) and its
-    ``external_validation`` sets with at least ``MIN_N`` scorable bases (criterion = set, value = Spearman), for
-    the recipe the external predictors were fitted on."""
-    rows = [{"method": r["method"], "recipe": r["recipe"], "criterion": r["validation"],
-             "value": r["coverage_mean_5_10"]} for r in study.get("selection") or []]
-    ext = study.get("external_validation") or {}
-    recipe = ext.get("recipe_trained_on")
-    for s in ext.get("sets") or []:
-        if s.get("n_scorable", 0) < MIN_N:
-            continue
-        for m in s.get("methods") or []:
-            rho = (m.get("all") or {}).get("spearman")
-            if rho is not None:
-                rows.append({"method": m["method"], "recipe": recipe, "criterion": s["set"], "value": rho})
-    return rows
+def default_method(recipe: str | None = None, target: str = "rewardbench") -> str:
+    """The method ``recommend`` uses by default for ``recipe`` (None: the pooled model, which needs no recipe)
+    and ``target``. Targets other than RewardBench v1 and its sections are only predicted by the pooled model."""
+    from rmbase.selection.evidence import parse_target
+
+    bench, _ = parse_target(target)
+    if recipe is None or bench != "rewardbench":
+        return "pooled"
+    choice = choose(stored_evidence())
+    if recipe not in choice:
+        return "pooled"
+    return choice[recipe]["method"]
+
+
+def compute_evidence(*, n_jobs: int | None = None) -> dict:
+    """Out-of-study Spearman of every method on the common bases of each held-out set, per recipe, and the home
+    study's leave-one-out rows (slow: about a minute; run by scripts/build_default_methods.py)."""
+    from rmbase.datasets import load_bundled
+    from rmbase.selection.base_features import feature_table
+    from rmbase.selection.compare import selection_table
+    from rmbase.selection.evidence import RB1_LEADERBOARD, RB2_GRID, SKYWORK
+    from rmbase.selection.external import external_validation
+    from rmbase.selection.pooled_validation import home_study, leave_one_study_out
+
+    table = feature_table()
+    loso = {e["held_out"]: e for e in leave_one_study_out(table=table)}
+    data = load_bundled()
+    names = {RB2_GRID: "rb2_allenai_base_grid", SKYWORK: "skywork_reward_v2",
+             RB1_LEADERBOARD: "rewardbench_v1_leaderboard"}
+    study_methods = [m for m in METHODS if m not in ("pooled", "family_effect")]
+    out: dict = {"out_of_study": {}, "home_study": {}, "rule": __doc__.split("The rule")[1].strip()}
+    for recipe in RECIPES:
+        ext = {s["set"]: s for s in external_validation(data, recipe=recipe, methods=study_methods)["sets"]}
+        sets = []
+        for study, name in names.items():
+            e, x = loso[study], ext[name]
+            preds = {b["base"]: b.get("predicted", {}) for b in x["bases"]}
+            pooled = {b["base"]: b["predicted"] for b in e["bases"] if b["feature_status"] in ("observed", "mapped")}
+            common = [b for b in preds if b in pooled and all(m in preds[b] for m in study_methods)]
+            truth = {b["base"]: b["value"] for b in e["bases"]}
+            row = {"set": study, "n_common": len(common), "spearman": {}}
+            if len(common) >= 3:
+                y = np.array([truth[b] for b in common])
+                for m in study_methods:
+                    row["spearman"][m] = _spearman([preds[b][m] for b in common], y)
+                row["spearman"]["pooled"] = _spearman([pooled[b] for b in common], y)
+            sets.append(row)
+        out["out_of_study"][recipe] = sets
+        rows = selection_table(data, recipes=(recipe,), methods=("oll_average", "sparse_ridge", "family_effect"),
+                               schemes=("loo",), n_jobs=n_jobs)
+        rows.append(home_study(recipe, scheme="loo", table=table))
+        out["home_study"][recipe] = rows
+    out["choice"] = {r: {k: v for k, v in c.items() if k != "table"} for r, c in choose(out).items()}
+    return out
+
+
+def _spearman(pred, y) -> float:
+    from scipy import stats
+
+    return float(stats.spearmanr(np.asarray(pred, dtype=float), y).statistic)

@@ -141,12 +141,18 @@ class PooledFit:
     table: FeatureTable
     train: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    reference_grid: str | None = None
     _lookup: Lookup | None = None
+
+    @property
+    def grid(self) -> str | None:
+        """The grid whose units predictions are in: the target's (``units_grid``), else the largest grid."""
+        return self.units_grid or self.reference_grid
 
     @property
     def units(self) -> str:
         return (f"{self.target} as measured by {self.units_grid}" if self.units_grid else
-                "latent units (no study in this fit measures the target; rankings only)")
+                f"units of {self.reference_grid}: no study in this fit measures {self.target} (rankings only)")
 
     def _info(self, models: list[str], features) -> BaseInfo:
         if self._lookup is None:
@@ -167,13 +173,13 @@ class PooledFit:
         idx = np.flatnonzero(full.complete)
         if len(idx):
             out[:, idx] = self.model.draw(full.F[idx], full.Fsd[idx], [full.stages[i] for i in idx],
-                                          [full.families[i] for i in idx], grid=self.units_grid, n=n, seed=seed)
+                                          [full.families[i] for i in idx], grid=self.grid, n=n, seed=seed)
         if self.size_model is not None:
             size = self._info(models, SIZE_ONLY.features)
             rest = np.flatnonzero(~full.complete & size.complete)
             if len(rest):
                 out[:, rest] = self.size_model.draw(size.F[rest], size.Fsd[rest], [size.stages[i] for i in rest],
-                                                    [size.families[i] for i in rest], grid=self.units_grid, n=n,
+                                                    [size.families[i] for i in rest], grid=self.grid, n=n,
                                                     seed=seed + 1)
         return out
 
@@ -209,6 +215,23 @@ class PooledFit:
                          "stage": full.stages[i], "family": full.families[i], "params_b": p})
         return pd.DataFrame(rows).set_index("model")
 
+    def point(self, models: list[str]) -> np.ndarray:
+        """The predictive mean (without sampling) in the units of :attr:`grid`: the full model where a base has
+        its features, else the size-only model (NaN without a size)."""
+        models = list(models)
+        out = np.full(len(models), np.nan)
+        for model, feats in ((self.model, self.config.features), (self.size_model, SIZE_ONLY.features)):
+            if model is None:
+                continue
+            info = self._info(models, feats)
+            idx = np.flatnonzero(info.complete & np.isnan(out))
+            if len(idx):
+                j = model.grid_index(self.grid)
+                a, c = (0.0, 1.0) if j is None else (model.level_[j], model.scale_[j])
+                out[idx] = a + c * model.latent_mean(info.F[idx], [info.stages[i] for i in idx],
+                                                     [info.families[i] for i in idx])
+        return out
+
     def latent(self, models: list[str]) -> np.ndarray:
         """The posterior mean of the shared latent quality (the ranking key; NaN where the full model cannot
         score a base)."""
@@ -219,6 +242,47 @@ class PooledFit:
             out[idx] = self.model.latent_mean(info.F[idx], [info.stages[i] for i in idx],
                                               [info.families[i] for i in idx])
         return out
+
+
+@dataclass
+class Prepared:
+    """Training rows of a target and every base's features (the union of the features any config reads), so that
+    several configurations (and inner folds) fit without looking features up again."""
+    rows: pd.DataFrame
+    bases: list[str]
+    features: tuple[str, ...]
+    info: BaseInfo
+    base_index: np.ndarray
+
+    def columns(self, cfg: PooledConfig) -> list[int]:
+        return [self.features.index(f) for f in cfg.features]
+
+    def usable(self, cfg: PooledConfig) -> np.ndarray:
+        """Rows whose base has every feature of ``cfg``."""
+        ok = np.isfinite(self.info.F[:, self.columns(cfg)]).all(axis=1)
+        return ok[self.base_index]
+
+
+def prepare(rows: pd.DataFrame, table: FeatureTable, features: tuple[str, ...], lookup: Lookup | None = None
+            ) -> Prepared:
+    bases = list(dict.fromkeys(rows["base"]))
+    stage_of = dict(zip(rows["base"], rows["stage"], strict=False))
+    info = base_info(bases, features, table, lookup or Lookup(table), stage_of)
+    pos = {b: i for i, b in enumerate(bases)}
+    return Prepared(rows.reset_index(drop=True), bases, features, info, rows["base"].map(pos).to_numpy())
+
+
+def fit_config(prep: Prepared, cfg: PooledConfig, mask: np.ndarray | None = None) -> PooledModel | None:
+    """The pooled model of ``cfg`` on the rows of ``prep`` (those in ``mask``) whose bases have its features;
+    None with fewer than 3 such rows."""
+    keep = prep.usable(cfg) if mask is None else prep.usable(cfg) & mask
+    if keep.sum() < 3:
+        return None
+    ii = prep.base_index[keep]
+    cols = prep.columns(cfg)
+    return PooledModel(cfg).fit(prep.rows["grid"].to_numpy()[keep], prep.rows["value"].to_numpy()[keep],
+                                prep.info.F[np.ix_(ii, cols)], [prep.info.stages[i] for i in ii],
+                                [prep.info.families[i] for i in ii])
 
 
 _CACHE: dict = {}
@@ -242,37 +306,31 @@ def fit_pooled(target: str = "rewardbench", *, recipe: str | None = None, featur
     rows = training_rows(ev, target, studies)
     notes += rows.attrs.get("notes", [])
     cfg = config or default_config(target)
-    lookup = Lookup(table)
-    bases = list(dict.fromkeys(rows["base"]))
-    stage_of = dict(zip(rows["base"], rows["stage"], strict=False))
-    info = base_info(bases, cfg.features, table, lookup, stage_of)
-    sinfo = base_info(bases, SIZE_ONLY.features, table, lookup, stage_of)
-    pos = {b: i for i, b in enumerate(bases)}
-    ii = rows["base"].map(pos).to_numpy()
-    keep = info.complete[ii]
+    prep = prepare(rows, table, tuple(dict.fromkeys((*cfg.features, *SIZE_ONLY.features))))
+    keep = prep.usable(cfg)
     if (~keep).any():
-        notes.append(f"{int((~keep).sum())} of {len(rows)} evidence rows ({len(set(rows['base'][~keep]))} bases) "
-                     f"lack the features {', '.join(cfg.features)}: left out of the full fit"
-                     + (", used by the size-only fit" if sinfo.complete[ii[~keep]].any() else ""))
-    if keep.sum() < 3 or rows.loc[keep, "grid"].nunique() < 1:
+        lacking = rows.loc[~keep, "base"]
+        sized = prep.usable(SIZE_ONLY)[~keep]
+        notes.append(f"{int((~keep).sum())} of {len(rows)} evidence rows ({lacking.nunique()} bases) lack the "
+                     f"features {', '.join(cfg.features)}: left out of the full fit"
+                     + (f"; {int(sized.sum())} of them inform the size-only fit" if sized.any() else ""))
+    model = fit_config(prep, cfg)
+    if model is None:
         raise InputError(f"too little RM evidence with features for target {target!r}",
-                         expected="at least 3 bases with features in one grid")
-    model = PooledModel(cfg).fit(rows["grid"][keep].to_numpy(), rows["value"][keep].to_numpy(),
-                                 info.F[ii[keep]], [info.stages[i] for i in ii[keep]],
-                                 [info.families[i] for i in ii[keep]])
-    skeep = sinfo.complete[ii]
-    size_model = PooledModel(SIZE_ONLY).fit(rows["grid"][skeep].to_numpy(), rows["value"][skeep].to_numpy(),
-                                            sinfo.F[ii[skeep]], [sinfo.stages[i] for i in ii[skeep]],
-                                            [sinfo.families[i] for i in ii[skeep]]) if skeep.sum() >= 3 else None
-    train = pd.DataFrame({"base": bases, "stage": info.stages, "family": info.families,
-                          "params_b": sinfo.F[:, 0]}).iloc[np.unique(ii[keep])]
+                         expected="at least 3 evidence rows whose bases have features")
+    size_model = fit_config(prep, SIZE_ONLY)
+    used = np.unique(prep.base_index[keep])
+    pcol = prep.features.index("params_b")
+    train = pd.DataFrame({"base": [prep.bases[i] for i in used],
+                          "stage": [prep.info.stages[i] for i in used],
+                          "family": [prep.info.families[i] for i in used], "params_b": prep.info.F[used, pcol]})
     bench, tgt = parse_target(target)
     measuring = rows[(rows["rm_benchmark"] == bench) & (rows["target"] == tgt) & keep]
-    units = _units_grid(measuring, recipe)
     fit = PooledFit(target=target, recipe=recipe, config=cfg,
                     studies_used=list(dict.fromkeys(rows.loc[keep, "study"])),
-                    target_studies=list(dict.fromkeys(measuring["study"])), units_grid=units, model=model,
-                    size_model=size_model, table=table, train=train, notes=notes)
+                    target_studies=list(dict.fromkeys(measuring["study"])), units_grid=_units_grid(measuring, recipe),
+                    model=model, size_model=size_model, table=table, train=train, notes=notes,
+                    reference_grid=str(rows.loc[keep, "grid"].value_counts().index[0]))
     if cacheable:
         _CACHE[key] = fit
     return fit
@@ -289,6 +347,12 @@ def _units_grid(measuring: pd.DataFrame, recipe: str | None) -> str | None:
     return str(g.sort_values("rank")["grid"].iloc[0])
 
 
+# What rmbase.selection.pooled_validation.select_config chooses on the bundled evidence (every training study, the
+# default feature table; target rewardbench): fixed here so that a fit at `recommend` time does not rerun the choice
+# (about 3 s). tests/selection/test_pooled.py checks that the choice still gives it.
+DEFAULT_CONFIG = PooledConfig(features=("oll_average", "params_b"), alpha=0.3, family=False)
+
+
 def default_config(target: str) -> PooledConfig:
     """The configuration the pooled fit uses when none is given (see docs/selection.md for how it was chosen)."""
-    return PooledConfig()
+    return DEFAULT_CONFIG

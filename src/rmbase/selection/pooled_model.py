@@ -21,13 +21,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from rmbase.selection.stage import REFERENCE_STAGE, STAGES
 
 LOG_FEATURES = ("params_b",)
 EFFECT_STAGES = tuple(s for s in STAGES if s != REFERENCE_STAGE)
 PRIOR_DOF = 5.0
+CLAMPED = ("params_b",)
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,14 @@ class PooledConfig:
     stage_alpha: float = 1.0    # ridge on the stage effects (latent sd units)
     family: bool = True         # a shared random offset per family
     grid_weight: str = "grid"   # "grid": each grid weighs the same in total; "base": each (grid, base) row
+    stage: bool = True          # stage effects (off only for the size-only baseline)
+    clamp: bool = True          # sizes held to the training range (off only for the size-only baseline)
     n_iter: int = 12
 
     def label(self) -> str:
         feats = "+".join(self.features)
-        return f"{feats}, alpha {self.alpha:g}, family {'on' if self.family else 'off'}, weight per {self.grid_weight}"
+        return (f"{feats}{' + stage' if self.stage else ''}, alpha {self.alpha:g}, family "
+                f"{'on' if self.family else 'off'}, weight per {self.grid_weight}")
 
 
 def transform(F: np.ndarray, features: tuple[str, ...]) -> np.ndarray:
@@ -52,9 +55,10 @@ def transform(F: np.ndarray, features: tuple[str, ...]) -> np.ndarray:
     return F
 
 
-def stage_matrix(stages) -> np.ndarray:
-    return np.array([[1.0 if s == e else 0.0 for e in EFFECT_STAGES] for s in stages]).reshape(len(stages),
-                                                                                               len(EFFECT_STAGES))
+def stage_matrix(stages, use: bool = True) -> np.ndarray:
+    on = 1.0 if use else 0.0
+    return np.array([[on if s == e else 0.0 for e in EFFECT_STAGES] for s in stages]).reshape(len(stages),
+                                                                                              len(EFFECT_STAGES))
 
 
 class PooledModel:
@@ -70,9 +74,10 @@ class PooledModel:
         y = np.asarray(y, dtype=float)
         T = transform(F, cfg.features)
         self.mu_, sd = T.mean(axis=0), T.std(axis=0)
+        self.low_, self.high_ = T.min(axis=0), T.max(axis=0)
         self.sd_ = np.where(sd > 0, sd, 1.0)
         Z = (T - self.mu_) / self.sd_
-        S = stage_matrix(list(stages))
+        S = stage_matrix(list(stages), cfg.stage)
         X = np.hstack([Z, S])
         p, k = Z.shape[1], S.shape[1]
         prior = np.r_[np.full(p, cfg.alpha), np.full(k, cfg.stage_alpha)]
@@ -122,15 +127,25 @@ class PooledModel:
         self.cov_ = np.linalg.inv(X.T @ (X * w[:, None]) + np.diag(prior))
         self.theta_, self.level_, self.scale_, self.noise_ = theta, a, c, sig
         self.family_, self.tau2_ = u, tau2
-        counts = pd.Series(w).groupby(fams).sum()
-        self.family_var_ = {f: (1.0 / (counts[f] + 1.0 / tau2) if tau2 > 0 else 0.0) for f in u}
+        wsum = {f: float(w[fams == f].sum()) for f in u}
+        self.family_var_ = {f: (1.0 / (wsum[f] + 1.0 / tau2) if tau2 > 0 else 0.0) for f in u}
         self.families_ = set(fams) - {""}
         return self
 
     # --- prediction ----------------------------------------------------------------------------------------
     def latent_design(self, F: np.ndarray, stages) -> np.ndarray:
-        Z = (transform(F, self.config.features) - self.mu_) / self.sd_
-        return np.hstack([Z, stage_matrix(list(stages))])
+        Z = (self._clamped(transform(F, self.config.features)) - self.mu_) / self.sd_
+        return np.hstack([Z, stage_matrix(list(stages), self.config.stage)])
+
+    def _clamped(self, T: np.ndarray) -> np.ndarray:
+        """Sizes held to the range of the training bases: a linear effect of log size is never extrapolated (a
+        70B base would otherwise be predicted above 100% accuracy from 0.5-10B evidence); the prediction flags
+        the size instead."""
+        T = T.copy()
+        for j, f in enumerate(self.config.features):
+            if f in CLAMPED and self.config.clamp:
+                T[:, j] = np.clip(T[:, j], self.low_[j], self.high_[j])
+        return T
 
     def grid_index(self, grid: str | None) -> int | None:
         return self.grids_.index(grid) if grid in self.grids_ else None
@@ -145,9 +160,9 @@ class PooledModel:
         theta = rng.multivariate_normal(self.theta_, self.cov_, size=n, method="cholesky")
         Fd = F_mean[None, :, :] + rng.standard_normal((n, *F_mean.shape)) * F_sd[None, :, :]
         p = F_mean.shape[1]
-        Z = (transform(Fd.reshape(-1, p), self.config.features) - self.mu_) / self.sd_
+        Z = (self._clamped(transform(Fd.reshape(-1, p), self.config.features)) - self.mu_) / self.sd_
         Z = Z.reshape(n, m, p)
-        S = stage_matrix(list(stages))
+        S = stage_matrix(list(stages), self.config.stage)
         lat = np.einsum("nmp,np->nm", Z, theta[:, :p]) + theta[:, p:] @ S.T
         fams = ["" if f is None else str(f) for f in families]
         for f in dict.fromkeys(fams):
@@ -188,15 +203,14 @@ def _family_offsets(r: np.ndarray, w: np.ndarray, fams: np.ndarray) -> tuple[dic
     """Shrunken family offsets of latent residuals r (weights w = precisions): tau^2 by the method of moments
     (variance of the families' weighted mean residuals beyond their sampling variance), offset = precision-weighted
     mean shrunk towards 0. Bases without a family get none."""
-    df = pd.DataFrame({"r": r * w, "w": w, "f": fams})
-    df = df[df["f"] != ""]
-    g = df.groupby("f").sum()
-    if len(g) < 3:
-        return {f: 0.0 for f in g.index}, 0.0
-    mean = g["r"] / g["w"]
-    sampling = 1.0 / g["w"]
-    tau2 = max(float((mean**2).mean() - sampling.mean()), 0.0)
+    has = fams != ""
+    names, inv = np.unique(fams[has], return_inverse=True)
+    wsum = np.bincount(inv, weights=w[has], minlength=len(names))
+    rsum = np.bincount(inv, weights=(r * w)[has], minlength=len(names))
+    if len(names) < 3:
+        return dict.fromkeys(names.tolist(), 0.0), 0.0
+    mean = rsum / wsum
+    tau2 = max(float((mean**2).mean() - (1.0 / wsum).mean()), 0.0)
     if tau2 <= 0:
-        return {f: 0.0 for f in g.index}, 0.0
-    shrunk = g["r"] / (g["w"] + 1.0 / tau2)
-    return shrunk.to_dict(), tau2
+        return dict.fromkeys(names.tolist(), 0.0), 0.0
+    return dict(zip(names.tolist(), (rsum / (wsum + 1.0 / tau2)).tolist(), strict=True)), tau2

@@ -67,20 +67,34 @@ def _coverage_lofo(res: np.ndarray, groups: np.ndarray, alpha: float) -> float:
     return float(np.mean(covered))
 
 
+def _oof(method: str, X, y, scheme: str, groups, n_jobs) -> np.ndarray:
+    """Out-of-fold predictions; a slow method's come from the package's store when it holds this very design
+    (:mod:`rmbase.selection.oof_cache`)."""
+    from rmbase.selection.compare import SLOW_METHODS
+
+    if method in SLOW_METHODS:
+        from rmbase.selection.oof_cache import lookup
+
+        stored = lookup(method, scheme, X, y, groups)
+        if stored is not None:
+            return stored
+    return out_of_fold_predictions(make_estimator(method), X, y, scheme=scheme, groups=groups, n_jobs=n_jobs)
+
+
 def fit_target(data, *, recipe: str, target: str, method: str, alpha: float, n_jobs: int | None = None) -> dict:
     """Fit ``method`` for one target on all models of ``recipe``; conformal half-width and its checked coverage."""
     make_estimator(method)
     features = list(METHODS[method].features)
     X, y, dropped = method_design(data, METHODS[method], recipe, target)
     est = make_estimator(method).fit(X, y)
-    oof = out_of_fold_predictions(make_estimator(method), X, y, scheme="loo", n_jobs=n_jobs)
+    oof = _oof(method, X, y, "loo", None, n_jobs)
     res = y.to_numpy() - oof
     out = {"target": target, "estimator": est, "features": features, "n_train": len(y), "residuals": res,
            "halfwidth": conformal_halfwidth(res, alpha), "coverage_loo": _coverage_loo(res, alpha),
            "coverage_lofo": None, "mean_abs_residual": float(np.mean(np.abs(res))), "dropped": dropped}
     groups = _groups(data, X.index)
     if groups is not None:
-        oof_f = out_of_fold_predictions(make_estimator(method), X, y, scheme="lofo", groups=groups, n_jobs=n_jobs)
+        oof_f = _oof(method, X, y, "lofo", groups, n_jobs)
         out["coverage_lofo"] = _coverage_lofo(y.to_numpy() - oof_f, groups, alpha)
     return out
 
@@ -383,6 +397,21 @@ def _drivers(est, X: pd.DataFrame, k: int = 3) -> list[list[dict]]:
     return out
 
 
+def recipe_default(recipe: str) -> dict:
+    """The recipe's default method (:func:`rmbase.selection.default_method.default_method`) with the stored
+    out-of-study evidence that chose it: ``{method, chosen_by, mean_spearman, sets, table}``."""
+    from rmbase.selection.default_method import choose, default_method, stored_evidence
+
+    method = default_method(recipe)
+    c = choose(stored_evidence()).get(recipe, {})
+    sets = ", ".join(c.get("sets", []))
+    return {"method": method, "mean_spearman": c.get("mean_spearman"), "sets": c.get("sets", []),
+            "table": c.get("table", []),
+            "chosen_by": f"the {recipe} recipe's default: the highest mean Spearman out of study ({sets}"
+                         + (f": {c['mean_spearman']:.2f}" if c.get("mean_spearman") is not None else "")
+                         + "; docs/selection.md)"}
+
+
 def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | None = None,
               config: RecommendConfig | None = None, n_jobs: int | None = None, probes=None) -> dict:
     """Rank candidate bases by predicted RM score (``config.recipe``), with intervals, P(best) and P(top-k) among
@@ -403,12 +432,8 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
     config = config or RecommendConfig()
     method_choice = {"method": config.method, "chosen_by": "--method"}
     if config.method is None:
-        from rmbase.selection.default_method import default_method
-
-        d = default_method(config.recipe)
-        method_choice = {"method": d["method"], "chosen_by": f"the {config.recipe} recipe's default: {d['rule']}",
-                         "source": d["source"], "mean_rank": d["mean_rank"]}
-        config = config.model_copy(update={"method": d["method"]})
+        method_choice = recipe_default(config.recipe)
+        config = config.model_copy(update={"method": method_choice["method"]})
     make_estimator(config.method)
     if not 0 < config.alpha < 1:
         raise InputError(f"alpha must be between 0 and 1, got {config.alpha}")

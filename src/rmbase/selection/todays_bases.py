@@ -67,22 +67,15 @@ def _summary(row: dict, release: dict[str, str], target: str) -> dict:
 
 
 def study_answer(data, study: dict) -> dict:
-    """study.json's ``answer_method`` and ``todays_bases``: the predictor the page's own evidence favours (the
-    rule of :func:`rmbase.selection.default_method.choose_method` over its ``selection`` and
-    ``external_validation``; without those, the recipe's default), and today's bases ranked by it on the study's
-    recipe and target (default candidate pool), beside the study's measured best per size group."""
+    """study.json's ``answer_method`` and ``todays_bases``: the predictor ``recommend`` uses by default for the
+    study's recipe (chosen out of study: :mod:`rmbase.selection.default_method`, with the evidence that chose
+    it, shown in the answer box), and today's bases ranked by it on the study's recipe and target (default candidate
+    pool), beside the study's measured best per size group."""
     from rmbase.errors import InputError
-    from rmbase.selection.default_method import choose_method, default_method, evidence_from_study
-    from rmbase.selection.recommend import RecommendConfig, recommend
+    from rmbase.selection.recommend import RecommendConfig, recipe_default, recommend
 
     recipe, target = study["recipe"], study["target"]
-    rows = [r for r in evidence_from_study(study) if r["recipe"] == recipe]
-    if rows:
-        choice = choose_method(rows, recipe)
-        choice["source"] = "this study's selection and external_validation"
-    else:
-        choice = default_method(recipe, target)
-    choice = {k: v for k, v in choice.items() if k != "criteria"} | {"criteria": choice.get("criteria", {})}
+    choice = recipe_default(recipe)
     try:
         rec = recommend(data, config=RecommendConfig(method=choice["method"], recipe=recipe, targets=(target,)))
     except InputError as exc:
