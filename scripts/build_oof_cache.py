@@ -21,25 +21,26 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n-jobs", type=int, default=2)
     ap.add_argument("--methods", default="study_elasticnet")
+    ap.add_argument("--recipes", default=",".join(RECIPES))
     args = ap.parse_args()
     data = load_bundled()
-    out = {}
+    out = json.loads(_path().read_text()) if _path().is_file() else {}
     for method in args.methods.split(","):
         assert method in SLOW_METHODS, method
-        for recipe in RECIPES:
+        for recipe in args.recipes.split(","):
             for target in TARGETS:
                 X, y, _ = method_design(data, METHODS[method], recipe, target)
                 if y.empty:
                     continue
                 for scheme in ("loo", "lofo"):
                     groups = _groups(data, X.index) if scheme == "lofo" else None
-                    if scheme == "lofo" and groups is None:
+                    if (scheme == "lofo" and groups is None) or key(method, scheme, X, y, groups) in out:
                         continue
                     pred = out_of_fold_predictions(make_estimator(method), X, y, scheme=scheme, groups=groups,
                                                    n_jobs=args.n_jobs)
                     out[key(method, scheme, X, y, groups)] = [float(v) for v in pred]
+                    atomic_write_text(_path(), json.dumps(out, indent=0) + "\n")  # resumable
                     print(method, recipe, target, scheme, len(pred), flush=True)
-    atomic_write_text(_path(), json.dumps(out, indent=0) + "\n")
     print(f"wrote {_path()} ({len(out)} entries)")
 
 

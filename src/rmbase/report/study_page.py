@@ -13,6 +13,7 @@ from rmbase.errors import InputError
 from rmbase.report import html as H
 from rmbase.report.figures import study_figures
 from rmbase.report.plotting import render_all
+from rmbase.report.todays_table import todays_table
 
 SECTIONS = (("gains", "Gains over the default base"), ("correlations", "Correlations with the RM score"),
             ("coverage", "Coverage of the true top-k"), ("selection", "Predictors judged out of fold"),
@@ -30,37 +31,6 @@ def _best_predictor(study: dict) -> dict | None:
     if pick is not None or not rows:
         return pick
     return max(rows, key=lambda r: (r["coverage_mean_5_10"], -r["regret_at_3"]))
-
-
-def todays_table(todays: dict | None) -> str:
-    """The table of today's bases (study.json / recommend ``todays_bases``): per size group the best predicted base
-    released since the date, its prediction and interval, P(best) in its group, the evidence, and the study's
-    measured best of the matching group."""
-    if not todays or not todays.get("groups"):
-        reason = (todays or {}).get("skipped")
-        return H.para(f"Today's bases: not available ({reason})." if reason else "")
-    rows = []
-    for g in todays["groups"]:
-        b, sb = g.get("best"), g.get("study_best")
-        study_cell = f"{sb['model']} ({H.num(sb['score'], 1)})" if sb else (
-            "no study base this size" if not g.get("study_group") else "-")
-        if b is None:
-            rows.append([g["group"], "none released since " + todays["since"][:7], "", None, None, None, "",
-                         study_cell])
-            continue
-        evidence = "; ".join([b.get("support") or "", *(b.get("flags") or []),
-                              *(["studies: " + ", ".join(b["studies"])] if b.get("studies") else []),
-                              *([b["outranks"]] if b.get("outranks") else [])])
-        rows.append([g["group"], b["model"], b.get("release") or "", b.get("predicted"),
-                     H.Cell(f"[{H.num(b.get('low'), 1)}, {H.num(b.get('high'), 1)}]", b.get("low")),
-                     H.Cell(f"{H.num(b.get('p_best'), 2)} of {g['n_bases']}", b.get("p_best")), evidence,
-                     study_cell])
-    caption = (f"Best predicted base per size group among the {todays.get('n_released_since', 0)} candidates "
-               f"released since {todays['since']}" + (f" ({todays['method']}, {todays.get('recipe', '')} recipe)"
-                                                        if todays.get("method") else "")
-               + "; P(best) among the group's bases released since then. " + (todays.get("note") or ""))
-    return H.table(["size group", "today's base", "released", "predicted", "90% interval", "P(best in group)",
-                    "evidence", "the study's measured best"], rows, nd=1, caption=caption, key="todays_bases")
 
 
 def answer(study: dict) -> str:
