@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from rmbase.cli import main
+from rmbase.errors import InputError
 from rmbase.selection.default_method import default_method
 from rmbase.selection.pool import architecture_flags, pool_flags, split_pool
 from rmbase.selection.recommend import RecommendConfig, recommend
@@ -153,3 +154,20 @@ def test_size_only_predictions_stay_inside_the_score_range(study):
     row = out["ranking"][0]
     assert row["score"]["predicted"] <= 100 and row["score"]["high"] <= 100
     assert "size-only line capped at the score's range" in row["flags"]
+
+
+def test_the_pooled_method_ranks_with_joint_draws_and_names_its_studies(study, tmp_path):
+    out = recommend(study, candidates=THREE.split(","), config=RecommendConfig(method="pooled"))
+    assert out["method"] == "pooled" and len(out["studies_used"]) >= 2
+    rows = {r["model"]: r for r in out["ranking"]}
+    assert set(rows) == set(THREE.split(","))
+    assert sum(r["p_best"] for r in out["ranking"]) == pytest.approx(1.0)
+    for r in out["ranking"]:
+        assert r["studies"] == out["studies_used"]
+        assert r["score"]["low"] < r["score"]["predicted"] < r["score"]["high"]
+    assert rows["meta-llama/Llama-3.1-8B-Instruct"]["support"] == "measured"
+    assert any(f.startswith("only reasoning-on") for f in rows["Qwen/Qwen3-8B"]["flags"])
+    f = tmp_path / "mine.csv"
+    f.write_text("model,benchmark,value\ngoogle/gemma-2-9b-it,ifeval,70.0\n")
+    with pytest.raises(InputError, match="--method pooled reads the bundled feature table"):
+        recommend(study, benchmarks=str(f), config=RecommendConfig(method="pooled"))

@@ -202,7 +202,9 @@ def register(app: typer.Typer) -> None:
                 con.print(f"  #{row['rank']} {E(row['model'])}: {E(row['outranks'])}.")
         choice = result["method_choice"]
         con.print(f"Method {E(method)}: chosen by {E(choice['chosen_by'])}.")
-        if result.get("n_size_only"):
+        if result.get("units"):
+            con.print(f"Pooled evidence of {', '.join(map(E, result['studies_used']))}; units: {E(result['units'])}.")
+        if result.get("n_size_only") and result.get("size_only"):
             so = result["size_only"]
             con.print(f"{result['n_size_only']} candidate(s) without benchmark scores are ranked on their size alone "
                       f"(a fit of the study's scores on log size: interval ±{so['halfwidth']:.1f} points, "
@@ -230,9 +232,14 @@ def register(app: typer.Typer) -> None:
                 con.print("  replaced bundled values: " + "; ".join(f"{E(k)}: {', '.join(v)}" for k, v in
                                                                     src["replaced_bundled"].items()))
         cov = iv["per_target"].get("score") or next(iter(iv["per_target"].values()))
-        con.print(f"Interval check (out of fold, score): empirical coverage {cov['empirical_coverage_loo']:.2f} "
-                  f"leave-one-out, {cov['empirical_coverage_lofo'] or float('nan'):.2f} leave-one-family-out "
-                  f"(nominal {iv['nominal_coverage']:.2f}); half-width {cov['halfwidth']:.1f} points.")
+        if cov["empirical_coverage_loo"] is None:
+            con.print(f"Intervals: {E(iv['kind'])} (nominal {iv['nominal_coverage']:.2f}; typical half-width "
+                      f"{cov['halfwidth']:.1f} points); their coverage leaving whole studies out is in "
+                      "docs/selection.md.")
+        else:
+            con.print(f"Interval check (out of fold, score): empirical coverage {cov['empirical_coverage_loo']:.2f} "
+                      f"leave-one-out, {cov['empirical_coverage_lofo'] or float('nan'):.2f} leave-one-family-out "
+                      f"(nominal {iv['nominal_coverage']:.2f}); half-width {cov['halfwidth']:.1f} points.")
         con.print(f"{result['n_candidates']} candidates scored; Pareto front (size vs score): "
                   + ", ".join(map(E, result["pareto_front"][:8])) + ("..." if len(result["pareto_front"]) > 8 else ""))
         _print_no_scores(con, result.get("no_scores") or [])

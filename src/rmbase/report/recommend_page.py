@@ -116,16 +116,21 @@ def _answer(result: dict) -> str:
         steps.append("On a budget: the Pareto front gives the best predicted score for each size: "
                      + ", ".join(r["model"] for r in small[:6]) + ".")
     lofo = cov.get("empirical_coverage_lofo")
+    chosen = (f" Predictor: <code>{H.esc(result['method'])}</code> ({H.esc(result.get('method_description', ''))}),"
+              f" chosen by {H.esc((result.get('method_choice') or {}).get('chosen_by', '--method'))}.</p>")
+    if cov.get("empirical_coverage_loo") is None:  # the pooled fit: a predictive distribution, judged by study
+        how = (f"<p><strong>How sure:</strong> intervals: {H.esc(iv['kind'])}, nominal "
+               f"{H.num(iv['nominal_coverage'], 2)}; their coverage leaving whole studies out is in "
+               "docs/selection.md." + chosen)
+    else:
+        how = (f"<p><strong>How sure:</strong> the intervals held out of fold for "
+               f"{H.num(cov['empirical_coverage_loo'], 2)} of the training bases (leave-one-out)"
+               + (f" and {H.num(lofo, 2)} holding out whole families" if lofo is not None else "")
+               + f", nominal {H.num(iv['nominal_coverage'], 2)}; mean error {H.num(cov['mean_abs_residual'], 1)} "
+               f"points over {cov['n_train']} trained bases." + chosen)
     return ('<section class="answer" id="answer"><h2>The answer</h2>'
             f'<p class="verdict"><strong>Recommended bases</strong> (predicted RM score, '
-            f"{int(round(iv['nominal_coverage'] * 100))}% interval): {picks}.</p>"
-            f"<p><strong>How sure:</strong> the intervals held out of fold for {H.num(cov['empirical_coverage_loo'], 2)}"
-            f" of the training bases (leave-one-out)"
-            + (f" and {H.num(lofo, 2)} holding out whole families" if lofo is not None else "")
-            + f", nominal {H.num(iv['nominal_coverage'], 2)}; mean error {H.num(cov['mean_abs_residual'], 1)} points "
-            f"over {cov['n_train']} trained bases. Predictor: <code>{H.esc(result['method'])}</code> "
-            f"({H.esc(result.get('method_description', ''))}), chosen by "
-            f"{H.esc((result.get('method_choice') or {}).get('chosen_by', '--method'))}.</p>"
+            f"{int(round(iv['nominal_coverage'] * 100))}% interval): {picks}.</p>" + how
             + (f"<p><strong>P(best)</strong>: the share of {H.esc(result['probabilities']['samples'])} draws of the "
                f"predictive distribution in which a base is the best of the {H.esc(result['n_candidates'])} "
                "candidates (P(top k): among the k best).</p>" if result.get("probabilities") else "")

@@ -434,13 +434,18 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
     if config.method is None:
         method_choice = recipe_default(config.recipe)
         config = config.model_copy(update={"method": method_choice["method"]})
-    make_estimator(config.method)
+    if config.method != "pooled":
+        make_estimator(config.method)
     if not 0 < config.alpha < 1:
         raise InputError(f"alpha must be between 0 and 1, got {config.alpha}")
     if config.top < 1:
         raise InputError(f"--top must be at least 1, got {config.top}")
     scores = candidate_scores(candidates=candidates, benchmarks=benchmarks, max_params=config.max_params,
                               pool_types=config.pool_types)
+    if config.method == "pooled":
+        from rmbase.selection.recommend_pooled import recommend_pooled
+
+        return recommend_pooled(data, scores, config, method_choice)
     cand, unscorable = scores.table, scores.unscorable
     sizes = {**{m: None for m in scores.no_scores}, **scores.incomplete}
     size_rows, size_fit = size_only_rows(sizes, data=data, recipe=config.recipe, alpha=config.alpha)
