@@ -26,14 +26,13 @@ import pandas as pd
 from rmbase.benchmarks.import_pipeline import finish_import
 from rmbase.benchmarks.import_swallow import read_swallow
 from rmbase.benchmarks.sizes import PARAMS_B
-from rmbase.benchmarks.swallow_rules import combine, swallow_table
+from rmbase.benchmarks.swallow_rules import MODELS_OUT, combine, swallow_table
 from rmbase.io import atomic_write_text
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "rmbase" / "datasets" / "swallow"
 SNAPSHOTS = ("model_2025-06-26_7b515e6.yml", "model_2026-02-20_2e1f710.yml", "model_2026-05-07_be9013b.yml")
-MODEL_COLUMNS = ["model", "name", "family", "params_b", "active_params", "release", "stage", "reasoning",
-                 "pretrained_from", "base_name", "parent", "snapshots"]
+MODEL_COLUMNS = MODELS_OUT
 
 
 def snapshot_paths(shared: Path) -> list[str]:

@@ -259,6 +259,10 @@ def test_cli_import_then_recommend_with_benchmarks(tmp_path, capsys):
     out = tmp_path / "scores.csv"
     assert main(["benchmarks", "import", src, "--out", str(out)]) == 0
     assert "API model without a Hugging Face id skipped" in capsys.readouterr().out
+    meta = pd.read_csv(tmp_path / "scores.models.csv", keep_default_na=False).set_index("model")
+    assert meta.loc["acme/Base-7B-Instruct", ["stage", "reasoning", "pretrained_from"]].tolist() == \
+        ["post", "off", "acme/Base-7B"]
+    assert meta.loc["acme/Think-8B", "reasoning"] == "on"
     assert main(["benchmarks", "show", "acme/Think-8B", "--scores", str(out)]) == 0
     shown = capsys.readouterr().out
     assert "en_post/post/on" in shown and "mmlu_pro" in shown

@@ -36,6 +36,12 @@ def empty_frame() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=float if c == "value" else object) for c in (*COLUMNS, *ATTRIBUTES)})
 
 
+def models_path(path: str | os.PathLike) -> Path:
+    """Where :meth:`BenchmarkTable.write` puts a source's models metadata: ``scores.csv`` -> ``scores.models.csv``."""
+    p = Path(path)
+    return p.with_name(f"{p.stem}.models.csv")
+
+
 @dataclass
 class BenchmarkTable:
     """Long benchmark scores with their import warnings (counted by kind) and duplicate-resolution record."""
@@ -47,6 +53,7 @@ class BenchmarkTable:
     inputs: dict[str, str] = field(default_factory=dict)  # file -> sha256
     removed: pd.DataFrame | None = None  # cells a source's stated rules removed (e.g. Swallow extraction failures)
     replaced: pd.DataFrame | None = None  # values an older snapshot of the same source had (newest wins)
+    model_info: pd.DataFrame | None = None  # one row per model: a source's metadata (Swallow: stage, pretrained_from)
 
     def __post_init__(self) -> None:
         for col in (*COLUMNS, *ATTRIBUTES):
@@ -76,11 +83,13 @@ class BenchmarkTable:
             for kind, n in t.warnings.items():
                 out.warn(kind, t.warning_examples.get(kind, ""), n)
             out.inputs.update(t.inputs)
-            for name in ("removed", "replaced"):
+            for name in ("removed", "replaced", "model_info"):
                 part = getattr(t, name)
                 if part is not None and len(part):
                     old = getattr(out, name)
                     setattr(out, name, part if old is None else pd.concat([old, part], ignore_index=True))
+        if out.model_info is not None:
+            out.model_info = out.model_info.drop_duplicates("model", keep="last").reset_index(drop=True)
         return out
 
     # ------------------------------------------------------------------ views
@@ -177,6 +186,10 @@ class BenchmarkTable:
             parts.append(self.frame[self.frame.model.eq(hits[0])].assign(model=str(row.model)))
         if missing:
             self.warn("model of the models table without scores", ", ".join(missing[:5]), len(missing))
+        if self.model_info is not None:
+            self.warn("source's models metadata not written (--models renames the models)",
+                      f"{len(self.model_info)} model row(s)")
+            self.model_info = None
         self.frame = (pd.concat(parts, ignore_index=True) if parts else self.frame.iloc[0:0]).reset_index(drop=True)
         return self
 
@@ -193,7 +206,8 @@ class BenchmarkTable:
         }
 
     def write(self, path: str | os.PathLike, *, config: dict[str, Any] | None = None, names: str = "hf") -> Path:
-        """Write the public columns (CSV or Parquet by suffix) and ``PATH.provenance.json``, each atomically.
+        """Write the public columns (CSV or Parquet by suffix) and ``PATH.provenance.json``, each atomically; a table
+        with :attr:`model_info` (a Swallow import) also writes them as ``models_path(PATH)`` (``scores.models.csv``).
 
         ``names='short'`` writes model names without the organisation (``Llama-3.1-8B-Instruct``), as the study's
         tables name models; two models that would get the same short name are an :class:`InputError`."""
@@ -219,6 +233,13 @@ class BenchmarkTable:
                                  expected="--names hf, or --models FILE to keep and name the models of a models "
                                           "table")
             data = data.assign(model=short)
+        models_file = None
+        if self.model_info is not None and len(self.model_info):
+            meta = self.model_info
+            if names == "short":
+                meta = meta.assign(model=meta.model.str.rpartition("/")[2])
+            models_file = models_path(p)
+            atomic_write_text(models_file, meta.to_csv(index=False, float_format="%.6g"))
         if suffix == ".csv":
             atomic_write_text(p, data.to_csv(index=False, float_format="%.6f"))
         else:
@@ -229,6 +250,7 @@ class BenchmarkTable:
         record = provenance(config=config, data=dict(self.inputs), packages=("rmbase", "pandas", "pyarrow"),
                             output_sha256=sha256_file(p), summary=self.summary(),
                             duplicate_rule=DUPLICATE_RULE, duplicates_dropped=dup,
+                            models_file=None if models_file is None else str(models_file),
                             **{f"{k}_cells": v for k, v in extra.items()})
         atomic_write_json(str(p) + ".provenance.json", record)
         return p

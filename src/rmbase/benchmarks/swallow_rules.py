@@ -35,6 +35,8 @@ FLOOR = 0.1
 SCORE_COLUMNS = ["model", "benchmark", "value", "scale", "source", "mode", "date"]
 REMOVED_COLUMNS = ["model", "benchmark", "mode", "source", "value", "rule", "reference_model", "reference_mode",
                    "reference_value"]
+MODELS_OUT = ["model", "name", "family", "params_b", "active_params", "release", "stage", "reasoning", "pretrained_from",
+              "base_name", "parent", "snapshots"]
 RULE_PRE = "pre-trained en_basic/en_pre disagreement: the lower value is an extraction failure"
 RULE_POST = "post-trained score far below its own pre-trained checkpoint: extraction failure"
 
@@ -122,6 +124,22 @@ def resolve_bases(models: pd.DataFrame, out: SwallowImport) -> pd.DataFrame:
     models = models.assign(parent=models.model.map(parent).fillna(""))
     models["pretrained_from"] = [checkpoint(m) if s == "post" else "" for m, s in zip(models.model, models.stage,
                                                                                        strict=True)]
+    # family: the file's (2026 files name it); a model without one (only in the 2025 file) takes the family of the
+    # model it was derived from (its parent, followed upwards), as the files do for their own derived models
+    family = dict(zip(models.model, models.family, strict=True))
+    filled = {}
+    for m in models.model[models.family.eq("")]:
+        seen, p = {m}, parent.get(m, "")
+        while p and not family.get(p) and p not in seen:
+            seen.add(p)
+            p = parent.get(p, "")
+        if p and family.get(p):
+            filled[m] = family[p]
+    if filled:
+        first = next(iter(filled))
+        out.note("family taken from the model it derives from (the file names none)", f"{first}: {filled[first]}",
+                 len(filled))
+        models["family"] = [filled.get(m, f) for m, f in zip(models.model, models.family, strict=True)]
     return models
 
 
@@ -228,8 +246,9 @@ def combine(files: list[SwallowFile]) -> SwallowImport:
 
 def swallow_table(paths: list[str]):  # noqa: ANN201 - BenchmarkTable (imported late: benchmark_table imports pandas)
     """Swallow ``model.yml`` files read together -> a :class:`~rmbase.benchmarks.BenchmarkTable`: the scores after
-    the rules, each model's size as a ``params_b`` row (mode empty), the notes as counted warnings, and the removed
-    and replaced cells kept for the provenance sidecar."""
+    the rules, each model's size as a ``params_b`` row (mode empty), the notes as counted warnings, the removed and
+    replaced cells kept for the provenance sidecar, and the models (:data:`MODELS_OUT`, as the bundled
+    ``models.csv``) as ``table.model_info``."""
     from rmbase.benchmarks.benchmark_table import BenchmarkTable
     from rmbase.benchmarks.import_swallow import read_swallow
     from rmbase.benchmarks.sizes import PARAMS_B, SIZE_SCALE
@@ -248,6 +267,7 @@ def swallow_table(paths: list[str]):  # noqa: ANN201 - BenchmarkTable (imported 
         table.warn(kind, res.examples.get(kind, ""), n)
     table.removed = res.removed
     table.replaced = res.replaced
+    table.model_info = res.models[MODELS_OUT]
     for f in files:
         table.inputs[f.path] = sha256_file(f.path)
     return table

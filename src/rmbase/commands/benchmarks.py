@@ -51,6 +51,9 @@ def import_(
     check_output_path(out, kind="file", suffixes=(".csv", ".parquet", ".pq"))
     check_output_path(f"{out}.provenance.json", kind="file", option="--out (its provenance file)")
     check_output_path(out.with_suffix(".config.yaml"), kind="file", option="--out (its config file)")
+    from rmbase.benchmarks.benchmark_table import models_path
+
+    check_output_path(models_path(out), kind="file", option="--out (its models file)")
     table = import_files(files, model=model, scale=scale, on_conflict=on_conflict)
     if models is not None:
         from rmbase.io import read_table, sha256_file
@@ -65,7 +68,9 @@ def import_(
     _print_warnings(console, table)
     s = table.summary()
     console.print(f"wrote {out}: {s['rows']} rows, {s['models']} models, benchmarks {', '.join(s['benchmarks'])}; "
-                  f"{s['duplicates_dropped']} duplicate row(s) dropped by the rule (see {out}.provenance.json)",
+                  f"{s['duplicates_dropped']} duplicate row(s) dropped by the rule (see {out}.provenance.json)"
+                  + (f"; the source's models (stage, reasoning, pretrained_from) in {models_path(out)}"
+                     if table.model_info is not None and len(table.model_info) else ""),
                   highlight=False, soft_wrap=True, markup=False)
 
 

@@ -43,12 +43,21 @@ class Scored:
 
 
 def load_scored(folders: Sequence[str | os.PathLike]) -> list[Scored]:
-    from rmbase.presence.summary import read_scores, read_summary
+    from rmbase.presence.summary import corpus_identity, read_scores, read_summary
 
     out: list[Scored] = []
     seen: dict[str, str] = {}
+    first: tuple[str, dict] | None = None
     for folder in folders:
         summary = read_summary(folder)
+        identity = corpus_identity(folder, summary)
+        if identity is not None and first is None:
+            first = (str(folder), identity)
+        elif identity is not None and identity != first[1]:
+            diff = sorted(k for k in set(identity) | set(first[1]) if identity.get(k) != first[1].get(k))
+            raise InputError(f"scored on other documents than {first[0]} (they differ in: {', '.join(diff)}); "
+                             "distances between different corpora are not comparable", path=str(folder),
+                             expected="presence runs over the same corpus with the same options")
         model = str(summary["model"])
         if model in seen:
             raise InputError(f"model {model!r} appears twice (also in {seen[model]})", path=str(folder),

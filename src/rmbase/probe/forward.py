@@ -36,7 +36,13 @@ def load_base(name_or_path: str | os.PathLike, *, dtype: Any = None, device: str
     import transformers
     from transformers import AutoConfig
 
-    from rmbase.hf_models import check_model_source, default_device, resolve_dtype, weights_error
+    from rmbase.hf_models import (
+        check_model_source,
+        default_device,
+        refuse_head_checkpoint,
+        resolve_dtype,
+        weights_error,
+    )
 
     where = check_model_source(name_or_path)
     device = device or default_device()
@@ -45,6 +51,7 @@ def load_base(name_or_path: str | os.PathLike, *, dtype: Any = None, device: str
         config = AutoConfig.from_pretrained(where, **common)
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read the model config: {exc}", path=where) from exc
+    refuse_head_checkpoint(config, where)
     kind = model_kind(config)
     auto = transformers.AutoModelForCausalLM if kind == CAUSAL_LM else transformers.AutoModel
     try:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from rmbase.benchmarks.leaderboard import AVERAGE, SIX
 from rmbase.model_ids import ModelIdIndex
-from rmbase.selection.stage import base_family, infer_stage, normalise_stage
+from rmbase.selection.stage import base_family, normalise_stage, resolve_stage
 
 FEATURES = (*SIX, AVERAGE)  # the OLL v2 six (normalised 0-100) and their average; params_b lives in models
 
@@ -59,7 +59,7 @@ def oll_feature_table() -> FeatureTable:
     rows = []
     for m in values.index:
         typ = lb_models["type"].get(m, "") if m in lb_models.index else ""
-        stage = paper_stage.get(m) or _stage_from(m, typ)
+        stage = paper_stage.get(m) or resolve_stage(m, _OLL_TYPE_STAGE.get(typ))
         rows.append({"model": m, "params_b": params[m], "family": base_family(m), "stage": stage,
                      "reasoning": "on" if stage == "reasoning" else "off", "release": "",
                      "pretrained_from": "", "architecture": lb_models["architecture"].get(m, "")
@@ -67,14 +67,6 @@ def oll_feature_table() -> FeatureTable:
     models = pd.DataFrame(rows).set_index("model")
     return FeatureTable(values=values, status=origin.replace({"oll-v2": "observed"}), origin=origin,
                         sd=values.notna().astype(float) * 0.0, models=models)
-
-
-def _stage_from(model: str, oll_type: str) -> str:
-    by_name = infer_stage(model)
-    if by_name in ("instruct", "pretrained") and oll_type in _OLL_TYPE_STAGE:
-        typed = _OLL_TYPE_STAGE[oll_type]
-        return by_name if (by_name, typed) == ("instruct", "sft") else typed
-    return by_name
 
 
 def feature_table() -> FeatureTable:

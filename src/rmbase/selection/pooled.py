@@ -33,12 +33,13 @@ from rmbase.selection.evidence import (
     target_name,
 )
 from rmbase.selection.pooled_model import PooledConfig, PooledModel
-from rmbase.selection.stage import STAGES, base_family, infer_stage
+from rmbase.selection.stage import STAGES, base_family, resolve_stage
 
 HEADLINE = {STUDY: ("rewardbench", "score"), RB2_GRID: ("rewardbench2", "score"),
             SKYWORK: ("skywork7", "avg7"), RB1_LEADERBOARD: ("rewardbench", "score")}
 SIZE_ONLY = PooledConfig(features=("params_b",), family=False)
 N_DRAWS = 2000
+SCALE = (0.0, 100.0)  # every RM target is an accuracy in percent
 
 
 def grid_id(study: str, recipe: str, bench: str, target: str) -> str:
@@ -114,11 +115,8 @@ def base_info(models: list[str], features: tuple[str, ...], table: FeatureTable,
                 Fsd[i, j] = 0.0 if pd.isna(sd) else float(sd)
                 kinds.add(str(table.status.at[key, f]) if f in table.status.columns else "observed")
         given = (stages or {}).get(m)
-        stage = given if given else (str(row["stage"]) if row is not None and "stage" in row and
-                                     pd.notna(row["stage"]) and str(row["stage"]) else infer_stage(m))
-        st.append(stage)
-        fam.append(str(row["family"]) if row is not None and "family" in row and pd.notna(row["family"])
-                   and str(row["family"]) else base_family(m))
+        st.append(given if given else resolve_stage(m, row["stage"] if row is not None and "stage" in row else None))
+        fam.append(base_family(m))  # one naming for every source (the study's families, else the name's)
         bench = [f for f in features if f != "params_b"]
         complete = bool(np.isfinite(F[i]).all())
         status.append(("mapped" if "mapped" in kinds else "observed") if complete and bench else
@@ -142,6 +140,12 @@ class PooledFit:
     train: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     reference_grid: str | None = None
+    stages: dict[str, str] = field(default_factory=dict)  # stage of a base where the caller knows it (evidence)
+    study_var: float = 0.0      # between-study variance of a base's departure (latent units; leave one study out)
+    # draws for a study the fit has not seen (its noise: the training grids' median, plus the between-study variance);
+    # False: a study like the units grid (its own noise). fit_pooled sets it when no grid measures the target;
+    # leave-one-study-out sets it for the held-out grid
+    new_study: bool = False
     _lookup: Lookup | None = None
 
     @property
@@ -157,12 +161,21 @@ class PooledFit:
     def _info(self, models: list[str], features) -> BaseInfo:
         if self._lookup is None:
             self._lookup = Lookup(self.table)
-        return base_info(list(models), tuple(features), self.table, self._lookup)
+        return base_info(list(models), tuple(features), self.table, self._lookup, self.stages)
 
     def _training_range(self) -> dict:
         tr = self.train
         return {"families": set(tr["family"]), "stages": set(tr["stage"]),
                 "params": (float(tr["params_b"].min()), float(tr["params_b"].max()))}
+
+    def _extra_var(self, model: PooledModel) -> float:
+        """Latent variance added to the units grid's noise for a new study: up to the median noise of the training
+        grids, plus the between-study variance."""
+        if not self.new_study:
+            return 0.0
+        j = model.grid_index(self.grid)
+        own = 0.0 if j is None else float(model.noise_[j] ** 2)
+        return max(model.new_study_var() - own, 0.0) + self.study_var
 
     def sample(self, models: list[str], n: int = N_DRAWS, seed: int = 0) -> np.ndarray:
         """(n, len(models)) joint predictive draws in the target's units (NaN for a base with neither features
@@ -173,14 +186,16 @@ class PooledFit:
         idx = np.flatnonzero(full.complete)
         if len(idx):
             out[:, idx] = self.model.draw(full.F[idx], full.Fsd[idx], [full.stages[i] for i in idx],
-                                          [full.families[i] for i in idx], grid=self.grid, n=n, seed=seed)
+                                          [full.families[i] for i in idx], grid=self.grid, n=n, seed=seed,
+                                          extra_var=self._extra_var(self.model))
         if self.size_model is not None:
             size = self._info(models, SIZE_ONLY.features)
             rest = np.flatnonzero(~full.complete & size.complete)
             if len(rest):
                 out[:, rest] = self.size_model.draw(size.F[rest], size.Fsd[rest], [size.stages[i] for i in rest],
                                                     [size.families[i] for i in rest], grid=self.grid, n=n,
-                                                    seed=seed + 1)
+                                                    seed=seed + 1,
+                                                    extra_var=self._extra_var(self.size_model))
         return out
 
     def predict(self, models: list[str], *, alpha: float = 0.1, n: int = N_DRAWS, seed: int = 0) -> pd.DataFrame:
@@ -207,10 +222,15 @@ class PooledFit:
                 flags.append(f"size {p:g}B outside {rng['params'][0]:g}-{rng['params'][1]:g}B")
             if not np.isfinite(p):
                 flags.append("size unknown")
-            rows.append({"model": m, "mean": float(d.mean()) if ok else np.nan,
+            mean, lo, hi = (float(d.mean()), float(np.quantile(d, alpha / 2)),
+                            float(np.quantile(d, 1 - alpha / 2))) if ok else (np.nan, np.nan, np.nan)
+            if ok and mean > SCALE[1]:
+                flags.append(f"prediction beyond {SCALE[1]:g} (the score's bound): shown at the bound; the linear "
+                             "model extrapolates here")
+            rows.append({"model": m, "mean": min(mean, SCALE[1]) if ok else np.nan,
                          "sd": float(d.std()) if ok else np.nan,
-                         "lo": float(np.quantile(d, alpha / 2)) if ok else np.nan,
-                         "hi": float(np.quantile(d, 1 - alpha / 2)) if ok else np.nan,
+                         "lo": float(np.clip(lo, *SCALE)) if ok else np.nan,
+                         "hi": float(np.clip(hi, *SCALE)) if ok else np.nan,
                          "feature_status": status, "studies": list(self.studies_used), "extrapolation": flags,
                          "stage": full.stages[i], "family": full.families[i], "params_b": p})
         return pd.DataFrame(rows).set_index("model")
@@ -285,6 +305,38 @@ def fit_config(prep: Prepared, cfg: PooledConfig, mask: np.ndarray | None = None
                                 [prep.info.families[i] for i in ii])
 
 
+def between_study_variance(prep: Prepared, cfg: PooledConfig, full: PooledModel) -> float:
+    """How far a study's ranking departs from what the other studies predict, beyond its own noise (latent
+    units): each training study predicted by a fit on the others, its residuals against the full fit's level and
+    scale of each of its grids, their variance minus the grid's noise, pooled over studies (method of moments;
+    0 with one study)."""
+    studies = prep.rows["study"].to_numpy()
+    if len(set(studies)) < 2:
+        return 0.0
+    usable = prep.usable(cfg)
+    cols = prep.columns(cfg)
+    grids = prep.rows["grid"].to_numpy()
+    y = prep.rows["value"].to_numpy(dtype=float)
+    num = den = 0.0
+    for s in dict.fromkeys(studies):
+        model = fit_config(prep, cfg, mask=studies != s)
+        if model is None:
+            continue
+        for g in dict.fromkeys(grids[(studies == s) & usable]):
+            idx = np.flatnonzero((grids == g) & usable)
+            j = full.grid_index(g)
+            if len(idx) < 3 or j is None:
+                continue
+            ii = prep.base_index[idx]
+            lat = model.latent_mean(prep.info.F[np.ix_(ii, cols)], [prep.info.stages[i] for i in ii],
+                                    [prep.info.families[i] for i in ii])
+            c = full.scale_[j]
+            r = (y[idx] - y[idx].mean() - c * (lat - lat.mean())) / c
+            num += float((r**2).sum()) - (len(idx) - 1) * full.noise_[j] ** 2
+            den += len(idx) - 1
+    return max(num / den, 0.0) if den else 0.0
+
+
 _CACHE: dict = {}
 
 
@@ -326,11 +378,15 @@ def fit_pooled(target: str = "rewardbench", *, recipe: str | None = None, featur
                           "family": [prep.info.families[i] for i in used], "params_b": prep.info.F[used, pcol]})
     bench, tgt = parse_target(target)
     measuring = rows[(rows["rm_benchmark"] == bench) & (rows["target"] == tgt) & keep]
+    units = _units_grid(measuring, recipe)
     fit = PooledFit(target=target, recipe=recipe, config=cfg,
                     studies_used=list(dict.fromkeys(rows.loc[keep, "study"])),
-                    target_studies=list(dict.fromkeys(measuring["study"])), units_grid=_units_grid(measuring, recipe),
+                    target_studies=list(dict.fromkeys(measuring["study"])), units_grid=units,
                     model=model, size_model=size_model, table=table, train=train, notes=notes,
-                    reference_grid=str(rows.loc[keep, "grid"].value_counts().index[0]))
+                    reference_grid=str(rows.loc[keep, "grid"].value_counts().index[0]),
+                    study_var=between_study_variance(prep, cfg, model),
+                    new_study=units is None,
+                    stages=dict(zip(rows["base"], rows["stage"], strict=True)))
     if cacheable:
         _CACHE[key] = fit
     return fit
@@ -350,7 +406,7 @@ def _units_grid(measuring: pd.DataFrame, recipe: str | None) -> str | None:
 # What rmbase.selection.pooled_validation.select_config chooses on the bundled evidence (every training study, the
 # default feature table; target rewardbench): fixed here so that a fit at `recommend` time does not rerun the choice
 # (about 3 s). tests/selection/test_pooled.py checks that the choice still gives it.
-DEFAULT_CONFIG = PooledConfig(features=("oll_average", "params_b"), alpha=0.3, family=False)
+DEFAULT_CONFIG = PooledConfig(features=("oll_average", "params_b"), alpha=30.0, family=False)
 
 
 def default_config(target: str) -> PooledConfig:

@@ -34,7 +34,7 @@ CLAMPED = ("params_b",)
 class PooledConfig:
     features: tuple[str, ...] = ("oll_average", "params_b")
     alpha: float = 3.0          # ridge on the standardised feature weights
-    stage_alpha: float = 1.0    # ridge on the stage effects (latent sd units)
+    stage_alpha: float | None = None  # ridge on the stage effects (latent sd units); None: the same as alpha
     family: bool = True         # a shared random offset per family
     grid_weight: str = "grid"   # "grid": each grid weighs the same in total; "base": each (grid, base) row
     stage: bool = True          # stage effects (off only for the size-only baseline)
@@ -80,7 +80,8 @@ class PooledModel:
         S = stage_matrix(list(stages), cfg.stage)
         X = np.hstack([Z, S])
         p, k = Z.shape[1], S.shape[1]
-        prior = np.r_[np.full(p, cfg.alpha), np.full(k, cfg.stage_alpha)]
+        stage_alpha = cfg.alpha if cfg.stage_alpha is None else cfg.stage_alpha
+        prior = np.r_[np.full(p, cfg.alpha), np.full(k, stage_alpha)]
         self.grids_ = list(dict.fromkeys(grid))
         gi = np.array([self.grids_.index(g) for g in grid])
         n_g = np.bincount(gi, minlength=len(self.grids_)).astype(float)
@@ -151,10 +152,11 @@ class PooledModel:
         return self.grids_.index(grid) if grid in self.grids_ else None
 
     def draw(self, F_mean: np.ndarray, F_sd: np.ndarray, stages, families, *, grid: str | None, n: int,
-             seed: int, noise: bool = True) -> np.ndarray:
+             seed: int, noise: bool = True, extra_var: float = 0.0) -> np.ndarray:
         """(n, bases) joint predictive draws in the units of ``grid`` (latent units when None): weights drawn
         from their posterior (shared within a draw), features from N(value, sd), family offsets from their
-        posterior (an unseen family from N(0, tau^2)), and the grid's noise."""
+        posterior (an unseen family from N(0, tau^2)), and the grid's noise; ``extra_var`` (latent units) adds a
+        base's departure in a study the fit has not seen (see :meth:`new_study_var`)."""
         rng = np.random.default_rng(seed)
         m = len(F_mean)
         theta = rng.multivariate_normal(self.theta_, self.cov_, size=n, method="cholesky")
@@ -178,8 +180,15 @@ class PooledModel:
         else:
             a, c, sig = self.level_[j], self.scale_[j], self.noise_[j]
         if noise:
-            lat = lat + sig * rng.standard_normal(lat.shape)
+            lat = lat + np.sqrt(sig**2 + extra_var) * rng.standard_normal(lat.shape)
         return a + c * lat
+
+    def new_study_var(self) -> float:
+        """Noise variance (latent units) of a grid the fit has not seen: the median of the training grids' noise
+        variances (a new study's noise is one draw from the population of grids, not the reference grid's; the
+        median, because one grid the shared latent barely explains, e.g. the study's Bradley-Terry grid, would
+        otherwise set everyone's)."""
+        return float(np.median(self.noise_**2))
 
     def latent_mean(self, F: np.ndarray, stages, families) -> np.ndarray:
         lat = self.latent_design(F, stages) @ self.theta_

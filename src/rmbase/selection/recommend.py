@@ -125,6 +125,7 @@ class CandidateScores:
     incomplete: dict[str, float | None] = field(default_factory=dict)
     left_out: list[dict] = field(default_factory=list)
     flags: dict[str, list[str]] = field(default_factory=dict)
+    file_models: list[str] = field(default_factory=list)
 
 
 def _user_wide(path: str) -> pd.DataFrame:
@@ -301,7 +302,8 @@ def candidate_scores(*, candidates: list[str] | None = None, benchmarks: str | N
                            from_file={m: c for m, c in from_file.items() if m in wide.index},
                            replaced={m: c for m, c in replaced.items() if m in wide.index}, no_scores=no_scores,
                            incomplete=incomplete, left_out=left_out,
-                           flags={m: f for m, f in flags.items() if m in wide.index or m in incomplete})
+                           flags={m: f for m, f in flags.items() if m in wide.index or m in incomplete},
+                           file_models=list(dict.fromkeys(file_ids)))
 
 
 def candidate_table(*, candidates: list[str] | None = None, benchmarks: str | None = None,
@@ -447,6 +449,12 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
 
         return recommend_pooled(data, scores, config, method_choice)
     cand, unscorable = scores.table, scores.unscorable
+    if benchmarks is not None and not candidates and not scores.from_file:
+        # the file was given to rank its models: ranking only the bundled table would answer another question
+        why = "; ".join(f"{u['model']}: {u['reason']}" for u in unscorable if u["model"] in scores.file_models)
+        raise InputError(f"no model of the file can be scored ({why or 'the filters left none of its '}"
+                         f"{'' if why else str(len(scores.file_models)) + ' model(s)'})", path=benchmarks,
+                         expected="params_b and the six leaderboard benchmarks for at least one model")
     sizes = {**{m: None for m in scores.no_scores}, **scores.incomplete}
     size_rows, size_fit = size_only_rows(sizes, data=data, recipe=config.recipe, alpha=config.alpha)
     if config.max_params is not None:

@@ -70,6 +70,18 @@ def infer_stage(model_id: str, *, reasoning: bool | None = None) -> str:
     return "pretrained"
 
 
+def resolve_stage(model_id: str, table_stage: object = None) -> str:
+    """A base's stage when a feature table also states one: a post-training marker in the name wins (``-SFT``,
+    ``-DPO``, ``-Instruct``, ``-it``, ``-Chat``, ``-Base``, Qwen3's post-trained models, ...; the leaderboards'
+    model types mislabel some, e.g. ``gemma-2-2b-it`` as fine-tuned, ``Llama-2-7b-chat-hf`` as pre-trained); without
+    one, the table's stage; without that, ``pretrained``."""
+    by_name = infer_stage(model_id)
+    if by_name != "pretrained" or short_name(model_id).endswith("-base"):
+        return by_name
+    table = normalise_stage(table_stage)
+    return table if table != "unknown" else by_name
+
+
 def base_family(model_id: str) -> str:
     """The study's family of a model id when it has one, else the name up to its size token (lower case)."""
     fam = model_family(model_id)

@@ -51,8 +51,11 @@ def checkpoint_params(source: str, *, trust_remote_code: bool = False) -> float 
         cfg = AutoConfig.from_pretrained(source, trust_remote_code=trust_remote_code)
     except (OSError, ValueError):
         return None
-    with torch.device("meta"):
-        model = AutoModel.from_config(cfg, trust_remote_code=trust_remote_code)
+    try:
+        with torch.device("meta"):
+            model = AutoModel.from_config(cfg, trust_remote_code=trust_remote_code)
+    except (OSError, ValueError, ImportError, KeyError, TypeError):  # code or class not available: size unknown
+        return None
     return sum(p.numel() for p in model.parameters()) / 1e9
 
 
@@ -74,7 +77,10 @@ def base_params(base: BaseSpec) -> tuple[float, str]:
 def estimate(checked: Checked, *, tflops_per_gpu: float | None = None) -> tuple[list[CellCost], dict[str, Any]]:
     """Per-cell costs and a summary ``{cells, gpu_hours, tflops_per_gpu, tokens_source, ...}``."""
     cfg = checked.config
-    tflops = tflops_per_gpu or cfg.cost.tflops_per_gpu
+    from rmbase.ranges import THROUGHPUT_TFLOPS, check_value
+
+    tflops = (cfg.cost.tflops_per_gpu if tflops_per_gpu is None
+              else check_value(tflops_per_gpu, THROUGHPUT_TFLOPS, where="--throughput"))
     params = {b.display_name: base_params(b) for b in checked.bases}
     approx: list[str] = []
     out: list[CellCost] = []
