@@ -438,10 +438,10 @@ def plan(*, pool_file: str | None = None, candidates: list[str] | None = None, t
 
         data = load_bundled()
     no_scores = []
-    if scores.no_scores and data is not None:
+    if scores.to_score(candidates) and data is not None:
         from rmbase.selection.no_scores import guidance
 
-        no_scores = guidance(scores.no_scores, data=data, recipe=recipe or "regression", candidates=candidates,
+        no_scores = guidance(scores.to_score(candidates), data=data, recipe=recipe or "regression", candidates=candidates,
                              command="plan")
     if candidates and unscorable:
         why = "; ".join(f"{u['model']}: {u['reason']}" for u in unscorable[:10])

@@ -127,6 +127,18 @@ class CandidateScores:
     flags: dict[str, list[str]] = field(default_factory=dict)
     file_models: list[str] = field(default_factory=list)
 
+    def to_score(self, candidates) -> list[str]:
+        """The candidates worth the commands that score them: those no table scores, and, when the user named the
+        candidates, those a table knows without all the features (e.g. a base only Swallow lists)."""
+        out = [*self.no_scores, *(m for m in self.incomplete if candidates and m not in self.no_scores)]
+        if candidates:  # in the order the user named them
+            from rmbase.model_ids import canonical_model_id
+
+            given = [canonical_model_id(c) for c in candidates]
+            out.sort(key=lambda m: given.index(canonical_model_id(m)) if canonical_model_id(m) in given
+                     else len(given))
+        return out
+
 
 def _user_wide(path: str) -> pd.DataFrame:
     """A user's benchmark file as model x (params_b, the six, oll_average): anything ``benchmarks import`` reads;
@@ -563,10 +575,10 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
     in_table = {r["model"] for r in size_rows}
     unscorable = [u for u in unscorable if u["model"] not in in_table]
     no_scores = []
-    if scores.no_scores:
+    if scores.to_score(candidates):
         from rmbase.selection.no_scores import guidance
 
-        no_scores = guidance(scores.no_scores, data=data, recipe=config.recipe, candidates=candidates,
+        no_scores = guidance(scores.to_score(candidates), data=data, recipe=config.recipe, candidates=candidates,
                              benchmark_mae=main["mean_abs_residual"])
     from rmbase.provenance import provenance
 
