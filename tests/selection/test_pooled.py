@@ -31,7 +31,8 @@ def synthetic(n_bases=36, seed=0, stage_effect=-1.0, noise=0.05):
     table = FeatureTable(values=values, status=values.notna().replace({True: "observed"}),
                          origin=values.notna().replace({True: "synthetic"}), sd=values * 0.0,
                          models=pd.DataFrame({"params_b": size, "stage": stage,
-                                              "family": [FAMILIES[i % 6] for i in range(n_bases)]}, index=ids))
+                                              "family": [FAMILIES[i % 6] for i in range(n_bases)]}, index=ids),
+                         conflicts=pd.DataFrame(), notes=[])
     effects = {"s1": (70.0, 5.0), "s2": (60.0, 2.0), "s3": (90.0, 8.0)}
     subsets = {"s1": range(0, 24), "s2": range(12, 36), "s3": range(24, 36)}
     rows = []
@@ -166,3 +167,39 @@ def test_default_method_rule_picks_best_common_out_of_study_spearman():
     for recipe in ("regression", "bradley_terry"):
         assert default_method(recipe) == choose(stored)[recipe]["method"] == stored["choice"][recipe]["method"]
     assert default_method(None) == "pooled" and default_method("regression", "rewardbench2") == "pooled"
+
+
+def test_leave_one_study_out_predictions_ignore_the_held_out_values():
+    from rmbase.selection.pooled_validation import HELD_OUT, leave_one_study_out
+
+    ev, table, _, _, _ = synthetic()
+    HELD_OUT.setdefault("s3", ("rewardbench", "r"))
+    try:
+        first = leave_one_study_out(evidence=ev, table=table, config=CFG, held_out=("s3",))
+        perturbed = ev.copy()
+        rows = perturbed["study"] == "s3"
+        perturbed.loc[rows, "value"] = 100 - perturbed.loc[rows, "value"]  # the held-out grid's order reversed
+        again = leave_one_study_out(evidence=perturbed, table=table, config=CFG, held_out=("s3",))
+    finally:
+        HELD_OUT.pop("s3")
+    assert [b["predicted"] for b in first[0]["bases"]] == [b["predicted"] for b in again[0]["bases"]]
+    assert first[0]["pooled"]["spearman"] > 0.9 and again[0]["pooled"]["spearman"] < -0.9
+    assert "s3" not in first[0]["studies_used"]
+
+
+def test_user_results_table_joins_as_its_own_study(tmp_path):
+    path = tmp_path / "my_results.csv"
+    pd.DataFrame({"model": ["Qwen2.5-7B-Instruct", "Llama-3.2-3B-Instruct", "gemma-2-2b-it"],
+                  "recipe": ["regression"] * 3, "chat": [90.0, 85.0, 80.0], "chat_hard": [60.0, 55.0, 50.0],
+                  "safety": [80.0, 75.0, 70.0], "reasoning": [80.0, 75.0, 70.0], "score": [77.5, 72.5, 67.5]}
+                 ).to_csv(path, index=False)
+    ev = rm_evidence(str(path))
+    user = ev[ev["study"] == "user:my_results.csv"]
+    assert set(user["base"]) == {"Qwen/Qwen2.5-7B-Instruct", "meta-llama/Llama-3.2-3B-Instruct",
+                                 "google/gemma-2-2b-it"}
+    fit = fit_pooled("rewardbench", extra_results=str(path))
+    assert "user:my_results.csv" in fit.studies_used
+    assert fit.units_grid.startswith("user:my_results.csv") and not fit.new_study
+    assert fit_pooled("skywork7", studies=["paper-2505.10775"]).new_study  # no grid measures it
+    pred = fit.predict(["Qwen/Qwen2.5-7B-Instruct", "meta-llama/Llama-3.2-3B-Instruct"])
+    assert pred["mean"].between(60, 90).all()  # in the user's units, not the study's

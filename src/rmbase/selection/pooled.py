@@ -39,6 +39,7 @@ HEADLINE = {STUDY: ("rewardbench", "score"), RB2_GRID: ("rewardbench2", "score")
             SKYWORK: ("skywork7", "avg7"), RB1_LEADERBOARD: ("rewardbench", "score")}
 SIZE_ONLY = PooledConfig(features=("params_b",), family=False)
 N_DRAWS = 2000
+SCALE = (0.0, 100.0)  # every RM target is an accuracy in percent
 
 
 def grid_id(study: str, recipe: str, bench: str, target: str) -> str:
@@ -63,16 +64,19 @@ def training_rows(evidence: pd.DataFrame, target: str, studies=None) -> pd.DataF
             own = g[(g["rm_benchmark"] == hb) & (g["target"] == ht)]
         if own.empty:
             continue
-        own = own.groupby("base", sort=False).agg(value=("value", "mean"), stage=("stage", "first"),
-                                                  rm_benchmark=("rm_benchmark", "first"),
-                                                  target=("target", "first")).reset_index()
+        own = own[["base", "value", "stage", "rm_benchmark", "target"]]
+        if own["base"].duplicated().any():  # several results of one base (e.g. seeds of a user's sweep): their mean
+            own = own.groupby("base", sort=False).agg(value=("value", "mean"), stage=("stage", "first"),
+                                                      rm_benchmark=("rm_benchmark", "first"),
+                                                      target=("target", "first")).reset_index()
+        else:
+            own = own.reset_index(drop=True)
         if own["base"].nunique() < 2:
             notes.append(f"{study} ({recipe}): {own['base'].nunique()} base - no study effect can be estimated "
                          "from a single base; left out of the fit")
             continue
-        own["study"], own["recipe"] = study, recipe
-        own["grid"] = [grid_id(study, recipe, b, t) for b, t in zip(own["rm_benchmark"], own["target"],
-                                                                     strict=True)]
+        own = own.assign(study=study, recipe=recipe,
+                         grid=grid_id(study, recipe, own["rm_benchmark"].iloc[0], own["target"].iloc[0]))
         parts.append(own)
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=["base", "value", "stage", "rm_benchmark", "target", "study", "recipe", "grid"])
@@ -141,7 +145,10 @@ class PooledFit:
     reference_grid: str | None = None
     stages: dict[str, str] = field(default_factory=dict)  # stage of a base where the caller knows it (evidence)
     study_var: float = 0.0      # between-study variance of a base's departure (latent units; leave one study out)
-    new_study: bool = True      # draws are for an RM trained in a study the fit has not seen (not the user's grid)
+    # draws for a study the fit has not seen (its noise: the training grids' median, plus the between-study variance);
+    # False: a study like the units grid (its own noise). fit_pooled sets it when no grid measures the target;
+    # leave-one-study-out sets it for the held-out grid
+    new_study: bool = False
     _lookup: Lookup | None = None
 
     @property
@@ -165,7 +172,7 @@ class PooledFit:
                 "params": (float(tr["params_b"].min()), float(tr["params_b"].max()))}
 
     def _extra_var(self, model: PooledModel) -> float:
-        """Latent variance added to the units grid's noise for a new study: up to the mean noise of the training
+        """Latent variance added to the units grid's noise for a new study: up to the median noise of the training
         grids, plus the between-study variance."""
         if not self.new_study:
             return 0.0
@@ -218,10 +225,15 @@ class PooledFit:
                 flags.append(f"size {p:g}B outside {rng['params'][0]:g}-{rng['params'][1]:g}B")
             if not np.isfinite(p):
                 flags.append("size unknown")
-            rows.append({"model": m, "mean": float(d.mean()) if ok else np.nan,
+            mean, lo, hi = (float(d.mean()), float(np.quantile(d, alpha / 2)),
+                            float(np.quantile(d, 1 - alpha / 2))) if ok else (np.nan, np.nan, np.nan)
+            if ok and mean > SCALE[1]:
+                flags.append(f"prediction beyond {SCALE[1]:g} (the score's bound): shown at the bound; the linear "
+                             "model extrapolates here")
+            rows.append({"model": m, "mean": min(mean, SCALE[1]) if ok else np.nan,
                          "sd": float(d.std()) if ok else np.nan,
-                         "lo": float(np.quantile(d, alpha / 2)) if ok else np.nan,
-                         "hi": float(np.quantile(d, 1 - alpha / 2)) if ok else np.nan,
+                         "lo": float(np.clip(lo, *SCALE)) if ok else np.nan,
+                         "hi": float(np.clip(hi, *SCALE)) if ok else np.nan,
                          "feature_status": status, "studies": list(self.studies_used), "extrapolation": flags,
                          "stage": full.stages[i], "family": full.families[i], "params_b": p})
         return pd.DataFrame(rows).set_index("model")
@@ -376,7 +388,7 @@ def fit_pooled(target: str = "rewardbench", *, recipe: str | None = None, featur
                     model=model, size_model=size_model, table=table, train=train, notes=notes,
                     reference_grid=str(rows.loc[keep, "grid"].value_counts().index[0]),
                     study_var=between_study_variance(prep, cfg, model),
-                    new_study=not (units or "").startswith("user:"),
+                    new_study=units is None,
                     stages=dict(zip(rows["base"], rows["stage"], strict=True)))
     if cacheable:
         _CACHE[key] = fit

@@ -184,9 +184,11 @@ class PooledModel:
         return a + c * lat
 
     def new_study_var(self) -> float:
-        """Noise variance (latent units) of a grid the fit has not seen: the mean of the training grids' noise
-        variances (a new study's noise is one draw from the population of grids, not the reference grid's)."""
-        return float(np.mean(self.noise_**2))
+        """Noise variance (latent units) of a grid the fit has not seen: the median of the training grids' noise
+        variances (a new study's noise is one draw from the population of grids, not the reference grid's; the
+        median, because one grid the shared latent barely explains, e.g. the study's Bradley-Terry grid, would
+        otherwise set everyone's)."""
+        return float(np.median(self.noise_**2))
 
     def latent_mean(self, F: np.ndarray, stages, families) -> np.ndarray:
         lat = self.latent_design(F, stages) @ self.theta_

@@ -268,6 +268,7 @@ def leave_one_study_out(*, evidence: pd.DataFrame | None = None, table: FeatureT
         # the held-out bases' stages as their study states them (metadata, not RM results)
         stages = ev.iloc[test_idx].drop_duplicates("base").set_index("base")["stage"].to_dict()
         fit.stages, size_fit.stages = stages, stages
+        fit.new_study = size_fit.new_study = True  # the held-out grid is a study neither fit has seen
         entry.update(judge_held_out(fit, size_fit, held_out_truth(ev, study), table, seed=seed))
         results.append(entry)
     return results
