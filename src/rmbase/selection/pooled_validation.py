@@ -122,8 +122,9 @@ def select_config(evidence: pd.DataFrame, target: str, table: FeatureTable, cand
     return candidates[best], scores
 
 
-def held_out_truth(evidence: pd.DataFrame, study: str) -> pd.Series:
-    target, recipe = HELD_OUT[study]
+def held_out_truth(evidence: pd.DataFrame, study: str, target: str | None = None) -> pd.Series:
+    default, recipe = HELD_OUT[study]
+    target = target or default
     bench, tgt = parse_target(target)
     ev = evidence[(evidence["study"] == study) & (evidence["recipe"] == recipe) & (evidence["rm_benchmark"] == bench)
                   & (evidence["target"] == tgt)]
@@ -244,7 +245,8 @@ def judge_held_out(fit: PooledFit, size_fit: PooledFit, truth: pd.Series, table:
 
 
 def leave_one_study_out(*, evidence: pd.DataFrame | None = None, table: FeatureTable | None = None,
-                        config: PooledConfig | None = None, held_out=tuple(HELD_OUT), seed: int = 0) -> list[dict]:
+                        config: PooledConfig | None = None, held_out=tuple(HELD_OUT), seed: int = 0,
+                        target: str | None = None) -> list[dict]:
     """One entry per held-out study (see the module docstring). ``config=None`` chooses the configuration inside
     each fold (:func:`select_config` on the training studies only); a config fixes it."""
     ev = rm_evidence() if evidence is None else evidence
@@ -255,21 +257,22 @@ def leave_one_study_out(*, evidence: pd.DataFrame | None = None, table: FeatureT
         study = str(ev.iloc[test_idx[0]]["study"])
         train = ev.iloc[train_idx]
         train.attrs = {}
-        target, recipe = HELD_OUT[study]
+        default, recipe = HELD_OUT[study]
+        target_s = target or default
         if config is None:
-            cfg, scores = select_config(train, target, table)
+            cfg, scores = select_config(train, target_s, table)
         else:
             cfg, scores = config, []
-        fit = fit_pooled(target, evidence=train, features=table, config=cfg)
-        size_fit = fit_pooled(target, evidence=train, features=table, config=SIZE_BASELINE)
+        fit = fit_pooled(target_s, evidence=train, features=table, config=cfg)
+        size_fit = fit_pooled(target_s, evidence=train, features=table, config=SIZE_BASELINE)
         size_fit.size_model = None  # the baseline is size alone, nothing else
-        entry = {"held_out": study, "target": target, "recipe": recipe, "config": cfg.label(),
+        entry = {"held_out": study, "target": target_s, "recipe": recipe, "config": cfg.label(),
                  "inner_scores": scores, "studies_used": fit.studies_used, "units": fit.units}
         # the held-out bases' stages as their study states them (metadata, not RM results)
         stages = ev.iloc[test_idx].drop_duplicates("base").set_index("base")["stage"].to_dict()
         fit.stages, size_fit.stages = stages, stages
         fit.new_study = size_fit.new_study = True  # the held-out grid is a study neither fit has seen
-        entry.update(judge_held_out(fit, size_fit, held_out_truth(ev, study), table, seed=seed))
+        entry.update(judge_held_out(fit, size_fit, held_out_truth(ev, study, target_s), table, seed=seed))
         results.append(entry)
     return results
 
