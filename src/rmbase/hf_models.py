@@ -71,6 +71,21 @@ def check_model_source(name_or_path: str | os.PathLike) -> str:
     return source
 
 
+def check_model_folder(source: str, gguf_file: str | None = None) -> None:
+    """A local folder given as a model must look like one (a config.json or tokenizer files, or the GGUF file
+    named), instead of the tokenizer library's multi-line guess about sentencepiece."""
+    p = Path(source).expanduser()
+    if not p.is_dir():
+        return
+    if gguf_file:
+        if not (p / gguf_file).is_file():
+            raise InputError(f"no GGUF file {gguf_file!r} in the folder", path=source)
+        return
+    if not any((p / name).is_file() for name in ("config.json", "tokenizer_config.json", "tokenizer.json")):
+        raise InputError("not a model folder (no config.json or tokenizer files)", path=source,
+                         expected="a Hugging Face model folder (config.json, weights, tokenizer) or a Hub id")
+
+
 PICKLE_WEIGHTS = ("*.bin", "*.pt", "*.pth", "*.ckpt", "*.pkl")
 
 
@@ -100,6 +115,7 @@ def load_tokenizer(name_or_path: str | os.PathLike, *, chat_template: str | None
     from transformers import AutoTokenizer
 
     name_or_path = check_model_source(name_or_path)
+    check_model_folder(name_or_path, gguf_file)
     kwargs: dict[str, Any] = {"revision": revision, "trust_remote_code": trust_remote_code}
     if gguf_file:
         kwargs["gguf_file"] = gguf_file
@@ -352,6 +368,7 @@ def load_lm_tokenizer(name_or_path: str | os.PathLike, *, revision: str | None =
     from transformers import AutoTokenizer
 
     where = check_model_source(name_or_path)
+    check_model_folder(where, gguf_file)
     kwargs: dict[str, Any] = {"revision": revision, "trust_remote_code": trust_remote_code}
     if gguf_file:
         kwargs["gguf_file"] = gguf_file

@@ -171,3 +171,12 @@ def test_a_device_this_machine_lacks_is_one_message(classifier_and_lm, corpus, t
     out = tmp_path / "probe"
     assert_refused(["probe", "--model", lm, "--pairs", pairs, "--out", out, "--device", "cuda"], capsys,
                    "device 'cuda': CUDA is not available", not_written=(out,))
+
+
+def test_a_folder_that_is_not_a_model_is_named_so(corpus, tmp_path, capsys):
+    """Careless-user pass: `--model SOME_FOLDER` gave the tokenizer library's guess about sentencepiece."""
+    folder = tmp_path / "not_a_model"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("hello")
+    assert_refused(["presence", "score", "--model", folder, "--corpus", corpus, "--out", tmp_path / "p", "--device",
+                    "cpu"], capsys, str(folder), "not a model folder (no config.json or tokenizer files)")
