@@ -15,7 +15,9 @@ absent. Checks:
   study's 42 models equal in both bundled tables;
 - the study's tables against the paper: Tables 1, 3, 4, 5 as transcribed, score = mean of the four sections, and
   the paper's stated figures (gains of 3 to 14 points over the default base, SFT +15.5 %, DPO/RLVR -3 to -5 %);
-- the external tables against their shared sources, and against the public RewardBench leaderboards.
+- the external tables against their shared sources, and against the public RewardBench leaderboards;
+- the Swallow tables (scripts/audit_swallow.py): every value against its snapshot file, a rebuild, the rule counts
+  stated in their DATA.md, and the rank agreement with the bundled leaderboard table.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from audit_swallow import swallow_checks
 from leaderboard_final import OTHER_FIVE, ROUNDING, SIX, final_row, load_contents, load_final
 
 from rmbase.benchmarks.normalise import normalise_aggregate
@@ -337,7 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     for title, checks in (("Leaderboard snapshots", snapshot_checks(shared, contents, final)),
                           ("Bundled values against their declared sources", bundled_checks(contents, final)),
                           ("The study's tables against the paper", paper_checks(shared, contents)),
-                          ("External tables", external_checks(shared))):
+                          ("External tables", external_checks(shared)),
+                          ("Swallow LLM Leaderboard tables", swallow_checks(shared, Check))):
         print(f"\n## {title}")
         for c in checks:
             ok &= c.report()

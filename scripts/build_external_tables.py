@@ -20,6 +20,7 @@ Tables (see src/rmbase/datasets/external/DATA.md):
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -32,7 +33,38 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "rmbase" / "datasets" / "external"
 
 
+RB2_SECTIONS = ("factuality", "precise_if", "math", "safety", "focus", "ties")
+SKYWORK_BENCHMARKS = ("rewardbench_v1", "rewardbench_v2", "ppe_preference", "ppe_correctness", "rmb", "rm_bench",
+                      "judgebench")
+# Stage of post-training of every base of the external sets (pretrained, sft, dpo, rl, instruct, reasoning,
+# encoder): the RB2 sweep's run-name tokens and the curated mapping's ``root_kind`` give most of them; the
+# Tulu 3 checkpoints are named by their stage (SFT, DPO, and the final RLVR model).
+STAGE_OF_ROOT_KIND = {"pretrained": "pretrained", "instruct": "instruct", "sft": "sft", "dpo": "dpo",
+                      "rlvr(final)": "rl", "instruct(hybrid-think)": "reasoning", "encoder": "encoder",
+                      "encoder(pairwise)": "encoder", "encoder-decoder": "encoder", "instruct?": "instruct"}
+
+
+def stage_of(base: str, root_kind: str | None = None) -> str:
+    name = base.rpartition("/")[2].lower()
+    if name.startswith("llama-3.1-tulu-3-"):
+        return "sft" if name.endswith("-sft") else "dpo" if name.endswith("-dpo") else "rl"
+    if name.startswith("qwen3-") and not name.endswith("-base"):
+        return "reasoning"  # Qwen3's post-trained models think by default (hybrid thinking)
+    if root_kind:
+        kind = str(root_kind)
+        if kind.startswith("sft("):
+            return "sft"
+        if kind in STAGE_OF_ROOT_KIND:
+            return STAGE_OF_ROOT_KIND[kind]
+    if re.search(r"(instruct|-it$|-chat|chat-)", name):
+        return "instruct"
+    if re.search(r"(deberta|roberta|bert-)", name):
+        return "encoder"
+    return "pretrained"
+
+
 def rb2_grid(shared: Path) -> pd.DataFrame:
+    """Per base: runs without label flipping; best, median and mean RB2 score; the best run's six sections."""
     df = pd.read_csv(shared / "rb2_allenai_base_grid" / "rb2_allenai_trained_rms.csv")
     clean = df[df["flipped_pct"].isna() | df["flipped_pct"].eq(0)]
     g = clean.groupby("base_model")
@@ -42,7 +74,14 @@ def rb2_grid(shared: Path) -> pd.DataFrame:
         "rb2_median": g["rb2_score"].median().round(4),
         "mapping": g["base_evidence"].agg(lambda s: "inferred" if s.astype(str).str.startswith("INFERRED").any()
                                           else "confirmed"),
-    }).reset_index().rename(columns={"base_model": "base"})
+        "rb2_mean": g["rb2_score"].mean().round(4),
+    })
+    best = clean.loc[g["rb2_score"].idxmax()].set_index("base_model")
+    out["best_rm"] = best["rm"]
+    for s in RB2_SECTIONS:
+        out[f"best_{s}"] = best[f"rb2_{s}"].round(4)
+    out = out.reset_index().rename(columns={"base_model": "base"})
+    out["stage"] = [stage_of(b) for b in out["base"]]
     return out.sort_values("rb2_best", ascending=False).reset_index(drop=True)
 
 
@@ -51,8 +90,9 @@ def skywork(shared: Path) -> pd.DataFrame:
     scores = pd.read_csv(shared / "skywork_reward_v2" / "skywork_v2_rm_benchmarks.csv")
     df = bases.merge(scores, left_on="rm", right_on="model", how="left")
     df = df[~df["rm"].str.endswith("-40M")]  # the 40M-pair variant is a different data recipe
-    out = df[["base_model", "rm", "rewardbench_v1", "rewardbench_v2", "avg"]].rename(
-        columns={"base_model": "base", "avg": "avg7"})
+    out = df[["base_model", "rm", "rewardbench_v1", "rewardbench_v2", "avg",
+              *SKYWORK_BENCHMARKS[2:]]].rename(columns={"base_model": "base", "avg": "avg7"})
+    out["stage"] = [stage_of(b) for b in out["base"]]
     return out.sort_values("rewardbench_v2", ascending=False).reset_index(drop=True)
 
 
@@ -62,7 +102,15 @@ def rb1_bases(shared: Path) -> pd.DataFrame:
             & j["rb1_score"].notna() & ~j["root_base_llm"].astype(str).str.startswith("unknown"))
     g = j[keep].groupby("root_base_llm")
     out = pd.DataFrame({"n_rms": g.size(), "rb1_best": (100 * g["rb1_score"].max()).round(2),
-                        "rb1_median": (100 * g["rb1_score"].median()).round(2)}).reset_index()
+                        "rb1_median": (100 * g["rb1_score"].median()).round(2)})
+    best = j[keep].loc[g["rb1_score"].idxmax()].set_index("root_base_llm")
+    out["best_rm"] = best["rm"]
+    for s in ("chat", "chat_hard", "safety", "reasoning"):
+        out[f"best_{s}"] = (100 * best[f"rb1_{s}"]).round(2)
+    curated = pd.read_csv(shared / "rm_base_models" / "rm_base_models_curated.csv")
+    kinds = curated.dropna(subset=["root_base_llm"]).groupby("root_base_llm")["root_kind"].first()
+    out["stage"] = [stage_of(b, kinds.get(b)) for b in out.index]
+    out = out.reset_index()
     return out.rename(columns={"root_base_llm": "base"}).sort_values("rb1_best", ascending=False).reset_index(drop=True)
 
 

@@ -329,6 +329,22 @@ def load_sequence_classifier(name_or_path: str | os.PathLike, *, dtype: Any = No
     return model
 
 
+_LM_ARCHS = ("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")
+_HEAD_ARCHS = ("ForSequenceClassification", "ForTokenClassification", "ForQuestionAnswering", "ForRewardModel")
+
+
+def refuse_head_checkpoint(config: Any, where: str) -> None:
+    """InputError when ``config`` names a classifier (a reward model, a sequence classifier) and no language-model
+    architecture: loaded as a causal LM it would get a freshly initialised LM head, and every log-likelihood read
+    from it would be noise (about -ln(vocab) per token)."""
+    archs = [str(a) for a in (getattr(config, "architectures", None) or [])]
+    heads = [a for a in archs if a.endswith(_HEAD_ARCHS)]
+    if heads and not any(a.endswith(_LM_ARCHS) for a in archs):
+        raise InputError(f"the checkpoint is a {heads[0]} (a reward model or classifier), not a language model: it "
+                         "has no LM head, and one initialised at random would give meaningless log-likelihoods",
+                         path=where, expected="a base or instruct language model (a *ForCausalLM checkpoint)")
+
+
 def load_lm_tokenizer(name_or_path: str | os.PathLike, *, revision: str | None = None,
                       trust_remote_code: bool = False, gguf_file: str | None = None) -> Any:
     """The tokenizer of a language model as it ships (no chat template required, no token added): for scoring
@@ -371,13 +387,19 @@ def load_causal_lm(name_or_path: str | os.PathLike, *, dtype: Any = None, device
     if not trust_remote_code and type(config) not in AutoModelForCausalLM._model_mapping:
         raise InputError(f"model type {config.model_type!r} has no causal-LM class in transformers", path=where,
                          expected="a checkpoint loadable with AutoModelForCausalLM (or --trust-remote-code)")
-    kwargs: dict[str, Any] = dict(common, dtype=torch_dtype)
+    refuse_head_checkpoint(config, where)
+    kwargs: dict[str, Any] = dict(common, dtype=torch_dtype, output_loading_info=True)
     if not gguf_file:
         kwargs["use_safetensors"] = True
     try:
-        model = AutoModelForCausalLM.from_pretrained(where, **kwargs)
+        model, info = AutoModelForCausalLM.from_pretrained(where, **kwargs)
     except (OSError, ValueError) as exc:
         raise weights_error(exc, where, "cannot load as a causal LM") from exc
+    missing = sorted(k for k in info.get("missing_keys", []) if k.split(".")[0] in {"lm_head", "embed_out"})
+    if missing:
+        raise InputError(f"the checkpoint has no LM head: {', '.join(missing[:3])} would be randomly initialised, "
+                         "and every log-likelihood read from it would be meaningless", path=where,
+                         expected="a base or instruct language model with its LM head weights")
     model.to(device)
     model.eval()
     return model

@@ -1,4 +1,5 @@
-"""Small I/O helpers shared by every room: tables in CSV or Parquet, atomic writes, hashing."""
+"""Small I/O helpers shared by every room: tables in CSV or Parquet, atomic writes (text, JSON, Parquet, npz),
+hashing."""
 
 from __future__ import annotations
 
@@ -8,14 +9,13 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from rmbase.errors import InputError
-from rmbase.model_ids import sanitise_model_id  # noqa: F401  (moved to model_ids; kept for callers on other branches)
 
 TABLE_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -89,6 +89,20 @@ def check_output_path(path: str | os.PathLike | None, *, kind: str = "dir", opti
     return p
 
 
+def check_distinct_outputs(outputs: dict[str, str | os.PathLike | None]) -> None:
+    """Refuse, before any work, two outputs of one command that name the same file (``{option: path}``; None
+    skipped): the second would silently overwrite the first."""
+    seen: dict[Path, str] = {}
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        key = Path(path).expanduser().resolve()
+        if key in seen:
+            raise InputError(f"{seen[key]} and {option} name the same file; the second would overwrite the first",
+                             path=str(path), expected="a different path for each output")
+        seen[key] = option
+
+
 def user_os_error(exc: OSError) -> InputError | None:
     """An OS error a user can cause (permissions, a file where a folder should be, a full or read-only disk, a
     name too long) as one :class:`InputError` naming the path; ``None`` for anything else (a bug: let it show)."""
@@ -118,19 +132,49 @@ def sha256_frame(df: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write a file so that readers see either the old or the complete new content, never half of it."""
+def user_file_mode(path: str | os.PathLike) -> None:
+    """Give a file made by :func:`tempfile.mkstemp` (always 0600) the mode of any file the user creates: 0666
+    less the umask, the one rule for every output rmbase writes."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], *, mode: str = "wb") -> Path:
+    """The one atomic write of rmbase: ``write(f)`` fills a temporary file (opened with ``mode``) beside ``path``,
+    which then replaces ``path`` in one step, so readers (and a resumed run) see the old or the complete new
+    content, never half of it; on any error the temporary file is removed and ``path`` is left as it was. The
+    file gets the user's umask (:func:`user_file_mode`)."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, mode, **({"encoding": "utf-8"} if "b" not in mode else {})) as f:
+            write(f)
+        user_file_mode(tmp)
         os.replace(tmp, p)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    return p
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write a text file (UTF-8) atomically (:func:`atomic_write`)."""
+    atomic_write(path, lambda f: f.write(text), mode="w")
+
+
+def atomic_write_parquet(path: str | os.PathLike, frame: pd.DataFrame) -> None:
+    """Write a table as Parquet (no index) atomically (:func:`atomic_write`)."""
+    atomic_write(path, lambda f: frame.to_parquet(f, index=False))
+
+
+def atomic_write_npz(path: str | os.PathLike, **arrays: Any) -> None:
+    """Write numpy arrays as an uncompressed ``.npz`` atomically (:func:`atomic_write`)."""
+    import numpy as np
+
+    atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
 def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
@@ -155,21 +199,164 @@ def _json_default(o: Any) -> Any:
 
 @contextlib.contextmanager
 def staged_output_dir(out: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary folder beside ``out``; on success its files are moved into ``out`` (created if needed).
+    """Yield a temporary folder beside ``out``; on success its items are moved into ``out`` (created if needed),
+    each replacing the item of that name (other items of ``out`` are kept).
 
-    On any error nothing is written to ``out``: the staging folder is removed.
+    All or nothing: on any error in the body nothing is written to ``out``. Before anything is moved, every
+    destination is checked (a file where a folder goes, or the reverse, is an :class:`InputError` naming the user's
+    path); the items ``out`` held are set aside and put back if a later move fails, so ``out`` never mixes new and
+    old outputs. The staging folder is removed in every case.
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.staging."))
     try:
         yield stage
-        out.mkdir(parents=True, exist_ok=True)
-        for item in stage.iterdir():
-            target = out / item.name
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)
-            os.replace(item, target)
+        _commit_stage(stage, out)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
+
+def _kind(p: Path) -> str:
+    return "folder" if p.is_dir() and not p.is_symlink() else "file"
+
+
+def _commit_stage(stage: Path, out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise InputError("the output exists and is a file, not a folder", path=str(out), expected="a folder")
+    items = sorted(stage.iterdir())
+    for item in items:
+        target = out / item.name
+        if (target.exists() or target.is_symlink()) and _kind(target) != _kind(item):
+            raise InputError(f"a {_kind(target)} is in the way: this command writes a {_kind(item)} of that name "
+                             "here (nothing was written)", path=str(target),
+                             expected=f"remove or rename it, or choose another output than {out}")
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    aside = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.previous."))
+    moved: list[tuple[Path, Path | None]] = []
+    try:
+        for item in items:
+            target = out / item.name
+            old = None
+            if target.exists() or target.is_symlink():
+                old = aside / item.name
+                os.replace(target, old)
+            moved.append((target, old))
+            os.replace(item, target)
+    except BaseException as exc:
+        for target, old in reversed(moved):  # put back what the output held before
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    target.unlink()
+            if old is not None:
+                os.replace(old, target)
+        if created:
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        shutil.rmtree(aside, ignore_errors=True)
+        if isinstance(exc, OSError) and (user := user_os_error(exc)) is not None:
+            raise InputError(f"cannot write the output ({user}); nothing was changed", path=str(out)) from exc
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------------- checksummed records
+
+def _digest(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+CORRUPT = object()  # what :func:`read_checked` returns for a file that does not verify
+
+
+def write_checked(path: str | os.PathLike, data: Any) -> None:
+    """Write ``{"sha256": ..., "data": data}`` atomically; the hash is of the canonical JSON of ``data``."""
+    atomic_write_json(path, {"sha256": _digest(data), "data": data})
+
+
+def read_checked(path: str | os.PathLike) -> Any:
+    """The data of a :func:`write_checked` file, None when absent, :data:`CORRUPT` when it does not verify
+    (truncated, edited, damaged)."""
+    try:
+        raw = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return CORRUPT
+    try:
+        obj = json.loads(raw)
+        data = obj["data"]
+        return data if obj["sha256"] == _digest(data) else CORRUPT
+    except (json.JSONDecodeError, KeyError, TypeError):
+        return CORRUPT
+
+
+# ------------------------------------------------------------------------------------- work folders, resume
+
+FINGERPRINT_NAME = "fingerprint.json"
+RESTART_HINT = "the options of the earlier run to resume it, or --restart to discard its work and start afresh"
+
+
+def changed_keys(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """The keys whose values differ between two JSON-like dicts, nested keys dotted (``options.dtype``)."""
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return [] if old == new else [prefix or "(value)"]
+    out: list[str] = []
+    for key in sorted(set(old) | set(new), key=str):
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if key not in old or key not in new:
+            out.append(name)
+        else:
+            out.extend(changed_keys(old[key], new[key], name))
+    return out
+
+
+def config_changed(path: str | os.PathLike, changed: list[str], *, what: str = "run", subject: str | None = None,
+                   expected: str = RESTART_HINT) -> InputError:
+    """The one refusal when a folder holds the work of a run with other options: it names the changed keys.
+    ``subject`` replaces "this folder holds the work of a <what>" (e.g. one cell of a sweep store)."""
+    subject = subject or f"this folder holds the work of an earlier {what}"
+    return InputError(f"{subject} with different options (changed: "
+                      f"{', '.join(changed) or 'options'}); resuming would mix them", path=str(path),
+                      expected=expected)
+
+
+def work_folder(path: str | os.PathLike, fingerprint: dict[str, Any], *, restart: bool = False,
+                what: str = "run") -> tuple[Path, bool]:
+    """The one resume policy of rmbase: open the work folder ``path`` of a run whose result depends on
+    ``fingerprint`` (a JSON-able dict of the options that change the result). Returns (folder, resumed).
+
+    * a new or empty folder: created, the fingerprint written (checksummed) in it; not resumed;
+    * a folder whose fingerprint is the same: resumed (the caller reuses what it finds there);
+    * a folder whose fingerprint differs: refused with an :class:`InputError` naming the changed keys, and
+      offering ``--restart``; with ``restart`` its contents are discarded and the run starts afresh;
+    * a non-empty folder without a fingerprint is refused, even with ``restart`` (it is not a work folder, and
+      nothing is deleted that rmbase did not write).
+
+    Validate the folder with :func:`check_output_path` first; this creates it."""
+    folder = Path(path)
+    stamp = folder / FINGERPRINT_NAME
+    current = json.loads(json.dumps(fingerprint, default=str))
+    if folder.is_dir() and any(folder.iterdir()):
+        old = read_checked(stamp)
+        if old is None:  # never emptied, even with restart: it may hold anything
+            raise InputError(f"the folder is not empty and is not the work folder of an earlier {what}", path=str(folder),
+                             expected="a new or empty folder")
+        if not restart:
+            if old is CORRUPT:
+                raise config_changed(folder, [f"{FINGERPRINT_NAME} (damaged)"], what=what)
+            changed = changed_keys(old, current)
+            if changed:
+                raise config_changed(folder, changed, what=what)
+            return folder, True
+        for item in folder.iterdir():
+            if item.is_dir() and not item.is_symlink():
+                shutil.rmtree(item)
+            else:
+                item.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    write_checked(stamp, current)
+    return folder, False

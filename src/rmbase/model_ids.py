@@ -3,8 +3,8 @@
 The Open LLM Leaderboard lists Meta's Llama-3.1 models under two names (``meta-llama/Llama-3.1-8B-Instruct`` and
 ``meta-llama/Meta-Llama-3.1-8B-Instruct``); studies often drop the organisation. :func:`canonical_model_id` maps all
 spellings of one model to one key so that joins do not silently miss; :class:`ModelIdIndex` is the one way rmbase
-finds an id in any spelling among the ids of a table; :func:`sanitise_model_id` is the one way an id becomes a
-folder name.
+finds, resolves and joins an id in any spelling among the ids of a table; :func:`sanitise_model_id` is the one
+way an id becomes a folder name.
 """
 
 from __future__ import annotations
@@ -51,29 +51,62 @@ def preferred_model_id(model_id: str) -> str:
 
 
 class ModelIdIndex:
-    """The ids of one table, found in any spelling.
+    """The ids of one table, found in any spelling: the one rule rmbase joins model ids by.
 
-    :meth:`find` matches a query by :func:`canonical_model_id`; when nothing matches and the query has no
-    organisation, by the name without organisation (``Llama-3.1-8B-Instruct`` finds
-    ``meta-llama/Meta-Llama-3.1-8B-Instruct``). Built once per table, so lookups cost a dictionary access.
+    Two spellings name one model when their :func:`canonical_model_id` keys are equal; when nothing matches that
+    way and one side has no organisation, when their names without organisation are equal
+    (``Llama-3.1-8B-Instruct`` finds ``meta-llama/Meta-Llama-3.1-8B-Instruct``, and ``Qwen/Qwen2.5-7B`` finds a
+    table's ``Qwen2.5-7B``). An organisation never matches another organisation's model. :meth:`find` lists the
+    matches; :meth:`resolve` and :meth:`join` refuse a name that matches models of several organisations. Built
+    once per table, so lookups cost a dictionary access.
     """
 
     def __init__(self, ids: Iterable[str]):
         self.ids = list(dict.fromkeys(str(m) for m in ids))
         self._by_key: dict[str, list[str]] = {}
         self._by_name: dict[str, list[str]] = {}
+        self._orgless: dict[str, list[str]] = {}
         for m in self.ids:
             key = canonical_model_id(m)
             self._by_key.setdefault(key, []).append(m)
             self._by_name.setdefault(key.rpartition("/")[2], []).append(m)
+            if "/" not in key:
+                self._orgless.setdefault(key, []).append(m)
+
+    def __contains__(self, query: object) -> bool:
+        return bool(self.find(str(query)))
 
     def find(self, query: str) -> list[str]:
         """The table's ids that are ``query`` in another spelling (in table order; empty when none)."""
         key = canonical_model_id(str(query))
         hits = self._by_key.get(key)
-        if not hits and "/" not in key:
-            hits = self._by_name.get(key)
+        if not hits:
+            org, _, name = key.rpartition("/")
+            hits = self._orgless.get(name) if org else self._by_name.get(key)
         return list(hits or ())
+
+    def resolve(self, query: str) -> str | None:
+        """The one id of the table that ``query`` names (None when none). A name without organisation that names
+        models of several organisations is an :class:`InputError` listing them (at most 20)."""
+        hits = self.find(query)
+        if len({canonical_model_id(h) for h in hits}) > 1:
+            raise InputError(f"{query!r} names {len(hits)} models: {', '.join(sorted(hits)[:20])}"
+                             + (f" (and {len(hits) - 20} more)" if len(hits) > 20 else ""),
+                             expected="the full id (organisation/name) of one of them")
+        return hits[-1] if hits else None
+
+    def join(self, queries: Iterable[str]) -> tuple[dict[str, str], list[str]]:
+        """({query: the table's id} for the queries :meth:`resolve` finds, [the queries it does not find]), in
+        the queries' order; an ambiguous query is refused as in :meth:`resolve`."""
+        found: dict[str, str] = {}
+        unknown: list[str] = []
+        for q in queries:
+            hit = self.resolve(str(q))
+            if hit is None:
+                unknown.append(str(q))
+            else:
+                found[str(q)] = hit
+        return found, unknown
 
 
 def find_model_ids(query: str, ids: Iterable[str]) -> list[str]:

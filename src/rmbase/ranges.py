@@ -53,6 +53,8 @@ LEARNING_RATE = Range("learning rate", 0.0, 1.0, lo_open=True)
 # model features
 PARAMS_B = Range("parameter count (billions)", 0.0, lo_open=True)
 PRETRAIN_TOKENS_T = Range("pre-training tokens (trillions)", 0.0)
+# compute: the effective training throughput of one device for cost estimates
+THROUGHPUT_TFLOPS = Range("throughput (TFLOP/s per device)", 0.0, lo_open=True)
 
 
 def describe(value: Any) -> str:

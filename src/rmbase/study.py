@@ -131,9 +131,17 @@ def _read_results(path: Path):
         raise InputError("results not found", path=str(path))
     if is_store(path):
         from rmbase.io import sha256_frame
-        from rmbase.sweep.collect import long_table, open_store
+        from rmbase.sweep.collect import describe_incomplete, incomplete_groups, long_table, open_store
 
-        long = long_table(open_store(path))
+        store = open_store(path)
+        incomplete = describe_incomplete(incomplete_groups(store.states()))
+        if incomplete:
+            raise InputError(f"{len(incomplete)} base x recipe of the sweep store have unfinished cells ("
+                             f"{'; '.join(incomplete[:3])}{'; ...' if len(incomplete) > 3 else ''}), so their "
+                             "learning rate cannot be chosen", path=str(path),
+                             expected="a finished sweep (`rmbase sweep status`), or `rmbase sweep collect "
+                                      "--allow-incomplete --out T.csv` and --results T.csv")
+        long = long_table(store)
         if long.empty:
             raise InputError("the sweep store has no finished cell yet", path=str(path),
                              expected="`rmbase sweep status` to see where it stands")
@@ -187,20 +195,27 @@ def _run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) 
     targets = data.target_table(config.recipe).loc[X.index]
     targets = targets[[t for t in TARGETS if t in targets.columns and targets[t].notna().all()]]
 
-    gains, gains_per_model = timed("gains", analysis.gains_over_default, y, X["params_b"],
-                                   {**STUDY_DEFAULT_BASES, **config.defaults})
-    correlations, critical_r = timed("correlations", analysis.correlation_table, X, targets,
-                                     n_boot=config.n_bootstrap, seed=config.seed)
-    coverage = timed("coverage", analysis.coverage_table, X, y)
     skipped = skipped_analyses(len(y))
-    coverage_filter = [] if "coverage_filter" in skipped else analysis.study_filter(X, y)
-    # the selection table runs in a worker process while the nested CV of the combination uses the others
-    selection_job = _start_selection(data, config) if config.selection and "selection" not in skipped else None
-    combination = {} if "combination" in skipped else timed(
-        "combination", analysis.combination_analysis, X, y, features=config.combination_features, seed=config.seed,
-        n_jobs=config.n_jobs, out_of_fold=config.out_of_fold)
-    selection, selection_influence, external, selection_oof = _finish_selection(selection_job, config, combination,
-                                                                                y, timings)
+    with _worker_pool(config) as pool:
+        # the selection table and the outer folds of the combination go to the workers first; the light analyses
+        # run here meanwhile
+        t0 = time.perf_counter()
+        selection_job = (_start_selection(data, config, pool) if config.selection and "selection" not in skipped
+                         else None)
+        combination_job = None if "combination" in skipped else analysis.start_combination(
+            X, y, features=config.combination_features, seed=config.seed, out_of_fold=config.out_of_fold,
+            executor=pool)
+        gains, gains_per_model = timed("gains", analysis.gains_over_default, y, X["params_b"],
+                                       {**STUDY_DEFAULT_BASES, **config.defaults})
+        correlations, critical_r = timed("correlations", analysis.correlation_table, X, targets,
+                                         n_boot=config.n_bootstrap, seed=config.seed)
+        coverage = timed("coverage", analysis.coverage_table, X, y)
+        coverage_filter = [] if "coverage_filter" in skipped else analysis.study_filter(X, y)
+        t1 = time.perf_counter()
+        combination = {} if combination_job is None else combination_job()
+        timings["combination"] = time.perf_counter() - (t1 if pool is None else t0)  # wall, from the hand-off
+        selection, selection_influence, external, selection_oof = _finish_selection(selection_job, config,
+                                                                                    combination, y, timings)
     post = (timed("post_training", analysis.post_training_table, data.post_training)
             if data.post_training is not None else [])
     pca = timed("pca", analysis.pca_summary, X[list(BENCHMARK_FEATURES)])
@@ -320,27 +335,28 @@ def _selection_rows(data, config: StudyConfig) -> tuple[list[dict], list[dict], 
     return rows, influence, external, t, prediction_rows(predictions)
 
 
-def _start_selection(data, config: StudyConfig) -> Callable[[], tuple]:
-    """Start the selection work in a worker process (when ``n_jobs`` >= 2) and return the function that waits for
-    its result; with one job the returned function does the work itself."""
-    if not config.n_jobs or config.n_jobs < 2:
-        return lambda: _selection_work(data, config)
+def _worker_pool(config: StudyConfig):
+    """The study's worker processes (``n_jobs`` of them, forked, see :func:`rmbase.processes.worker_pool`), or
+    a null context (``None``) with one job: everything then runs here."""
+    import contextlib
     import os
-    from concurrent.futures import ProcessPoolExecutor
 
-    from rmbase.processes import watch_parent
+    jobs = config.n_jobs or 1
+    jobs = (os.cpu_count() or 1) if jobs < 0 else jobs
+    if jobs < 2:
+        return contextlib.nullcontext(None)
+    from rmbase.processes import worker_pool
 
-    pool = ProcessPoolExecutor(max_workers=1, initializer=watch_parent,  # ends when the study is killed
-                               initargs=(os.getpid(),))
+    return worker_pool(jobs)
+
+
+def _start_selection(data, config: StudyConfig, pool) -> Callable[[], tuple]:
+    """Hand the selection work to a worker of ``pool`` and return the function that waits for its result; without
+    a pool the returned function does the work itself."""
+    if pool is None:
+        return lambda: _selection_work(data, config)
     future = pool.submit(_selection_work, data, config)
-
-    def finish():
-        try:
-            return future.result()
-        finally:
-            pool.shutdown()
-
-    return finish
+    return future.result
 
 
 def _finish_selection(finish, config: StudyConfig, combination: dict, y, timings: dict[str, float]):
@@ -372,5 +388,5 @@ def write_study(study: dict, config: StudyConfig, out: str | Path) -> Path:
         atomic_write_json(stage / "study.json", study)
         atomic_write_text(stage / "summary.md", render_summary(study))
         atomic_write_text(stage / "config.yaml", config.to_yaml())
-        write_report(study, stage)  # report.html and figures/
+        write_report(study, stage, n_jobs=config.n_jobs)  # report.html and figures/ (in worker processes)
     return out

@@ -14,7 +14,7 @@ def test_import_then_show(tmp_path, capsys):
     out = tmp_path / "scores.csv"
     assert main(["benchmarks", "import", str(src), "--out", str(out)]) == 0
     df = pd.read_csv(out)
-    assert list(df.columns) == ["model", "benchmark", "value", "scale", "source", "date"]
+    assert list(df.columns) == ["model", "benchmark", "value", "scale", "source", "mode", "date"]
     assert set(df.scale) == {"normalised"} and len(df) == 7
     capsys.readouterr()
     assert main(["benchmarks", "show", "Tiny-1B", "--scores", str(out)]) == 0

@@ -146,7 +146,7 @@ def test_write_and_provenance(tmp_path):
     table = import_files([_lm_eval_file(tmp_path)])
     out = table.write(tmp_path / "out" / "scores.parquet", config={"k": 1})
     back = pd.read_parquet(out)
-    assert list(back.columns) == ["model", "benchmark", "value", "scale", "source", "date"]
+    assert list(back.columns) == ["model", "benchmark", "value", "scale", "source", "mode", "date"]
     prov = json.loads((tmp_path / "out" / "scores.parquet.provenance.json").read_text())
     assert prov["summary"]["warnings"]["unknown task skipped"] == 1
     assert "official provider" in prov["duplicate_rule"] and prov["data_sha256"]

@@ -44,7 +44,8 @@ def test_model_id_index_finds_any_spelling():
     assert index.find("llama-3.1-8b-instruct") == ["meta-llama/Llama-3.1-8B-Instruct"]  # no org: by name
     assert index.find("Qwen2.5-7B") == ["Qwen/Qwen2.5-7B", "other/Qwen2.5-7B"]  # ambiguous: both, in order
     assert index.find("qwen/qwen2.5-7b") == ["Qwen/Qwen2.5-7B"]  # with org: that organisation only
-    assert index.find("google/gemma-2-9b-it") == []  # an organisation never matches another one's name
+    assert index.find("google/Qwen2.5-7B") == []  # an organisation never matches another one's name
+    assert index.find("google/gemma-2-9b-it") == ["Gemma-2-9b-it"]  # a table that omits organisations: by name
     assert index.find("gemma-2-9b-it") == ["Gemma-2-9b-it"]
     assert find_model_ids("nobody/none", ids) == []
 
@@ -81,3 +82,22 @@ def test_benchmarks_room_has_no_import_cycle():
 
     cyclic = sorted(m for m in graph if reaches(m, m, {m}))
     assert not cyclic, cyclic
+
+
+def test_join_any_spelling_and_one_ambiguity_rule():
+    from rmbase.errors import InputError
+    from rmbase.model_ids import ModelIdIndex
+
+    index = ModelIdIndex(["meta-llama/Llama-3.1-8B-Instruct", "google/gemma-2-9b-it"])
+    found, unknown = index.join(["Meta-Llama-3.1-8B-Instruct", "google/gemma-2-9b-it", "gemma-2-9b-it", "x/y"])
+    assert found == {"Meta-Llama-3.1-8B-Instruct": "meta-llama/Llama-3.1-8B-Instruct",
+                     "google/gemma-2-9b-it": "google/gemma-2-9b-it", "gemma-2-9b-it": "google/gemma-2-9b-it"}
+    assert unknown == ["x/y"]
+    two = ModelIdIndex(["google/gemma-2-9b-it", "jebish7/gemma-2-9b-it"])
+    with pytest.raises(InputError, match="'gemma-2-9b-it' names 2 models: google/gemma-2-9b-it, jebish7/"):
+        two.join(["gemma-2-9b-it"])
+    with pytest.raises(InputError, match="names 2 models"):
+        two.resolve("gemma-2-9b-it")
+    assert two.join(["jebish7/gemma-2-9b-it"])[0] == {"jebish7/gemma-2-9b-it": "jebish7/gemma-2-9b-it"}
+    assert two.resolve("nobody/gemma-2-9b-it") is None
+    assert "Google/Gemma-2-9B-it" in two and "gemma-3" not in two

@@ -169,11 +169,14 @@ def test_resume_redoes_only_unfinished_shards(tiny_lm, tmp_path, clean_rows, mon
     assert sorted(table.row) == list(range(len(clean_rows)))  # nothing lost or duplicated
     fresh = P.score_corpus(_cfg(tiny_lm, corpus, tmp_path / "fresh", shard_size=8))
     assert summary["all"]["mean"] == pytest.approx(fresh["all"]["mean"], abs=1e-6)  # other batches: rounding only
-    with pytest.raises(InputError, match="different options"):
+    with pytest.raises(InputError, match=r"different options \(changed: options.max_tokens\)"):
         P.score_corpus(_cfg(tiny_lm, corpus, tmp_path / "out", shard_size=3, max_tokens=16))
     write_jsonl(corpus, clean_rows[:-1])
-    with pytest.raises(InputError, match="different corpus"):
+    with pytest.raises(InputError, match=r"changed: corpus\.") as refused:
         P.score_corpus(cfg)
+    assert "--restart" in str(refused.value)
+    P.score_corpus(cfg, restart=True)  # discards the old shards: every record of the new corpus, once
+    assert sorted(P.read_shards(tmp_path / "out").row) == list(range(len(clean_rows) - 1))
 
 
 def test_hub_corpus_is_streamed(tiny_lm, tmp_path, clean_rows, monkeypatch):

@@ -117,8 +117,7 @@ def test_cli_writes_results_config_and_per_pair_records_and_a_rerun_resumes(llam
     assert len(per_pair) == 60 and {"frozen_bt_margin", "likelihood_chosen", "judge_p_chosen"} <= set(per_pair[0])
     # interrupted run: the results are gone and one cached chunk is damaged -> only that chunk is computed again
     (out / "results.json").unlink()
-    cache_dir = next((out / "cache").iterdir())
-    (cache_dir / "features-00000.npz").write_bytes(b"not an npz")
+    (out / "cache" / "features-00000.npz").write_bytes(b"not an npz")
     assert cli_main(args) == 0
     second = json.loads((out / "results.json").read_text())
     assert second["cache"]["features"]["resumed_chunks"] == second["cache"]["features"]["chunks"] - 1
@@ -135,6 +134,12 @@ def test_cli_writes_results_config_and_per_pair_records_and_a_rerun_resumes(llam
     fourth = json.loads((out / "results.json").read_text())
     assert set(fourth["probes"]) == {"frozen_bt"} and fourth["provenance"]["config"]["max_length"] == 128
     assert fourth["probes"]["frozen_bt"]["accuracy"] == pytest.approx(first["probes"]["frozen_bt"]["accuracy"])
+    # other forward-pass options: refused, naming the changed key; --restart discards the cache
+    shorter = [*args[:-1], "96", "--probes", "likelihood"]
+    assert cli_main(shorter) == 2
+    assert "changed: max_length" in capsys.readouterr().err
+    assert cli_main([*shorter, "--restart"]) == 0
+    assert json.loads((out / "results.json").read_text())["cache"]["features"]["resumed_chunks"] == 0
 
 
 def test_an_encoder_gets_frozen_bt_only(encoder_dir, marker_pairs, tmp_path):

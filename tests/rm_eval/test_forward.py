@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from rmbase.errors import InputError
-from rmbase.rm_eval.forward import last_token_index, length_sorted_batches, pad_right, token_budget_batches
+from rmbase.forward import last_token_index, length_sorted_batches, pad_right, token_budget_batches
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -71,7 +71,7 @@ def _seqs(tok):
 def test_token_logprobs_match_the_model_and_do_not_depend_on_the_batch(lm):
     import torch
 
-    from rmbase.rm_eval.forward import forward_batches, token_logprobs
+    from rmbase.forward import forward_batches, token_logprobs
 
     model, tok = lm
     seqs = _seqs(tok)
@@ -109,7 +109,7 @@ def test_reward_scorer_with_a_token_budget_scores_the_same(tmp_path):
 
 
 def test_models_that_transform_logits_after_the_head_run_whole(lm):
-    from rmbase.rm_eval.forward import direct_head, token_logprobs
+    from rmbase.forward import direct_head, token_logprobs
 
     model, _ = lm
     assert direct_head(model) is not None

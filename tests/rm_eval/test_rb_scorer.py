@@ -214,6 +214,10 @@ def test_interrupted_run_resumes_from_saved_chunks(tmp_path, tiny_dir):
     with pytest.raises(KeyboardInterrupt):
         evaluate_model(cfg, progress=stop_after_first_chunk)
     assert not out.exists() and (tmp_path / ".out.partial" / "chunk-00000.jsonl").is_file()
+    other = cfg.model_copy(update={"max_length": 64, "limit": 4})
+    with pytest.raises(InputError, match=r"different options \(changed: limit, max_length\)") as refused:
+        evaluate_model(other)  # other options: refused, naming them, and the saved chunk is kept
+    assert "--restart" in str(refused.value) and (tmp_path / ".out.partial" / "chunk-00000.jsonl").is_file()
     cfg.batch_size = 1  # the batch size may change between the two runs
     resumed = evaluate_model(cfg)
     assert resumed["provenance"]["resumed_chunks"] == 1 and not (tmp_path / ".out.partial").exists()
@@ -223,6 +227,10 @@ def test_interrupted_run_resumes_from_saved_chunks(tmp_path, tiny_dir):
     a = [json.loads(x)["scores"] for x in (out / "scores.jsonl").read_text().splitlines()]
     b = [json.loads(x)["scores"] for x in (tmp_path / "fresh" / "scores.jsonl").read_text().splitlines()]
     assert np.allclose(a, b, atol=1e-5)
+    with pytest.raises(KeyboardInterrupt):  # --restart discards the chunks of a run with other options
+        evaluate_model(cfg, progress=stop_after_first_chunk)
+    restarted = evaluate_model(other, restart=True)
+    assert restarted["provenance"]["resumed_chunks"] == 0 and not (tmp_path / ".out.partial").exists()
 
 
 def test_summarize_command(tmp_path, capsys):

@@ -9,8 +9,9 @@ from scipy import stats
 from sklearn.base import clone
 
 from rmbase.model_ids import model_family
+from rmbase.selection import family as F
 from rmbase.selection import predictors as P
-from rmbase.selection.validation import out_of_fold_predictions
+from rmbase.validation import out_of_fold_predictions
 
 
 def with_families(synthetic, n_families: int = 8, per_family: int = 5, offset_sd: float = 3.0, seed: int = 0):
@@ -27,16 +28,16 @@ def test_variance_components_recover_known_values(seed):
     rng = np.random.default_rng(seed)
     g = np.repeat(np.arange(300), 4)
     r = rng.normal(0, 2.0, 300)[g] + rng.normal(0, 1.0, len(g))
-    t2, s2 = P.family_variance_components(r, g)
+    t2, s2 = F.family_variance_components(r, g)
     assert t2 == pytest.approx(4.0, rel=0.25) and s2 == pytest.approx(1.0, rel=0.15)
     # no family structure: the between-family variance is estimated near zero
-    t2, s2 = P.family_variance_components(rng.normal(0, 1.0, len(g)), g)
+    t2, s2 = F.family_variance_components(rng.normal(0, 1.0, len(g)), g)
     assert t2 < 0.1 and s2 == pytest.approx(1.0, rel=0.15)
 
 
 def test_family_offsets_are_learnt(make_synth):
     X, y, true = with_families(make_synth)
-    est = P.FamilyEffect(P.BayesianLinear()).fit(X, y)
+    est = F.FamilyEffect(P.BayesianLinear()).fit(X, y)
     learnt = pd.Series(est.family_offsets_)
     # the learnt offsets (posterior means) follow the true ones
     assert stats.pearsonr(learnt[list(true)], list(true.values())).statistic > 0.9
@@ -55,26 +56,26 @@ def test_family_offsets_are_learnt(make_synth):
 def test_family_effect_beats_its_base_out_of_fold_when_families_matter(make_synth):
     X, y, _ = with_families(make_synth, offset_sd=4.0, seed=3)
     base = out_of_fold_predictions(P.BayesianLinear(), X, y, scheme="loo")
-    fam = out_of_fold_predictions(P.FamilyEffect(P.BayesianLinear()), X, y, scheme="loo")
+    fam = out_of_fold_predictions(F.FamilyEffect(P.BayesianLinear()), X, y, scheme="loo")
     assert np.mean(np.abs(fam - y)) < 0.8 * np.mean(np.abs(base - y))
 
 
 def test_family_effect_contract_and_bad_input(make_synth):
     X, y, _ = with_families(make_synth)
-    est = P.FamilyEffect(P.SparseRidge(), cv=4)
+    est = F.FamilyEffect(P.SparseRidge(), cv=4)
     assert clone(est).get_params()["cv"] == 4
     assert not [k for k in vars(clone(est)) if k.endswith("_") and not k.startswith("_")]
     assert est.fit(X, y) is est
     assert est.selected_features_[-1] == "family"
     # no family known at all: the base estimator's predictions and intervals, unchanged
-    none = P.FamilyEffect(P.BayesianLinear()).fit(X.assign(family=None), y)
+    none = F.FamilyEffect(P.BayesianLinear()).fit(X.assign(family=None), y)
     assert none.family_offsets_ == {}
     mean, std = none.predict(X, return_std=True)
     base_mean, base_std = none.estimator_.predict(X, return_std=True)
     np.testing.assert_allclose(mean, base_mean)
     np.testing.assert_allclose(std, base_std)
     with pytest.raises(ValueError, match="'family' column"):
-        P.FamilyEffect().fit(X.drop(columns="family"), y)
+        F.FamilyEffect().fit(X.drop(columns="family"), y)
 
 
 @pytest.mark.parametrize(("model_id", "family"), [

@@ -10,7 +10,7 @@ from sklearn.base import clone
 from sklearn.model_selection import cross_val_predict
 
 from rmbase.selection import predictors as P
-from rmbase.selection.validation import out_of_fold_predictions
+from rmbase.validation import out_of_fold_predictions
 
 ESTIMATORS = [P.SingleFeature(), P.RankAverage(), P.SparseRidge(), P.BayesianLinear(), P.GaussianProcess(),
               P.PairwiseRanker()]

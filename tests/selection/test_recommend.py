@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from rmbase.errors import InputError
+from rmbase.selection import family as F
 from rmbase.selection import predictors as P
 from rmbase.selection.recommend import (
     RecommendConfig,
@@ -16,7 +17,6 @@ from rmbase.selection.recommend import (
     conformal_halfwidth,
     pareto_front,
     recommend,
-    resolve_ids,
 )
 
 
@@ -41,18 +41,6 @@ def test_pareto_front_by_hand():
     score = np.array([60.0, 70.0, 65.0, 75.0, 74.0])
     # 65@3 is beaten by 70@2; 74@8 by 75@3
     assert pareto_front(size, score).tolist() == [True, True, False, True, False]
-
-
-def test_resolve_ids_any_spelling():
-    index = pd.Index(["meta-llama/Llama-3.1-8B-Instruct", "google/gemma-2-9b-it"])
-    found, unknown = resolve_ids(["Meta-Llama-3.1-8B-Instruct", "google/gemma-2-9b-it", "gemma-2-9b-it", "x/y"], index)
-    assert found == {"Meta-Llama-3.1-8B-Instruct": "meta-llama/Llama-3.1-8B-Instruct",
-                     "google/gemma-2-9b-it": "google/gemma-2-9b-it", "gemma-2-9b-it": "google/gemma-2-9b-it"}
-    assert unknown == ["x/y"]
-    two = pd.Index(["google/gemma-2-9b-it", "jebish7/gemma-2-9b-it"])
-    with pytest.raises(InputError, match="'gemma-2-9b-it' names 2 models: google/gemma-2-9b-it, jebish7/"):
-        resolve_ids(["gemma-2-9b-it"], two)
-    assert resolve_ids(["jebish7/gemma-2-9b-it"], two)[0] == {"jebish7/gemma-2-9b-it": "jebish7/gemma-2-9b-it"}
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +165,7 @@ def test_recommend_with_family_effect_names_each_candidates_family(study):
     assert rows["Qwen/Qwen2.5-7B-Instruct"]["family"] == "Qwen2.5"        # a study base: from the models table
     assert rows["microsoft/phi-4"]["family"] is None                      # no study family: no offset
     # the prediction is the fitted base model plus the family's offset (none for phi-4)
-    est = P.FamilyEffect(P.BayesianLinear()).fit(*family_design(study))
+    est = F.FamilyEffect(P.BayesianLinear()).fit(*family_design(study))
     assert est.family_offsets_["Qwen2.5"] != 0
     cand, _ = candidate_table(candidates=["Qwen/Qwen2.5-14B-Instruct", "microsoft/phi-4"])
     base = est.estimator_.predict(cand)

@@ -151,9 +151,13 @@ def test_resume_after_interruption(tiny_model_dir, tmp_path, monkeypatch):
     log = [json.loads(x) for x in (tmp_path / "out" / "training_log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in log if "loss" in r] == list(range(1, 13))  # every step once
     # checkpoints left by a run with other options are not silently mixed into this one
+    from rmbase.io import write_checked
+    from rmbase.training.runner import _fingerprint
+
     (tmp_path / "out.work" / "lr_0.003" / "checkpoints" / "checkpoint-4").mkdir(parents=True)
-    (tmp_path / "out.work" / "config.json").write_text(json.dumps({"seed": 123}))
-    with pytest.raises(InputError, match="different options"):
+    stamp = tmp_path / "out.work" / "fingerprint.json"
+    write_checked(stamp, {**_fingerprint(cfg), "seed": 123})
+    with pytest.raises(InputError, match=r"different options \(changed: seed\).*--restart"):
         train(cfg)
 
 

@@ -1,9 +1,13 @@
-"""The long benchmark table (DESIGN.md): model, benchmark, value, scale, source, date — as a library object.
+"""The long benchmark table (DESIGN.md): model, benchmark, value, scale, source, mode, date — as a library object.
 
-A :class:`BenchmarkTable` holds the six public columns plus the run attributes that the duplicate rule needs
+``mode`` is part of a score's identity: the task group, pre- or post-trained, reasoning on or off of the source's
+run (e.g. ``en_post/post/on`` for the Swallow LLM Leaderboard); empty for sources without modes (the Open LLM
+Leaderboard, lm-eval runs). Files without a ``mode`` column read as mode "".
+
+A :class:`BenchmarkTable` holds the seven public columns plus the run attributes that the duplicate rule needs
 (``official_provider``, ``chat_template``, ``precision``), the counted warnings of the import and, after
 :meth:`BenchmarkTable.resolve_duplicates`, the record of which rows were dropped and why.
-Files written by :meth:`BenchmarkTable.write` hold only the six public columns (so that ``rmbase study
+Files written by :meth:`BenchmarkTable.write` hold only the seven public columns (so that ``rmbase study
 --benchmarks FILE`` reads them) and come with a ``FILE.provenance.json`` sidecar.
 """
 
@@ -23,13 +27,19 @@ from rmbase.benchmarks.leaderboard import AVERAGE, SIX
 from rmbase.errors import InputError
 from rmbase.model_ids import ModelIdIndex, canonical_model_id, preferred_model_id
 
-COLUMNS = ("model", "benchmark", "value", "scale", "source", "date")
+COLUMNS = ("model", "benchmark", "value", "scale", "source", "mode", "date")
 ATTRIBUTES = ("official_provider", "chat_template", "precision")
 SCALES = ("raw", "normalised")
 
 
 def empty_frame() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=float if c == "value" else object) for c in (*COLUMNS, *ATTRIBUTES)})
+
+
+def models_path(path: str | os.PathLike) -> Path:
+    """Where :meth:`BenchmarkTable.write` puts a source's models metadata: ``scores.csv`` -> ``scores.models.csv``."""
+    p = Path(path)
+    return p.with_name(f"{p.stem}.models.csv")
 
 
 @dataclass
@@ -41,11 +51,15 @@ class BenchmarkTable:
     warning_examples: dict[str, str] = field(default_factory=dict)
     duplicates: pd.DataFrame | None = None
     inputs: dict[str, str] = field(default_factory=dict)  # file -> sha256
+    removed: pd.DataFrame | None = None  # cells a source's stated rules removed (e.g. Swallow extraction failures)
+    replaced: pd.DataFrame | None = None  # values an older snapshot of the same source had (newest wins)
+    model_info: pd.DataFrame | None = None  # one row per model: a source's metadata (Swallow: stage, pretrained_from)
 
     def __post_init__(self) -> None:
         for col in (*COLUMNS, *ATTRIBUTES):
             if col not in self.frame:
                 self.frame[col] = np.nan if col == "value" else None
+        self.frame["mode"] = self.frame["mode"].fillna("").astype(str)
         self.frame = self.frame[[*COLUMNS, *ATTRIBUTES]].reset_index(drop=True)
 
     # ------------------------------------------------------------------ construction
@@ -69,6 +83,13 @@ class BenchmarkTable:
             for kind, n in t.warnings.items():
                 out.warn(kind, t.warning_examples.get(kind, ""), n)
             out.inputs.update(t.inputs)
+            for name in ("removed", "replaced", "model_info"):
+                part = getattr(t, name)
+                if part is not None and len(part):
+                    old = getattr(out, name)
+                    setattr(out, name, part if old is None else pd.concat([old, part], ignore_index=True))
+        if out.model_info is not None:
+            out.model_info = out.model_info.drop_duplicates("model", keep="last").reset_index(drop=True)
         return out
 
     # ------------------------------------------------------------------ views
@@ -80,7 +101,7 @@ class BenchmarkTable:
         return sorted(self.frame.model.unique())
 
     def public(self) -> pd.DataFrame:
-        """The six DESIGN.md columns only."""
+        """The seven DESIGN.md columns only."""
         return self.frame[list(COLUMNS)].copy()
 
     def for_model(self, model: str) -> pd.DataFrame:
@@ -89,9 +110,11 @@ class BenchmarkTable:
         hit = self.frame[self.frame.model.isin(hits)]
         return hit[list(COLUMNS)].reset_index(drop=True)
 
-    def wide(self, scale: str = "normalised", benchmarks: tuple[str, ...] | None = None) -> pd.DataFrame:
-        """Models x benchmarks (one scale); duplicates must have been resolved."""
-        sub = self.frame[self.frame.scale.eq(scale)]
+    def wide(self, scale: str = "normalised", benchmarks: tuple[str, ...] | None = None, mode: str = ""
+             ) -> pd.DataFrame:
+        """Models x benchmarks (one scale, one mode: by default the rows without a mode, as the leaderboard's);
+        duplicates must have been resolved."""
+        sub = self.frame[self.frame.scale.eq(scale) & self.frame["mode"].eq(mode)]
         if sub.duplicated(["model", "benchmark"]).any():
             raise InputError("the table has several values per model and benchmark; resolve duplicates first")
         wide = sub.pivot(index="model", columns="benchmark", values="value")
@@ -136,7 +159,7 @@ class BenchmarkTable:
         return self
 
     def resolve_duplicates(self, on_conflict: str = "error") -> BenchmarkTable:
-        """One value per (model, benchmark, scale) by the recorded rule (:mod:`rmbase.benchmarks.duplicates`)."""
+        """One value per (model, benchmark, scale, mode) by the recorded rule (:mod:`rmbase.benchmarks.duplicates`)."""
         res = resolve(self.frame, on_conflict)
         for kind, example, count in res.warnings:
             self.warn(kind, example, count)
@@ -163,6 +186,10 @@ class BenchmarkTable:
             parts.append(self.frame[self.frame.model.eq(hits[0])].assign(model=str(row.model)))
         if missing:
             self.warn("model of the models table without scores", ", ".join(missing[:5]), len(missing))
+        if self.model_info is not None:
+            self.warn("source's models metadata not written (--models renames the models)",
+                      f"{len(self.model_info)} model row(s)")
+            self.model_info = None
         self.frame = (pd.concat(parts, ignore_index=True) if parts else self.frame.iloc[0:0]).reset_index(drop=True)
         return self
 
@@ -173,14 +200,18 @@ class BenchmarkTable:
             "benchmarks": sorted(self.frame.benchmark.unique()),
             "warnings": dict(self.warnings), "warning_examples": dict(self.warning_examples),
             "duplicates_dropped": 0 if self.duplicates is None else int(len(self.duplicates)),
+            "modes": sorted(m for m in self.frame["mode"].unique() if m),
+            "removed_by_rules": 0 if self.removed is None else int(len(self.removed)),
+            "replaced_by_newer_snapshot": 0 if self.replaced is None else int(len(self.replaced)),
         }
 
     def write(self, path: str | os.PathLike, *, config: dict[str, Any] | None = None, names: str = "hf") -> Path:
-        """Write the public columns (CSV or Parquet by suffix) and ``PATH.provenance.json``, each atomically.
+        """Write the public columns (CSV or Parquet by suffix) and ``PATH.provenance.json``, each atomically; a table
+        with :attr:`model_info` (a Swallow import) also writes them as ``models_path(PATH)`` (``scores.models.csv``).
 
         ``names='short'`` writes model names without the organisation (``Llama-3.1-8B-Instruct``), as the study's
         tables name models; two models that would get the same short name are an :class:`InputError`."""
-        from rmbase.io import atomic_write_json, atomic_write_text, sha256_file
+        from rmbase.io import atomic_write_json, atomic_write_parquet, atomic_write_text, sha256_file
         from rmbase.provenance import provenance
 
         p = Path(path)
@@ -188,7 +219,7 @@ class BenchmarkTable:
         if suffix not in (".csv", ".parquet", ".pq"):
             raise InputError(f"unsupported output type '{p.suffix or '(none)'}'", path=str(p),
                              expected="a .csv or .parquet file")
-        data = self.public().sort_values(["model", "benchmark", "scale"], kind="stable")
+        data = self.public().sort_values(["model", "benchmark", "scale", "mode"], kind="stable")
         if names not in ("hf", "short"):
             raise InputError(f"unknown names option {names!r}", expected="hf or short")
         if names == "short":
@@ -202,24 +233,25 @@ class BenchmarkTable:
                                  expected="--names hf, or --models FILE to keep and name the models of a models "
                                           "table")
             data = data.assign(model=short)
+        models_file = None
+        if self.model_info is not None and len(self.model_info):
+            meta = self.model_info
+            if names == "short":
+                meta = meta.assign(model=meta.model.str.rpartition("/")[2])
+            models_file = models_path(p)
+            atomic_write_text(models_file, meta.to_csv(index=False, float_format="%.6g"))
         if suffix == ".csv":
             atomic_write_text(p, data.to_csv(index=False, float_format="%.6f"))
         else:
-            import tempfile
-
-            p.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-            os.close(fd)
-            try:
-                data.to_parquet(tmp, index=False)
-                os.replace(tmp, p)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
+            atomic_write_parquet(p, data)
         dup = [] if self.duplicates is None else self.duplicates.to_dict(orient="records")
+        extra = {name: getattr(self, name).to_dict(orient="records") for name in ("removed", "replaced")
+                 if getattr(self, name) is not None and len(getattr(self, name))}
         record = provenance(config=config, data=dict(self.inputs), packages=("rmbase", "pandas", "pyarrow"),
                             output_sha256=sha256_file(p), summary=self.summary(),
-                            duplicate_rule=DUPLICATE_RULE, duplicates_dropped=dup)
+                            duplicate_rule=DUPLICATE_RULE, duplicates_dropped=dup,
+                            models_file=None if models_file is None else str(models_file),
+                            **{f"{k}_cells": v for k, v in extra.items()})
         atomic_write_json(str(p) + ".provenance.json", record)
         return p
 

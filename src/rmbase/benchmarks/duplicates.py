@@ -1,4 +1,10 @@
-"""The duplicate rule: one value per (model, benchmark, scale), chosen by an explicit, recorded ranking.
+"""The duplicate rule: one value per (model, benchmark, scale, mode), chosen by an explicit, recorded ranking.
+
+The mode (task group, pre-/post-trained, reasoning on/off; empty for sources without modes) is part of a score's
+identity: scores of two modes (e.g. Swallow's reasoning-on and reasoning-off runs) are never duplicates of each other.
+For rows with a mode the source is part of the identity too (its name before ``:``, e.g. ``swallow-leaderboard``):
+two sources that score the same model, task and mode are both kept, and where their values differ the disagreement
+is a counted warning (one source's own snapshots are ordered by its importer, e.g. Swallow's newest-snapshot rule).
 
 Model ids are compared after :func:`rmbase.model_ids.canonical_model_id` (so ``meta-llama/Llama-3.1-8B-Instruct`` and
 ``meta-llama/Meta-Llama-3.1-8B-Instruct`` are one model). Among the rows of one key the winner is the first by:
@@ -25,7 +31,8 @@ import pandas as pd
 from rmbase.errors import InputError
 from rmbase.model_ids import canonical_model_id
 
-DUPLICATE_RULE = ("one value per (model, benchmark, scale); model ids compared after normalisation "
+DUPLICATE_RULE = ("one value per (model, benchmark, scale, mode) and, for rows with a mode, per source (two sources "
+                  "of one mode are both kept, disagreements counted); model ids compared after normalisation "
                   "(canonical_model_id); prefer the official provider's run, then the chat-template run, then "
                   "bfloat16, then the latest date; equal-rank rows with different values are a conflict "
                   "(on_conflict: error, drop or first)")
@@ -68,7 +75,7 @@ def rank_frame(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-DUP_COLUMNS = ["model", "benchmark", "scale", "value", "source", "reason"]
+DUP_COLUMNS = ["model", "benchmark", "scale", "mode", "value", "source", "reason"]
 RANK_COLS = ["_official", "_chat", "_bf16", "_date"]
 RANK_NAMES = ["official provider", "chat template", "bfloat16", "later date"]
 
@@ -87,16 +94,24 @@ def resolve(f: pd.DataFrame, on_conflict: str = "error") -> Resolution:
     """Apply the duplicate rule to a long frame (the columns of :class:`~rmbase.benchmarks.BenchmarkTable`)."""
     if on_conflict not in CONFLICT_CHOICES:
         raise InputError(f"unknown on_conflict {on_conflict!r}", expected=f"one of {', '.join(CONFLICT_CHOICES)}")
+    if "mode" not in f:
+        f = f.assign(mode="")
+    if "source" not in f:
+        f = f.assign(source="")
     out = Resolution(frame=f)
     if f.empty:
         return out
-    group = ["_key", "benchmark", "scale"]
-    keys = f.assign(_key=canonical_keys(f.model))[["_key", "benchmark", "scale"]]
+    f = f.assign(mode=f["mode"].fillna("").astype(str))
+    out.frame = f
+    _report_source_disagreements(f, out)
+    group = ["_key", "benchmark", "scale", "mode", "_family"]
+    f = f.assign(_family=source_family(f))
+    keys = f.assign(_key=canonical_keys(f.model))[group]
     involved = keys.duplicated(keep=False).to_numpy()
     if not involved.any():
         return out
     ranked = rank_frame(f[involved])  # only the rows that have a duplicate
-    ranked = ranked.sort_values([*group, *RANK_COLS], ascending=[True, True, True, False, False, False, False],
+    ranked = ranked.sort_values([*group, *RANK_COLS], ascending=[True] * len(group) + [False] * len(RANK_COLS),
                                 kind="stable")
     first = ~ranked.duplicated(group, keep="first")
     rest = ranked[~first]
@@ -110,7 +125,8 @@ def resolve(f: pd.DataFrame, on_conflict: str = "error") -> Resolution:
         c = pair[conflict].iloc[0]
         if on_conflict == "error":
             raise InputError(
-                f"conflicting duplicate scores for model {c.model!r}, benchmark {c.benchmark!r} ({c.scale}): "
+                f"conflicting duplicate scores for model {c.model!r}, benchmark {c.benchmark!r} ({c.scale}"
+                f"{', mode ' + c['mode'] if c['mode'] else ''}): "
                 f"{c.value_win:g} from {c.source_win} and {c.value:g} from {c.source}, with equal official "
                 "provider, chat template, precision and date",
                 expected="one value per model and benchmark, rows that the rule can rank, or --on-conflict "
@@ -137,9 +153,33 @@ def resolve(f: pd.DataFrame, on_conflict: str = "error") -> Resolution:
         win_idx = winners.reset_index().merge(keys, on=group)["index"]
         drop_index |= set(win_idx)
         dropped = pd.concat([dropped, lost[DUP_COLUMNS]], ignore_index=True)
-    out.frame = f.drop(index=list(drop_index)).reset_index(drop=True)
+    out.frame = f.drop(index=list(drop_index)).drop(columns="_family").reset_index(drop=True)
     out.dropped = dropped.reset_index(drop=True)
     return out
+
+
+def source_family(f: pd.DataFrame) -> pd.Series:
+    """The source's name before ``:`` for rows with a mode (part of their identity), "" for rows without one."""
+    moded = f["mode"].fillna("").astype(str).ne("")
+    return f["source"].astype(str).str.split(":", n=1).str[0].where(moded, "")
+
+
+def _report_source_disagreements(f: pd.DataFrame, out: Resolution) -> None:
+    """Rows with a mode: the same model, task, scale and mode from two sources with values more than
+    :data:`TOLERANCE` apart are both kept; the count and the first pair go into a warning."""
+    moded = f[f["mode"].ne("")]
+    if moded.empty:
+        return
+    moded = moded.assign(_key=canonical_keys(moded.model), _family=source_family(moded))
+    spread = moded.groupby(["_key", "benchmark", "scale", "mode"]).agg(
+        families=("_family", "nunique"), lo=("value", "min"), hi=("value", "max"))
+    bad = spread[(spread.families > 1) & ((spread.hi - spread.lo) > TOLERANCE)]
+    if len(bad):
+        key = bad.index[0]
+        rows = moded.set_index(["_key", "benchmark", "scale", "mode"]).loc[[key]]
+        pairs = ", ".join(f"{v:g} ({s})" for v, s in zip(rows.value, rows.source, strict=True))
+        out.warnings.append(("same model, task and mode from two sources with different values (both kept)",
+                             f"{rows.model.iloc[0]} {key[1]} ({key[3]}): {pairs}", len(bad)))
 
 
 def preferred_row(rows: pd.DataFrame, *, date_column: str = "submission_date") -> tuple[pd.Series, str]:

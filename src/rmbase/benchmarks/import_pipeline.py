@@ -1,5 +1,7 @@
-"""``import_files``: any mix of harness JSONs, EvalPlus JSONs, leaderboard tables and plain CSVs -> one resolved
-:class:`BenchmarkTable` (ids normalised, leaderboard scale applied, averages added, duplicates resolved)."""
+"""``import_files``: any mix of harness JSONs, EvalPlus JSONs, leaderboard tables, plain CSVs and Swallow LLM
+Leaderboard ``model.yml`` files -> one resolved :class:`BenchmarkTable` (ids normalised, leaderboard scale applied,
+averages added, duplicates resolved). Swallow files given together are read as one set (their snapshot and
+defect rules work across the files: :mod:`rmbase.benchmarks.swallow_rules`)."""
 
 from __future__ import annotations
 
@@ -18,10 +20,12 @@ from rmbase.benchmarks.import_harness import (
     is_lm_eval_results,
     read_json,
 )
+from rmbase.benchmarks.import_swallow import is_swallow_path
 from rmbase.benchmarks.import_tables import HUB_CONTENTS, import_table, load_hub_contents
 from rmbase.benchmarks.leaderboard import AVERAGE, SIX
 from rmbase.benchmarks.normalise import AGGREGATE_BASELINE, EXACT_FROM_AGGREGATE
 from rmbase.benchmarks.sizes import drop_repeated_sizes
+from rmbase.benchmarks.swallow_rules import swallow_table
 from rmbase.errors import InputError
 from rmbase.io import sha256_file
 
@@ -45,7 +49,8 @@ def expand(paths: list[str | os.PathLike]) -> list[str]:
 
 
 def import_file(path: str, *, model: str | None = None, specs: dict[str, Any] | None = None) -> BenchmarkTable:
-    """One input: a .json (lm-eval or EvalPlus, detected from its content), a table, or the Hub dataset id.
+    """One input: a .json (lm-eval or EvalPlus, detected from its content), a Swallow ``model.yml`` (.yml/.yaml),
+    a table, or the Hub dataset id.
     ``specs`` (lm-eval task -> TaskSpec) adds task mappings for lm-eval files (a suite's own tasks)."""
     p = Path(path)
     if not p.exists() and path.removeprefix("hf://") == HUB_CONTENTS:
@@ -53,6 +58,10 @@ def import_file(path: str, *, model: str | None = None, specs: dict[str, Any] | 
     from rmbase.io import check_input_file
 
     check_input_file(p, expected="a results JSON or a table (a folder is searched for results_*.json)")
+    if is_swallow_path(p):
+        if model is not None:
+            raise InputError("--model applies to JSON result files only; a model.yml names its models", path=path)
+        return swallow_table([str(p)])
     if p.suffix.lower() == ".json":
         obj = read_json(p)
         if is_lm_eval_results(obj):
@@ -94,7 +103,9 @@ def apply_scale(table: BenchmarkTable, scale: str = "normalised") -> BenchmarkTa
     f = table.frame
     if f.empty:
         return table
-    six = f.benchmark.isin([*SIX, AVERAGE])
+    # rows with a mode (e.g. Swallow's) are another source's tasks of the same name: never normalised or dropped here
+    unmoded = f["mode"].fillna("").eq("") if "mode" in f else pd.Series(True, index=f.index)
+    six = f.benchmark.isin([*SIX, AVERAGE]) & unmoded
     if scale in ("normalised", "both"):
         raw6 = f[six & f.scale.eq("raw")]
         keys = ["model", "benchmark", "source"]
@@ -109,7 +120,8 @@ def apply_scale(table: BenchmarkTable, scale: str = "normalised") -> BenchmarkTa
             first = lost.iloc[0]
             table.warn("raw BBH/MuSR aggregate cannot be normalised (needs per-subtask values; use --scale raw)",
                        f"{first.model} {first.benchmark} from {first.source}", len(lost))
-        six = f.benchmark.isin([*SIX, AVERAGE])
+        unmoded = f["mode"].fillna("").eq("") if "mode" in f else pd.Series(True, index=f.index)
+        six = f.benchmark.isin([*SIX, AVERAGE]) & unmoded
     if scale == "normalised":
         f = f[~six | f.scale.eq("normalised")]
     elif scale == "raw":
@@ -137,7 +149,15 @@ def import_files(paths: list[str | os.PathLike], *, model: str | None = None,
     files = expand(paths)
     if not files:
         raise InputError("no input files given")
-    table = BenchmarkTable.concat([import_file(f, model=model) for f in files])
+    swallow = [f for f in files if is_swallow_path(f) and Path(f).exists()]
+    others = [f for f in files if f not in swallow]
+    tables = [import_file(f, model=model) for f in others]
+    if swallow:
+        if model is not None:
+            raise InputError("--model applies to JSON result files only; a model.yml names its models",
+                             path=swallow[0])
+        tables.append(swallow_table(swallow))
+    table = BenchmarkTable.concat(tables)
     if table.frame.empty:
         raise InputError("no benchmark scores in the input files")
     return finish_import(table, scale=scale, on_conflict=on_conflict)

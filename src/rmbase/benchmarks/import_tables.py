@@ -148,9 +148,9 @@ def import_wide(df: pd.DataFrame, path: str) -> BenchmarkTable:
 
 
 def import_long(df: pd.DataFrame, path: str) -> BenchmarkTable:
-    """A plain long table ``model, benchmark, value`` (+ optional scale, source, date, precision, chat_template,
-    official_provider). Without ``scale``: the six and their average are taken as normalised when above 1 anywhere,
-    else raw; other benchmarks as raw."""
+    """A plain long table ``model, benchmark, value`` (+ optional scale, source, mode, date, precision,
+    chat_template, official_provider). Without ``scale``: the six and their average (rows without a mode) are taken
+    as normalised when above 1 anywhere, else raw; other benchmarks as raw."""
     table = BenchmarkTable()
     out = pd.DataFrame({"model": _check_models(df, path)})
     bench = df["benchmark"]
@@ -177,7 +177,8 @@ def import_long(df: pd.DataFrame, path: str) -> BenchmarkTable:
                              expected="raw or normalised (billions for params_b)")
         out["scale"] = scale.where(~size, SIZE_SCALE)
     else:
-        six = out.benchmark.isin([*SIX, AVERAGE])
+        six = out.benchmark.isin([*SIX, AVERAGE]) & (df["mode"].fillna("").astype(str).str.strip().eq("")
+                                                     if "mode" in df else True)
         hi = out.value[six].max() if six.any() else 0.0
         out["scale"] = np.where(size, SIZE_SCALE, np.where(six & (hi > 1.0), "normalised", "raw"))
         if six.any():
@@ -188,6 +189,7 @@ def import_long(df: pd.DataFrame, path: str) -> BenchmarkTable:
         if sel.any():
             _check_range(out.value.where(sel, 0.0), scale, path, "value")
     out["source"] = df["source"].astype(str) if "source" in df else _row_sources(df, path)
+    out["mode"] = df["mode"].fillna("").astype(str).str.strip() if "mode" in df else ""
     out["date"] = df.get("date")
     for col in ATTRIBUTES:
         out[col] = df.get(col)

@@ -25,7 +25,9 @@ def _print_warnings(console, table) -> None:  # noqa: ANN001 - rich console and 
 def import_(
     files: Annotated[list[str], typer.Argument(help="lm-eval results_*.json, EvalPlus *_eval_results.json, "
                                                "leaderboard tables (CSV/Parquet or 'open-llm-leaderboard/contents' "
-                                               "from the Hub), plain CSV model,benchmark,value; folders of JSONs.")],
+                                               "from the Hub), plain CSV model,benchmark,value; folders of JSONs; "
+                                               "Swallow LLM Leaderboard model.yml files (read together: the "
+                                               "newest snapshot wins, docs/benchmarks.md).")],
     out: Annotated[Path, typer.Option("--out", help="Output long table (.csv or .parquet); a .provenance.json "
                                       "is written beside it.")],
     scale: Annotated[str, typer.Option(help="normalised (leaderboard 0-100 for the six; works with `rmbase study "
@@ -49,6 +51,9 @@ def import_(
     check_output_path(out, kind="file", suffixes=(".csv", ".parquet", ".pq"))
     check_output_path(f"{out}.provenance.json", kind="file", option="--out (its provenance file)")
     check_output_path(out.with_suffix(".config.yaml"), kind="file", option="--out (its config file)")
+    from rmbase.benchmarks.benchmark_table import models_path
+
+    check_output_path(models_path(out), kind="file", option="--out (its models file)")
     table = import_files(files, model=model, scale=scale, on_conflict=on_conflict)
     if models is not None:
         from rmbase.io import read_table, sha256_file
@@ -63,7 +68,9 @@ def import_(
     _print_warnings(console, table)
     s = table.summary()
     console.print(f"wrote {out}: {s['rows']} rows, {s['models']} models, benchmarks {', '.join(s['benchmarks'])}; "
-                  f"{s['duplicates_dropped']} duplicate row(s) dropped by the rule (see {out}.provenance.json)",
+                  f"{s['duplicates_dropped']} duplicate row(s) dropped by the rule (see {out}.provenance.json)"
+                  + (f"; the source's models (stage, reasoning, pretrained_from) in {models_path(out)}"
+                     if table.model_info is not None and len(table.model_info) else ""),
                   highlight=False, soft_wrap=True, markup=False)
 
 
@@ -90,26 +97,22 @@ def show(
         _print_warnings(console, table)  # conflicts (first value shown) are listed here
     else:
         table = BenchmarkTable(frame=load_bundled_scores())
-    from rmbase.model_ids import canonical_model_id
+    from rmbase.model_ids import ModelIdIndex
 
+    ModelIdIndex(table.models).join(models)  # a name that several organisations use is refused here
     found = {m: table.for_model(m) for m in models}
-    for m, rows in found.items():  # a name without organisation that several organisations use: refused
-        ids = sorted(set(rows.model))
-        if len({canonical_model_id(i) for i in ids}) > 1:
-            raise InputError(f"{m!r} names {len(ids)} models: {', '.join(ids[:20])}"
-                             + (f" (and {len(ids) - 20} more)" if len(ids) > 20 else ""),
-                             expected="the full id (organisation/name) of one of them")
     missing = []
     for m, rows in found.items():
         if rows.empty:
             missing.append(m)
             continue
         t = Table(title=terminal(rows.model.iloc[0]), title_justify="left")
-        for col in ("benchmark", "value", "scale", "source", "date"):
+        moded = bool(rows["mode"].fillna("").ne("").any())
+        for col in ("benchmark", "value", "scale", "source", *(("mode",) if moded else ()), "date"):
             t.add_column(col, justify="right" if col == "value" else "left")
         for r in rows.itertuples(index=False):
             t.add_row(terminal(r.benchmark), f"{r.value:.2f}" if r.scale == "normalised" else f"{r.value:.4f}",
-                      terminal(r.scale), terminal(r.source),
+                      terminal(r.scale), terminal(r.source), *((terminal(r.mode),) if moded else ()),
                       "" if r.date is None or r.date != r.date else terminal(r.date))
         console.print(t)
     if missing:

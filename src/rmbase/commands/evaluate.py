@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rmbase.commands.options import ConfigFile, OptionsFile, resolve_config, write_options
+from rmbase.commands.options import ConfigFile, OptionsFile, Restart, resolve_config, write_options
 
 evaluate_app = typer.Typer(
     name="evaluate",
@@ -41,6 +41,7 @@ def evaluate(
     chunk_size: Annotated[int, typer.Option("--chunk-size", help="Examples per saved chunk (an interrupted run resumes by chunk).")] = 512,
     limit: Annotated[int | None, typer.Option(help="Score only the first N examples (a quick check).")] = None,
     threads: Annotated[int | None, typer.Option(help="CPU threads for torch (default: torch's; 1 is often fastest on a busy machine).")] = None,
+    restart: Restart = False,
     config: ConfigFile = None,
 ) -> None:
     """Score every example with a sequence-classification reward model and write DIR/results.json (subsets,
@@ -75,7 +76,7 @@ def evaluate(
 
     out = check_output_path(cfg.out, kind="dir")  # before the model is loaded or anything scored
     err = Console(stderr=True, highlight=False)
-    results = evaluate_model(cfg, progress=lambda msg: err.print(msg, markup=False))
+    results = evaluate_model(cfg, progress=lambda msg: err.print(msg, markup=False), restart=restart)
     _print_results(Console(highlight=False), results)
     Console(highlight=False).print(f"wrote {out / 'results.json'}, {out / 'scores.jsonl'} and {out / 'config.yaml'}",
                                    markup=False)

@@ -20,6 +20,10 @@ ConfigFile = Annotated[Path | None, typer.Option(
     "--config", help="YAML config of this command (keys: its config's fields); options given on the command line "
     "override it. The resolved config is written beside the output.")]
 
+Restart = Annotated[bool, typer.Option(
+    "--restart", help="Discard the work an interrupted run with other options left behind, and start afresh "
+    "(without it such a run is refused, naming the changed options).")]
+
 
 def given_options(ctx: typer.Context, values: Mapping[str, Any],
                   sources: Mapping[str, Iterable[str]] | None = None) -> dict[str, Any]:

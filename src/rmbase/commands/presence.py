@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from rmbase.commands.options import ConfigFile, resolve_config
+from rmbase.commands.options import ConfigFile, Restart, resolve_config
 
 presence_app = typer.Typer(
     name="presence",
@@ -54,13 +54,14 @@ def score(
     ray: Annotated[bool, typer.Option("--ray", help="Run shards as Ray tasks (several GPUs or a cluster).")] = False,
     address: Annotated[str | None, typer.Option(help="Ray cluster address (default: RAY_ADDRESS, else an embedded Ray).")] = None,
     gpus_per_task: Annotated[float, typer.Option("--gpus-per-task", help="GPUs per Ray shard task.")] = 0.0,
+    restart: Restart = False,
     config: ConfigFile = None,
 ) -> None:
     """Score every document: S(D) = mean log p(t_i | t_<i) over its first N tokens (the first token is context
     only). Writes per-document shards and DIR/summary.json; a rerun resumes."""
     values = dict(locals())  # every option above, by name
-    values.pop("config")
-    values.pop("ctx")
+    for not_config in ("config", "ctx", "restart"):
+        values.pop(not_config)
     from rich.console import Console
 
     from rmbase.presence.config import PresenceConfig
@@ -68,7 +69,7 @@ def score(
 
     cfg = _resolve(ctx, PresenceConfig, config, values)
     err = Console(stderr=True, highlight=False)
-    summary = score_corpus(cfg, progress=lambda msg: err.print(msg))
+    summary = score_corpus(cfg, progress=lambda msg: err.print(msg), restart=restart)
     _print_summary(Console(highlight=False), summary)
     Console(highlight=False).print(f"wrote {Path(cfg.out) / 'summary.json'}")
 

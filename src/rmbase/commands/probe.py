@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rmbase.commands.options import ConfigFile, resolve_config
+from rmbase.commands.options import ConfigFile, Restart, resolve_config
 
 
 def probe(
@@ -31,6 +31,7 @@ def probe(
     revision: Annotated[str | None, typer.Option(help="Model revision (Hub).")] = None,
     trust_remote_code: Annotated[bool, typer.Option("--trust-remote-code", help="Allow the checkpoint's own Python code.")] = False,
     threads: Annotated[int | None, typer.Option(help="CPU threads for torch.")] = None,
+    restart: Restart = False,
     config: ConfigFile = None,
 ) -> None:
     """Probe a base: a Bradley-Terry linear head on its frozen last-token features (out-of-fold accuracy with a
@@ -51,7 +52,7 @@ def probe(
     cfg = resolve_config(ctx, ProbeConfig, config, values)
     check_output(Path(cfg.out))
     err = Console(stderr=True, highlight=False)
-    result = run_probes(cfg, progress=lambda msg: err.print(msg))
+    result = run_probes(cfg, progress=lambda msg: err.print(msg), restart=restart)
     _print(Console(highlight=False), result)
 
 

@@ -128,9 +128,11 @@ def register(app: typer.Typer) -> None:
 
         _check_json(json_out)
         if html_out is not None:
-            from rmbase.io import check_output_path
+            from rmbase.io import check_distinct_outputs, check_output_path
 
             check_output_path(html_out, kind="file", option="--html")
+            check_distinct_outputs({"--json": json_out, "--json (its config file)":
+                                    json_out.with_suffix(".config.yaml") if json_out else None, "--html": html_out})
         cfg = resolve_config(ctx, RecommendConfig, config,
                              dict(method=method, recipe=recipe, max_params=max_params, top=top, alpha=alpha))
         result = recommend(_load_data(dataset), candidates=_split(candidates),

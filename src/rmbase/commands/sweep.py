@@ -35,8 +35,12 @@ def run(
 
     if scheduler is not None and scheduler not in ("fifo", "asha"):
         raise InputError(f"unknown --scheduler {scheduler!r}", expected="fifo | asha")
+    if throughput is not None:
+        from rmbase.ranges import THROUGHPUT_TFLOPS, check_value
+
+        check_value(throughput, THROUGHPUT_TFLOPS, where="--throughput")
     cfg = load_sweep_config(config)
-    checked = validate(cfg, source=str(config), address=address)
+    checked = validate(cfg, source=str(config), address=address, check_devices=not dry_run)
     console = _console()
     if dry_run:
         from rmbase.sweep.store import Store
@@ -71,8 +75,19 @@ def run(
     if summary.stopped:
         console.print(f"early stopping saved about {summary.saved_hours:.3f} device-hours")
     if summary.failed:
-        console.print(f"failed cells keep their tracebacks in {store}/cells/<cell>/errors/; see `rmbase sweep "
-                      "status`")
+        import sys
+
+        from rmbase.sweep.store import Store
+
+        states = {s.id: s for s in Store(store).states(cfg.retries)}
+        for cell_id in summary.failed:
+            errors = states[cell_id].errors if cell_id in states else []
+            last = (errors[-1].get("error") or "") if errors else ""
+            first_line = last.strip().splitlines()[-1] if last.strip() else "see its errors/"
+            print(f"failed: {cell_id}: {first_line[:200]}", file=sys.stderr)
+        print(f"{len(summary.failed)} cell(s) failed; tracebacks in {store}/cells/<cell>/errors/; see `rmbase sweep "
+              f"status {store}`", file=sys.stderr)
+        raise typer.Exit(1)
 
 
 def _print_dry_run(console, checked, throughput: float | None) -> None:
@@ -152,14 +167,24 @@ def collect(
     store: Annotated[Path, typer.Argument(help="The sweep store.")],
     out: Annotated[Path, typer.Option("--out", help="Long RM result table (.parquet or .csv); curves and cell status are written beside it.")] = Path("results.parquet"),
     keep_all: Annotated[bool, typer.Option("--all", help="Keep every cell (default: per base and recipe, the learning rate with the best validation accuracy).")] = False,
+    allow_incomplete: Annotated[bool, typer.Option("--allow-incomplete", help="Choose the learning rate of a base x recipe among its finished cells even when others failed or have not run (default: no choice is made for it).")] = False,
 ) -> None:
     """Write the long RM result table of the store (the study's choice of learning rate and checkpoint)."""
-    from rich.console import Console
+    from rich.markup import escape
 
     from rmbase.sweep.collect import collect as do_collect
 
-    info = do_collect(store, out, keep_all=keep_all)
-    Console(highlight=False).print(f"{info['rows']} rows from {info['cells']} cells; wrote {', '.join(info['files'])}")
+    info = do_collect(store, out, keep_all=keep_all, allow_incomplete=allow_incomplete)
+    console = _console()
+    console.print(f"{info['rows']} rows from {info['cells']} cells; wrote {escape(', '.join(info['files']))}")
+    if info["incomplete"]:
+        what = ("its learning rate was chosen among the finished cells (--allow-incomplete)" if allow_incomplete
+                else "no learning rate chosen (rows kept with complete=False; --allow-incomplete chooses among the "
+                     "finished cells)")
+        console.print(f"incomplete: {len(info['incomplete'])} base x recipe with unfinished cells, {what}:")
+        for line in info["incomplete"]:
+            console.print(f"  {escape(line)}")
+        console.print(f"see `rmbase sweep status {escape(str(store))}`")
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rmbase.commands.options import ConfigFile, resolve_config
+from rmbase.commands.options import ConfigFile, Restart, resolve_config
 
 RECIPE_HELP = "bradley_terry | regression"
 
@@ -89,6 +89,7 @@ def train_command(
                                                    "success.")] = False,
     trust_remote_code: Annotated[bool, typer.Option("--trust-remote-code")] = False,
     revision: Annotated[str | None, typer.Option("--revision")] = None,
+    restart: Restart = False,
     config: ConfigFile = None,
 ) -> None:
     """Train a reward model from BASE (TRL RewardTrainer or multi-attribute regression + merge-weight search).
@@ -140,7 +141,7 @@ def train_command(
             shown.add(line)
             console.print(line, markup=False)
 
-        result = run_training(cfg, progress=progress, console=console)
+        result = run_training(cfg, progress=progress, console=console, restart=restart)
     notes = list(dict.fromkeys([*result.warnings, *(str(w.message) for w in caught
                                                      if issubclass(w.category, UserWarning))]))
     for note in (n for n in notes if f"warning: {n}" not in shown):

@@ -2,6 +2,7 @@
 
 from rmbase.datasets.schema import BENCHMARK_FEATURES, FEATURES, RECIPES, SECTIONS, TARGETS
 from rmbase.datasets.study_data import BUNDLED, STUDY_DEFAULT_BASES, StudyData, load_bundled, load_tables
+from rmbase.datasets.swallow_tables import load_swallow, load_swallow_removed
 
 __all__ = ["BENCHMARK_FEATURES", "BUNDLED", "FEATURES", "RECIPES", "SECTIONS", "STUDY_DEFAULT_BASES", "TARGETS",
-           "StudyData", "load_bundled", "load_tables"]
+           "StudyData", "load_bundled", "load_swallow", "load_swallow_removed", "load_tables"]

@@ -152,20 +152,28 @@ def _bundled(name: str) -> pd.DataFrame:
     return pd.read_csv(str(resources.files("rmbase.datasets") / name))
 
 
+BUNDLED_MODEL_TABLES = ("paper_2505_10775/models.csv", "leaderboard_v2/models.csv")
+
+
+def bundled_model(model: str) -> tuple[dict[str, Any], str] | None:
+    """(the bundled models-table row, which table) of a model id in any spelling (the study's table first, then
+    the leaderboard's; ``hf_id`` before ``model``, each by :class:`rmbase.model_ids.ModelIdIndex`), or None."""
+    from rmbase.model_ids import ModelIdIndex
+
+    for table in BUNDLED_MODEL_TABLES:
+        df = _bundled(table)
+        for col in ("hf_id", "model"):
+            if col in df:
+                hit = ModelIdIndex(df[col].dropna().astype(str)).resolve(model)
+                if hit is not None:
+                    return df[df[col].astype(str) == hit].iloc[0].to_dict(), table
+    return None
+
+
 def match_bundled(model: str) -> tuple[str, str] | None:
     """(name in the bundled tables, which table) for a model id in any spelling, or None."""
-    from rmbase.model_ids import canonical_model_id, short_name
-
-    key = canonical_model_id(model)
-    for table, cols in (("paper_2505_10775/models.csv", ("model", "hf_id")), ("leaderboard_v2/models.csv", ("model",))):
-        df = _bundled(table)
-        for col in cols:
-            hit = df[df[col].astype(str).map(canonical_model_id) == key]
-            if hit.empty and "/" not in key and col == "hf_id":
-                hit = df[df[col].astype(str).map(short_name) == short_name(model)]
-            if not hit.empty:
-                return str(hit["model"].iloc[0]), table
-    return None
+    found = bundled_model(model)
+    return None if found is None else (str(found[0]["model"]), found[1])
 
 
 def assemble(results: pd.DataFrame, sources: dict[str, dict[str, Any]], *, models: pd.DataFrame | None,

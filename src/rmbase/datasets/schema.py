@@ -56,7 +56,7 @@ POST_TRAINING = TableSchema(
     numeric=("score", *SECTIONS), key=("model",), text=("model", "stage"), ranges=_RM,
 )
 BENCHMARKS_LONG = TableSchema(
-    "benchmarks", required=("model", "benchmark", "value"), optional=("scale", "source", "date"),
+    "benchmarks", required=("model", "benchmark", "value"), optional=("scale", "source", "mode", "date"),
     numeric=("value",), key=("model", "benchmark"), text=("model", "benchmark"), ranges={"value": R.NORMALISED},
 )
 BENCHMARKS_WIDE = TableSchema(

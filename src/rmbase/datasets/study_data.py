@@ -97,6 +97,15 @@ def _read_benchmarks(path: str) -> tuple[pd.DataFrame, list[str]]:
         # (their values are masked for the score checks, so that row numbers in messages stay the file's)
         size = raw["benchmark"].astype(str).str.strip().str.lower().eq("params_b")
         sized = bool(size.any())
+        has_size = sized
+        # rows with a mode (another source's tasks, e.g. Swallow's en_pre/pre/off bbh) are not the study's
+        # leaderboard features: listed as ignored under "benchmark [mode]", their values masked like sizes
+        moded = raw["mode"].fillna("").astype(str).str.strip().ne("") if "mode" in raw else size & False
+        if moded.any():
+            raw = raw.assign(benchmark=raw["benchmark"].astype(str).where(
+                ~moded, raw["benchmark"].astype(str) + " [" + raw["mode"].astype(str) + "]"))
+            size = size | moded
+            sized = True
         df = S.validate(raw.assign(value=raw["value"].where(~size, 0.0)) if sized else raw, S.BENCHMARKS_LONG, path)
         if "scale" in df:
             raw_rows = df[df.scale.astype(str).str.lower().eq("raw")
@@ -109,9 +118,13 @@ def _read_benchmarks(path: str) -> tuple[pd.DataFrame, list[str]]:
     else:
         wide = S.validate(raw, S.BENCHMARKS_WIDE, path)
         df = wide.melt(id_vars="model", var_name="benchmark", value_name="value")
+        has_size = False
     known = (*S.BENCHMARK_FEATURES, S.OLL_AVERAGE)
-    ignored = sorted(set(df.benchmark) - set(known) | ({"params_b"} if {"benchmark", "value"} <= cols and sized
-                                                         else set()))
+    long = {"benchmark", "value"} <= cols
+    ignored = set(df.benchmark) - set(known) | ({"params_b"} if long and has_size else set())
+    modes = {b.rpartition(" [")[2].rstrip("]") for b in ignored if b.endswith("]") and " [" in b}
+    ignored = sorted({b for b in ignored if not (b.endswith("]") and " [" in b)}
+                     | {f"scores of mode {m} (another source's tasks)" for m in modes})
     return df[df.benchmark.isin(known)].reset_index(drop=True), ignored
 
 

@@ -43,12 +43,21 @@ class Scored:
 
 
 def load_scored(folders: Sequence[str | os.PathLike]) -> list[Scored]:
-    from rmbase.presence.summary import read_scores, read_summary
+    from rmbase.presence.summary import corpus_identity, read_scores, read_summary
 
     out: list[Scored] = []
     seen: dict[str, str] = {}
+    first: tuple[str, dict] | None = None
     for folder in folders:
         summary = read_summary(folder)
+        identity = corpus_identity(folder, summary)
+        if identity is not None and first is None:
+            first = (str(folder), identity)
+        elif identity is not None and identity != first[1]:
+            diff = sorted(k for k in set(identity) | set(first[1]) if identity.get(k) != first[1].get(k))
+            raise InputError(f"scored on other documents than {first[0]} (they differ in: {', '.join(diff)}); "
+                             "distances between different corpora are not comparable", path=str(folder),
+                             expected="presence runs over the same corpus with the same options")
         model = str(summary["model"])
         if model in seen:
             raise InputError(f"model {model!r} appears twice (also in {seen[model]})", path=str(folder),
@@ -64,16 +73,17 @@ def apply_models_table(scored: list[Scored], models: pd.DataFrame | None) -> lis
     pretrain_tokens_t; ``hf_id`` too when present), matching ids in any spelling."""
     if models is None:
         return scored
-    from rmbase.model_ids import canonical_model_id, short_name
+    from rmbase.model_ids import ModelIdIndex
 
-    keys: dict[str, dict] = {}
+    records: dict[str, dict] = {}
     for rec in models.to_dict("records"):
-        for col in ("model", "hf_id"):
+        for col in ("hf_id", "model"):
             if isinstance(rec.get(col), str):
-                keys.setdefault(canonical_model_id(rec[col]), rec)
-                keys.setdefault(short_name(rec[col]), rec)
+                records.setdefault(rec[col], rec)
+    index = ModelIdIndex(records)
     for s in scored:
-        rec = keys.get(canonical_model_id(s.model)) or keys.get(short_name(s.model))
+        hit = index.resolve(s.model)
+        rec = None if hit is None else records[hit]
         if rec is not None:
             s.family = rec.get("family", s.family)
             s.params_b = _num(rec.get("params_b"), s.params_b)
@@ -93,14 +103,14 @@ def share_sources(scored: list[Scored], models: pd.DataFrame | None) -> dict[str
     """unscored model -> the scored model whose distribution it reuses (the sharing rule, module docstring)."""
     if models is None:
         return {}
-    from rmbase.model_ids import canonical_model_id
+    from rmbase.model_ids import ModelIdIndex
 
-    have = {canonical_model_id(s.model) for s in scored}
+    have = ModelIdIndex(s.model for s in scored)
     out: dict[str, str] = {}
     for rec in models.to_dict("records"):
         name = str(rec["model"])
         family, tokens = rec.get("family"), _num(rec.get("pretrain_tokens_t"), None)
-        if canonical_model_id(name) in have or not isinstance(family, str) or tokens is None:
+        if name in have or not isinstance(family, str) or tokens is None:
             continue
         donors = [s for s in scored if s.family == family and s.pretrain_tokens_t is not None
                   and math.isclose(s.pretrain_tokens_t, tokens, rel_tol=1e-9)]

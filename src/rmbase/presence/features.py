@@ -58,15 +58,11 @@ def presence_table(folders: Sequence[str | os.PathLike], *, share_family: bool =
 def join_presence(X: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """``X`` (indexed by model id) joined with the presence features of the models that have them all; returns
     (joined rows, presence feature names). Ids match in any spelling (``rmbase.model_ids``)."""
-    from rmbase.model_ids import canonical_model_id, short_name
+    from rmbase.model_ids import ModelIdIndex
 
     feats = [c for c in table.columns if c.startswith(PREFIX)]
-    lookup: dict[str, str] = {}
-    for name in table.index:
-        lookup.setdefault(canonical_model_id(name), name)
-        lookup.setdefault(short_name(name), name)
-    matched = {m: lookup.get(canonical_model_id(m)) or lookup.get(short_name(m)) for m in X.index}
-    keep = [m for m, src in matched.items() if src is not None and table.loc[src, feats].notna().all()]
+    matched, _ = ModelIdIndex(table.index).join(X.index)
+    keep = [m for m, src in matched.items() if table.loc[src, feats].notna().all()]
     P = table.loc[[matched[m] for m in keep], feats].astype(float)
     P.index = keep
     return X.loc[keep].join(P), feats
@@ -83,7 +79,7 @@ def presence_value(X: pd.DataFrame, y: pd.Series, table: pd.DataFrame, *, base_f
     presence features added, and from the presence features alone, on the models that have presence scores.
 
     Fewer than :data:`MIN_MODELS` such models: no figures, the reason and the model lists instead."""
-    from rmbase.selection.validation import in_sample_predictions, out_of_fold_predictions
+    from rmbase.validation import in_sample_predictions, out_of_fold_predictions
 
     estimator = estimator if estimator is not None else default_estimator()
     base = [f for f in base_features if f in X.columns]

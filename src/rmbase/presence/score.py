@@ -11,8 +11,8 @@ fewer than two tokens of its own (BOS not counted) is skipped as ``too_short``.
 (``DIR/shards/shard-000000.parquet``, ...). A shard holds every record of its range, scored or skipped with the
 reason, and is written atomically (temporary file + rename), so a finished shard is complete and never redone. The
 first run writes ``DIR/fingerprint.json`` (model files, corpus files, scoring options); a rerun with a different
-fingerprint is an InputError instead of a silent mix. The batch size does not enter the fingerprint: scores do not
-depend on it (up to float rounding, ~1e-6).
+fingerprint is an InputError naming the changed keys instead of a silent mix (``restart`` discards the old shards).
+The batch size does not enter the fingerprint: scores do not depend on it (up to float rounding, ~1e-6).
 
 **Several GPUs or a cluster.** With ``ray=True`` each unfinished shard is a Ray task (``rmbase.ray_engine.connect``,
 the engine of ``rmbase sweep``) that loads the model once per worker and returns its table; the driver writes the
@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -122,8 +121,8 @@ def score_docs(model: Any, tokenizer: Any, docs: list[Doc], *, max_tokens: int, 
                max_batch_size: int | None = None) -> pd.DataFrame:
     """One shard's table (:data:`SHARD_COLUMNS`): every record of ``docs``, scored or skipped with its reason.
     ``batch_tokens`` None: :func:`rmbase.presence.config.default_batch_tokens` of the model's device."""
+    from rmbase.forward import forward_batches, model_device, token_logprobs
     from rmbase.hf_models import tokenizer_adds_bos
-    from rmbase.rm_eval.forward import forward_batches, model_device, token_logprobs
 
     n = len(docs)
     status = [d.problem or "ok" for d in docs]
@@ -170,16 +169,9 @@ def shard_path(out: Path, k: int) -> Path:
 
 def write_shard(path: Path, table: pd.DataFrame) -> None:
     """Write a shard atomically: readers (and a resumed run) see a complete shard or none."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        table.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    from rmbase.io import atomic_write_parquet
+
+    atomic_write_parquet(path, table)
 
 
 def read_shards(out: str | os.PathLike) -> pd.DataFrame:
@@ -209,27 +201,19 @@ def fingerprint(cfg: PresenceConfig, corpus: Corpus) -> dict[str, Any]:
     return {"model": model_fingerprint(cfg), "corpus": corpus.fingerprint(), "options": options}
 
 
-def prepare_out(cfg: PresenceConfig, fp: dict[str, Any]) -> tuple[Path, bool]:
-    """Validate DIR before any work: a new or empty folder, or one this same fingerprint started (resumed)."""
-    out = Path(cfg.out)
-    if out.exists() and not out.is_dir():
-        raise InputError("the output exists and is not a folder", path=str(out))
-    fp_file = out / "fingerprint.json"
-    if fp_file.is_file():
-        old = json.loads(fp_file.read_text(encoding="utf-8"))
-        if old != json.loads(json.dumps(fp)):
-            diff = [k for k in fp if old.get(k) != json.loads(json.dumps(fp[k]))]
-            raise InputError(f"this folder holds scores of a different {' and '.join(diff)}; resuming would mix "
-                             "them", path=str(out), expected="a new --out folder, or the options of the first run")
-        return out, True
-    if out.is_dir() and any(out.iterdir()):
-        raise InputError("the output folder is not empty and is not a presence run", path=str(out),
-                         expected="a new or empty folder")
-    return out, False
+def prepare_out(cfg: PresenceConfig, fp: dict[str, Any], *, restart: bool = False) -> tuple[Path, bool]:
+    """Validate DIR before any work: a new or empty folder, or one this same fingerprint started (resumed); one
+    with another fingerprint is refused, naming what changed, unless ``restart`` (:func:`rmbase.io.work_folder`)."""
+    from rmbase.io import check_output_path, work_folder
+
+    check_output_path(cfg.out, kind="dir", option="--out")
+    return work_folder(cfg.out, fp, restart=restart, what="presence run")
 
 
-def score_corpus(cfg: PresenceConfig, *, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Score the corpus into DIR/shards, resuming finished shards; write and return DIR/summary.json."""
+def score_corpus(cfg: PresenceConfig, *, progress: Callable[[str], None] | None = None,
+                 restart: bool = False) -> dict[str, Any]:
+    """Score the corpus into DIR/shards, resuming finished shards; write and return DIR/summary.json. A DIR of a
+    run with other options is refused unless ``restart`` (which discards its shards)."""
     from rmbase.config import write_resolved
     from rmbase.hf_models import check_model_source
     from rmbase.io import atomic_write_json
@@ -241,16 +225,21 @@ def score_corpus(cfg: PresenceConfig, *, progress: Callable[[str], None] | None 
                     subset=cfg.subset, revision=cfg.corpus_revision, limit=cfg.limit)
     corpus.check()
     fp = fingerprint(cfg, corpus)
-    out, resumed = prepare_out(cfg, fp)
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(out / "fingerprint.json", fp)
-    write_resolved(cfg, out / "config.yaml")
-    pending = ((k, docs) for k, docs in shards_of(corpus, cfg.shard_size) if not shard_path(out, k).is_file())
-    done = _run_ray(cfg, pending, out, say) if cfg.ray else _run_local(cfg, pending, out, say)
-    say(f"{done} shard(s) scored" + (" (resumed: finished shards kept)" if resumed else ""))
-    table = read_shards(out)
-    if not (table.status == "ok").any():
-        raise InputError(f"no document could be scored ({_skip_text(table)})", path=cfg.corpus)
+    created = not Path(cfg.out).exists()
+    out, resumed = prepare_out(cfg, fp, restart=restart)
+    try:
+        model = None if resumed or cfg.ray else load_model(cfg)  # a model that cannot be scored: refused
+        write_resolved(cfg, out / "config.yaml")
+        pending = ((k, docs) for k, docs in shards_of(corpus, cfg.shard_size) if not shard_path(out, k).is_file())
+        done = _run_ray(cfg, pending, out, say) if cfg.ray else _run_local(cfg, pending, out, say, model)
+        say(f"{done} shard(s) scored" + (" (resumed: finished shards kept)" if resumed else ""))
+        table = read_shards(out)
+        if not (table.status == "ok").any():
+            raise InputError(f"no document could be scored ({_skip_text(table)})", path=cfg.corpus)
+    except InputError:
+        if not resumed:  # a refused first run leaves the folder as it found it (a resumed one keeps its state)
+            _undo_fresh_run(out, created)
+        raise
     summary = summarize(table, cfg, fp)
     atomic_write_json(out / "summary.json", summary)
     return summary
@@ -261,8 +250,21 @@ def _skip_text(table: pd.DataFrame) -> str:
     return ", ".join(f"{k}: {int(v)}" for k, v in counts.items()) or "the corpus is empty"
 
 
-def _run_local(cfg: PresenceConfig, pending, out: Path, say) -> int:
-    model = tok = None
+def _undo_fresh_run(out: Path, created: bool) -> None:
+    """Remove what a refused first run wrote into ``out`` (which was new or empty before it)."""
+    import shutil
+
+    if created:
+        shutil.rmtree(out, ignore_errors=True)
+        return
+    for name in ("fingerprint.json", "config.yaml"):
+        with contextlib.suppress(FileNotFoundError):
+            (out / name).unlink()
+    shutil.rmtree(out / "shards", ignore_errors=True)
+
+
+def _run_local(cfg: PresenceConfig, pending, out: Path, say, loaded: tuple[Any, Any] | None = None) -> int:
+    model, tok = loaded or (None, None)
     done = 0
     for k, docs in pending:
         if model is None:

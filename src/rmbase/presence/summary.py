@@ -81,6 +81,31 @@ def read_scores(folder: str | os.PathLike) -> pd.DataFrame:
     """The scored documents of a finished run (category, score, n_pred)."""
     from rmbase.presence.score import read_shards
 
-    read_summary(folder)
+    summary = read_summary(folder)
     table = read_shards(folder)
+    expected = (summary.get("documents") or {}).get("records")
+    if isinstance(expected, int) and not isinstance(expected, bool):
+        rows = set(table.row.astype(int)) if len(table) else set()
+        if len(table) != expected or rows != set(range(expected)):
+            lost = expected - len(rows & set(range(expected)))
+            raise InputError(f"summary.json counts {expected} record(s) but the shards hold {len(table)} "
+                             f"({lost} missing: a shard was lost or replaced)", path=str(Path(folder) / "shards"),
+                             expected="every shard of the run (rerun `rmbase presence score` with the same options "
+                                      "to redo the missing ones)")
     return table[table.status == "ok"][["row", "category", "score", "n_pred"]].reset_index(drop=True)
+
+
+def corpus_identity(folder: str | os.PathLike, summary: dict[str, Any]) -> dict[str, Any] | None:
+    """What makes two runs' documents the same: the corpus files' contents (or the Hub dataset), the fields read,
+    the record limit and ``max_tokens``; None when the folder does not record its corpus."""
+    path = Path(folder) / "fingerprint.json"
+    if not path.is_file():
+        return None
+    try:
+        corpus = dict(json.loads(path.read_text(encoding="utf-8"))["corpus"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"cannot read the corpus fingerprint: {exc}", path=str(path)) from exc
+    if "files" in corpus:  # the contents identify a file, not its name
+        corpus["files"] = sorted(str(f.get("sha256")) for f in corpus["files"] if isinstance(f, dict))
+    corpus["max_tokens"] = summary.get("max_tokens")
+    return corpus

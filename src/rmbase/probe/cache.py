@@ -1,21 +1,21 @@
-"""The probe cache: per-chunk arrays on disk, each written atomically, under a folder named by a fingerprint of
+"""The probe cache: per-chunk arrays on disk, each written atomically, in a work folder keyed by a fingerprint of
 everything that changes them (model, revision, data hash, pairs used, template, dtype, max length, truncation).
 
 A rerun with the same fingerprint reuses every complete chunk; a chunk that cannot be read, or that holds other
-pairs, is computed again. Changing which probes run or the CV options does not touch the forward-pass cache.
+pairs, is computed again. Changing which probes run or the CV options does not touch the forward-pass cache; a
+rerun that changes the fingerprint is refused, naming the changed keys (``--restart`` discards the cache).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from rmbase.io import atomic_write_npz
 
 
 def fingerprint(key: dict[str, Any]) -> str:
@@ -27,16 +27,15 @@ def rows_key(rows: list[int]) -> str:
 
 
 class ChunkCache:
-    def __init__(self, root: Path, key: dict[str, Any]):
+    """Chunks of arrays in the work folder ``root`` (:func:`rmbase.io.work_folder`), keyed by ``key``: a folder
+    started with another key is refused, naming the changed keys, unless ``restart``."""
+
+    def __init__(self, root: Path, key: dict[str, Any], *, restart: bool = False):
+        from rmbase.io import work_folder
+
         self.key = key
         self.fingerprint = fingerprint(key)
-        self.dir = Path(root) / self.fingerprint[:16]
-        self.dir.mkdir(parents=True, exist_ok=True)
-        meta = self.dir / "key.json"
-        if not meta.exists():
-            from rmbase.io import atomic_write_json
-
-            atomic_write_json(meta, {"fingerprint": self.fingerprint, "key": key})
+        self.dir = work_folder(root, key, restart=restart, what="probe run")[0]
 
     def path(self, kind: str, index: int) -> Path:
         return self.dir / f"{kind}-{index:05d}.npz"
@@ -55,13 +54,4 @@ class ChunkCache:
         return data
 
     def save(self, kind: str, index: int, rows: str, arrays: dict[str, Any]) -> None:
-        p = self.path(kind, index)
-        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, rows=np.array(rows), **arrays)
-            os.replace(tmp, p)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+        atomic_write_npz(self.path(kind, index), rows=np.array(rows), **arrays)

@@ -1,4 +1,4 @@
-"""The forward passes of the probes, on rmbase's one forward-pass machinery (:mod:`rmbase.rm_eval.forward`:
+"""The forward passes of the probes, on rmbase's one forward-pass machinery (:mod:`rmbase.forward`:
 length-sorted right-padded batches, the last real token from the attention mask, per-batch functions).
 
 One pass per prompt+response text gives both the final-layer hidden state at the last real token (frozen BT probe)
@@ -36,7 +36,13 @@ def load_base(name_or_path: str | os.PathLike, *, dtype: Any = None, device: str
     import transformers
     from transformers import AutoConfig
 
-    from rmbase.hf_models import check_model_source, default_device, resolve_dtype, weights_error
+    from rmbase.hf_models import (
+        check_model_source,
+        default_device,
+        refuse_head_checkpoint,
+        resolve_dtype,
+        weights_error,
+    )
 
     where = check_model_source(name_or_path)
     device = device or default_device()
@@ -45,6 +51,7 @@ def load_base(name_or_path: str | os.PathLike, *, dtype: Any = None, device: str
         config = AutoConfig.from_pretrained(where, **common)
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read the model config: {exc}", path=where) from exc
+    refuse_head_checkpoint(config, where)
     kind = model_kind(config)
     auto = transformers.AutoModelForCausalLM if kind == CAUSAL_LM else transformers.AutoModel
     try:
@@ -69,11 +76,11 @@ def pad_id_for(model: Any, tokenizer: Any) -> int:
 def _hidden_and_logprobs(model: Any, ids: Any, mask: Any, *, head_chunk: int = 1024) -> tuple[Any, list[Any]]:
     """Final-layer hidden states (B x T x d) and, per row, log p(t_i | t_<i) for i = 1 .. L-1 of its L real tokens.
 
-    With a plain head (:func:`rmbase.rm_eval.forward.direct_head`) the decoder runs once and the head only on the
+    With a plain head (:func:`rmbase.forward.direct_head`) the decoder runs once and the head only on the
     real predicting positions, in chunks; otherwise the whole model runs with ``output_hidden_states``."""
     import torch
 
-    from rmbase.rm_eval.forward import direct_head
+    from rmbase.forward import direct_head
 
     valid = mask[:, 1:].bool()
     targets = ids[:, 1:][valid]
@@ -98,10 +105,10 @@ def feature_pass(model: Any, kind: str, seqs: Sequence[Sequence[int]], starts: S
                  batch_size: int, pad_id: int) -> dict[str, np.ndarray]:
     """``hidden`` (n, d) float32: final-layer state at the last real token; for a causal LM also ``lp_sum`` and
     ``lp_n``: summed log-probability and count of the tokens from ``starts[i]`` on (the response). Runs on the
-    shared machinery of :mod:`rmbase.rm_eval.forward` (length-sorted right-padded batches, last real token)."""
+    shared machinery of :mod:`rmbase.forward` (length-sorted right-padded batches, last real token)."""
     import torch
 
-    from rmbase.rm_eval.forward import forward_batches, last_token_index, model_device
+    from rmbase.forward import forward_batches, last_token_index, model_device
 
     causal = kind == CAUSAL_LM
 
@@ -132,7 +139,7 @@ def answer_pass(model: Any, seqs: Sequence[Sequence[int]], answer_ids: tuple[int
     head runs on the last real positions only when the model has a plain head)."""
     import torch
 
-    from rmbase.rm_eval.forward import direct_head, forward_batches, last_token_index, model_device
+    from rmbase.forward import direct_head, forward_batches, last_token_index, model_device
 
     a, b = answer_ids
     parts = direct_head(model)

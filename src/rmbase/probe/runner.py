@@ -1,8 +1,9 @@
 """``rmbase probe``: run the probes of one base on preference pairs and write ``results.json`` (one record per
 probe: accuracy, CI, n, wall time, tokens), ``pairs.jsonl`` (per-pair results), ``config.yaml`` (the resolved config).
 
-Work is cached per chunk of pairs under ``<out>/cache/<fingerprint>/`` (see :mod:`rmbase.probe.cache`), so an
-interrupted run resumes, and a later run with other probes or CV options reuses the forward passes. The result
+Work is cached per chunk of pairs under ``<out>/cache/`` (see :mod:`rmbase.probe.cache`), so an interrupted run
+resumes, and a later run with other probes or CV options reuses the forward passes; a run that changes what the
+forward passes depend on is refused unless ``restart``. The result
 files appear together at the end (staged write).
 """
 
@@ -53,8 +54,10 @@ def _chunks(n: int, size: int) -> list[range]:
     return [range(s, min(s + size, n)) for s in range(0, n, size)]
 
 
-def run_probes(cfg: ProbeConfig, *, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Run the configured probes; returns the dict written to ``<out>/results.json``."""
+def run_probes(cfg: ProbeConfig, *, progress: Callable[[str], None] | None = None,
+               restart: bool = False) -> dict[str, Any]:
+    """Run the configured probes; returns the dict written to ``<out>/results.json``. A cache of a run with other
+    forward-pass options is refused unless ``restart`` (which discards it)."""
     from rmbase.hf_models import template_sha256
     from rmbase.probe import forward as W
     from rmbase.provenance import provenance
@@ -95,7 +98,7 @@ def run_probes(cfg: ProbeConfig, *, progress: Callable[[str], None] | None = Non
     key = {"model": cfg.model, "revision": cfg.revision, "data": pairs.sha256, "rows": rows_key(pairs.rows),
            "template": template_sha256(tok), "dtype": dtype, "max_length": cfg.max_length,
            "truncation": cfg.truncation, "kind": kind}
-    cache = ChunkCache(out / "cache", key)
+    cache = ChunkCache(out / "cache", key, restart=restart)
     counts: dict[str, Any] = {"texts_truncated": 0, "judge_texts_truncated": 0}
     feats: dict[str, np.ndarray] = {}
     forward = {"seconds": 0.0, "tokens": 0, "resumed_chunks": 0, "chunks": 0}

@@ -56,19 +56,10 @@ def load_probe_table(paths: list[str | Path]) -> pd.DataFrame:
 
 def join_probes(features: pd.DataFrame, probes: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """``features`` (index: model ids) with the probe columns joined by model id in any spelling
-    (:func:`rmbase.selection.recommend.resolve_ids` rules); returns (joined, probe ids that matched no row)."""
-    from rmbase.model_ids import canonical_model_id
+    (:class:`rmbase.model_ids.ModelIdIndex`); returns (joined, probe ids that matched no row)."""
+    from rmbase.model_ids import ModelIdIndex
 
-    keys = {canonical_model_id(m): m for m in features.index}
-    short = {k.rpartition("/")[2]: m for k, m in keys.items()}
-    mapping, unmatched = {}, []
-    for pid in probes.index:
-        k = canonical_model_id(pid)
-        hit = keys.get(k) or short.get(k.rpartition("/")[2])
-        if hit is None:
-            unmatched.append(pid)
-        else:
-            mapping[pid] = hit
+    mapping, unmatched = ModelIdIndex(features.index).join(probes.index)
     cols = list(PROBE_FEATURES.values())
     moved = probes.loc[list(mapping), cols].rename(index=mapping)
     return features.join(moved, how="left"), unmatched

@@ -8,10 +8,10 @@ lazily, inside the functions that draw.
 from __future__ import annotations
 
 
-def write_report(study: dict, out):
+def write_report(study: dict, out, n_jobs: int | None = None):
     from rmbase.report.study_page import write_report as _write
 
-    return _write(study, out)
+    return _write(study, out, n_jobs)
 
 
 def rebuild_report(folder):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,19 +66,28 @@ def declutter(fig, annotations, *, iterations: int = 60, pad_px: float = 1.5) ->
     fig.draw_without_rendering()  # lay the figure out first (constrained layout moves the axes)
     renderer = fig.canvas.get_renderer()
     to_pt = 72.0 / fig.dpi
+    # the text's own box (Annotation.get_window_extent would include the leader line, and is slow), measured once:
+    # a label moved by d points moves its box by d / to_pt pixels, so the boxes follow the moves arithmetically
+    boxes = [Text.get_window_extent(a, renderer) for a in annotations]
+    x0 = [b.x0 for b in boxes]
+    x1 = [b.x1 for b in boxes]
+    y0 = [b.y0 for b in boxes]
+    y1 = [b.y1 for b in boxes]
     for _ in range(iterations):
-        # the text's own box (Annotation.get_window_extent would include the leader line, and is slow)
-        boxes = [Text.get_window_extent(a, renderer) for a in annotations]
         moved = False
+        now0, now1 = list(y0), list(y1)  # the boxes as they were at the start of this pass
         for i in range(len(boxes)):
             for j in range(i + 1, len(boxes)):
-                a, b = boxes[i], boxes[j]
-                if a.x1 < b.x0 or b.x1 < a.x0 or a.y1 + pad_px < b.y0 or b.y1 + pad_px < a.y0:
+                if x1[i] < x0[j] or x1[j] < x0[i] or now1[i] + pad_px < now0[j] or now1[j] + pad_px < now0[i]:
                     continue
-                shift = (min(a.y1, b.y1) - max(a.y0, b.y0) + pad_px) / 2 * to_pt
-                up, down = (annotations[i], annotations[j]) if a.y0 >= b.y0 else (annotations[j], annotations[i])
-                up.xyann = (up.xyann[0], up.xyann[1] + shift)
-                down.xyann = (down.xyann[0], down.xyann[1] - shift)
+                shift = (min(now1[i], now1[j]) - max(now0[i], now0[j]) + pad_px) / 2 * to_pt
+                up, down = (i, j) if now0[i] >= now0[j] else (j, i)
+                annotations[up].xyann = (annotations[up].xyann[0], annotations[up].xyann[1] + shift)
+                annotations[down].xyann = (annotations[down].xyann[0], annotations[down].xyann[1] - shift)
+                y0[up] += shift / to_pt
+                y1[up] += shift / to_pt
+                y0[down] -= shift / to_pt
+                y1[down] -= shift / to_pt
                 moved = True
         if not moved:
             return
@@ -126,5 +136,35 @@ def render(spec: FigureSpec, figdir: Path | None) -> Rendered:
     return Rendered(spec, uri, int(w * 96 * PAGE_SCALE), int(h * 96 * PAGE_SCALE))
 
 
-def render_all(specs: list[FigureSpec], figdir: Path | None) -> list[Rendered]:
-    return [render(s, figdir) for s in specs]
+def render_all(specs: list[FigureSpec], figdir: Path | None, n_jobs: int | None = None) -> list[Rendered]:
+    """Every figure, in ``n_jobs`` forked worker processes when asked for (each figure is drawn and saved in one
+    worker; the page gets the same SVG), else here."""
+    import multiprocessing
+
+    jobs = min(len(specs), (os.cpu_count() or 1) if n_jobs == -1 else (n_jobs or 1))
+    if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [render(s, figdir) for s in specs]
+    from rmbase.processes import worker_pool
+
+    global _FORKED_SPECS
+    pyplot()  # matplotlib imported once, here: the forked workers inherit it
+    _FORKED_SPECS = specs  # read by the workers (a figure's draw() is a closure: it cannot be pickled)
+    try:
+        with worker_pool(jobs) as pool:
+            futures = [pool.submit(_render_forked, i, figdir) for i in range(len(specs))]
+            done = [f.result() for f in futures]
+    finally:
+        _FORKED_SPECS = []
+    out = []
+    for spec, (uri, w, h, files) in zip(specs, done, strict=True):
+        spec.files = files
+        out.append(Rendered(spec, uri, w, h))
+    return out
+
+
+_FORKED_SPECS: list[FigureSpec] = []
+
+
+def _render_forked(i: int, figdir: Path | None) -> tuple[str, int, int, dict[str, str]]:
+    r = render(_FORKED_SPECS[i], figdir)
+    return r.data_uri, r.width_px, r.height_px, r.spec.files

@@ -159,14 +159,15 @@ def _footer(study: dict) -> str:
     return "<p>Every number on this page is in study.json, with this provenance:</p>" + H.definition_list(items)
 
 
-def render_report(study: dict, figdir: Path | None = None) -> str:
-    """The page as a string; figures are saved under ``figdir`` when given."""
+def render_report(study: dict, figdir: Path | None = None, n_jobs: int | None = None) -> str:
+    """The page as a string; figures are saved under ``figdir`` when given (drawn in ``n_jobs`` worker processes
+    when asked for, see :func:`rmbase.report.plotting.render_all`)."""
     for key in ("dataset", "recipe", "target", "n_models"):
         if key not in study:
             raise InputError(f"study.json lacks the key {key!r}", expected="the output of rmbase study")
     order = {sid: i for i, (sid, _) in enumerate(SECTIONS)}
     specs = sorted(study_figures(study), key=lambda s: order.get(s.section, len(order)))  # numbered in page order
-    rendered = render_all(specs, figdir)
+    rendered = render_all(specs, figdir, n_jobs)
     tables = _tables(study)
     by_section: dict[str, list[str]] = {}
     for i, r in enumerate(rendered, start=1):
@@ -185,11 +186,11 @@ def render_report(study: dict, figdir: Path | None = None) -> str:
     return H.page(f"rmbase study: {study['dataset']}", "".join(body), toc=toc, footer=_footer(study))
 
 
-def write_report(study: dict, out: str | Path) -> Path:
+def write_report(study: dict, out: str | Path, n_jobs: int | None = None) -> Path:
     """Write ``out/report.html`` and ``out/figures/`` (the caller stages ``out`` when it must appear at once)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    text = render_report(study, out / "figures")
+    text = render_report(study, out / "figures", n_jobs)
     (out / "report.html").write_text(text, encoding="utf-8")
     return out / "report.html"
 

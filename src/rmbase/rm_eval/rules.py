@@ -183,10 +183,20 @@ class Summary:
                 "partial": self.partial, "ignored_subsets": self.ignored_subsets}
 
 
-def check_accuracy(name: str, value: float) -> float:
-    v = float(value)
-    if not math.isfinite(v) or not -1.0 <= v <= 1.0:  # Ties can be slightly negative
-        raise InputError(f"subset {name!r} has accuracy {value!r}", expected="a number in [0, 1]")
+SIGNED_SUBSETS = frozenset({"Ties"})  # RewardBench 2's Ties composite can be slightly negative
+
+
+def check_accuracy(name: str, value: float, *, path: str | None = None, row: int | None = None) -> float:
+    """``value`` as a float in [0, 1] ([-1, 1] for a subset of :data:`SIGNED_SUBSETS`); else an InputError naming
+    the subset (and the file and row when given)."""
+    low = -1.0 if name in SIGNED_SUBSETS else 0.0
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        v = math.nan
+    if isinstance(value, bool) or not math.isfinite(v) or not low <= v <= 1.0:
+        raise InputError(f"subset {name!r} has accuracy {value!r}", path=path, row=row,
+                         expected=f"a number in [{low:g}, 1]")
     return v
 
 

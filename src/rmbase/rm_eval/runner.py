@@ -2,13 +2,13 @@
 
 Work is done in chunks of examples; each scored chunk is saved under ``.<out>.partial/`` beside the output folder,
 so an interrupted run restarts where it stopped (only when model, data, template, dtype, max length, truncation
-and merge vector are the same; the batch size may differ because scores do not depend on it). The output folder
+and merge vector are the same; the batch size may differ because scores do not depend on it; with other options
+the run is refused, naming them, unless ``restart``). The output folder
 appears only when everything is done (staged write), and the partial folder is then removed.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from collections.abc import Callable
@@ -19,7 +19,7 @@ from pydantic import Field, field_validator, model_validator
 
 from rmbase.config import RESOLVED_NAME, Config
 from rmbase.errors import InputError
-from rmbase.io import atomic_write_json, atomic_write_text, staged_output_dir
+from rmbase.io import atomic_write_json, atomic_write_text, staged_output_dir, work_folder
 from rmbase.rm_eval.data import Example, benchmark_info, load_examples
 from rmbase.rm_eval.results import build_results, write_rewardbench_layout, write_scores_jsonl
 
@@ -78,11 +78,14 @@ class EvaluateConfig(Config):
         return self
 
 
-def _fingerprint(cfg: EvaluateConfig, data_sha: str, template_sha: str, dtype: str) -> str:
-    key = {"model": cfg.model, "revision": cfg.revision, "benchmark": cfg.benchmark, "data": data_sha,
-           "template": template_sha, "dtype": dtype, "max_length": cfg.max_length, "truncation": cfg.truncation,
-           "merge": cfg.merge_weights, "head_seed": cfg.head_seed, "limit": cfg.limit, "chunk": cfg.chunk_size}
-    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+def _fingerprint(cfg: EvaluateConfig, data_sha: str, template_sha: str, dtype: str) -> dict[str, Any]:
+    """What the saved chunks of an interrupted run depend on (the keys a refusal names)."""
+    local = Path(cfg.model).expanduser()
+    model = str(local.resolve()) if local.exists() else cfg.model  # one local folder, however it is spelled
+    return {"model": model, "revision": cfg.revision, "benchmark": cfg.benchmark, "data_sha256": data_sha,
+            "template_sha256": template_sha, "dtype": dtype, "max_length": cfg.max_length,
+            "truncation": cfg.truncation, "merge_weights": cfg.merge_weights, "head_seed": cfg.head_seed,
+            "limit": cfg.limit, "chunk_size": cfg.chunk_size}
 
 
 def _partial_dir(out: Path) -> Path:
@@ -115,10 +118,13 @@ def score_examples(scorer: Any, examples: list[Example], source: str = "data") -
     return records
 
 
-def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Run one evaluation; returns the results dict that is written to ``<out>/results.json``."""
+def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | None = None,
+                   restart: bool = False) -> dict[str, Any]:
+    """Run one evaluation; returns the results dict that is written to ``<out>/results.json``. The chunks of an
+    interrupted run (``.<out>.partial/``) are reused when the options are the same; with other options the run is
+    refused, naming the changed keys, unless ``restart`` (which discards them)."""
     from rmbase import hf_models
-    from rmbase.rm_eval.forward import process_info
+    from rmbase.forward import process_info
     from rmbase.rm_eval.scorer import RewardScorer, ScorerConfig
 
     say = progress or (lambda _msg: None)
@@ -152,18 +158,12 @@ def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | Non
     template_sha = hf_models.template_sha256(tokenizer)
 
     partial = _partial_dir(out)
-    fingerprint = _fingerprint(cfg, data_sha, template_sha, dtype)
-    state_file = partial / "state.json"
-    if partial.exists():
-        try:
-            same = json.loads(state_file.read_text()).get("fingerprint") == fingerprint
-        except (OSError, json.JSONDecodeError):
-            same = False
-        if not same:
-            say("discarding partial results of a different run")
-            shutil.rmtree(partial)
     if rank == 0:
-        atomic_write_json(state_file, {"fingerprint": fingerprint, "model": cfg.model, "data": source})
+        work_folder(partial, _fingerprint(cfg, data_sha, template_sha, dtype), restart=restart, what="evaluation")
+    if world > 1:
+        from accelerate import PartialState
+
+        PartialState().wait_for_everyone()  # the other processes read the chunks rank 0 kept
 
     records: list[dict[str, Any]] = []
     n_chunks = (len(examples) + cfg.chunk_size - 1) // cfg.chunk_size

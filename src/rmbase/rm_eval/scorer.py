@@ -10,7 +10,7 @@ How it keeps scores independent of batch size and fast:
 * a multi-attribute model (``num_labels > 1``) is merged to one reward with a merge vector ``w``: ``r = logits · w``.
 
 With several processes (``accelerate launch``), batches are dealt round-robin to processes and gathered. The
-batching, padding and running are :mod:`rmbase.rm_eval.forward`'s (shared with presence and probes); batches hold
+batching, padding and running are :mod:`rmbase.forward`'s (shared with presence and probes); batches hold
 ``batch_size`` sequences, or with ``batch_tokens`` at most that many padded tokens (and ``batch_size`` rows).
 """
 
@@ -24,7 +24,7 @@ from pydantic import model_validator
 
 from rmbase.config import Config
 from rmbase.errors import InputError
-from rmbase.rm_eval.forward import forward_batches, length_sorted_batches, pad_right, process_info
+from rmbase.forward import forward_batches, length_sorted_batches, pad_right, process_info
 
 __all__ = ["RewardScorer", "ScorerConfig", "length_sorted_batches", "pad_right", "process_info"]
 
@@ -101,7 +101,7 @@ class RewardScorer:
     def score_ids(self, seqs: Sequence[Sequence[int]], *,
                   on_batch: Callable[[int, int], None] | None = None) -> np.ndarray:
         """Rewards of token-id sequences, in input order; ``on_batch(done, total)`` reports progress."""
-        from rmbase.rm_eval.forward import model_device
+        from rmbase.forward import model_device
 
         cfg = self.config
         batching = ({"batch_size": cfg.batch_size} if cfg.batch_tokens is None

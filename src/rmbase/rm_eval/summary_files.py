@@ -18,7 +18,7 @@ from typing import Any
 
 from rmbase.errors import InputError
 from rmbase.rm_eval.registry import detect_rules, get_rules, subset_figures, summarize
-from rmbase.rm_eval.rules import Summary
+from rmbase.rm_eval.rules import Summary, check_accuracy
 
 METADATA_KEYS = {"model", "model_type", "chat_template", "ref_model", "revision"}
 
@@ -53,9 +53,7 @@ def _accuracy_tables_from_frame(df: Any, path: str) -> dict[str, dict[str, float
                 acc = float(value)
             except (TypeError, ValueError) as exc:
                 raise InputError(f"non-numeric accuracy {value!r}", path=path, row=i, column="accuracy") from exc
-            if not math.isfinite(acc) or not -1.0 <= acc <= 1.0:
-                raise InputError(f"accuracy {value!r}", path=path, row=i, column="accuracy",
-                                 expected="a number in [0, 1]")
+            acc = check_accuracy(subset, acc, path=path, row=i)
         table = out.setdefault(model, {})
         if subset in table:
             raise InputError(f"duplicate subset {subset!r} for model {model!r}", path=path, row=i)
@@ -65,18 +63,24 @@ def _accuracy_tables_from_frame(df: Any, path: str) -> dict[str, dict[str, float
     return out
 
 
+def _known_subset_names() -> set[str]:
+    """Every subset name of every registered rule set: such a key is a figure, never metadata."""
+    from rmbase.rm_eval.registry import known_subsets, rule_names
+
+    return {s for r in rule_names() for s in known_subsets(r)}
+
+
 def _accuracy_table_from_json_obj(obj: dict[str, Any], path: str, k: int) -> tuple[str, dict[str, float]]:
     model = str(obj.get("model") or f"{Path(path).stem}" + (f"#{k}" if k else ""))
     table: dict[str, float] = {}
+    subsets = _known_subset_names()
     for key, value in obj.items():
-        if key in METADATA_KEYS or isinstance(value, str | type(None)):
+        if key in METADATA_KEYS or (isinstance(value, str | type(None)) and key not in subsets):
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InputError(f"subset {key!r} has a {type(value).__name__} value", path=path,
+            raise InputError(f"subset {key!r} has a {type(value).__name__} value {value!r}", path=path,
                              expected="a number in [0, 1]")
-        if not math.isfinite(value) or not -1.0 <= value <= 1.0:
-            raise InputError(f"subset {key!r} has accuracy {value!r}", path=path, expected="a number in [0, 1]")
-        table[key] = float(value)
+        table[key] = check_accuracy(key, value, path=path)
     return model, table
 
 

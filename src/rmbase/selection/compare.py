@@ -2,7 +2,7 @@
 
 The rows are what ``study.json`` stores under ``selection``. Nothing here looks at a held-out model while fitting:
 each method's own choices (features, regularisation, calibration) happen inside ``fit`` and are redone in every
-outer fold by :func:`rmbase.selection.validation.out_of_fold_predictions`.
+outer fold by :func:`rmbase.validation.out_of_fold_predictions`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from rmbase.datasets import BENCHMARK_FEATURES, RECIPES
 from rmbase.errors import InputError
 from rmbase.selection import predictors as P
 from rmbase.selection.family import FamilyEffect
-from rmbase.selection.validation import judge, out_of_fold_predictions
+from rmbase.validation import judge, out_of_fold_predictions
 
 ROW_KEYS = ("method", "validation", "recipe", "spearman", "mae", "coverage_mean_5_10", "regret_at_1", "regret_at_3")
 

@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from rmbase.selection.predictors import BayesianLinear
+from rmbase.selection.predictors import BayesianLinear, _SelectedLinear, as_frame
 
 
 def family_variance_components(residuals, groups) -> tuple[float, float]:
@@ -93,8 +93,15 @@ class FamilyEffect(RegressorMixin, BaseEstimator):
         y = self._validate(X, y, reset=True)
         self.estimator_ = clone(self._inner()).fit(X, y)
         resid = np.empty_like(y)
-        for tr, te in KFold(n_splits=min(self.cv, len(y)), shuffle=True, random_state=self.random_state).split(y):
-            resid[te] = y[te] - clone(self._inner()).fit(X.iloc[tr], y[tr]).predict(X.iloc[te])
+        folds = list(KFold(n_splits=min(self.cv, len(y)), shuffle=True, random_state=self.random_state).split(y))
+        if isinstance(self.estimator_, _SelectedLinear) and min(len(tr) for tr, _ in folds) >= 3:
+            # the rows were checked (and sizes logged) once by the fit above: the inner folds fit the arrays
+            A = as_frame(X, self.estimator_.features).to_numpy()
+            for tr, te in folds:
+                resid[te] = y[te] - clone(self._inner())._fit_logged(A[tr], y[tr])._predict_logged(A[te])
+        else:
+            for tr, te in folds:
+                resid[te] = y[te] - clone(self._inner()).fit(X.iloc[tr], y[tr]).predict(X.iloc[te])
         known = np.array([x is not None for x in g])
         self.between_var_, self.within_var_ = family_variance_components(resid[known], g[known])
         ratio = self.within_var_ / max(self.between_var_, 1e-12)

@@ -360,7 +360,7 @@ def load_trained(path: str, pool_index, *, recipe: str | None = None, target: st
     matched to the pool's ids. Every row must name a pool candidate: a file whose models are not in the pool is
     most likely a results file for another dataset, and is refused."""
     from rmbase.io import read_table
-    from rmbase.selection.recommend import resolve_ids
+    from rmbase.model_ids import ModelIdIndex
 
     df = read_table(path)
     df.columns = [str(c).strip() for c in df.columns]
@@ -381,7 +381,7 @@ def load_trained(path: str, pool_index, *, recipe: str | None = None, target: st
     from rmbase.ranges import RM_SCORE_PERCENT
 
     vals = numeric_column(df[target], path=path, column=target, rng=RM_SCORE_PERCENT)
-    found, unknown = resolve_ids(df["model"].astype(str), pool_index)
+    found, unknown = ModelIdIndex(pool_index).join(df["model"].astype(str))
     if unknown:
         raise InputError(f"{len(unknown)} of {len(df)} trained model(s) are not candidates of the pool "
                          f"({', '.join(unknown[:5])}{'...' if len(unknown) > 5 else ''}); is this a results file for "

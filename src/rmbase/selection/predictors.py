@@ -4,7 +4,7 @@ All of them take a DataFrame whose columns include the features they use (names 
 :data:`rmbase.datasets.schema.FEATURES`) and predict the target in its own units. Sizes (``params_b``,
 ``pretrain_tokens_t``) enter as natural logarithms. Everything learned from the targets — feature choice, the
 regularisation strength, the calibration of ranks to scores — is learned inside ``fit``, so that the whole choice is
-redone within every outer cross-validation fold (see :mod:`rmbase.selection.validation`).
+redone within every outer cross-validation fold (see :mod:`rmbase.validation`).
 
 - :class:`SingleFeature` — rank by one feature (e.g. the leaderboard average), scores by a least-squares line.
 - :class:`RankAverage` — mean percentile of chosen benchmarks (chosen in ``fit`` by in-fold Spearman).
@@ -74,13 +74,14 @@ def _logged(A: np.ndarray, features: list[str]) -> pd.DataFrame:
 class _Standard:
     """Column means and standard deviations of a fitting set (constant columns get sd 1)."""
 
-    def __init__(self, F: pd.DataFrame):
-        self.mean = F.mean(axis=0).to_numpy()
-        sd = F.std(axis=0, ddof=0).to_numpy()
+    def __init__(self, F: pd.DataFrame | np.ndarray):
+        A = np.asarray(F)
+        self.mean = A.mean(axis=0)
+        sd = A.std(axis=0)
         self.sd = np.where(sd > 0, sd, 1.0)
 
-    def __call__(self, F: pd.DataFrame) -> np.ndarray:
-        return (F.to_numpy() - self.mean) / self.sd
+    def __call__(self, F: pd.DataFrame | np.ndarray) -> np.ndarray:
+        return (np.asarray(F) - self.mean) / self.sd
 
 
 def _monotone_line(s: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -160,7 +161,7 @@ class RankAverage(_Base):
             if unknown:
                 raise ValueError(f"chosen features {unknown} are not in features")
         else:
-            rho = {c: stats.spearmanr(F[c], y).statistic for c in F.columns}
+            rho = dict(zip(F.columns, _spearman_each(F.to_numpy(), y), strict=True))
             ranked = sorted((c for c in rho if np.isfinite(rho[c]) and rho[c] > 0), key=lambda c: -rho[c])
             chosen = ranked[: self.n_select] or [max(rho, key=lambda c: np.nan_to_num(rho[c], nan=-1))]
         self.selected_features_ = chosen
@@ -181,6 +182,16 @@ class RankAverage(_Base):
     def predict(self, X):
         check_is_fitted(self, "reference_")
         return self.intercept_ + self.slope_ * self._score(self._X(X))
+
+
+def _spearman_each(A: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Spearman correlation of every column of ``A`` with ``y`` (NaN for a constant column), in one pass."""
+    R = stats.rankdata(A, axis=0)
+    r = stats.rankdata(y)
+    Rc, rc = R - R.mean(axis=0), r - r.mean()
+    den = np.sqrt((Rc**2).sum(axis=0) * (rc**2).sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, (Rc * rc[:, None]).sum(axis=0) / np.where(den > 0, den, 1.0), np.nan)
 
 
 def forward_select(Z: np.ndarray, y: np.ndarray, *, max_features: int, alpha_grid=RIDGE_ALPHAS, cv: int = 5,
@@ -239,7 +250,7 @@ class _Selected(_Base):
         self.cv = cv
         self.random_state = random_state
 
-    def _select(self, F: pd.DataFrame, y: np.ndarray) -> np.ndarray:
+    def _select(self, F: pd.DataFrame | np.ndarray, y: np.ndarray) -> np.ndarray:
         self.standard_ = _Standard(F)
         Z = self.standard_(F)
         cols, alpha, mse = forward_select(Z, y, max_features=self.max_features, cv=self.cv,
@@ -248,7 +259,7 @@ class _Selected(_Base):
             cols = [int(np.argmax(np.abs([np.corrcoef(Z[:, j], y)[0, 1] if Z[:, j].std() > 0 else 0
                                           for j in range(Z.shape[1])])))]
         self.selected_idx_ = cols
-        self.selected_features_ = [list(F.columns)[j] for j in cols]
+        self.selected_features_ = [list(self.features)[j] for j in cols]
         self.alpha_, self.inner_cv_mse_ = alpha, mse
         return Z[:, cols]
 
@@ -261,9 +272,17 @@ class _SelectedLinear(_Selected):
 
     def fit(self, X, y):
         F, y = self._check_y(X, y)
-        Z = self._select(F, y)
+        return self._fit_logged(F.to_numpy(), y)
+
+    def _fit_logged(self, A: np.ndarray, y: np.ndarray):
+        """``fit`` on rows already checked and with sizes logged (``as_frame(X, features).to_numpy()``): what the
+        family model's inner folds use, on rows of a table it has checked once."""
+        Z = self._select(A, y)
         self.model_ = self._linear_model().fit(Z, y)
         return self
+
+    def _predict_logged(self, A: np.ndarray) -> np.ndarray:
+        return self.model_.predict(self.standard_(A)[:, self.selected_idx_])
 
     def predict(self, X):
         check_is_fitted(self, "model_")
@@ -358,11 +377,3 @@ class PairwiseRanker(_Base):
         return pd.DataFrame(self.slope_ * self.standard_(self._X(X)) * self.coef_,
                             columns=list(self.features))
 
-
-def __getattr__(name: str):
-    """The family model lives in :mod:`rmbase.selection.family`; its names stay importable from here."""
-    if name in ("FamilyEffect", "family_variance_components"):
-        from rmbase.selection import family
-
-        return getattr(family, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -21,9 +21,10 @@ from pydantic import ConfigDict
 from rmbase.config import Config
 from rmbase.datasets import BENCHMARK_FEATURES, TARGETS
 from rmbase.errors import InputError
+from rmbase.model_ids import ModelIdIndex
 from rmbase.selection.compare import METHODS, _groups, make_estimator, method_design
 from rmbase.selection.predictors import DEFAULT_FEATURES
-from rmbase.selection.validation import out_of_fold_predictions
+from rmbase.validation import out_of_fold_predictions
 
 
 class RecommendConfig(Config):
@@ -78,27 +79,6 @@ def fit_target(data, *, recipe: str, target: str, method: str, alpha: float, n_j
     return out
 
 
-def resolve_ids(names, index) -> tuple[dict[str, str], list[str]]:
-    """Match user-given model names (any spelling ``canonical_model_id`` unifies, or the name without its
-    organisation) to entries of ``index``. Returns ({given: index entry}, [unmatched names]). A name without
-    organisation that names models of several organisations is an :class:`InputError` listing them."""
-    from rmbase.model_ids import ModelIdIndex, canonical_model_id
-
-    ids = ModelIdIndex(index)
-    found, unknown = {}, []
-    for c in names:
-        hits = ids.find(str(c))
-        if len({canonical_model_id(h) for h in hits}) > 1:
-            raise InputError(f"{c!r} names {len(hits)} models: {', '.join(sorted(hits))}",
-                             expected="the full id (organisation/name) of one of them")
-        hit = hits[-1] if hits else None
-        if hit is None:
-            unknown.append(str(c))
-        else:
-            found[str(c)] = hit
-    return found, unknown
-
-
 BUNDLED_SOURCE = "bundled leaderboard_v2 table"
 SCORE_COLUMNS = ("params_b", *BENCHMARK_FEATURES, "oll_average")
 
@@ -118,6 +98,7 @@ class CandidateScores:
     from_file: dict[str, list[str]] = field(default_factory=dict)
     replaced: dict[str, list[str]] = field(default_factory=dict)
     no_scores: list[str] = field(default_factory=list)
+    file_models: list[str] = field(default_factory=list)
 
 
 def _user_wide(path: str) -> pd.DataFrame:
@@ -144,7 +125,7 @@ def merged_scores(benchmarks: str | None) -> tuple[pd.DataFrame, dict[str, list[
     if benchmarks is None:
         return bundled, {}, {}, []
     user = _user_wide(benchmarks)
-    found, _ = resolve_ids(list(user.index), bundled.index)
+    found, _ = ModelIdIndex(bundled.index).join(user.index)
     merged = bundled.copy()
     from_file: dict[str, list[str]] = {}
     replaced: dict[str, list[str]] = {}
@@ -184,7 +165,7 @@ def candidate_scores(*, candidates: list[str] | None = None, benchmarks: str | N
     unscorable: list[dict] = []
     no_scores: list[str] = []
     if candidates:
-        found, unknown = resolve_ids(candidates, wide.index)
+        found, unknown = ModelIdIndex(wide.index).join(candidates)
         no_scores.extend(unknown)
         unscorable.extend({"model": c, "reason": f"no benchmark scores in the {source}"} for c in unknown)
         wide = wide.loc[list(dict.fromkeys(found.values()))]
@@ -211,7 +192,8 @@ def candidate_scores(*, candidates: list[str] | None = None, benchmarks: str | N
         raise InputError(f"candidate {bad!r} has params_b <= 0", path=source, column="params_b")
     return CandidateScores(table=wide, unscorable=unscorable, source=source, file=benchmarks,
                            from_file={m: c for m, c in from_file.items() if m in wide.index},
-                           replaced={m: c for m, c in replaced.items() if m in wide.index}, no_scores=no_scores)
+                           replaced={m: c for m, c in replaced.items() if m in wide.index}, no_scores=no_scores,
+                           file_models=list(dict.fromkeys(file_ids)))
 
 
 def candidate_table(*, candidates: list[str] | None = None, benchmarks: str | None = None,
@@ -226,7 +208,7 @@ def candidate_table(*, candidates: list[str] | None = None, benchmarks: str | No
 def candidate_families(data, models) -> list[str | None]:
     """Each candidate's family: the models table's ``family`` for a model of the training data, else the bundled
     study family its id names (:func:`rmbase.model_ids.model_family`), else None (no family offset)."""
-    from rmbase.model_ids import canonical_model_id, model_family, short_name
+    from rmbase.model_ids import model_family
 
     table = data.models
     known: dict[str, str] = {}
@@ -235,9 +217,9 @@ def candidate_families(data, models) -> list[str | None]:
             if col in table:
                 for m, f in zip(table[col], table["family"], strict=True):
                     if isinstance(m, str) and isinstance(f, str):
-                        known[canonical_model_id(m)] = f
-                        known[short_name(m)] = f
-    return [known.get(canonical_model_id(m)) or known.get(short_name(m)) or model_family(m) for m in models]
+                        known[m] = f
+    index = ModelIdIndex(known)
+    return [next((known[h] for h in reversed(index.find(m))), None) or model_family(m) for m in models]
 
 
 def _origin(model: str, scores: CandidateScores) -> str:
@@ -294,6 +276,12 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
     scores = candidate_scores(candidates=candidates, benchmarks=benchmarks, max_params=config.max_params,
                               pool_types=config.pool_types)
     cand, unscorable = scores.table, scores.unscorable
+    if benchmarks is not None and not candidates and not scores.from_file:
+        # the file was given to rank its models: ranking only the bundled table would answer another question
+        why = "; ".join(f"{u['model']}: {u['reason']}" for u in unscorable if u["model"] in scores.file_models)
+        raise InputError(f"no model of the file can be scored ({why or 'the filters left none of its '}"
+                         f"{'' if why else str(len(scores.file_models)) + ' model(s)'})", path=benchmarks,
+                         expected="params_b and the six leaderboard benchmarks for at least one model")
     if cand.empty:
         why = "; ".join(f"{u['model']}: {u['reason']}" for u in unscorable[:10]) or "the filters left none"
         hint = ""

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rmbase.sweep.store import CORRUPT, Store, read_checked, write_checked
+from rmbase.io import CORRUPT, read_checked, write_checked
+from rmbase.sweep.store import Store
 
 Report = Callable[[dict[str, Any]], None]
 

@@ -63,8 +63,11 @@ def _err(message: str, key: str, path: str | None = None, expected: str | None =
 
 
 def validate(cfg: SweepConfig, *, source: str | None = None, address: str | None = None,
-             check_data: bool = True) -> Checked:
-    """Check the whole config; returns the cells. Raises one InputError naming the first bad key."""
+             check_data: bool = True, check_devices: bool = True) -> Checked:
+    """Check the whole config; returns the cells. Raises one InputError naming the first bad key.
+
+    ``check_devices`` False (a dry run, which runs nothing): the resources a cell asks for (CPUs, GPUs) are not
+    checked against this machine, and a note says they will be when the cells run."""
     from rmbase.training.recipes import recipe_names
 
     known = recipe_names()  # the registry of the training room
@@ -97,9 +100,13 @@ def validate(cfg: SweepConfig, *, source: str | None = None, address: str | None
     bases = _bases(cfg, source, notes)
     rows, chars = _data(cfg, source, notes, check_data)
     cells = expand_cells(cfg, bases)
-    _training_options(cfg, cells, source)
+    if check_devices:
+        _resources(cfg, source, address)  # before the training options, whose device follows from resources
+    else:
+        notes.append(f"resources: {cfg.resources.cpus:g} CPU(s) and {cfg.resources.gpus:g} GPU(s) per cell are "
+                     "checked against the machine or cluster when the cells run, not in a dry run")
+    _training_options(cfg, cells, source, check_devices)
     _eval_sets(cfg, source, notes, check_data)
-    _resources(cfg, source, address)
     return Checked(config=cfg, bases=bases, cells=cells, notes=notes, data_rows=rows, data_chars=chars,
                    source=source)
 
@@ -121,6 +128,7 @@ def _bases(cfg: SweepConfig, source: str | None, notes: list[str]) -> list[BaseS
             if not (folder / "config.json").is_file():
                 raise _err("no config.json in the base folder", key + ".path", base.path,
                            expected="a Hugging Face model folder (config.json, weights, tokenizer)")
+            _loadable(folder / "config.json", base, cfg, key + ".path", base.path, folder)
             continue
         try:
             check_model_source(base.id)
@@ -129,7 +137,10 @@ def _bases(cfg: SweepConfig, source: str | None, notes: list[str]) -> list[BaseS
         if base.id.count("/") != 1:
             raise _err(f"base {base.id!r} is neither a local folder nor a Hugging Face id", key + ".id", source,
                        expected="org/name or an existing folder")
-        if not _in_hub_cache(base.id):
+        cached = _in_hub_cache(base.id)
+        if cached:
+            _loadable(Path(cached), base, cfg, key + ".id", base.id, None)
+        else:
             notes.append(f"{key}: {base.id} is not in the local Hugging Face cache (not verified; downloaded "
                          "when its first cell starts)")
     return bases
@@ -160,14 +171,53 @@ def _bases_from_table(path: str) -> list[BaseSpec]:
     return out
 
 
-def _in_hub_cache(model_id: str) -> bool:
+def _in_hub_cache(model_id: str) -> str | None:
+    """The cached config.json of a Hub id, or None."""
     try:
         from huggingface_hub import try_to_load_from_cache
 
         hit = try_to_load_from_cache(model_id, "config.json")
-        return isinstance(hit, str)
+        return hit if isinstance(hit, str) else None
     except Exception:  # noqa: BLE001 - the cache is a courtesy check only
-        return False
+        return None
+
+
+def _loadable(config_json: Path, base: BaseSpec, cfg: SweepConfig, key: str, where: str | None,
+              folder: Path | None) -> None:
+    """What would stop a base from loading inside its cell, found before Ray starts: pickled weights only, remote
+    code without ``trust_remote_code``, a model type transformers has no sequence classifier for."""
+    import json
+
+    from rmbase.hf_models import check_safetensors_only
+
+    if folder is not None:
+        try:
+            check_safetensors_only(str(folder))
+        except InputError as exc:
+            raise _err(str(exc), key, where) from exc
+        if not any(folder.glob("*.safetensors")):
+            raise _err("no weights in the base folder", key, where, expected="model.safetensors")
+    try:
+        meta = json.loads(config_json.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise _err(f"cannot read config.json: {exc}", key, where) from exc
+    if not isinstance(meta, dict):
+        raise _err("config.json is not a JSON object", key, where)
+    if base.trust_remote_code or cfg.training.get("trust_remote_code"):
+        return
+    try:
+        from transformers.models.auto.modeling_auto import MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES
+    except ImportError:  # transformers is an extra: the cell will say so
+        return
+    model_type = meta.get("model_type")
+    if model_type in MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES:
+        return
+    if meta.get("auto_map"):
+        raise _err(f"base {base.display_name!r} needs remote code (config.json has auto_map, model type "
+                   f"{model_type!r})", key, where,
+                   expected="trust_remote_code: true in the base's entry, only if you trust its code")
+    raise _err(f"model type {model_type!r} of base {base.display_name!r} has no sequence-classification class in "
+               "transformers", key, where, expected="a base transformers can load as a reward model")
 
 
 def _looks_hub(value: str) -> bool:
@@ -224,7 +274,7 @@ def _sequence_chars(frame: Any, text_cols: list[str], max_length: int) -> int:
     return int(total)
 
 
-def _training_options(cfg: SweepConfig, cells: list[Cell], source: str | None) -> None:
+def _training_options(cfg: SweepConfig, cells: list[Cell], source: str | None, check_devices: bool = True) -> None:
     from rmbase.training.config import TrainConfig
 
     reserved = sorted(set(cfg.training) & {"base", "recipe", "train", "val", "out", "learning_rates", "seed"})
@@ -238,7 +288,8 @@ def _training_options(cfg: SweepConfig, cells: list[Cell], source: str | None) -
             continue
         checked.add(key)
         try:
-            TrainConfig(**cell.train, out="(cell)")
+            options = cell.train if check_devices else {**cell.train, "device": None}
+            TrainConfig(**options, out="(cell)")
         except InputError as exc:
             raise _err(str(exc), "training", source) from exc
 

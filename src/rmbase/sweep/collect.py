@@ -5,6 +5,11 @@ The long table follows ../shared/DESIGN.md: one row per base x recipe x learning
 (a subset, a section or ``score``), value 0-1, with the cell's provenance. By default only the study's choice is
 kept: per base and recipe, the learning rate whose best checkpoint has the highest validation accuracy (mean over
 seeds; ties: the smaller learning rate), and that checkpoint (the training room keeps the best one).
+
+A base x recipe is *complete* when each of its cells is done or was stopped early by the scheduler. The choice is
+made only among complete ones: a failed, corrupt, interrupted or pending cell may hold the best learning rate, so
+the rows of an incomplete base x recipe are kept with ``complete`` False and ``chosen`` False, and it is named in
+what :func:`collect` returns. ``allow_incomplete`` chooses among the finished cells anyway (still marked).
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ from rmbase.errors import InputError
 from rmbase.sweep.store import CellState, Store, is_store
 
 LONG_COLUMNS = ["base", "recipe", "learning_rate", "seed", "eval_set", "benchmark", "name", "kind", "value",
-                "partial", "n", "val_accuracy", "best_step", "checkpoint", "chosen", "cell", "source", "params_b",
-                "provenance"]
+                "partial", "n", "val_accuracy", "best_step", "checkpoint", "chosen", "complete", "cell", "source",
+                "params_b", "provenance"]
+SETTLED = ("done", "stopped")  # a cell whose outcome is final and counted in the choice
 
 
 def open_store(path: str | Path) -> Store:
@@ -61,13 +67,31 @@ def _headline(ev: dict[str, Any]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def chosen_cells(states: list[CellState]) -> set[str]:
-    """Per base and recipe, the cells (all seeds) of the learning rate with the best mean validation accuracy."""
+def incomplete_groups(states: list[CellState]) -> dict[tuple[str, str], dict[str, int]]:
+    """(base, recipe) -> {state: cells} for every base x recipe with a cell that is neither done nor stopped."""
+    out: dict[tuple[str, str], dict[str, int]] = {}
+    for st in states:
+        if st.state not in SETTLED:
+            key = (st.cell["base"], st.cell["recipe"])
+            out.setdefault(key, {})
+            out[key][st.state] = out[key].get(st.state, 0) + 1
+    return out
+
+
+def describe_incomplete(groups: dict[tuple[str, str], dict[str, int]]) -> list[str]:
+    return [f"{base} x {recipe}: " + ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+            for (base, recipe), counts in sorted(groups.items())]
+
+
+def chosen_cells(states: list[CellState], *, allow_incomplete: bool = False) -> set[str]:
+    """Per complete base and recipe (all of them with ``allow_incomplete``), the cells (all seeds) of the learning
+    rate with the best mean validation accuracy."""
+    skip = set() if allow_incomplete else set(incomplete_groups(states))
     groups: dict[tuple[str, str], dict[float, list[CellState]]] = {}
     for st in states:
-        if st.state != "done":
-            continue
         key = (st.cell["base"], st.cell["recipe"])
+        if st.state != "done" or key in skip:
+            continue
         groups.setdefault(key, {}).setdefault(float(st.cell["learning_rate"]), []).append(st)
     chosen: set[str] = set()
     for by_lr in groups.values():
@@ -80,20 +104,24 @@ def chosen_cells(states: list[CellState]) -> set[str]:
     return chosen
 
 
-def long_table(store: Store, *, keep_all: bool = False) -> pd.DataFrame:
+def long_table(store: Store, *, keep_all: bool = False, allow_incomplete: bool = False) -> pd.DataFrame:
+    """The long table (module docstring): chosen cells, every done cell of an incomplete base x recipe (marked),
+    or with ``keep_all`` every done cell."""
     states = store.states()
-    chosen = chosen_cells(states)
+    incomplete = incomplete_groups(states)
+    chosen = chosen_cells(states, allow_incomplete=allow_incomplete)
     rows = []
     for st in states:
-        if st.state != "done" or (not keep_all and st.id not in chosen):
+        key = (st.cell["base"], st.cell["recipe"])
+        if st.state != "done" or (not keep_all and st.id not in chosen and key not in incomplete):
             continue
         r = st.result
         prov = json.dumps({**r.get("provenance", {}), "eval": {k: v.get("provenance", {})
                                                               for k, v in r["eval"].items()}}, sort_keys=True)
         common = {"base": r["base"], "recipe": r["recipe"], "learning_rate": r["learning_rate"], "seed": r["seed"],
                   "val_accuracy": r["val_accuracy"], "best_step": r["best_step"], "checkpoint": r["model"],
-                  "chosen": st.id in chosen, "cell": st.id, "source": r["source"], "params_b": r.get("params_b"),
-                  "provenance": prov}
+                  "chosen": st.id in chosen, "complete": key not in incomplete, "cell": st.id,
+                  "source": r["source"], "params_b": r.get("params_b"), "provenance": prov}
         for set_name, ev in r["eval"].items():
             base = {**common, "eval_set": set_name, "benchmark": ev["benchmark"]}
             totals = ev.get("subset_totals", {})
@@ -130,11 +158,12 @@ def curves_table(store: Store) -> pd.DataFrame:
                                        "val_accuracy"])
 
 
-def collect(store_dir: str | Path, out: str | Path, *, keep_all: bool = False) -> dict[str, Any]:
+def collect(store_dir: str | Path, out: str | Path, *, keep_all: bool = False,
+            allow_incomplete: bool = False) -> dict[str, Any]:
     """Write the long result table to ``out`` (.parquet or .csv), and beside it ``<stem>.curves.<ext>`` (every
     checkpoint's validation accuracy) and ``<stem>.cells.<ext>`` (the status of every cell, with what early
-    stopping cut). Returns counts."""
-    from rmbase.io import atomic_write_text, check_output_path
+    stopping cut). Returns counts, and ``incomplete``: one line per base x recipe with unfinished cells."""
+    from rmbase.io import atomic_write_parquet, atomic_write_text, check_output_path
 
     store = open_store(store_dir)
     out = check_output_path(out, kind="file", option="--out", suffixes=(".parquet", ".csv"))
@@ -143,7 +172,7 @@ def collect(store_dir: str | Path, out: str | Path, *, keep_all: bool = False) -
                          expected="a .parquet or .csv file")
     if out.exists() and out.is_dir():
         raise InputError("the output is a folder", path=str(out), expected="a file name")
-    table = long_table(store, keep_all=keep_all)
+    table = long_table(store, keep_all=keep_all, allow_incomplete=allow_incomplete)
     curves = curves_table(store)
     cells = pd.DataFrame(status_rows(store))
     stem = out.with_suffix("")
@@ -153,22 +182,7 @@ def collect(store_dir: str | Path, out: str | Path, *, keep_all: bool = False) -
         if out.suffix.lower() == ".csv":
             atomic_write_text(path, frame.to_csv(index=False))
         else:
-            _atomic_parquet(frame, path)
+            atomic_write_parquet(path, frame)
         written.append(str(path))
     return {"rows": len(table), "cells": int(table["cell"].nunique()) if len(table) else 0,
-            "files": written}
-
-
-def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+            "files": written, "incomplete": describe_incomplete(incomplete_groups(store.states()))}

@@ -177,7 +177,7 @@ class Cell:
 
 
 def cell_id(base: str, recipe: str, lr: float, seed: int) -> str:
-    from rmbase.io import sanitise_model_id
+    from rmbase.model_ids import sanitise_model_id
 
     return f"{sanitise_model_id(base)}__{recipe}__lr{lr:.4g}__s{seed}"
 

@@ -34,25 +34,10 @@ class CellCost:
 
 def bundled_params(name: str) -> tuple[float, str] | None:
     """params_b of a base the bundled tables know: (value, table) or None."""
-    from importlib import resources
+    from rmbase.datasets.rm_results import bundled_model
 
-    import pandas as pd
-
-    from rmbase.model_ids import canonical_model_id, short_name
-
-    root = resources.files("rmbase.datasets")
-    key, short = canonical_model_id(name), short_name(name)
-    for table in ("paper_2505_10775/models.csv", "leaderboard_v2/models.csv"):
-        df = pd.read_csv(str(root / table))
-        ids = [c for c in ("hf_id", "model") if c in df]
-        for col in ids:
-            canon = df[col].astype(str).map(canonical_model_id)
-            hit = df[canon == key]
-            if hit.empty and "/" not in key:
-                hit = df[df[col].astype(str).map(short_name) == short]
-            if not hit.empty:
-                return float(hit["params_b"].iloc[0]), f"bundled {table}"
-    return None
+    found = bundled_model(name)
+    return None if found is None else (float(found[0]["params_b"]), f"bundled {found[1]}")
 
 
 def checkpoint_params(source: str, *, trust_remote_code: bool = False) -> float | None:
@@ -66,8 +51,11 @@ def checkpoint_params(source: str, *, trust_remote_code: bool = False) -> float 
         cfg = AutoConfig.from_pretrained(source, trust_remote_code=trust_remote_code)
     except (OSError, ValueError):
         return None
-    with torch.device("meta"):
-        model = AutoModel.from_config(cfg, trust_remote_code=trust_remote_code)
+    try:
+        with torch.device("meta"):
+            model = AutoModel.from_config(cfg, trust_remote_code=trust_remote_code)
+    except (OSError, ValueError, ImportError, KeyError, TypeError):  # code or class not available: size unknown
+        return None
     return sum(p.numel() for p in model.parameters()) / 1e9
 
 
@@ -89,7 +77,10 @@ def base_params(base: BaseSpec) -> tuple[float, str]:
 def estimate(checked: Checked, *, tflops_per_gpu: float | None = None) -> tuple[list[CellCost], dict[str, Any]]:
     """Per-cell costs and a summary ``{cells, gpu_hours, tflops_per_gpu, tokens_source, ...}``."""
     cfg = checked.config
-    tflops = tflops_per_gpu or cfg.cost.tflops_per_gpu
+    from rmbase.ranges import THROUGHPUT_TFLOPS, check_value
+
+    tflops = (cfg.cost.tflops_per_gpu if tflops_per_gpu is None
+              else check_value(tflops_per_gpu, THROUGHPUT_TFLOPS, where="--throughput"))
     params = {b.display_name: base_params(b) for b in checked.bases}
     approx: list[str] = []
     out: list[CellCost] = []

@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from rmbase.errors import InputError
+from rmbase.io import write_checked
 from rmbase.sweep.checks import Checked, check_cluster_resources
-from rmbase.sweep.store import Store, write_checked
+from rmbase.sweep.store import Store
 
 
 @dataclass

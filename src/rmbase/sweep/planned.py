@@ -54,9 +54,9 @@ def run_planned(checked: Checked, store_dir: str | Path, *, k: int, batch: int =
     names = {b.display_name: b for b in checked.bases}
     ids = {name: (b.id or b.name or name) for name, b in names.items()}
     pool, unscorable = candidate_table(candidates=list(ids.values()))
-    from rmbase.selection.recommend import resolve_ids
+    from rmbase.model_ids import ModelIdIndex
 
-    found, _ = resolve_ids(list(ids.values()), pool.index)
+    found, _ = ModelIdIndex(pool.index).join(ids.values())
     to_base = {found[i]: name for name, i in ids.items() if i in found}
     pool = pool.loc[[m for m in pool.index if m in to_base]]
     if len(pool) < k:

@@ -21,7 +21,6 @@ not verify (truncated, edited, damaged) is reported as ``corrupt`` and its cell 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import time
@@ -30,36 +29,17 @@ from pathlib import Path
 from typing import Any
 
 from rmbase.errors import InputError
-from rmbase.io import atomic_write_json, atomic_write_text
+from rmbase.io import (
+    CORRUPT,
+    atomic_write_json,
+    atomic_write_text,
+    changed_keys,
+    config_changed,
+    read_checked,
+    write_checked,
+)
 
 STORE_MARK = "sweep.yaml"
-CORRUPT = object()
-
-
-def _digest(data: Any) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def write_checked(path: Path, data: dict[str, Any]) -> None:
-    atomic_write_json(path, {"sha256": _digest(data), "data": data})
-
-
-def read_checked(path: Path) -> Any:
-    """The data of a checksummed file, None when absent, :data:`CORRUPT` when it does not verify."""
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except OSError:
-        return CORRUPT
-    try:
-        obj = json.loads(raw)
-        data = obj["data"]
-        if obj["sha256"] != _digest(data):
-            return CORRUPT
-        return data
-    except (json.JSONDecodeError, KeyError, TypeError):
-        return CORRUPT
 
 
 @dataclass
@@ -119,13 +99,11 @@ class Store:
                 new.append(cell["id"])
                 continue
             if old.get("fingerprint") != cell["fingerprint"]:
-                changed = sorted(k for k in set(old["train"]) | set(cell["train"])
-                                 if old["train"].get(k) != cell["train"].get(k))
+                changed = [f"training.{k}" for k in changed_keys(old["train"], cell["train"])]
                 if old.get("evals") != cell["evals"]:
                     changed.append("eval_sets")
-                raise InputError(f"cell {cell['id']} is in the store with other options (changed: "
-                                 f"{', '.join(changed) or 'options'})", path=str(self.root),
-                                 expected="the config the store was made with, or a new --store")
+                raise config_changed(self.root, changed, subject=f"cell {cell['id']} is in the store",
+                                     expected="the config the store was made with, or a new --store")
         self.root.mkdir(parents=True, exist_ok=True)
         for cell in cells:
             if cell["id"] in new:

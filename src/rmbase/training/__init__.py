@@ -12,12 +12,14 @@ from typing import Any
 __all__ = ["TrainConfig", "train", "search_merge_weights"]
 
 
-def train(config: Any, progress: Any = None, *, on_validation: Any = None, console: Any = None) -> Any:
+def train(config: Any, progress: Any = None, *, on_validation: Any = None, console: Any = None,
+          restart: bool = False) -> Any:
     """Train a reward model as configured; see :func:`rmbase.training.runner.train` (``on_validation``: called
-    with ``{learning_rate, step, val_accuracy, checkpoint, max_steps}`` after each checkpoint)."""
+    with ``{learning_rate, step, val_accuracy, checkpoint, max_steps}`` after each checkpoint; ``restart``:
+    discard the work of an interrupted run with other options)."""
     from rmbase.training.runner import train as _train
 
-    return _train(config, progress=progress, on_validation=on_validation, console=console)
+    return _train(config, progress=progress, on_validation=on_validation, console=console, restart=restart)
 
 
 def search_merge_weights(*args: Any, **kwargs: Any) -> Any:

@@ -84,47 +84,12 @@ def encode_responses(tokenizer: Any, rows: pd.DataFrame, attributes: list[str], 
     return out, report
 
 
-def pad_batch(seqs: list[list[int]], pad_id: int) -> tuple[Any, Any]:
-    """Right-pad token id lists into ``input_ids`` and ``attention_mask`` tensors."""
-    import torch
-
-    width = max(len(s) for s in seqs)
-    ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(seqs), width), dtype=torch.long)
-    for i, s in enumerate(seqs):
-        ids[i, : len(s)] = torch.tensor(s, dtype=torch.long)
-        mask[i, : len(s)] = 1
-    return ids, mask
-
-
-def score_sequences(model: Any, seqs: list[list[int]], pad_id: int, *, batch_size: int = 16) -> np.ndarray:
-    """The model's logits for every sequence (rows in input order, ``num_labels`` columns), no gradients.
-
-    Sequences are sorted by length so batches carry little padding; the model is put back in its previous mode.
-    """
-    import torch
-
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
-    order = np.argsort([len(s) for s in seqs], kind="stable")
-    out = np.zeros((len(seqs), model.config.num_labels), dtype=np.float64)
-    try:
-        with torch.no_grad():
-            for start in range(0, len(seqs), batch_size):
-                idx = order[start:start + batch_size]
-                ids, mask = pad_batch([seqs[i] for i in idx], pad_id)
-                logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
-                out[idx] = logits.float().cpu().numpy()
-    finally:
-        model.train(was_training)
-    return out
-
-
 def score_pairs(model: Any, pairs: list[dict], pad_id: int, *, batch_size: int = 16) -> tuple[np.ndarray, np.ndarray]:
     """(chosen scores, rejected scores), each ``(pairs, num_labels)``."""
+    from rmbase.forward import model_logits
+
     seqs = [p["chosen_ids"] for p in pairs] + [p["rejected_ids"] for p in pairs]
-    scores = score_sequences(model, seqs, pad_id, batch_size=batch_size)
+    scores = model_logits(model, seqs, pad_id, batch_size=batch_size)
     return scores[: len(pairs)], scores[len(pairs):]
 
 

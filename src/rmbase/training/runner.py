@@ -14,7 +14,8 @@ Output folder (written through a staging folder: nothing half-written on error):
     provenance.json                           versions, config, seeds, data hashes, chat-template hash
 
 Checkpoints live in ``<out>.work/`` (one folder per learning rate). A run that is interrupted resumes from its last
-checkpoint when started again with the same configuration; finished learning rates are not trained again.
+checkpoint when started again with the same configuration; finished learning rates are not trained again. Started
+with other options, it is refused, naming the changed options (``--restart`` discards the old work).
 """
 
 from __future__ import annotations
@@ -53,27 +54,13 @@ def _fingerprint(config: TrainConfig) -> dict[str, Any]:
     return {k: v for k, v in config.model_dump(mode="json").items() if k not in _RESUME_NEUTRAL}
 
 
-def _work_dir(config: TrainConfig) -> Path:
-    out = Path(config.out)
-    work = out.with_name(out.name + ".work")
-    work.mkdir(parents=True, exist_ok=True)
-    stamp = work / "config.json"
-    has_progress = any(work.glob("lr_*/result.json")) or any(work.glob("lr_*/checkpoints/checkpoint-*"))
-    fingerprint = _fingerprint(config)
-    if stamp.exists() and has_progress:
-        previous = json.loads(stamp.read_text())
-        if previous != fingerprint:
-            changed = sorted(k for k in set(previous) | set(fingerprint) if previous.get(k) != fingerprint.get(k))
-            raise InputError(f"an earlier run with different options left checkpoints here (changed: "
-                             f"{', '.join(changed)})", path=str(work),
-                             expected="the same options to resume it, or delete the folder to start afresh")
-    else:
-        from rmbase.io import atomic_write_json
+def _work_dir(config: TrainConfig, *, restart: bool = False) -> Path:
+    """``<out>.work``, resumed only by a run with the same options (:func:`rmbase.io.work_folder`)."""
+    from rmbase.io import work_folder
 
-        shutil.rmtree(work, ignore_errors=True)  # nothing worth resuming: start clean
-        work.mkdir(parents=True)
-        atomic_write_json(stamp, fingerprint)
-    return work
+    out = Path(config.out)
+    return work_folder(out.with_name(out.name + ".work"), _fingerprint(config), restart=restart,
+                       what="training run")[0]
 
 
 def check_base(config: TrainConfig) -> None:
@@ -133,14 +120,17 @@ def data_warnings(report: dict[str, Any]) -> list[str]:
 
 
 def train(config: TrainConfig, progress: Callable[[str], None] | None = None, *,
-          on_validation: Callable[[dict], None] | None = None, console: Any = None) -> TrainResult:
+          on_validation: Callable[[dict], None] | None = None, console: Any = None,
+          restart: bool = False) -> TrainResult:
     """Run the whole recipe (every learning rate of the grid) and write the chosen reward model to ``config.out``.
 
     ``progress`` receives one line per validation point (the CLI prints them). With a rich ``console`` each
     run shows a live bar (steps, loss, tokens/s, ETA; :mod:`rmbase.training.progress_bar`). ``on_validation``
     receives one dict per checkpoint, once it is saved: ``{learning_rate, step, val_accuracy, checkpoint,
     max_steps}`` (``rmbase sweep`` reports these to Ray Tune;
-    a learning rate reloaded from an earlier finished run reports nothing).
+    a learning rate reloaded from an earlier finished run reports nothing). An interrupted run resumes from
+    ``<out>.work``; when its options changed the run is refused (the changed keys named) unless ``restart``,
+    which discards that work.
     """
     import torch
     from transformers.utils import logging as hf_logging
@@ -165,7 +155,7 @@ def train(config: TrainConfig, progress: Callable[[str], None] | None = None, *,
             progress(f"warning: {note}")
     for note in notes:
         warnings.warn(note, stacklevel=2)
-    work = _work_dir(config)
+    work = _work_dir(config, restart=restart)
     runs = [_run_or_reload(config, lr, tokenizer, train_items, val_items, work, progress, on_validation,
                            console)
             for lr in config.learning_rates]

@@ -77,10 +77,10 @@ def _collator(pad_id: int):
     def collate(features: list[dict]) -> dict:
         import torch
 
-        from rmbase.training.encoding import pad_batch
+        from rmbase.forward import pad_right
 
-        ids, mask = pad_batch([f["input_ids"] for f in features], pad_id)
+        ids, mask = pad_right([f["input_ids"] for f in features], pad_id)
         labels = torch.tensor([f["labels"] for f in features], dtype=torch.float32)
-        return {"input_ids": ids, "attention_mask": mask, "labels": labels}
+        return {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(mask), "labels": labels}
 
     return collate

@@ -1,5 +1,5 @@
 """The one forward-pass machinery of rmbase: every room that runs a model over token sequences uses it (reward
-scoring, presence log-likelihoods, later probes).
+scoring, presence log-likelihoods, probes, and the validation of a model while it trains).
 
 * **Batches**: sequences sorted by length, longest first (ties in input order, so batching is deterministic), cut
   either at a fixed number of sequences (:func:`length_sorted_batches`) or at a token budget
@@ -13,7 +13,9 @@ scoring, presence log-likelihoods, later probes).
   numbers, or a list of B per-sequence arrays) and puts them back in input order. With several processes
   (``accelerate launch``) batches are dealt round-robin to processes and gathered.
 * **Per-batch functions** shipped here: :func:`token_logprobs` (log p(t_i | t_<i) of every real token after the
-  first, exactly the positions a causal LM predicts).
+  first, exactly the positions a causal LM predicts) and :func:`head_logits` (a classifier's logits, one row of
+  ``num_labels`` per sequence); :func:`model_logits` runs the latter over sequences without gradients, the
+  model put back in its previous mode (training validation).
 
 torch is imported inside the functions.
 """
@@ -68,7 +70,8 @@ def token_budget_batches(lengths: Sequence[int], batch_tokens: int, *,
 
 
 def pad_right(seqs: Sequence[Sequence[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
-    """(input_ids, attention_mask) arrays, right-padded to the longest sequence."""
+    """(input_ids, attention_mask) int64 arrays, right-padded to the longest sequence (``torch.from_numpy`` makes
+    them tensors without a copy)."""
     width = max(len(s) for s in seqs)
     ids = np.full((len(seqs), width), pad_id, dtype=np.int64)
     mask = np.zeros((len(seqs), width), dtype=np.int64)
@@ -205,3 +208,26 @@ def token_logprobs(model: Any, *, head_chunk: int = 1024, direct: bool | None = 
         return list(np.split(flat, np.cumsum(counts)[:-1])) if counts else []
 
     return fn
+
+
+def head_logits(model: Any) -> BatchFn:
+    """A per-batch function for :func:`forward_batches`: the model's logits in float64, one row of ``num_labels``
+    numbers per sequence (a sequence classifier pools the last real token itself)."""
+
+    def fn(ids: Any, mask: Any) -> np.ndarray:
+        return model(input_ids=ids, attention_mask=mask).logits.double().cpu().numpy()
+
+    return fn
+
+
+def model_logits(model: Any, seqs: Sequence[Sequence[int]], pad_id: int, *, batch_size: int = 16) -> np.ndarray:
+    """A classifier's logits for every sequence (rows in input order, ``num_labels`` columns), without gradients,
+    in this process only; the model is put back in its previous (training or eval) mode."""
+    was_training = model.training
+    model.eval()
+    try:
+        rows = forward_batches(seqs, head_logits(model), pad_id=pad_id, device=model_device(model),
+                               batch_size=batch_size, distributed=False)
+    finally:
+        model.train(was_training)
+    return np.asarray(rows, dtype=np.float64).reshape(len(seqs), model.config.num_labels)

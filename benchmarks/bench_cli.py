@@ -1,0 +1,71 @@
+"""The interactive commands, cold, against the code before issue 21 measured in the same run.
+
+    python benchmarks/bench_cli.py [--baseline-ref 05a39ae] [--repeat 3] [--no-baseline]
+
+Targets (issue 21), each a fresh process on the bundled data:
+
+| command | target |
+|---|---|
+| ``rmbase --help`` | <= 0.5 s wall |
+| ``rmbase recommend --max-params 9 --top 10`` | <= 2 s wall |
+| ``rmbase plan --candidates A,B,C,D`` (4 bundled bases) | <= 2 s wall |
+
+Per command: the fastest of ``--repeat`` runs (wall, CPU of the process and its workers, peak RSS, peak PSS of the
+process tree) for this checkout and for rmbase at ``--baseline-ref`` (git archive of its src/), and the ratio. The
+load average is printed before and after: on a shared machine, compare CPU seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import REPO, baseline_src, env_for, machine_line, rmbase_cmd, run_measured  # noqa: E402
+
+BASELINE_REF = "05a39ae"  # main before the speed work of issue 21
+PLAN_BASES = ("Qwen2.5-7B-Instruct", "Llama-3.1-8B-Instruct", "gemma-2-9b-it", "Mistral-7B-Instruct-v0.3")
+COMMANDS = {
+    "rmbase --help": (("--help",), 0.5),
+    "rmbase recommend --max-params 9 --top 10": (("recommend", "--max-params", "9", "--top", "10"), 2.0),
+    f"rmbase plan --candidates ({len(PLAN_BASES)} bases)": (("plan", "--candidates", ",".join(PLAN_BASES)), 2.0),
+}
+
+
+def fastest(src: Path, args: tuple[str, ...], repeat: int):
+    runs = []
+    for _ in range(repeat):
+        m = run_measured(rmbase_cmd(*args), env_for(src))
+        if m.returncode != 0:
+            return m
+        runs.append(m)
+    return min(runs, key=lambda m: m.wall_s)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--baseline-ref", default=BASELINE_REF, help="git ref of the baseline rmbase")
+    ap.add_argument("--no-baseline", action="store_true", help="measure this checkout only")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each command (the fastest is kept)")
+    args = ap.parse_args()
+
+    print(f"machine: {machine_line()}")
+    base_src = None if args.no_baseline else baseline_src(args.baseline_ref)
+    for name, (cli_args, target) in COMMANDS.items():
+        ours = fastest(REPO / "src", cli_args, args.repeat)
+        status = "" if ours.returncode == 0 else f"  FAILED (exit {ours.returncode}): {ours.stderr.strip()[-300:]}"
+        verdict = "meets" if ours.wall_s <= target else "misses"
+        print(f"{name}\n  this checkout:           {ours.line()}  [target <= {target} s wall: {verdict}]{status}")
+        if base_src is not None:
+            base = fastest(base_src, cli_args, args.repeat)
+            failed = "" if base.returncode == 0 else f"  (baseline exit {base.returncode})"
+            print(f"  baseline {args.baseline_ref:<15} {base.line()}{failed}")
+            if ours.returncode == 0 and base.returncode == 0:
+                print(f"  ratio baseline/this checkout: wall x{base.wall_s / ours.wall_s:.2f}, "
+                      f"CPU x{base.cpu_s / ours.cpu_s:.2f}")
+    print(f"machine after: {machine_line()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Issue 20, item 1: a checkpoint with no LM head (a reward model, a sequence classifier) is refused by every
+command that reads log-likelihoods from it (presence score, the probes), instead of being scored with a freshly
+initialised head."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from bad_input import assert_refused
+
+pytest.importorskip("transformers")
+
+TEXTS = ["The cat sat on the mat.", "def add(x, y):\n    return x + y\n", "Rain fell all night long.",
+         "She wrote a long letter about the summer."]
+
+
+@pytest.fixture(scope="module")
+def classifier_and_lm(tmp_path_factory):
+    from tiny_llama import save_tiny_llama, train_tokenizer
+
+    root = tmp_path_factory.mktemp("heads")
+    tok = train_tokenizer(TEXTS * 4, vocab_size=200, adds_bos=True)
+    rm = save_tiny_llama(root / "rm", tok, head=True)
+    lm = save_tiny_llama(root / "lm", tok)
+    return rm, lm
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text("".join(json.dumps({"text": t, "category": "web"}) + "\n" for t in TEXTS))
+    return path
+
+
+def test_presence_refuses_a_reward_model(classifier_and_lm, corpus, tmp_path, capsys):
+    rm, lm = classifier_and_lm
+    out = tmp_path / "p"
+    assert_refused(["presence", "score", "--model", rm, "--corpus", corpus, "--out", out, "--device", "cpu"], capsys,
+                   str(rm), "LlamaForSequenceClassification", "no LM head", not_written=(out,))
+
+
+def test_a_checkpoint_without_lm_head_weights_is_refused(classifier_and_lm, tmp_path):
+    """No architectures in the config (a hand-made checkpoint): the missing lm_head weights are the sign."""
+    from safetensors.torch import load_file, save_file
+
+    from rmbase.errors import InputError
+    from rmbase.hf_models import load_causal_lm
+
+    _, lm = classifier_and_lm
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    for f in lm.iterdir():
+        if f.name != "model.safetensors":
+            (bare / f.name).write_bytes(f.read_bytes())
+    weights = {k: v for k, v in load_file(lm / "model.safetensors").items() if not k.startswith("lm_head")}
+    save_file(weights, bare / "model.safetensors", metadata={"format": "pt"})
+    assert load_causal_lm(lm, device="cpu") is not None
+    with pytest.raises(InputError, match="no LM head: lm_head.weight"):
+        load_causal_lm(bare, device="cpu")
+
+
+def test_probe_refuses_a_reward_model(classifier_and_lm, tmp_path, capsys):
+    rm, _ = classifier_and_lm
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps({"prompt": f"q{i}", "chosen": t, "rejected": "no"}) + "\n"
+                             for i, t in enumerate(TEXTS * 10)))
+    out = tmp_path / "probe"
+    assert_refused(["probe", "--model", rm, "--pairs", pairs, "--out", out, "--device", "cpu",
+                    "--chat-template", "chatml"], capsys,
+                   str(rm), "not a language model", not_written=(out,))
+
+
+def test_presence_with_no_scorable_document_writes_nothing(classifier_and_lm, tmp_path, capsys):
+    """Issue 20, item 13: the refusal comes before any state (config.yaml, fingerprint.json, shards/) is left."""
+    _, lm = classifier_and_lm
+    corpus = tmp_path / "short.jsonl"
+    corpus.write_text("".join(json.dumps({"text": "", "category": "web"}) + "\n" for _ in range(3)))
+    out = tmp_path / "p"
+    assert_refused(["presence", "score", "--model", lm, "--corpus", corpus, "--out", out, "--device", "cpu"], capsys,
+                   "no document could be scored", not_written=(out,))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert_refused(["presence", "score", "--model", lm, "--corpus", corpus, "--out", empty, "--device", "cpu"],
+                   capsys, "no document could be scored")
+    assert list(empty.iterdir()) == []
+
+
+def _presence(lm, corpus, out, capsys, *extra):
+    from rmbase.cli import main
+
+    assert main(["presence", "score", "--model", str(lm), "--corpus", str(corpus), "--out", str(out),
+                 "--device", "cpu", *map(str, extra)]) == 0
+    capsys.readouterr()
+    return out
+
+
+def test_presence_compare_refuses_other_corpora_and_lost_shards(classifier_and_lm, corpus, tmp_path, capsys):
+    """Issue 20, item 2: runs over different documents, or a folder that lost a shard, are not compared."""
+    _, lm = classifier_and_lm
+    other = tmp_path / "other.jsonl"
+    other.write_text("".join(json.dumps({"text": t + " More words here.", "category": "web"}) + "\n" for t in TEXTS))
+    a = _presence(lm, corpus, tmp_path / "a", capsys, "--name", "m/a")
+    b = _presence(lm, other, tmp_path / "b", capsys, "--name", "m/b")
+    c = _presence(lm, corpus, tmp_path / "c", capsys, "--name", "m/c", "--shard-size", "2")
+    out = tmp_path / "jsd.json"
+    assert_refused(["presence", "compare", a, b, "--out", out], capsys, str(b), "other documents than",
+                   "files", not_written=(out,))
+    from rmbase.cli import main
+
+    assert main(["presence", "compare", str(a), str(c), "--out", str(out)]) == 0  # same corpus, other shard size
+    capsys.readouterr()
+    out.unlink()
+    next((c / "shards").glob("shard-000001.parquet")).unlink()
+    assert_refused(["presence", "compare", a, c, "--out", out], capsys, str(c / "shards"),
+                   "summary.json counts 4 record(s) but the shards hold 2", not_written=(out,))

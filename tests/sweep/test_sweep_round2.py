@@ -1,0 +1,86 @@
+"""Issue 20, sweep run (no Ray started): a failed cell is a non-zero exit naming it (item 10), bases that cannot
+load are refused by validation (item 10), a dry run needs no devices and a real run blames resources (item 11),
+--throughput has a range (item 7)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from sweep_helpers import sweep_config, write_config
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hardening"))
+from bad_input import assert_refused, run  # noqa: E402
+
+
+def _copy_base(src: Path, dst: Path, *, config: dict | None = None, weights: str | None = "model.safetensors"):
+    dst.mkdir()
+    for f in src.iterdir():
+        if f.name == "model.safetensors":
+            if weights:
+                (dst / weights).write_bytes(f.read_bytes())
+        elif f.is_file():
+            (dst / f.name).write_bytes(f.read_bytes())
+    if config is not None:
+        meta = json.loads((dst / "config.json").read_text())
+        (dst / "config.json").write_text(json.dumps({**meta, **config}))
+    return dst
+
+
+def test_bases_that_cannot_load_are_refused_before_ray(tiny_bases, sweep_data, tmp_path, capsys):
+    remote = _copy_base(tiny_bases["alpha"], tmp_path / "remote",
+                        config={"model_type": "my_llama", "auto_map": {"AutoModel": "modeling.MyModel"}})
+    pickled = _copy_base(tiny_bases["alpha"], tmp_path / "pickled", weights="pytorch_model.bin")
+    for base, needles in ((remote, ("bases[0].path", "needs remote code", "trust_remote_code: true")),
+                          (pickled, ("bases[0].path", "pickled weights only (pytorch_model.bin)"))):
+        cfg = sweep_config(tiny_bases, sweep_data, bases=[{"name": "x", "path": str(base)}])
+        path = write_config(tmp_path / "s.yaml", cfg)
+        store = tmp_path / "store"
+        assert_refused(["sweep", "run", path, "--store", store, "--dry-run"], capsys, *needles, not_written=(store,))
+    cfg = sweep_config(tiny_bases, sweep_data, bases=[{"name": "x", "path": str(remote), "trust_remote_code": True}])
+    # with the flag the check passes (the size then comes from params_b, since the code is not there)
+    cfg["bases"][0]["params_b"] = 0.001
+    code, out, err = run(["sweep", "run", write_config(tmp_path / "t.yaml", cfg), "--store", tmp_path / "s2",
+                          "--dry-run"], capsys)
+    assert code == 0, err
+
+
+def test_a_dry_run_needs_no_gpu_and_a_real_run_blames_resources(tiny_bases, sweep_data, tmp_path, capsys,
+                                                                 monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+    cfg = write_config(tmp_path / "gpu.yaml", sweep_config(tiny_bases, sweep_data, resources={"cpus": 1, "gpus": 1}))
+    code, out, err = run(["sweep", "run", cfg, "--store", tmp_path / "s", "--dry-run"], capsys)
+    assert code == 0, err
+    assert "checked against the machine or cluster when the cells run" in out and "dry run: config valid" in out
+    assert_refused(["sweep", "run", cfg, "--store", tmp_path / "s", "--no-live"], capsys, "resources.gpus",
+                   "asks for 1 GPU(s); this machine has 0")
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "nan", "inf"])
+def test_throughput_has_a_range(make_config, tmp_path, capsys, value):
+    assert_refused(["sweep", "run", make_config(), "--store", tmp_path / "s", "--dry-run", "--throughput", value],
+                   capsys, "--throughput", "out of range", "> 0")
+
+
+def test_a_failed_cell_is_a_nonzero_exit_naming_it(make_config, tmp_path, capsys, monkeypatch):
+    from rmbase.sweep import engine
+
+    def fake_run(checked, store, **_):
+        st = engine.prepare_store(checked, store)
+        cid = checked.cells[0].id
+        for _ in range(checked.config.retries + 1):
+            st.record_error(cid, "RuntimeError: CUDA out of memory", "Traceback (most recent call last): ...")
+        return engine.RunSummary(store=Path(store), cells=len(checked.cells), failed=[cid],
+                                 done=[c.id for c in checked.cells[1:]])
+
+    monkeypatch.setattr(engine, "run_sweep", fake_run)
+    store = tmp_path / "store"
+    code, out, err = run(["sweep", "run", make_config(), "--store", store, "--no-live"], capsys)
+    assert code == 1
+    assert "failed: alpha__bradley_terry" in err and "RuntimeError: CUDA out of memory" in err
+    assert f"rmbase sweep status {store}" in err and "Traceback" not in err
