@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "rewardbench"))
-from tiny_models import tiny_reward_model_dir, tiny_tokenizer  # noqa: E402
-
-from rmbase import hf_models as H  # noqa: E402
-from rmbase.errors import InputError  # noqa: E402
+from helpers.tiny_reward_models import tiny_reward_model_dir, tiny_tokenizer
+from rmbase import hf_models as H
+from rmbase.errors import InputError
 
 
 @pytest.fixture(scope="module")

@@ -10,15 +10,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from rmbase.benchmarks.leaderboard import SIX
 from rmbase.config import Config
 from rmbase.errors import InputError
+from rmbase.report.schema import STUDY_SCHEMA_VERSION as SCHEMA_VERSION  # one definition, read by the report
 
-SCHEMA_VERSION = 1
 # what each analysis needs (models with complete data); with fewer, it is skipped and study.json says why
 ANALYSIS_NEEDS = {
     "coverage_filter": (10, "the study's filter reads coverage at k = 10"),
@@ -40,7 +39,7 @@ class StudyConfig(Config):
     benchmarks: Path | None = None
     post_training: Path | None = None
     recipe: str = "regression"
-    target: Literal["score", "chat", "chat_hard", "safety", "reasoning"] = "score"
+    target: str = Field("score", description="the RM figure studied: score or a section (rmbase.datasets.TARGETS)")
     defaults: dict[str, str] = Field(default_factory=dict, description="size group -> default model overrides")
     combination_features: list[str] = Field(
         default_factory=lambda: list(SIX))
@@ -65,6 +64,15 @@ class StudyConfig(Config):
         if unknown:
             raise ValueError(f"unknown size group(s) {', '.join(map(repr, unknown))} (groups: "
                              f"{', '.join(GROUP_LABELS)})")
+        return value
+
+    @field_validator("target")
+    @classmethod
+    def _known_target(cls, value: str) -> str:
+        from rmbase.datasets.schema import TARGETS
+
+        if value not in TARGETS:
+            raise ValueError(f"unknown target {value!r} (targets: {', '.join(TARGETS)})")
         return value
 
     @field_validator("n_jobs")
@@ -156,8 +164,9 @@ def _check_target(data, config: StudyConfig) -> None:
     rows = data.results[data.results.recipe == config.recipe]
     if rows.empty:
         return
-    covered = [t for t in ("score", "chat", "chat_hard", "safety", "reasoning")
-               if t in rows.columns and rows[t].notna().any()]
+    from rmbase.datasets.schema import TARGETS
+
+    covered = [t for t in TARGETS if t in rows.columns and rows[t].notna().any()]
     if config.target not in covered:
         raise InputError(f"target {config.target!r} is not in the results table (the results cover: "
                          f"{', '.join(covered) or 'nothing'})", column=config.target,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from bench_samples import shared_data
 
+from helpers.lm_eval_samples import shared_data
 from rmbase.benchmarks import (
     SIX,
     load_bundled_models,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pandas as pd
-from bench_samples import full_bbh, full_musr, leaderboard_results, results_file, write_json
 
+from helpers.lm_eval_samples import full_bbh, full_musr, leaderboard_results, results_file, write_json
 from rmbase.cli import main
 
 
@@ -62,8 +62,7 @@ def test_import_for_the_study_then_load(tmp_path):
     study loader accepts it and it equals the study's bundled benchmark table (the same row rule)."""
     from importlib import resources
 
-    from bench_samples import shared_data
-
+    from helpers.lm_eval_samples import shared_data
     from rmbase.datasets import load_bundled, load_tables
 
     src = shared_data("open_llm_leaderboard_v2_contents", "open_llm_leaderboard_v2_contents_clean.csv")

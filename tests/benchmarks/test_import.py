@@ -6,8 +6,15 @@ import json
 
 import pandas as pd
 import pytest
-from bench_samples import full_bbh, full_musr, leaderboard_results, results_file, shared_data, write_json
 
+from helpers.lm_eval_samples import (
+    full_bbh,
+    full_musr,
+    leaderboard_results,
+    results_file,
+    shared_data,
+    write_json,
+)
 from rmbase.benchmarks import import_files
 from rmbase.benchmarks.normalise import bbh_score
 from rmbase.errors import InputError

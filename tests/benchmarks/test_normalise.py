@@ -4,8 +4,8 @@ import math
 
 import pandas as pd
 import pytest
-from bench_samples import full_bbh, full_musr, leaderboard_results, shared_data
 
+from helpers.lm_eval_samples import full_bbh, full_musr, leaderboard_results, shared_data
 from rmbase.benchmarks.normalise import (
     BBH_CHOICES,
     MUSR_CHOICES,

@@ -10,11 +10,10 @@ import pytest
 pytest.importorskip("lm_eval")
 pytest.importorskip("transformers")
 
-from bench_tiny import QUESTIONS, tiny_causal_lm_dir, tiny_task_dir  # noqa: E402
-
-from rmbase.benchmarks.run import run_suite  # noqa: E402
-from rmbase.benchmarks.suites import TaskSpec  # noqa: E402
-from rmbase.errors import InputError  # noqa: E402
+from helpers.lm_eval_tiny import QUESTIONS, tiny_causal_lm_dir, tiny_task_dir
+from rmbase.benchmarks.run import run_suite
+from rmbase.benchmarks.suites import TaskSpec
+from rmbase.errors import InputError
 
 SPECS = (TaskSpec("tiny_mc", ("rmbase_tiny_mc",), "acc"), TaskSpec("tiny_mc_again", ("rmbase_tiny_mc2",), "acc"))
 
@@ -80,8 +79,7 @@ def test_unknown_benchmark_is_an_input_error(tmp_path):
 
 
 def test_chat_template_is_applied_when_the_tokenizer_has_one(tiny, tmp_path):
-    from bench_tiny import CHAT_TEMPLATE
-
+    from helpers.lm_eval_tiny import CHAT_TEMPLATE
     from rmbase.benchmarks.import_harness import import_lm_eval
 
     _, tasks = tiny

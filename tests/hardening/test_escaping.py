@@ -7,8 +7,8 @@ import json
 
 import pandas as pd
 import pytest
-from bad_input import run
 
+from helpers.bad_input import run
 from rmbase import escaping
 
 HOSTILE = ["acme/x[/]y", "acme/[red]EVIL[/red]", "acme/<script>alert(1)</script>", "acme/a|b", "acme/..__..__etc"]

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from bad_input import assert_refused
 
+from helpers.bad_input import assert_refused
 from rmbase.errors import InputError
 
 

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 import yaml
-from bad_input import assert_refused, run
 
+from helpers.bad_input import assert_refused, run
 from rmbase.errors import InputError
 
 

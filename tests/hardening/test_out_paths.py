@@ -4,7 +4,8 @@ OS errors a user can cause end in exit code 2 with one message. Each command x e
 from __future__ import annotations
 
 import pytest
-from bad_input import assert_refused
+
+from helpers.bad_input import assert_refused
 
 # (command argv before the output option, output option, what kind of path the command writes)
 COMMANDS = {

@@ -7,8 +7,8 @@ import json
 
 import pandas as pd
 import pytest
-from bad_input import assert_refused, run
 
+from helpers.bad_input import assert_refused, run
 from rmbase import ranges as R
 from rmbase.datasets import load_bundled
 from rmbase.errors import InputError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bad_input import assert_refused
+from helpers.bad_input import assert_refused
 
 
 def test_a_negative_accuracy_is_refused(tmp_path, capsys):

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from bad_input import assert_refused
+from helpers.bad_input import assert_refused
 
 
 def test_json_and_html_on_the_same_path_are_refused(tmp_path, capsys):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from bad_input import assert_refused, run
 
+from helpers.bad_input import assert_refused, run
 from rmbase.sweep.store import Store, write_checked
 
 LRS = (1e-3, 3e-3)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from bad_input import assert_refused, run
+from helpers.bad_input import assert_refused, run
 
 KEEP = ["Llama-3.2-1B-Instruct", "Llama-3.2-3B-Instruct", "Llama-3.1-8B-Instruct", "gemma-2-9b-it", "gemma-2-2b-it",
         "Phi-3.5-mini-instruct", "Qwen2.5-7B-Instruct"]

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # presence_helpers
 
 TEXTS = {
     "code": ["def add(x, y):\n    return x + y\n", "import os\nprint(os.getcwd())\n",
@@ -23,7 +20,7 @@ def tokenizer_corpus():
 
 
 def _lm(path: Path, corpus, *, adds_bos: bool, seed: int = 0) -> Path:
-    from tiny_llama import save_tiny_llama, train_tokenizer
+    from helpers.tiny_llama import save_tiny_llama, train_tokenizer
 
     tok = train_tokenizer(corpus, vocab_size=300, adds_bos=adds_bos)
     return save_tiny_llama(path, tok, seed=seed, max_positions=512)

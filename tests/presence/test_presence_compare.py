@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from presence_helpers import fake_presence
 from scipy.spatial.distance import jensenshannon
 
+from helpers.presence import fake_presence
 from rmbase.cli import main as cli_main
 from rmbase.errors import InputError
 from rmbase.presence import compare as C

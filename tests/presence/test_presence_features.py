@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from presence_helpers import fake_presence
 
+from helpers.presence import fake_presence
 from rmbase.cli import main as cli_main
 from rmbase.presence import features as F
 

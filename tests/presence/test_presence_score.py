@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from presence_helpers import write_jsonl
 
+from helpers.presence import write_jsonl
 from rmbase.cli import main as cli_main
 from rmbase.errors import InputError
 from rmbase.presence import score as P

@@ -3,19 +3,14 @@ preference pairs for the probe tests; all built in-process in a second or two.""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from probe_models import synthetic_pairs, tokenizer  # noqa: E402
+from helpers.probe_models import synthetic_pairs, tokenizer
 
 
 @pytest.fixture(scope="session")
 def llama_dir(tmp_path_factory):
-    from tiny_llama import save_tiny_llama
+    from helpers.tiny_llama import save_tiny_llama
 
     return save_tiny_llama(tmp_path_factory.mktemp("probe") / "llama", tokenizer(), hidden_size=32,
                            max_positions=1024, seed=0)
@@ -23,7 +18,7 @@ def llama_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def llama_no_template_dir(tmp_path_factory):
-    from tiny_llama import save_tiny_llama
+    from helpers.tiny_llama import save_tiny_llama
 
     return save_tiny_llama(tmp_path_factory.mktemp("probe") / "llama_nt", tokenizer(None), hidden_size=32,
                            max_positions=1024, seed=1)

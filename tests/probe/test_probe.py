@@ -11,14 +11,13 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from probe_models import synthetic_pairs  # noqa: E402
-
-from rmbase.cli import main as cli_main  # noqa: E402
-from rmbase.errors import InputError  # noqa: E402
-from rmbase.probe import data as D  # noqa: E402
-from rmbase.probe import forward as W  # noqa: E402
-from rmbase.probe.config import ProbeConfig  # noqa: E402
-from rmbase.probe.runner import run_probes  # noqa: E402
+from helpers.probe_models import synthetic_pairs
+from rmbase.cli import main as cli_main
+from rmbase.errors import InputError
+from rmbase.probe import data as D
+from rmbase.probe import forward as W
+from rmbase.probe.config import ProbeConfig
+from rmbase.probe.runner import run_probes
 
 PROMPTS = [[{"role": "user", "content": "apple river stone"}], [{"role": "user", "content": "cloud music"}]]
 RESPONSES = ["garden window paper good", "silver orange"]

@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-from report_helpers import add_small_selection, write_user_tables
 
+from helpers.report import add_small_selection, write_user_tables
 from rmbase.cli import main
 
 

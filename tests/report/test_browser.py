@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from cdp_browser import Browser, find_chromium
-from report_helpers import ARTIFACTS, EVIL
+
+from helpers.cdp_browser import Browser, find_chromium
+from helpers.report import ARTIFACTS, EVIL
 
 CHROMIUM = find_chromium()
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH (Debian: apt-get install chromium)")

@@ -7,8 +7,7 @@ import contextlib
 import copy
 import re
 
-from report_helpers import DOLLAR, EVIL
-
+from helpers.report import DOLLAR, EVIL
 from rmbase.report import write_recommendation_html
 from rmbase.report.recommend_page import pareto_figure
 

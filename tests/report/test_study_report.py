@@ -11,8 +11,8 @@ import re
 import shutil
 
 import pytest
-from report_helpers import DOLLAR, EVIL
 
+from helpers.report import DOLLAR, EVIL
 from rmbase.cli import main
 
 

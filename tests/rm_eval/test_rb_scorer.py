@@ -4,7 +4,6 @@ with SmolLM2-135M-Instruct; the `rmbase evaluate` command end to end, resume, an
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,15 +11,12 @@ import pytest
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tiny_models import tiny_reward_model_dir  # noqa: E402
-
-from rmbase import hf_models as H  # noqa: E402
-from rmbase.cli import main as cli_main  # noqa: E402
-from rmbase.errors import InputError  # noqa: E402
-from rmbase.rm_eval.runner import EvaluateConfig, evaluate_model  # noqa: E402
-from rmbase.rm_eval.scorer import RewardScorer, ScorerConfig, length_sorted_batches  # noqa: E402
+from helpers.tiny_reward_models import tiny_reward_model_dir
+from rmbase import hf_models as H
+from rmbase.cli import main as cli_main
+from rmbase.errors import InputError
+from rmbase.rm_eval.runner import EvaluateConfig, evaluate_model
+from rmbase.rm_eval.scorer import RewardScorer, ScorerConfig, length_sorted_batches
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 LLMBAR = SHARED / "llmbar_rewardbench_chathard" / "llmbar_pairs.jsonl"
@@ -71,7 +67,7 @@ def test_reward_is_read_at_the_last_real_token(tiny):
 
 def test_pad_equal_to_eos_is_refused(tiny):
     model, tok = tiny
-    from tiny_models import tiny_tokenizer
+    from helpers.tiny_reward_models import tiny_tokenizer
 
     raw = tiny_tokenizer()  # pad == eos, as many checkpoints ship
     with pytest.raises(InputError, match="pad token"):

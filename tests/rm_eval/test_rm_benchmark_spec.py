@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib
 import json
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -93,9 +92,7 @@ def test_summarize_is_the_function_whatever_is_imported():
 def test_toy_benchmark_end_to_end_through_the_runner(tmp_path, toy):
     pytest.importorskip("torch")
     pytest.importorskip("transformers")
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from tiny_models import tiny_reward_model_dir
-
+    from helpers.tiny_reward_models import tiny_reward_model_dir
     from rmbase.rm_eval.runner import EvaluateConfig, evaluate_model
     from rmbase.rm_eval.summary_files import summarize_file
 

@@ -4,17 +4,12 @@ token), synthetic preference and attribute data, a RewardBench-format eval set, 
 from __future__ import annotations
 
 import random
-import sys
 from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "training"))   # training_synthetic
-sys.path.insert(0, str(HERE.parent))                  # tiny_llama
-
-from sweep_helpers import sweep_config, write_config  # noqa: E402
-from training_synthetic import (  # noqa: E402
+from helpers.sweep import sweep_config, write_config
+from helpers.training_data import (
     BAD,
     GOOD,
     NEUTRAL,
@@ -23,6 +18,8 @@ from training_synthetic import (  # noqa: E402
     synthetic_pairs,
     write_jsonl,
 )
+
+HERE = Path(__file__).resolve().parent
 
 
 def _corpus() -> list[str]:
@@ -38,8 +35,8 @@ def tiny_bases(tmp_path_factory) -> dict[str, Path]:
     import torch
     from safetensors.torch import load_file, save_file
 
+    from helpers.tiny_llama import save_tiny_llama, train_tokenizer
     from rmbase.hf_models import resolve_chat_template
-    from tiny_llama import save_tiny_llama, train_tokenizer
 
     tok = train_tokenizer(_corpus(), vocab_size=300, byte_level=False,
                           special_tokens=("<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from sweep_helpers import read_json
 
+from helpers.sweep import read_json
 from rmbase.cli import main
 from rmbase.sweep.checks import load_sweep_config, validate
 from rmbase.sweep.engine import run_sweep

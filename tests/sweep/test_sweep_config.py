@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from sweep_helpers import sweep_config, write_config
 
+from helpers.sweep import sweep_config, write_config
 from rmbase.cli import main
 from rmbase.errors import InputError
 from rmbase.sweep.checks import load_sweep_config, validate

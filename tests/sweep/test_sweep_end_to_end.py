@@ -8,8 +8,8 @@ import json
 
 import pandas as pd
 import pytest
-from sweep_helpers import read_json
 
+from helpers.sweep import read_json
 from rmbase.cli import main
 
 pytest.importorskip("trl")
@@ -17,7 +17,7 @@ pytest.importorskip("trl")
 
 @pytest.fixture(scope="module")
 def finished_store(tiny_bases, sweep_data, tmp_path_factory, ray_session):
-    from sweep_helpers import sweep_config, write_config
+    from helpers.sweep import sweep_config, write_config
 
     root = tmp_path_factory.mktemp("e2e")
     path = write_config(root / "sweep.yaml", sweep_config(tiny_bases, sweep_data))

@@ -5,14 +5,12 @@ load are refused by validation (item 10), a dry run needs no devices and a real 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
-from sweep_helpers import sweep_config, write_config
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hardening"))
-from bad_input import assert_refused, run  # noqa: E402
+from helpers.bad_input import assert_refused, run
+from helpers.sweep import sweep_config, write_config
 
 
 def _copy_base(src: Path, dst: Path, *, config: dict | None = None, weights: str | None = "model.safetensors"):

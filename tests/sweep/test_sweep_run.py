@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from sweep_helpers import read_json
 
+from helpers.sweep import read_json
 from rmbase.cli import main
 from rmbase.sweep.checks import load_sweep_config, validate
 from rmbase.sweep.engine import run_sweep

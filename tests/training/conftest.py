@@ -6,7 +6,8 @@ import random
 from pathlib import Path
 
 import pytest
-from training_synthetic import BAD, GOOD, NEUTRAL, random_words
+
+from helpers.training_data import BAD, GOOD, NEUTRAL, random_words
 
 
 def _corpus() -> list[str]:
@@ -18,8 +19,8 @@ def _corpus() -> list[str]:
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
     """A 2-layer Llama (hidden 32) with a word-level-ish BPE tokenizer and the chatml template, in safetensors."""
+    from helpers.tiny_llama import save_tiny_llama, train_tokenizer
     from rmbase.hf_models import resolve_chat_template
-    from tiny_llama import save_tiny_llama, train_tokenizer
 
     tok = train_tokenizer(_corpus(), vocab_size=300, byte_level=False,
                           special_tokens=("<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"),

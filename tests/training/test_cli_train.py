@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from training_synthetic import synthetic_pairs, write_jsonl
 
+from helpers.training_data import synthetic_pairs, write_jsonl
 from rmbase.cli import main
 
 

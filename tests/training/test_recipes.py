@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from training_synthetic import synthetic_pairs, write_jsonl
 
+from helpers.training_data import synthetic_pairs, write_jsonl
 from rmbase.errors import InputError
 from rmbase.training.recipes import RECIPE_NAMES, get_recipe, recipe_names, register, unregister
 from rmbase.training.recipes.bradley_terry import BradleyTerry

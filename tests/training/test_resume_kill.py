@@ -11,8 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from training_synthetic import synthetic_pairs, write_jsonl
-
+from helpers.training_data import synthetic_pairs, write_jsonl
 from rmbase.training import TrainConfig, train
 from rmbase.training.checkpoints import is_complete
 

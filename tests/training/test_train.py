@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from training_synthetic import synthetic_attributes, synthetic_good_bad_pairs, synthetic_pairs, write_jsonl
 
+from helpers.training_data import synthetic_attributes, synthetic_good_bad_pairs, synthetic_pairs, write_jsonl
 from rmbase.errors import InputError
 from rmbase.training import TrainConfig, train
 
@@ -192,10 +192,28 @@ def test_regression_learns_and_merged_model_scores_like_head_times_w(tiny_model_
     merged = load_sequence_classifier(out, dtype="float32", device="cpu", allow_new_head=False)
     assert attr.config.num_labels == 5 and merged.config.num_labels == 1
     mc, mr = score_pairs(merged, items, tok.pad_token_id)
-    w = np.array(list(merge["weights"].values()))
+    assert merge["attributes"] == list(cfg.attributes) and len(merge["weights"]) == 5
+    w = np.array(merge["weights"])
     np.testing.assert_allclose(mc[:, 0], ac @ w, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(mr[:, 0], ar @ w, rtol=1e-4, atol=1e-5)
     assert merge["merged_model_validation_accuracy"] == pytest.approx(pairwise_accuracy(mc[:, 0], mr[:, 0]))
+
+    # train -> evaluate: the attribute model, evaluated with the merge_weights.json training left beside it,
+    # scores every completion as the merged one-label model does
+    from rmbase.rm_eval.runner import EvaluateConfig, evaluate_model
+
+    assert json.loads((out / "attribute_model" / "merge_weights.json").read_text()) == merge
+    rows = [{"id": f"e{i}", "subset": "llmbar-natural", "prompt": p, "chosen": c, "rejected": r}
+            for i, (p, c, r) in enumerate(load_pairs(tmp_path / "val_gb.jsonl")[0][["prompt", "chosen", "rejected"]]
+                                          .head(8).itertuples(index=False))]
+    write_jsonl(tmp_path / "rb.jsonl", rows)
+    runs = {name: evaluate_model(EvaluateConfig(model=str(folder), out=str(tmp_path / f"eval_{name}"),
+                                                data=str(tmp_path / "rb.jsonl"), allow_partial=True, device="cpu"))
+            for name, folder in (("attribute", out / "attribute_model"), ("merged", out))}
+    assert runs["attribute"]["provenance"]["merge_weights"] == pytest.approx(merge["weights"])
+    scores = {name: [json.loads(x)["scores"] for x in (tmp_path / f"eval_{name}" / "scores.jsonl").read_text()
+                     .splitlines()] for name in runs}
+    np.testing.assert_allclose(scores["attribute"], scores["merged"], rtol=1e-4, atol=1e-5)
 
 
 def test_too_long_pairs_are_counted(tiny_model_dir, tmp_path):

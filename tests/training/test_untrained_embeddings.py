@@ -6,8 +6,8 @@ import math
 import shutil
 
 import pytest
-from training_synthetic import synthetic_pairs, write_jsonl
 
+from helpers.training_data import synthetic_pairs, write_jsonl
 from rmbase.errors import TrainingDiverged
 from rmbase.training import TrainConfig, train
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from training_synthetic import synthetic_pairs, write_jsonl
 
+from helpers.training_data import synthetic_pairs, write_jsonl
 from rmbase.training import train
 from rmbase.training.config import TrainConfig
 

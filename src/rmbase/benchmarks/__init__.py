@@ -3,7 +3,8 @@ and running lm-evaluation-harness / EvalPlus. See docs/benchmarks.md.
 
 Public API (pandas only at import time; lm-eval, EvalPlus and torch are imported inside :func:`run_suite`)::
 
-    load_bundled_scores()   long table (model, benchmark, value, scale, source, date), normalised 0-100
+    load_bundled_scores()   long table (model, benchmark, value, scale, source, mode, date), normalised 0-100
+    rmbase.datasets.load_swallow()  the bundled Swallow LLM Leaderboard (scores with modes, models)
     load_bundled_models()   one row per bundled model with params_b, type, study_name, chosen leaderboard row
     load_bundled_wide()     model x params_b + six scores + oll_average
     wide_scores(long, models=None)

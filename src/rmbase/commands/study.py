@@ -19,7 +19,7 @@ def study(
     benchmarks: Annotated[Path | None, typer.Option(help="Benchmark table, long or wide (CSV or Parquet).")] = None,
     post_training: Annotated[Path | None, typer.Option("--post-training", help="Post-training stages table.")] = None,
     recipe: Annotated[str, typer.Option(help="regression | bradley_terry")] = "regression",
-    target: Annotated[str, typer.Option(help="score | chat | chat_hard | safety | reasoning")] = "score",
+    target: Annotated[str, typer.Option(help="score | chat | chat_hard | safety | reasoning (rmbase.datasets.TARGETS)")] = "score",
     default: Annotated[list[str] | None, typer.Option("--default", help="Size-group default, GROUP=MODEL (repeatable), e.g. '<3B=gemma-2-2b-it'.")] = None,
     drop_missing: Annotated[bool, typer.Option("--drop-missing", help="Leave out (and list) models that lack a feature.")] = False,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap and of the CV folds.")] = 0,

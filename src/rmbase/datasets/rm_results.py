@@ -64,7 +64,7 @@ def wide_from_long(long: pd.DataFrame, label: str) -> tuple[pd.DataFrame, dict[s
                 vals = sorted({v for v in pick[col].dropna().tolist()}, key=str)
                 info[col] = vals[0] if len(vals) == 1 else vals
         sources[_key(base, recipe)] = info
-    cols = ["model", "recipe", *[c for c in ("chat", "chat_hard", "safety", "reasoning", "score")]]
+    cols = ["model", "recipe", *S.SECTIONS, "score"]
     return pd.DataFrame(rows).reindex(columns=cols), sources
 
 

@@ -39,7 +39,7 @@ __all__ = ["PresenceConfig", "score_corpus", "score_docs", "read_shards"]
 
 SHARD_COLUMNS = ("row", "category", "status", "doc_tokens", "n_pred", "truncated", "score")
 SKIP_REASONS = ("unparsable", "invalid_utf8", "missing_text", "not_text", "empty", "missing_category",
-                "too_short", "bad_bos")
+                "bad_category", "too_short", "bad_bos")
 
 
 # ----------------------------------------------------------------------------------------------- model

@@ -199,6 +199,7 @@ def rebuild_report(folder: str | Path) -> Path:
     """``rmbase report DIR``: the page and figures again from ``DIR/study.json`` (written atomically: the old
     report stays until the new one is complete)."""
     from rmbase.io import staged_output_dir
+    from rmbase.report.schema import check_study
 
     folder = Path(folder)
     path = folder / "study.json"
@@ -208,12 +209,11 @@ def rebuild_report(folder: str | Path) -> Path:
         study = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot parse: {exc}", path=str(path)) from exc
-    if not isinstance(study, dict):
-        raise InputError("not a study (expected a JSON object)", path=str(path))
+    check_study(study, str(path))
     with staged_output_dir(folder) as stage:
         try:
             write_report(study, stage)
-        except (KeyError, TypeError, AttributeError) as exc:
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
             raise InputError(f"does not follow the study.json schema ({type(exc).__name__}: {exc})", path=str(path),
                              expected="the output of rmbase study (docs/study.md)") from exc
     return folder / "report.html"

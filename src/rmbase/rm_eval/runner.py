@@ -101,13 +101,7 @@ def _load_chunk(path: Path) -> list[dict[str, Any]] | None:
 
 def score_examples(scorer: Any, examples: list[Example], source: str = "data") -> list[dict[str, Any]]:
     """Per-example records ``{id, subset, scores, num_correct, truncated}`` for a list of examples."""
-    prompts, responses, owner, labels = [], [], [], []
-    for k, ex in enumerate(examples):
-        for j, completion in enumerate(ex.completions):
-            prompts.append(ex.prompt)
-            responses.append(completion)
-            owner.append(k)
-            labels.append(f"{source}: example id {ex.id!r} (subset {ex.subset}), completion {j + 1}")
+    prompts, responses, owner, labels = _completions(examples, source)
     ids, flags = scorer.encode(scorer.render(prompts, responses), labels)
     rewards = scorer.score_ids(ids)
     records = [{"id": ex.id, "subset": ex.subset, "scores": [], "num_correct": ex.num_correct, "truncated": 0}
@@ -116,6 +110,26 @@ def score_examples(scorer: Any, examples: list[Example], source: str = "data") -
         records[k]["scores"].append(float(reward))
         records[k]["truncated"] += int(cut)
     return records
+
+
+def _completions(examples: list, source: str) -> tuple[list, list, list[int], list[str]]:
+    """(prompts, responses, owning example, label naming the example) of every completion of ``examples``."""
+    prompts, responses, owner, labels = [], [], [], []
+    for k, ex in enumerate(examples):
+        for j, completion in enumerate(ex.completions):
+            prompts.append(ex.prompt)
+            responses.append(completion)
+            owner.append(k)
+            labels.append(f"{source}: example id {ex.id!r} (subset {ex.subset}), completion {j + 1}")
+    return prompts, responses, owner, labels
+
+
+def check_lengths(scorer: Any, examples: list, source: str, chunk_size: int) -> None:
+    """With ``truncation: error``, every too-long completion is refused before any state is written (tokenizing
+    only, chunk by chunk: no forward pass)."""
+    for start in range(0, len(examples), chunk_size):
+        prompts, responses, _, labels = _completions(examples[start:start + chunk_size], source)
+        scorer.encode(scorer.render(prompts, responses), labels)
 
 
 def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | None = None,
@@ -152,11 +166,15 @@ def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | Non
         tokenizer=tokenizer, allow_new_head=cfg.allow_new_head, head_seed=cfg.head_seed)
     merge = cfg.merge_weights
     if merge is None and int(getattr(model.config, "num_labels", 1)) > 1:
-        merge = _merge_weights_from_checkpoint(cfg.model)
+        from rmbase.merge_weights import read_merge_weights
+
+        merge = read_merge_weights(cfg.model) if Path(cfg.model).is_dir() else None
     scorer = RewardScorer(model, tokenizer, scorer_cfg, merge_weights=merge)
     dtype = str(next(model.parameters()).dtype).replace("torch.", "")
     template_sha = hf_models.template_sha256(tokenizer)
 
+    if cfg.truncation == "error":
+        check_lengths(scorer, examples, source, cfg.chunk_size)
     partial = _partial_dir(out)
     if rank == 0:
         work_folder(partial, _fingerprint(cfg, data_sha, template_sha, dtype), restart=restart, what="evaluation")
@@ -206,19 +224,3 @@ def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | Non
 def _model_name(model: str) -> str:
     p = Path(model)
     return p.resolve().name if p.exists() else model
-
-
-def _merge_weights_from_checkpoint(model: str) -> list[float] | None:
-    """A merge vector saved beside a multi-attribute checkpoint (``merge_weights.json``: a list, or
-    ``{"weights": [...]}``), if any."""
-    path = Path(model) / "merge_weights.json"
-    if not path.is_file():
-        return None
-    try:
-        obj = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg}", path=str(path)) from exc
-    weights = obj.get("weights") if isinstance(obj, dict) else obj
-    if not isinstance(weights, list) or not all(isinstance(w, (int, float)) for w in weights):
-        raise InputError("expected a list of numbers or {\"weights\": [...]}", path=str(path))
-    return [float(w) for w in weights]

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from rmbase.datasets.schema import SECTIONS
 from rmbase.errors import InputError
 from rmbase.selection.stage import infer_stage, normalise_stage
 
@@ -42,7 +43,7 @@ RB2_GRID = "rb2-allenai-grid"
 SKYWORK = "skywork-reward-v2"
 RB1_LEADERBOARD = "rewardbench-v1-leaderboard"
 VALIDATION_ONLY = (RB1_LEADERBOARD,)
-RB1_SECTIONS = ("chat", "chat_hard", "safety", "reasoning")
+RB1_SECTIONS = SECTIONS  # RewardBench v1's sections, as the study's tables name them
 RB2_SECTIONS = ("factuality", "precise_if", "math", "safety", "focus", "ties")
 SKYWORK7 = ("ppe_preference", "ppe_correctness", "rmb", "rm_bench", "judgebench")
 # what a user may ask for: name -> (rm_benchmark, target)

@@ -64,8 +64,7 @@ class MergeResult:
 
     def as_dict(self) -> dict:
         return {
-            "weights": dict(zip(self.attributes, self.weights, strict=True)) if self.attributes
-            else list(self.weights),
+            "attributes": list(self.attributes) if self.attributes else None, "weights": list(self.weights),
             "integer_weights": list(self.integer_weights), "steps": self.steps, "signs": list(self.signs),
             "accuracy": self.accuracy, "n_correct": self.n_correct, "n_pairs": self.n_pairs,
             "n_tied_best": self.n_tied_best,

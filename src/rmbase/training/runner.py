@@ -4,7 +4,7 @@ Output folder (written through a staging folder: nothing half-written on error):
 
     model.safetensors, config.json, tokenizer files, chat_template.jinja   the reward model (one label)
     attribute_model/                          regression only: the multi-attribute model (one label per attribute)
-    merge_weights.json                        regression only: chosen w, its validation accuracy, the tie-break
+    merge_weights.json                        regression only: chosen w (:mod:`rmbase.merge_weights`), its accuracy
     training_log.jsonl                        every logged step of the chosen run (loss, accuracy, reward stats)
     validation_curve.csv                      every run: step, learning rate, validation pairwise accuracy
     lr_search.csv                             one row per learning rate: best accuracy, best step, tokens, seconds

@@ -45,7 +45,7 @@ class Regression(Recipe):
         """Final merge search on the best checkpoint; save the attribute model (``attribute_model/``), the merged
         one-label reward model and ``merge_weights.json``."""
         from rmbase.hf_models import default_device, load_sequence_classifier
-        from rmbase.io import atomic_write_json
+        from rmbase.merge_weights import write_merge_weights
         from rmbase.training.encoding import pairwise_accuracy, score_pairs
         from rmbase.training.merged_model import fold_merge_weights
 
@@ -62,7 +62,8 @@ class Regression(Recipe):
         merge["merged_model_validation_accuracy"] = pairwise_accuracy(mc[:, 0], mr[:, 0])
         model.save_pretrained(stage, safe_serialization=True)
         tokenizer.save_pretrained(stage)
-        atomic_write_json(stage / "merge_weights.json", merge)
+        for folder in (stage, attr_dir):  # the attribute model is evaluated with it by default
+            write_merge_weights(folder, **merge)
         return merge
 
     @staticmethod

@@ -4,16 +4,12 @@ depend on the batch, and the reward scorer on top of it."""
 from __future__ import annotations
 
 import random
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from rmbase.errors import InputError
 from rmbase.forward import last_token_index, length_sorted_batches, pad_right, token_budget_batches
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def test_token_budget_batches_hold_the_budget_longest_first():
@@ -52,8 +48,7 @@ def test_pad_right_and_last_token():
 @pytest.fixture(scope="module")
 def lm(tmp_path_factory):
     pytest.importorskip("transformers")
-    from tiny_models import tiny_reward_model_dir
-
+    from helpers.tiny_reward_models import tiny_reward_model_dir
     from rmbase import hf_models as H
 
     path = tiny_reward_model_dir(tmp_path_factory.mktemp("fw") / "lm", head=False)
@@ -91,8 +86,7 @@ def test_token_logprobs_match_the_model_and_do_not_depend_on_the_batch(lm):
 
 def test_reward_scorer_with_a_token_budget_scores_the_same(tmp_path):
     pytest.importorskip("transformers")
-    from tiny_models import tiny_reward_model_dir
-
+    from helpers.tiny_reward_models import tiny_reward_model_dir
     from rmbase import hf_models as H
     from rmbase.rm_eval.scorer import RewardScorer, ScorerConfig
 

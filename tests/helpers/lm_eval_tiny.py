@@ -24,7 +24,7 @@ CHAT_TEMPLATE = ("{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{%
 
 
 def tiny_causal_lm_dir(path: Path, seed: int = 0, chat_template: str | None = None) -> Path:
-    from tiny_llama import save_tiny_llama, train_tokenizer
+    from helpers.tiny_llama import save_tiny_llama, train_tokenizer
 
     tok = train_tokenizer(CORPUS * 5, vocab_size=300, pad_token="</s>", chat_template=chat_template)
     return save_tiny_llama(path, tok, hidden_size=16, num_layers=1, num_heads=2, num_kv_heads=1, seed=seed)
