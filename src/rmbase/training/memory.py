@@ -7,7 +7,7 @@ state (16 bytes: 2.2 GB for SmolLM2-135M). Everything else is activations and th
   for SmolLM2-135M at 16 sequences (8 pairs) x 128 tokens, 2.8 GiB, more than the weights, gradients and AdamW
   state together. With checkpointing (:func:`checkpointing_arguments`) it keeps each layer's input (0.15 GiB there)
   and recomputes one layer at a time in the backward pass: the same gradients (bit for bit on CPU: dropout is off
-  in every recipe), for one more forward pass of compute.
+  in every recipe), for one more forward pass of compute. (TRL's ``RewardConfig`` checkpoints by default too.)
 * **The allocator.** glibc's malloc raises its mmap threshold to the size of every large block freed (up to 32 MiB),
   after which blocks of that size come from the heap and stay in the process when freed; a training step frees and
   reallocates its activations every step, and about 1 GiB more stayed resident at SmolLM2-135M's peak. A fixed
