@@ -264,6 +264,9 @@ def _run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) 
         "provenance": provenance(config=config.to_dict(), data=data.data_sha256, seeds={"seed": config.seed},
                                  timings_s={k: round(v, 3) for k, v in timings.items()}),
     }
+    from rmbase.selection.todays_bases import study_answer
+
+    study.update(timed("todays_bases", study_answer, data, study))
     if config.presence:
         study["presence"] = timed("presence", presence_block, data, X, y, config)
     if config.probes:
