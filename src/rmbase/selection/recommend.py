@@ -170,7 +170,7 @@ def bundled_wide() -> pd.DataFrame:
 
 def feature_status(models, features) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     """Per model: ``mapped`` when any of ``features`` is a mapped cell of the feature table, else ``observed``;
-    and the origin of each such cell (where it came from)."""
+    and where the mapped cells came from (origin -> features)."""
     from rmbase.selection.base_features import feature_table
 
     ft = feature_table()
@@ -182,7 +182,9 @@ def feature_status(models, features) -> tuple[dict[str, str], dict[str, dict[str
         st = ft.status.loc[m, cols]
         status[m] = "mapped" if (st == "mapped").any() else "observed"
         if (st == "mapped").any() and m in ft.origin.index:
-            origin[m] = {f: str(ft.origin.at[m, f]) for f in cols if st[f] == "mapped"}
+            for f in cols:  # origin -> the features mapped from it
+                if st[f] == "mapped":
+                    origin.setdefault(m, {}).setdefault(str(ft.origin.at[m, f]), []).append(f)
     return status, origin
 
 
