@@ -513,7 +513,10 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
             spread[t] = dict(zip(noisy_sd.index, P.std(axis=0), strict=True))
             if t == main["target"]:
                 offsets = {m: P[:, j] - P[:, j].mean() for j, m in enumerate(noisy_sd.index)}
-    z = float(__import__("scipy.stats", fromlist=["norm"]).norm.ppf(1 - config.alpha / 2))
+    from scipy.stats import norm
+
+    z = float(norm.ppf(1 - config.alpha / 2))
+    top = 100.0 if float(np.nanmax(data.target_table(config.recipe)[main["target"]])) > 1 else 1.0  # score range
     numeric = [f for f in main["features"] if f != "family"]
     train_X = data.feature_matrix()[numeric]
     lo, hi = train_X.min(), train_X.max()
@@ -556,7 +559,7 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
         for t, f in fits.items():
             p = float(pred[t][i])
             hw = float(np.hypot(f["halfwidth"], z * spread[t].get(m, 0.0)))
-            row[t] = {"predicted": p, "low": p - hw, "high": p + hw}
+            row[t] = {"predicted": p, "low": max(p - hw, 0.0), "high": min(p + hw, top)}
         rows.append(row)
     for r in size_rows:
         m = r["model"]
