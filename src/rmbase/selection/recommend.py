@@ -599,7 +599,10 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
     release = _releases(data, [r["model"] for r in rows])
     for r in rows:
         r["release"] = release.get(r["model"])
-    todays = todays_bases(rows, draws, release, since=config.today_since, target=main["target"])
+    from rmbase.selection.todays_bases import study_best
+
+    todays = todays_bases(rows, draws, release, since=config.today_since, target=main["target"],
+                          study_gains=study_best(data, config.recipe, main["target"]))
     in_table = {r["model"] for r in size_rows}
     unscorable = [u for u in unscorable if u["model"] not in in_table]
     no_scores = []

@@ -72,6 +72,23 @@ def _summary(row: dict, release: dict[str, str], target: str) -> dict:
     return out
 
 
+def study_best(data, recipe: str, target: str) -> list[dict]:
+    """The study's measured best base per size group of the study (``<3B``, ``3-6B``, ``>=6B``), in the shape of
+    study.json ``gains`` (``group``, ``best_model``, ``best_score``)."""
+    from rmbase.analysis.gains import SIZE_GROUPS
+
+    scores = data.target_table(recipe)
+    if target not in scores.columns:
+        return []
+    sizes = data.models.set_index("model")["params_b"].reindex(scores.index).astype(float)
+    out = []
+    for label, lo, hi in SIZE_GROUPS:
+        s = scores[target][(sizes >= lo) & (sizes < hi)].dropna()
+        if len(s):
+            out.append({"group": label, "best_model": str(s.idxmax()), "best_score": float(s.max())})
+    return out
+
+
 def study_answer(data, study: dict) -> dict:
     """study.json's ``answer_method`` and ``todays_bases``: the predictor ``recommend`` uses by default for the
     study's recipe (chosen out of study: :mod:`rmbase.selection.default_method`, with the evidence that chose
