@@ -20,19 +20,22 @@ import time
 from rmbase.benchmarks.harmonise import HarmoniseConfig
 from rmbase.benchmarks.harmonise_check import format_record, harmonisation_held_out
 
-COLD = "import time; t = time.perf_counter(); {stmt}; print(time.perf_counter() - t)"
+COLD = ("import time; t = time.perf_counter(); c = time.process_time(); {stmt}; "
+        "print(time.perf_counter() - t, time.process_time() - c)")
 
 
-def cold(stmt: str, repeat: int) -> float:
-    """Median seconds of ``stmt`` in a fresh interpreter (imports of pandas and numpy excluded: both paths need
-    them), so the figure is what a command pays the first time."""
+def cold(stmt: str, repeat: int) -> tuple[float, float]:
+    """Median wall and CPU seconds of ``stmt`` in a fresh interpreter (imports of pandas and numpy excluded: both
+    paths need them), so the figure is what a command pays the first time (CPU: what it costs on an idle machine)."""
     setup = "import pandas, numpy, rmbase.config; "
-    times = []
+    wall, cpu = [], []
     for _ in range(repeat):
         out = subprocess.run([sys.executable, "-c", setup + COLD.format(stmt=stmt)], check=True,
                              capture_output=True, text=True)
-        times.append(float(out.stdout.strip().splitlines()[-1]))
-    return statistics.median(times)
+        w, c = out.stdout.strip().splitlines()[-1].split()
+        wall.append(float(w))
+        cpu.append(float(c))
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def main() -> None:
@@ -56,8 +59,9 @@ def main() -> None:
               f"chosen per fold {records[0]['ranks']}; {took:.1f} s")
     base = cold("from rmbase.benchmarks import load_bundled_wide; load_bundled_wide()", args.repeat)
     table = cold("from rmbase.benchmarks import bundled_feature_table; bundled_feature_table()", args.repeat)
-    print(f"cold bundled_feature_table(): {table:.3f} s (baseline load_bundled_wide(): {base:.3f} s; ratio "
-          f"{table / base:.1f}x)")
+    print(f"cold bundled_feature_table(): {table[0]:.3f} s wall, {table[1]:.3f} s CPU (baseline load_bundled_wide(): "
+          f"{base[0]:.3f} s wall, {base[1]:.3f} s CPU; ratio {table[0] / base[0]:.1f}x wall, "
+          f"{table[1] / base[1]:.1f}x CPU)")
 
 
 if __name__ == "__main__":

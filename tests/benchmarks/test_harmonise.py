@@ -72,6 +72,7 @@ def test_swallow_only_models_get_oll_six_recovered_with_calibrated_uncertainty()
     assert (table.status.loc[truth.index[has_oll & ~has_sw], "sw_en_pre_mmlu"] == "mapped").all()
     assert (table.sd.loc[truth.index[has_oll], "bbh"] == 0).all()
     assert table.fit["rank"] == 2 and "oll-v2" in table.fit["calibration"]
+    assert "mean" in table.fit["calibration"]  # the average's sd is measured on its own hidden values too
 
 
 def test_rank_auto_is_chosen_by_hiding_training_cells():

@@ -38,7 +38,6 @@ class HarmoniseConfig(Config):
     seed: int = 0
     min_observed: int = 8       # a feature observed for fewer models is kept as observed but never mapped
     covariates: bool = True     # size (log2 params_b) and stage (post-trained or not) inform the mapping
-    stage_split: bool = False   # a feature scored for both stages has its own loadings per stage
 
 
 @dataclass
@@ -101,6 +100,20 @@ def _bundled() -> FeatureTable:
 def bundled_feature_table() -> FeatureTable:
     """The harmonised table of the bundled sources (OLL v2 and, where bundled, Swallow); fitted once per process."""
     return _bundled().copy()
+
+
+def feature_table_with(tables: list[Any], models: list[pd.DataFrame] | None = None,
+                       config: HarmoniseConfig | None = None) -> FeatureTable:
+    """The bundled sources plus a user's long tables (e.g. ``recommend --benchmarks FILE``: lm-eval runs, a newer
+    Swallow ``model.yml``), harmonised together: the user's scores inform the mapping and get theirs mapped. Size
+    rows of the user's tables win over the bundled sizes; the bundled metadata come first otherwise."""
+    if not tables and not models:
+        return bundled_feature_table()
+    bundled, bundled_models, notes = bundled_sources()
+    frames = [getattr(t, "frame", t) for t in tables]
+    table = build_feature_table([*bundled, *frames], [*bundled_models, *(models or [])], config)
+    table.notes[:0] = notes
+    return table
 
 
 def bundled_sources() -> tuple[list[pd.DataFrame], list[pd.DataFrame], list[str]]:
@@ -222,17 +235,13 @@ def _fit_and_fill(x: np.ndarray, cov: np.ndarray | None, columns: list[str], blo
         rank, errors = choose_rank(x, blocks, groups, tuple(config.ranks), target="oll-v2", **kw)
         fit["rank_errors"] = errors
     rank = int(min(rank, max(1, len(columns) - 1)))
-    split = StageSplit(x, None if cov is None else cov[:, 1], config.min_observed if config.stage_split else None)
-    x2, blocks2 = split.expand(x), split.blocks(blocks)
-    kw["covariates"] = cov
-    fc = FactorCompletion(rank=rank, seed=config.seed).fit(x2, cov)
-    hidden = hide_blocks(x2, blocks2, groups, rank=rank, init=fc, **kw)
-    factors = calibration_factors(hidden, blocks2)
-    mean2, sd2 = fc.predict(x2, cov)
-    mean, raw_sd = split.collapse(mean2), split.collapse(sd2)
+    fc = FactorCompletion(rank=rank, seed=config.seed).fit(x, cov)
+    six = [columns.index(c) for c in SIX] if all(c in columns for c in SIX) else None
+    hidden = hide_blocks(x, blocks, groups, rank=rank, init=fc, mean_of=six, **kw)
+    factors = calibration_factors(hidden, blocks)
+    mean, raw_sd = fc.predict(x, cov)
     scale = np.array([factors.get(b, factors["*"]) for b in blocks])
-    fit.update(rank=rank, calibration=factors, hidden_cells=len(hidden.truth), model=fc, x=x2, covariates=cov,
-               split=split,
+    fit.update(rank=rank, calibration=factors, hidden_cells=len(hidden.truth), model=fc, x=x, covariates=cov,
                rows=list(rows),
                coverage_before_scaling=float(np.mean(np.abs(hidden.z) <= Z90)) if len(hidden.z) else None)
     observed = np.isfinite(x)
@@ -254,39 +263,6 @@ def _fit_and_fill(x: np.ndarray, cov: np.ndarray | None, columns: list[str], blo
     notes.append(f"mapping: rank-{rank} factor model over {len(columns)} features; sds scaled per "
                  "source block to cover 90% of hidden cells: " + ", ".join(f"{b} x{f:.2f}" for b, f in
                                                                            factors.items()))
-
-
-class StageSplit:
-    """Stage-specific loadings: a feature observed for at least ``min_observed`` pre-trained and as many
-    post-trained models becomes two internal columns (its pre-trained and its post-trained version), so that e.g.
-    the leaderboard's MATH Lvl 5 may relate to Swallow's few-shot MATH differently after post-training. A row's
-    value goes to the version of its stage (unknown stage: the pre-trained one); predictions come back from it."""
-
-    def __init__(self, x: np.ndarray, post: np.ndarray | None, min_observed: int | None):
-        self.p = x.shape[1]
-        self.post = np.zeros(len(x), bool) if post is None else np.nan_to_num(post, nan=0.0) >= 0.5
-        seen = np.isfinite(x)
-        both = (seen[self.post].sum(axis=0) >= (min_observed or 0)) & (seen[~self.post].sum(axis=0) >=
-                                                                      (min_observed or 0))
-        self.split = np.flatnonzero(both) if min_observed is not None and post is not None else np.zeros(0, int)
-        self.post_col = {j: self.p + i for i, j in enumerate(self.split)}  # column of the post-trained version
-
-    def expand(self, x: np.ndarray) -> np.ndarray:
-        extra = np.full((len(x), len(self.split)), np.nan)
-        out = np.concatenate([x.copy(), extra], axis=1)
-        for j, k in self.post_col.items():
-            out[self.post, k] = x[self.post, j]
-            out[self.post, j] = np.nan
-        return out
-
-    def blocks(self, blocks: list[str]) -> list[str]:
-        return [*blocks, *(blocks[j] for j in self.split)]
-
-    def collapse(self, m: np.ndarray) -> np.ndarray:
-        out = m[:, :self.p].copy()
-        for j, k in self.post_col.items():
-            out[self.post, j] = m[self.post, k]
-        return out
 
 
 def _origin_text(columns: list[str], blocks: list[str], observed_row: np.ndarray,
@@ -327,14 +303,15 @@ def _average(cells: _Cells, fit: dict[str, Any]) -> None:
         sds = cells.sd[r, mapped].astype(float)
         var = float(np.sum(sds ** 2))  # without the fit: independent errors
         if fc is not None and r in fit_rows:
-            i, split = fit_rows[r], fit["split"]
+            i = fit_rows[r]
             idx = np.array([fit_columns.index(cells.columns[k]) for k in mapped])
-            if split.post[i]:
-                idx = np.array([split.post_col.get(j, j) for j in idx])
-            wc = fc.w_[idx]
-            cov = wc @ v[i] @ wc.T + np.diag(fc.psi_[idx])
-            d = np.sqrt(np.diag(cov))
-            var = float(np.sum(cov / np.outer(d, d) * np.outer(sds, sds)))
+            wc, s = fc.w_[idx], fc.scale_[idx]
+            cov = (wc @ v[i] @ wc.T + np.diag(fc.psi_[idx])) * np.outer(s, s)
+            if "mean" in fit["calibration"]:  # the mean's own measured factor on its joint predictive variance
+                var = float(cov.sum()) * fit["calibration"]["mean"] ** 2
+            else:  # the joint correlation with each cell's calibrated sd
+                d = np.sqrt(np.diag(cov))
+                var = float(np.sum(cov / np.outer(d, d) * np.outer(sds, sds)))
         cells.status[r, avg] = "mapped"
         cells.origin[r, avg] = f"mean of the six ({len(mapped)} mapped)"
         cells.sd[r, avg] = np.sqrt(var) / len(SIX)

@@ -27,6 +27,7 @@ class HiddenCells:
     truth: np.ndarray
     mean: np.ndarray
     sd: np.ndarray
+    mean_z: np.ndarray | None = None   # rows with all of ``mean_of`` hidden: z of the mean of those columns
 
     @property
     def z(self) -> np.ndarray:
@@ -43,13 +44,15 @@ def fold_of_groups(groups: list[str], folds: int, seed: int) -> np.ndarray:
 
 def hide_blocks(x: np.ndarray, blocks: list[str], groups: list[str], *, rank: int, covariates: np.ndarray | None = None,
                 folds: int = 5, repeats: int = 2, seed: int = 0, init: FactorCompletion | None = None,
-                refit_iter: int = 40) -> HiddenCells:
+                refit_iter: int = 40, mean_of: list[int] | None = None) -> HiddenCells:
     """Hide one source block of every model that has at least two, fold by fold, and predict it back.
 
     ``blocks[j]`` names column j's block; ``covariates`` (n x q) are never hidden. Over ``repeats`` rounds each model
     hides its blocks in turn (starting from a random one), so a model with two blocks has each hidden once.
     ``init``: the fit on all of ``x``, from which each refit starts and runs at most ``refit_iter`` EM iterations
-    (SQUAREM-accelerated; 40 moves the hidden cells' predictions to within a few percent of a full refit's)."""
+    (SQUAREM-accelerated; 40 moves the hidden cells' predictions to within a few percent of a full refit's).
+    ``mean_of``: columns whose mean is a feature too (the leaderboard average): for rows with all of them hidden,
+    the z of that mean under the fit's joint predictive covariance is returned as ``mean_z``."""
     x = np.asarray(x, dtype=float)
     observed = np.isfinite(x)
     names = sorted(set(blocks))
@@ -60,6 +63,7 @@ def hide_blocks(x: np.ndarray, blocks: list[str], groups: list[str], *, rank: in
     start = rng.integers(0, 1 << 30, size=len(x))
     fold = fold_of_groups(groups, folds, seed)
     out: list[tuple[np.ndarray, ...]] = []
+    mean_z: list[np.ndarray] = []
     for r in range(repeats):
         chosen = np.full(len(x), -1)
         for i in np.flatnonzero(n_blocks >= 2):
@@ -81,10 +85,27 @@ def hide_blocks(x: np.ndarray, blocks: list[str], groups: list[str], *, rank: in
             mean, sd = fc.predict(train, covariates)
             ri, ci = np.nonzero(hidden)
             out.append((ri, ci, x[ri, ci], mean[ri, ci], sd[ri, ci]))
+            if mean_of:
+                mean_z.append(_mean_z(fc, x, train, covariates, mean, hidden, np.asarray(mean_of)))
     if not out:
         empty = np.zeros(0)
         return HiddenCells(empty.astype(int), empty.astype(int), empty, empty, empty)
-    return HiddenCells(*(np.concatenate(parts) for parts in zip(*out, strict=True)))
+    cells = HiddenCells(*(np.concatenate(parts) for parts in zip(*out, strict=True)))
+    cells.mean_z = np.concatenate(mean_z) if mean_z else None
+    return cells
+
+
+def _mean_z(fc: FactorCompletion, x: np.ndarray, train: np.ndarray, covariates: np.ndarray | None,
+            mean: np.ndarray, hidden: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """z of the mean of ``cols`` for the rows that had all of them hidden (joint predictive covariance)."""
+    rows = np.flatnonzero(hidden[:, cols].all(axis=1))
+    if len(rows) == 0:
+        return np.zeros(0)
+    v = fc._posterior(train[rows], None if covariates is None else covariates[rows])[2]
+    w, s = fc.w_[cols], fc.scale_[cols]
+    cov = np.einsum("ja,iab,kb->ijk", w, v, w) + np.diag(fc.psi_[cols])
+    var = np.einsum("j,ijk,k->i", s, cov, s) / len(cols) ** 2
+    return (x[rows][:, cols].mean(axis=1) - mean[rows][:, cols].mean(axis=1)) / np.sqrt(var)
 
 
 def choose_rank(x: np.ndarray, blocks: list[str], groups: list[str], ranks: tuple[int, ...], *,
@@ -117,11 +138,15 @@ def choose_rank(x: np.ndarray, blocks: list[str], groups: list[str], ranks: tupl
 def calibration_factors(cells: HiddenCells, blocks: list[str], min_cells: int = 10) -> dict[str, float]:
     """Per block, the factor that makes the nominal 90% interval cover 90% of the hidden cells of that block:
     the 90% quantile of |z| over 1.645. Blocks with fewer than ``min_cells`` hidden cells get the factor of all
-    cells together (key ``"*"``, always present; 1.0 when nothing could be hidden)."""
+    cells together (key ``"*"``, always present; 1.0 when nothing could be hidden); ``"mean"``: the factor of the
+    mean of ``mean_of`` (see :func:`hide_blocks`), measured on its own because the errors of one model's mapped
+    scores are more alike than the factor model says."""
     z = np.abs(cells.z)
     factors = {"*": float(np.quantile(z, 0.9) / Z90) if len(z) >= min_cells else 1.0}
     for b in sorted({blocks[c] for c in cells.col}):
         zb = z[np.array([blocks[c] == b for c in cells.col])]
         if len(zb) >= min_cells:
             factors[str(b)] = float(np.quantile(zb, 0.9) / Z90)
+    if cells.mean_z is not None and len(cells.mean_z) >= min_cells:
+        factors["mean"] = float(np.quantile(np.abs(cells.mean_z), 0.9) / Z90)
     return factors

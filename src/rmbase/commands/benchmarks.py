@@ -132,15 +132,12 @@ def _feature_table(console, scores: list[str] | None, bundled: bool | None):  # 
         return hz.bundled_feature_table()
     from rmbase.benchmarks.import_pipeline import import_files
 
-    tables, model_tables = [], []
+    tables = []
     for path in scores:  # one table per file: values of two files that disagree are both kept (conflicts)
         imported = import_files([path], scale="both", on_conflict="first")
         _print_warnings(console, imported)  # conflicts inside a file (first value kept) are listed here
         tables.append(imported.frame)
-    if bundled:
-        more, model_tables, _ = hz.bundled_sources()
-        tables = [*more, *tables]
-    return hz.build_feature_table(tables, model_tables)
+    return hz.feature_table_with(tables) if bundled else hz.build_feature_table(tables)
 
 
 def _print_model(console, entry: dict) -> None:  # noqa: ANN001 - rich console, imported lazily
