@@ -114,6 +114,11 @@ def test_single_base_results_frame_is_noted_by_rm_evidence():
     ev = rm_evidence(pd.DataFrame([{"model": "Qwen/Qwen3-8B", "recipe": "regression", "score": 80.0}]))
     assert (ev["study"] == "user:results").sum() == 1
     assert any("1 base" in n for n in ev.attrs["notes"])
+    frame = pd.DataFrame({"model": ["Qwen2.5-7B-Instruct", "gemma-2-2b-it"], "recipe": "regression",
+                          "score": [80.0, 70.0]})
+    ev = rm_evidence(("my-sweep", frame))  # a sweep store's wide frame, as rmbase.study reads it
+    assert set(ev.loc[ev["study"] == "user:my-sweep", "base"]) == {"Qwen/Qwen2.5-7B-Instruct", "google/gemma-2-2b-it"}
+    assert ev.attrs["notes"] == []
 
 
 def test_bundled_evidence_studies_and_roles():

@@ -60,6 +60,12 @@ def import_(
 
         table.restrict_to(read_table(models), str(models))
         table.inputs[str(models)] = sha256_file(models)
+    if not len(table.frame):
+        from rmbase.errors import InputError
+
+        raise InputError("nothing to import: 0 rows" + (f" (no model of {models} has scores in the files)"
+                                                        if models is not None else ""),
+                         expected="files with scores" + (" of the models of --models" if models is not None else ""))
     options = {"files": files, "scale": scale, "model": model, "on_conflict": on_conflict, "names": names,
                "models": str(models) if models else None}
     table.write(out, config=options, names=names)
