@@ -56,7 +56,10 @@ class EvaluateConfig(Config):
     @field_validator("benchmark")
     @classmethod
     def _known_benchmark(cls, v: str) -> str:
-        benchmark_info(v)
+        try:
+            benchmark_info(v)
+        except InputError as exc:  # a ValueError of the field, so that the error names it
+            raise ValueError(str(exc)) from None
         return v
 
     @model_validator(mode="after")
