@@ -26,7 +26,7 @@ def build_model_dir(root: Path, hidden: int, layers: int) -> Path:
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
-    from rmbase.hf_models import resolve_chat_template
+    from rmbase.hf_text import resolve_chat_template
 
     out = root / "model"
     rng = random.Random(0)
@@ -63,7 +63,8 @@ def plain_loop(model_dir: Path, items: list[dict], pad_id: int, *, lr: float, mi
     """The baseline: a hand-written Bradley-Terry loop. Returns (tokens, seconds)."""
     import torch
 
-    from rmbase.hf_models import load_sequence_classifier, load_tokenizer
+    from rmbase.hf_models import load_sequence_classifier
+    from rmbase.hf_text import load_tokenizer
     from rmbase.training.encoding import pad_batch
 
     tok = load_tokenizer(model_dir)
@@ -104,7 +105,7 @@ def main() -> None:
     import torch
     from transformers.utils import logging as hf_logging
 
-    from rmbase.hf_models import load_tokenizer
+    from rmbase.hf_text import load_tokenizer
     from rmbase.training import TrainConfig
     from rmbase.training.data import load_pairs
     from rmbase.training.encoding import encode_pairs

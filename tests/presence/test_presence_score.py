@@ -27,9 +27,10 @@ def _manual_score(model_dir, text, max_tokens=2048):
     import torch
 
     from rmbase import hf_models as H
+    from rmbase import hf_text as T
 
-    tok, model = H.load_lm_tokenizer(model_dir), H.load_causal_lm(model_dir, device="cpu")
-    ids = H.encode_texts_flagged(tok, [text], max_length=max_tokens, truncation="right")[0][0]
+    tok, model = T.load_lm_tokenizer(model_dir), H.load_causal_lm(model_dir, device="cpu")
+    ids = T.encode_texts_flagged(tok, [text], max_length=max_tokens, truncation="right")[0][0]
     with torch.no_grad():
         lp = torch.log_softmax(model(input_ids=torch.tensor([ids])).logits[0].float(), -1)
     return float(lp[torch.arange(len(ids) - 1), torch.tensor(ids[1:])].mean()), ids

@@ -25,7 +25,7 @@ RESPONSES = ["garden window paper good", "silver orange"]
 
 @pytest.fixture(scope="module")
 def llama(llama_dir):
-    from rmbase.hf_models import load_tokenizer
+    from rmbase.hf_text import load_tokenizer
 
     tok = load_tokenizer(llama_dir)
     model, kind = W.load_base(llama_dir, device="cpu")

@@ -1,7 +1,7 @@
 """`rmbase presence score`: the length-normalised log-likelihood of every document of a corpus under one model.
 
 **The score.** A document is tokenized with exactly one BOS (when the tokenizer uses one: see
-``rmbase.hf_models.encode_texts_flagged``) and cut to its first ``N = min(max_tokens, length)`` tokens, BOS
+``rmbase.hf_text.encode_texts_flagged``) and cut to its first ``N = min(max_tokens, length)`` tokens, BOS
 included. Its score is ``S(D) = (1 / (N - 1)) * sum_{i=1}^{N-1} log p(t_i | t_<i)``: the mean natural-log
 probability of every token after the first. The first token (BOS, or the document's own first token when the
 tokenizer adds none) is context only: nothing predicts it, so its "prediction" is never counted. A document with
@@ -73,12 +73,13 @@ def _quick_hash(path: Path, block: int = 4 << 20) -> str:
 
 def load_model(cfg: PresenceConfig) -> tuple[Any, Any]:
     from rmbase import hf_models as H
+    from rmbase import hf_text as T
 
     if cfg.threads is not None:
         import torch
 
         torch.set_num_threads(cfg.threads)
-    tok = H.load_lm_tokenizer(cfg.model, revision=cfg.revision, trust_remote_code=cfg.trust_remote_code,
+    tok = T.load_lm_tokenizer(cfg.model, revision=cfg.revision, trust_remote_code=cfg.trust_remote_code,
                               gguf_file=cfg.gguf_file)
     model = H.load_causal_lm(cfg.model, dtype=cfg.dtype, device=cfg.device, revision=cfg.revision,
                              trust_remote_code=cfg.trust_remote_code, gguf_file=cfg.gguf_file)
@@ -98,7 +99,7 @@ def pad_id_for(model: Any, tokenizer: Any) -> int:
 
 def _encode(tokenizer: Any, texts: list[str], max_tokens: int) -> tuple[list[list[int] | None], list[bool]]:
     """Ids with one BOS cut to ``max_tokens`` (right truncation); None for a text the BOS rule rejects."""
-    from rmbase.hf_models import encode_texts_flagged
+    from rmbase.hf_text import encode_texts_flagged
 
     try:
         ids, flags = encode_texts_flagged(tokenizer, texts, max_length=max_tokens, truncation="right")
@@ -122,7 +123,7 @@ def score_docs(model: Any, tokenizer: Any, docs: list[Doc], *, max_tokens: int, 
     """One shard's table (:data:`SHARD_COLUMNS`): every record of ``docs``, scored or skipped with its reason.
     ``batch_tokens`` None: :func:`rmbase.presence.config.default_batch_tokens` of the model's device."""
     from rmbase.forward import forward_batches, model_device, token_logprobs
-    from rmbase.hf_models import tokenizer_adds_bos
+    from rmbase.hf_text import tokenizer_adds_bos
 
     n = len(docs)
     status = [d.problem or "ok" for d in docs]

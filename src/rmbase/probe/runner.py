@@ -36,7 +36,7 @@ def check_output(out: Path) -> None:
 
 def _tokenizer(cfg: ProbeConfig) -> tuple[Any, bool]:
     """(tokenizer, whether the base has a chat template of its own)."""
-    from rmbase.hf_models import load_tokenizer
+    from rmbase.hf_text import load_tokenizer
 
     kw = {"revision": cfg.revision, "trust_remote_code": cfg.trust_remote_code}
     try:
@@ -58,7 +58,7 @@ def run_probes(cfg: ProbeConfig, *, progress: Callable[[str], None] | None = Non
                restart: bool = False) -> dict[str, Any]:
     """Run the configured probes; returns the dict written to ``<out>/results.json``. A cache of a run with other
     forward-pass options is refused unless ``restart`` (which discards it)."""
-    from rmbase.hf_models import template_sha256
+    from rmbase.hf_text import template_sha256
     from rmbase.probe import forward as W
     from rmbase.provenance import provenance
 
@@ -152,7 +152,7 @@ def run_probes(cfg: ProbeConfig, *, progress: Callable[[str], None] | None = Non
 
 
 def _judge_pass(cfg, tok, model, pairs, answers, pad, cache, counts, stats, say, max_length) -> np.ndarray:
-    from rmbase.hf_models import encode_texts_flagged
+    from rmbase.hf_text import encode_texts_flagged
     from rmbase.probe import forward as W
 
     n = len(pairs)

@@ -73,7 +73,8 @@ class EvaluateConfig(Config):
         for name in ("batch_size", "max_length"):
             if getattr(self, name) < 1:
                 raise InputError(f"{name.replace('_', ' ')} must be at least 1, got {getattr(self, name)}")
-        from rmbase.hf_models import TRUNCATION_POLICIES, check_device
+        from rmbase.hf_models import check_device
+        from rmbase.hf_text import TRUNCATION_POLICIES
 
         if self.truncation not in TRUNCATION_POLICIES:
             raise InputError(f"unknown truncation {self.truncation!r}", expected=" | ".join(TRUNCATION_POLICIES))
@@ -126,7 +127,7 @@ def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | Non
     """Run one evaluation; returns the results dict that is written to ``<out>/results.json``. The chunks of an
     interrupted run (``.<out>.partial/``) are reused when the options are the same; with other options the run is
     refused, naming the changed keys, unless ``restart`` (which discards them)."""
-    from rmbase import hf_models
+    from rmbase import hf_models, hf_text
     from rmbase.forward import process_info
     from rmbase.rm_eval.scorer import RewardScorer, ScorerConfig
 
@@ -148,7 +149,7 @@ def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | Non
         from accelerate import PartialState
 
         device = str(PartialState().device)
-    tokenizer = hf_models.load_tokenizer(cfg.model, chat_template=cfg.chat_template, revision=cfg.revision,
+    tokenizer = hf_text.load_tokenizer(cfg.model, chat_template=cfg.chat_template, revision=cfg.revision,
                                          trust_remote_code=cfg.trust_remote_code)
     model = hf_models.load_sequence_classifier(
         cfg.model, dtype=cfg.dtype, device=device, revision=cfg.revision, trust_remote_code=cfg.trust_remote_code,
@@ -160,7 +161,7 @@ def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | Non
         merge = read_merge_weights(cfg.model) if Path(cfg.model).is_dir() else None
     scorer = RewardScorer(model, tokenizer, scorer_cfg, merge_weights=merge)
     dtype = str(next(model.parameters()).dtype).replace("torch.", "")
-    template_sha = hf_models.template_sha256(tokenizer)
+    template_sha = hf_text.template_sha256(tokenizer)
 
     partial = _partial_dir(out)
     if rank == 0:
