@@ -8,7 +8,7 @@ random number of characters drawn uniformly from [40, 1200]; every document scor
 
 * baseline: for each document, tokenize it alone, run the causal LM on it alone, log-softmax the logits and
   average log p(t_i | t_<i) over i >= 1 (the same definition);
-* rmbase: ``rmbase.presence.score.score_docs`` (what ``rmbase presence score`` runs per shard: one batched
+* rmbase: ``rmbase.presence.scoring.score_docs`` (what ``rmbase presence score`` runs per shard: one batched
   tokenization, length-sorted token-budgeted batches, the head on real positions only), default batch tokens.
 
 The documents are timed in ``--groups`` (5) interleaved groups (document i in group i mod 5), the two methods
@@ -90,7 +90,7 @@ def main() -> int:
     from rmbase import hf_text as T
     from rmbase.presence.config import default_batch_tokens
     from rmbase.presence.corpus import Doc
-    from rmbase.presence.score import score_docs
+    from rmbase.presence.scoring import score_docs
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the shared model helper
     from helpers.smollm2 import materialise_gguf, smollm2_gguf

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from rmbase.errors import InputError
+from rmbase.forward import pad_id_for
 from rmbase.io import atomic_write_json, atomic_write_text, staged_output_dir
 from rmbase.probe import data as D
 from rmbase.probe import fit as F
@@ -84,7 +85,7 @@ def run_probes(cfg: ProbeConfig, *, progress: Callable[[str], None] | None = Non
         raise InputError(f"--max-length {cfg.max_length} is more than the {max_pos} positions the model has",
                          path=cfg.model, expected=f"--max-length at most {max_pos}")
     judge_length = min(2 * cfg.max_length, max_pos) if isinstance(max_pos, int) else 2 * cfg.max_length
-    pad = W.pad_id_for(model, tok)
+    pad = pad_id_for(model, tok)
     answers = D.answer_token_ids(tok)
     not_applicable: dict[str, str] = {}
     if kind != W.CAUSAL_LM:
