@@ -16,12 +16,69 @@ from rmbase.errors import InputError
 RESOLVED_NAME = "config.yaml"
 
 
+_SCALARS = {"int": "an integer", "float": "a number", "str": "a text", "bool": "true or false", "none": "nothing"}
+
+
+def _is_tag(part: object) -> bool:
+    """A member tag pydantic adds to the location of a union's errors (``list[float]``), not a field name."""
+    return isinstance(part, str) and ("[" in part or part in _SCALARS or part.startswith("function-"))
+
+
+def _words(tag: str) -> str:
+    """``dict[str,list[float]]`` -> 'a mapping of text to a list of numbers' (a union member in words)."""
+    import re
+
+    m = re.fullmatch(r"(\w+)\[(.*)\]", tag.replace(" ", ""))
+    if m is None:
+        return _SCALARS.get(tag, tag)
+    kind, inner = m.groups()
+    depth, parts, cur = 0, [], ""
+    for ch in inner:
+        depth += ch == "["
+        depth -= ch == "]"
+        if ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    plural = [_words(p).removeprefix("an ").removeprefix("a ") + "s" if p in _SCALARS else _words(p) for p in parts]
+    if kind == "list":
+        return f"a list of {plural[0]}"
+    if kind == "dict" and len(parts) == 2:
+        return f"a mapping of {_words(parts[0]).removeprefix('a ')} to {_words(parts[1])}"
+    if kind == "literal":
+        return " or ".join(parts)
+    return tag
+
+
+def _union_error(errors: list[dict]) -> str | None:
+    """One message for the errors of a union field (one per member): the field, the value and the members in
+    words, instead of pydantic's first member's complaint."""
+    first = errors[0]["loc"]
+    cut = next((i for i, part in enumerate(first) if _is_tag(part)), None)
+    if cut is None:
+        return None
+    prefix = first[:cut]
+    members = [e for e in errors if tuple(e["loc"][:cut]) == tuple(prefix) and len(e["loc"]) > cut
+               and _is_tag(e["loc"][cut])]
+    tags = list(dict.fromkeys(str(e["loc"][cut]) for e in members))
+    field = ".".join(str(x) for x in prefix) or "the config"
+    value = errors[0].get("input")
+    shown = repr(value) if not isinstance(value, dict | list) or len(repr(value)) < 60 else type(value).__name__
+    return f"{field}: {shown} is not valid (expected {' or '.join(_words(t) for t in tags)})"
+
+
 def config_error(exc: ValidationError, source: str | None = None) -> InputError:
     """The first validation error as one :class:`InputError` naming the field (and the file it came from).
 
     A validator that raised :class:`InputError` itself keeps its own message (and gets the file when it has none).
     """
-    err = exc.errors()[0]
+    errors = exc.errors()
+    err = errors[0]
+    union = _union_error(errors)
+    if union is not None:
+        return InputError(union, path=source)
     field = ".".join(str(x) for x in err["loc"]) or None
     original = (err.get("ctx") or {}).get("error")
     if isinstance(original, InputError):

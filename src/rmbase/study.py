@@ -16,8 +16,8 @@ from pydantic import Field, field_validator, model_validator
 from rmbase.benchmarks.leaderboard import SIX
 from rmbase.config import Config
 from rmbase.errors import InputError
+from rmbase.report.schema import STUDY_SCHEMA_VERSION as SCHEMA_VERSION  # one definition, read by the report
 
-SCHEMA_VERSION = 1
 # what each analysis needs (models with complete data); with fewer, it is skipped and study.json says why
 ANALYSIS_NEEDS = {
     "coverage_filter": (10, "the study's filter reads coverage at k = 10"),
@@ -264,6 +264,9 @@ def _run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) 
         "provenance": provenance(config=config.to_dict(), data=data.data_sha256, seeds={"seed": config.seed},
                                  timings_s={k: round(v, 3) for k, v in timings.items()}),
     }
+    from rmbase.selection.todays_bases import study_answer
+
+    study.update(timed("todays_bases", study_answer, data, study))
     if config.presence:
         study["presence"] = timed("presence", presence_block, data, X, y, config)
     if config.probes:

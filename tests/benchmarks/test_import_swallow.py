@@ -254,7 +254,8 @@ def test_swallow_rows_are_not_normalised_as_leaderboard_scores(tmp_path):
         not in table.warnings
 
 
-def test_cli_import_then_recommend_with_benchmarks(tmp_path, capsys):
+def test_cli_import_then_recommend_with_benchmarks(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")  # rich tables at full width: the asserted cells are not folded
     src = write_yml(tmp_path / "model.yml", entries_2026())
     out = tmp_path / "scores.csv"
     assert main(["benchmarks", "import", src, "--out", str(out)]) == 0
@@ -299,6 +300,18 @@ def test_bad_model_yml_exits_2_naming_file_and_entry(tmp_path, capsys, content, 
     assert not (tmp_path / "o.csv").exists()
 
 
+def test_a_file_without_a_date_in_its_name_is_dated_by_its_modification_time(tmp_path):
+    import os
+
+    path = write_yml(tmp_path / "model.yml", entries_2026())
+    os.utime(path, (1_790_000_000, 1_790_000_000))  # 2026-09-21 UTC
+    f = read_swallow(path)
+    assert f.date == "2026-09-21" and not f.dated_by_name
+    assert f.notes["snapshot date taken from the file's modification time (a date in the name, model_YYYY-MM-DD.yml, "
+                   "sets it)"] == 1
+    assert set(import_files([path], scale="raw").frame.date) == {"2026-09-21"}
+
+
 def test_several_files_need_a_snapshot_date_each(tmp_path):
     a = write_yml(tmp_path / "model.yml", entries_2026())
     b = write_yml(tmp_path / "model_2026-05-07.yml", entries_2026())
@@ -315,11 +328,12 @@ def test_same_snapshot_date_with_different_values_is_refused(tmp_path):
                       write_yml(tmp_path / "y" / "model_2026-05-07_copy.yml", b)])
 
 
-def test_hostile_model_names_are_escaped(tmp_path, capsys):
+def test_hostile_model_names_are_escaped(tmp_path, capsys, monkeypatch):
     evil = "evil/[bold red]pwn[/bold red]<script>"
     entries = [pre_2026(evil, "[link=http://x]Evil[/link]"), post_2026("[red]api[/red]", "API", "(private)")]
     src = write_yml(tmp_path / "model.yml", entries)
     out = tmp_path / "s.csv"
+    monkeypatch.setenv("COLUMNS", "250")
     assert main(["benchmarks", "import", src, "--out", str(out)]) == 0
     said = capsys.readouterr().out
     assert "[red]api[/red]" in said  # the skipped API model's name is printed as typed, not as markup

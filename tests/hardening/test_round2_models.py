@@ -115,3 +115,19 @@ def test_presence_compare_refuses_other_corpora_and_lost_shards(classifier_and_l
     next((c / "shards").glob("shard-000001.parquet")).unlink()
     assert_refused(["presence", "compare", a, c, "--out", out], capsys, str(c / "shards"),
                    "summary.json counts 4 record(s) but the shards hold 2", not_written=(out,))
+
+
+def test_evaluate_truncation_error_writes_no_state(classifier_and_lm, tmp_path, capsys):
+    """Issue 20, item 13: `evaluate --truncation error` refuses a too-long example before .OUT.partial/ exists."""
+    rm, _ = classifier_and_lm
+    rows = [{"id": f"e{i}", "subset": "llmbar-natural", "prompt": "The cat sat.", "chosen": t, "rejected": "Rain."}
+            for i, t in enumerate(TEXTS)]
+    rows.append({"id": "long", "subset": "llmbar-natural", "prompt": "The cat sat. " * 60, "chosen": "Rain.",
+                 "rejected": "Rain fell."})
+    data = tmp_path / "eval.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "ev"
+    assert_refused(["evaluate", "--model", rm, "--data", data, "--out", out, "--device", "cpu", "--chat-template",
+                    "chatml", "--truncation", "error", "--max-length", "200", "--chunk-size", "2"], capsys,
+                   "example id 'long'", "max_length=200", not_written=(out,), quiet=False)
+    assert not (tmp_path / ".ev.partial").exists()

@@ -40,8 +40,9 @@ def full_study(user_study, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def recommendation() -> dict:
-    """`rmbase recommend --max-params 10` on the bundled data, as the library returns it."""
+    """`rmbase recommend --method sparse_ridge --max-params 10` on the bundled data, as the library returns it
+    (a method with feature contributions, so that the page has its drivers figure)."""
     from rmbase.datasets import load_bundled
     from rmbase.selection.recommend import RecommendConfig, recommend
 
-    return recommend(load_bundled(), config=RecommendConfig(max_params=10))
+    return recommend(load_bundled(), config=RecommendConfig(method="sparse_ridge", max_params=10))

@@ -55,8 +55,8 @@ def test_cli_recommend_writes_the_page(tmp_path, capsys):
 
     ids = ["Qwen/Qwen2.5-7B-Instruct", "google/gemma-2-9b-it", "meta-llama/Llama-3.2-1B-Instruct"]
     page = tmp_path / "rec.html"
-    assert main(["recommend", "--candidates", ",".join(ids), "--html", str(page), "--json",
-                 str(tmp_path / "rec.json")]) == 0
+    assert main(["recommend", "--candidates", ",".join(ids), "--method", "sparse_ridge", "--html", str(page),
+                 "--json", str(tmp_path / "rec.json")]) == 0
     text = page.read_text()
     assert all(m in text for m in ids) and text.count("<figure ") == 2 and 'id="answer"' in text
     capsys.readouterr()

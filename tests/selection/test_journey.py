@@ -64,9 +64,11 @@ def test_new_candidates_end_to_end(tmp_path, results_dir, capsys):
     assert main(["recommend", "--candidates", CANDIDATES, "--json", str(before), "--config", str(fast)]) == 0
     text = capsys.readouterr().out
     rec = json.loads(before.read_text())
-    assert {r["model"] for r in rec["ranking"]} == set(BUNDLED)
-    assert [g["model"] for g in rec["no_scores"]] == list(NEW)
-    qwen3 = rec["no_scores"][0]
+    # the new ones stay in the table, ranked on their size alone (wider interval), and are told how to get scores
+    assert {r["model"] for r in rec["ranking"]} == {*BUNDLED, *NEW}
+    assert {r["model"] for r in rec["ranking"] if r["support"] == "size only"} == set(NEW)
+    assert sorted(g["model"] for g in rec["no_scores"]) == sorted(NEW)  # Qwen3-8B: only Swallow knows it
+    qwen3 = next(g for g in rec["no_scores"] if g["model"] == "Qwen/Qwen3-8B")
     assert qwen3["commands"][0].startswith("rmbase benchmarks run --model Qwen/Qwen3-8B --suite leaderboard")
     assert "--benchmarks bench/Qwen__Qwen3-8B/scores.csv" in qwen3["commands"][1]
     assert qwen3["params_b_from_name"] == 8.0 and 0.5 < qwen3["estimate"]["hours"] < 24
@@ -115,5 +117,7 @@ def test_new_candidates_end_to_end(tmp_path, results_dir, capsys):
     for p in plan["proposals"]:
         assert 55 < p["predicted"] < 100 and 0 < p["sd"] < 6
     assert plan["study_prior"]["used"] and plan["study_prior"]["recipe"] == "regression"
-    assert "Prior evidence: the 38 published regression results" in text
+    assert plan["study_prior"]["kind"] == "pooled"
+    n = plan["study_prior"]["n_results"]
+    assert f"Prior evidence: {n} bases with published RM results (paper-2505.10775" in text
     assert "ei = expected improvement" in text

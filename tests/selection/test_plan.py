@@ -132,7 +132,7 @@ def test_plan_with_two_results_uses_the_study_as_prior_evidence(study, tmp_path)
     from rmbase.selection.plan import plan
 
     trained = str(_two_results(tmp_path))
-    out = plan(trained_file=trained, budget=3, data=study)
+    out = plan(trained_file=trained, budget=3, data=study, config=PlanConfig(prior_evidence="study"))
     sp = out["study_prior"]
     assert sp["used"] and sp["recipe"] == "regression"
     assert sp["n_results"] == 38 and sorted(sp["replaced_by_yours"]) == ["Llama-3.2-3B-Instruct",
@@ -155,13 +155,14 @@ def test_plan_study_prior_needs_the_recipe(study, tmp_path):
     f = tmp_path / "norecipe.csv"
     pd.DataFrame({"model": ["Qwen/Qwen2.5-7B-Instruct", "meta-llama/Llama-3.2-3B-Instruct"],
                   "score": [84.0, 75.0]}).to_csv(f, index=False)
-    out = plan(trained_file=str(f), data=study)
+    only_study = PlanConfig(prior_evidence="study")
+    out = plan(trained_file=str(f), data=study, config=only_study)
     assert not out["study_prior"]["used"] and "no recipe given" in out["study_prior"]["reason"]
-    given = plan(trained_file=str(f), recipe="bradley_terry", data=study)
+    given = plan(trained_file=str(f), recipe="bradley_terry", data=study, config=only_study)
     assert given["study_prior"]["used"] and given["study_prior"]["recipe"] == "bradley_terry"
     # without any own result, the study alone gives levels (its own), not just an order
     cold = plan(candidates=["gemma-2-9b-it", "Qwen2.5-7B-Instruct", "microsoft/phi-4"], recipe="regression",
-                data=study)
+                data=study, config=only_study)
     assert cold["proposals"][0]["predicted"] is not None and cold["proposals"][0]["acquisition_kind"] == "prior mean"
 
 
@@ -178,3 +179,21 @@ def test_condition_on_equals_fitting_on_the_union():
     ev = BayesLinearSurrogate(Z, ["a", "b", "c"], cfg, 5.0).condition_on(Z[:8], y[:8])
     via = ev.posterior(np.array([], dtype=int), np.array([]))
     assert np.allclose(direct[0], via[0], atol=0.05) and np.allclose(direct[1], via[1], rtol=0.05)
+
+
+def test_plan_uses_the_pooled_evidence_and_predicts_without_a_recipe(study, tmp_path):
+    """The default prior evidence is every study, mapped into one unit: without --recipe and without any result
+    of the user's, the first pick has a predicted score and an sd on the RM-score scale."""
+    from rmbase.selection.plan import plan
+
+    cands = ["gemma-2-9b-it", "Qwen2.5-7B-Instruct", "microsoft/phi-4", "meta-llama/Llama-3.1-8B-Instruct"]
+    out = plan(candidates=cands, data=study)
+    sp = out["study_prior"]
+    assert sp["used"] and sp["kind"] == "pooled" and out["recipe"] is None
+    assert set(sp["n_results_by_study"]) >= {"paper-2505.10775", "rb2-allenai-grid"}
+    first = out["proposals"][0]
+    assert first["predicted"] is not None and 60 < first["predicted"] < 100 and 0 < first["sd"] < 10
+    # the user's results replace the evidence of the same bases and set the level
+    trained = str(_two_results(tmp_path))
+    mine = plan(trained_file=trained, budget=2, data=study)
+    assert len(mine["study_prior"]["replaced_by_yours"]) == 2 and mine["study_prior"]["level_offset"] is not None

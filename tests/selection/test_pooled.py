@@ -31,7 +31,8 @@ def synthetic(n_bases=36, seed=0, stage_effect=-1.0, noise=0.05):
     table = FeatureTable(values=values, status=values.notna().replace({True: "observed"}),
                          origin=values.notna().replace({True: "synthetic"}), sd=values * 0.0,
                          models=pd.DataFrame({"params_b": size, "stage": stage,
-                                              "family": [FAMILIES[i % 6] for i in range(n_bases)]}, index=ids))
+                                              "family": [FAMILIES[i % 6] for i in range(n_bases)]}, index=ids),
+                         conflicts=pd.DataFrame(), notes=[])
     effects = {"s1": (70.0, 5.0), "s2": (60.0, 2.0), "s3": (90.0, 8.0)}
     subsets = {"s1": range(0, 24), "s2": range(12, 36), "s3": range(24, 36)}
     rows = []

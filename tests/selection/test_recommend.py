@@ -45,7 +45,7 @@ def test_pareto_front_by_hand():
 
 @pytest.fixture(scope="module")
 def rec(study):
-    cfg = RecommendConfig(targets=("score", "chat"), top=3)
+    cfg = RecommendConfig(method="sparse_ridge", targets=("score", "chat"), top=3)
     return recommend(study, candidates=["google/gemma-2-9b-it", "Qwen2.5-7B-Instruct", "Llama-3.2-1B-Instruct",
                                         "microsoft/phi-4", "nobody/unknown-model"], config=cfg, n_jobs=1)
 

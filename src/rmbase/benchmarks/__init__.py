@@ -3,13 +3,17 @@ and running lm-evaluation-harness / EvalPlus. See docs/benchmarks.md.
 
 Public API (pandas only at import time; lm-eval, EvalPlus and torch are imported inside :func:`run_suite`)::
 
-    load_bundled_scores()   long table (model, benchmark, value, scale, source, date), normalised 0-100
+    load_bundled_scores()   long table (model, benchmark, value, scale, source, mode, date), normalised 0-100
+    rmbase.datasets.load_swallow()  the bundled Swallow LLM Leaderboard (scores with modes, models)
     load_bundled_models()   one row per bundled model with params_b, type, study_name, chosen leaderboard row
     load_bundled_wide()     model x params_b + six scores + oll_average
     wide_scores(long, models=None)
     import_files(paths, model=None, scale="normalised", on_conflict="error") -> BenchmarkTable
     BenchmarkTable          .frame .public() .wide() .for_model() .write() .warnings .duplicates
     run_suite(model, suite, out, ...)
+    bundled_feature_table() the harmonised feature table of bases (observed / mapped, origin, sd), cached
+    build_feature_table(tables, models=None, config=None) -> FeatureTable   the same from any long tables
+    harmonisation_held_out() one record per leaderboard benchmark: mapped vs hidden (spearman, coverage90)
 """
 
 from __future__ import annotations
@@ -22,11 +26,19 @@ from rmbase.benchmarks.bundled import (
     lookup,
     wide_scores,
 )
+from rmbase.benchmarks.harmonise import (
+    FeatureTable,
+    HarmoniseConfig,
+    build_feature_table,
+    bundled_feature_table,
+)
+from rmbase.benchmarks.harmonise_check import harmonisation_held_out
 from rmbase.benchmarks.import_pipeline import import_files
 from rmbase.benchmarks.leaderboard import AVERAGE, SIX
 
-__all__ = ["AVERAGE", "SIX", "BenchmarkTable", "import_files", "load_bundled_models", "load_bundled_scores",
-           "load_bundled_wide", "lookup", "run_suite", "wide_scores"]
+__all__ = ["AVERAGE", "SIX", "BenchmarkTable", "FeatureTable", "HarmoniseConfig", "build_feature_table",
+           "bundled_feature_table", "harmonisation_held_out", "import_files", "load_bundled_models",
+           "load_bundled_scores", "load_bundled_wide", "lookup", "run_suite", "wide_scores"]
 
 
 def run_suite(*args, **kwargs):  # thin lazy wrapper of rmbase.benchmarks.run.run_suite (lm-eval loads late)

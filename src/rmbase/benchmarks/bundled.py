@@ -20,10 +20,14 @@ def _dir() -> Path:
 
 
 def load_bundled_scores() -> pd.DataFrame:
-    """Long table ``model, benchmark, value, scale, source, date``: the six leaderboard scores and ``oll_average``,
-    all ``scale == 'normalised'`` (0-100), one leaderboard row per model. Model = Hugging Face id."""
-    return pd.read_csv(_dir() / "scores.csv", dtype={"model": str, "benchmark": str, "scale": str, "source": str,
+    """Long table ``model, benchmark, value, scale, source, mode, date``: the six leaderboard scores and
+    ``oll_average``, all ``scale == 'normalised'`` (0-100), one leaderboard row per model, ``mode`` empty (the
+    leaderboard has no modes). Model = Hugging Face id."""
+    long = pd.read_csv(_dir() / "scores.csv", dtype={"model": str, "benchmark": str, "scale": str, "source": str,
                                                      "date": str})
+    if "mode" not in long:
+        long.insert(list(long.columns).index("source") + 1, "mode", "")
+    return long
 
 
 def load_bundled_models() -> pd.DataFrame:

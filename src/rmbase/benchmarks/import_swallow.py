@@ -80,9 +80,10 @@ class SwallowFile:
     path: str
     schema: str
     snapshot: str  # the file's stem, e.g. model_2026-05-07_be9013b
-    date: str  # the snapshot date found in the file name, or ""
+    date: str  # the snapshot date: found in the file name, else the file's modification date (UTC)
     scores: pd.DataFrame
     models: pd.DataFrame
+    dated_by_name: bool = True
     notes: Counter = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)
 
@@ -96,6 +97,15 @@ class SwallowFile:
             self.examples.setdefault(kind, example)
 
 
+def _modification_date(path: str) -> str:
+    """A downloaded file's snapshot date when its name has none: when it was written (UTC), so that a newer download
+    wins over the bundled snapshots under the newest-snapshot rule."""
+    import datetime as dt
+    import os
+
+    return dt.datetime.fromtimestamp(os.path.getmtime(path), dt.UTC).strftime("%Y-%m-%d")
+
+
 def is_swallow_path(path: str | Path) -> bool:
     return Path(path).suffix.lower() in (".yml", ".yaml")
 
@@ -104,8 +114,8 @@ def _load_yaml(path: str) -> Any:
     import yaml
 
     try:
-        with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+        with open(path, encoding="utf-8") as fh:  # the C loader where PyYAML has it (the same safe constructors)
+            return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loaders
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot parse as YAML: {exc}", path=path,
                          expected="a Swallow LLM Leaderboard model.yml") from exc
@@ -181,8 +191,12 @@ def read_swallow(path: str | Path) -> SwallowFile:
     schema = detect_schema(data, p)
     stem = Path(p).stem
     m = DATE_IN_NAME.search(Path(p).name)
-    out = SwallowFile(path=p, schema=schema, snapshot=stem, date=m.group(1) if m else "", scores=pd.DataFrame(),
-                      models=pd.DataFrame(columns=list(MODEL_COLUMNS)))
+    date = m.group(1) if m else _modification_date(p)
+    out = SwallowFile(path=p, schema=schema, snapshot=stem, date=date, dated_by_name=m is not None,
+                      scores=pd.DataFrame(), models=pd.DataFrame(columns=list(MODEL_COLUMNS)))
+    if m is None:
+        out.note("snapshot date taken from the file's modification time (a date in the name, model_YYYY-MM-DD.yml, "
+                 "sets it)", f"{p}: {date}")
     rows: list[dict[str, Any]] = []
     models: list[dict[str, Any]] = []
     seen: dict[str, int] = {}

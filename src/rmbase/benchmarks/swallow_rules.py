@@ -5,9 +5,10 @@ The rules (docs/benchmarks.md, "Swallow LLM Leaderboard"; every cell a rule remo
 1. **Sentinel.** ``-0.01`` is the leaderboard's "not run": a missing value (applied while reading,
    :mod:`rmbase.benchmarks.import_swallow`).
 2. **Newest snapshot.** The same model, task and mode in several files: the file with the latest snapshot date
-   (from its name, ``model_YYYY-MM-DD...yml``) wins; every replaced value is recorded, and those that differed are
-   counted. A model's metadata (stage, size, family, release) also comes from its newest file, and its 2025-schema
-   rows take the stage a 2026 file gives it (``is_post``) over the 2025 name rule.
+   (from its name, ``model_YYYY-MM-DD...yml``; a single file without one: its modification date) wins; every
+   replaced value is recorded, and those that differed are counted. A model's metadata (stage, size, family,
+   release) also comes from its newest file, and its 2025-schema rows take the stage a 2026 file gives it
+   (``is_post``) over the 2025 name rule.
 3. **Pre-trained rows that disagree between groups.** ``en_basic`` (2025) and ``en_pre`` (2026) run the same ten
    few-shot tasks on pre-trained checkpoints. Where one model's two values of a task differ by more than a factor
    (the lower below :data:`FRACTION` x the higher, the higher at least :data:`FLOOR`), the lower is an extraction
@@ -61,7 +62,7 @@ class SwallowImport:
 def _order(files: list[SwallowFile]) -> list[SwallowFile]:
     """Oldest first; several files need a snapshot date in each name (the newest-snapshot rule orders by it)."""
     if len(files) > 1:
-        undated = [f.path for f in files if not f.date]
+        undated = [f.path for f in files if not f.dated_by_name]
         if undated:
             raise InputError("several Swallow files read together, but this one's name has no snapshot date",
                              path=undated[0], expected="a date in each file name (e.g. model_2026-05-07.yml), so "

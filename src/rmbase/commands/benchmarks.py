@@ -78,47 +78,87 @@ def import_(
 def show(
     models: Annotated[list[str], typer.Argument(help="Model ids (any spelling; a name without organisation works).")],
     scores: Annotated[list[str] | None, typer.Option("--scores", help="Score files to read (anything `import` "
-                                                      "reads); default: the bundled leaderboard table.")] = None,
+                                                      "reads); default: the bundled tables.")] = None,
+    bundled: Annotated[bool | None, typer.Option("--bundled/--no-bundled", help="Harmonise with the bundled tables "
+                                                 "(leaderboard v2, Swallow). Default: only when --scores is not "
+                                                 "given.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write what is shown as JSON.")] = None,
     config: OptionsFile = None,
 ) -> None:
-    """Print each model's scores with their sources."""
+    """Print each model's features: observed values with their sources, mapped values with origin and sd."""
     from rich.console import Console
-    from rich.table import Table
 
-    from rmbase.benchmarks.benchmark_table import BenchmarkTable
-    from rmbase.benchmarks.bundled import load_bundled_scores
-    from rmbase.benchmarks.import_pipeline import import_files
     from rmbase.errors import InputError
-    from rmbase.escaping import terminal
+    from rmbase.io import check_output_path
 
+    if json_out is not None:
+        check_output_path(json_out, kind="file", option="--json", suffixes=(".json",))
     console = Console()
-    if scores:
-        table = import_files(scores, scale="both", on_conflict="first")
-        _print_warnings(console, table)  # conflicts (first value shown) are listed here
-    else:
-        table = BenchmarkTable(frame=load_bundled_scores())
+    table = _feature_table(console, scores, bundled)
     from rmbase.model_ids import ModelIdIndex
 
-    ModelIdIndex(table.models).join(models)  # a name that several organisations use is refused here
-    found = {m: table.for_model(m) for m in models}
-    missing = []
-    for m, rows in found.items():
-        if rows.empty:
-            missing.append(m)
-            continue
-        t = Table(title=terminal(rows.model.iloc[0]), title_justify="left")
-        moded = bool(rows["mode"].fillna("").ne("").any())
-        for col in ("benchmark", "value", "scale", "source", *(("mode",) if moded else ()), "date"):
-            t.add_column(col, justify="right" if col == "value" else "left")
-        for r in rows.itertuples(index=False):
-            t.add_row(terminal(r.benchmark), f"{r.value:.2f}" if r.scale == "normalised" else f"{r.value:.4f}",
-                      terminal(r.scale), terminal(r.source), *((terminal(r.mode),) if moded else ()),
-                      "" if r.date is None or r.date != r.date else terminal(r.date))
-        console.print(t)
+    found, missing = ModelIdIndex(table.values.index).join(models)  # a name several organisations use: refused
     if missing:
-        where = "the given score files" if scores else "the bundled table (rmbase/datasets/leaderboard_v2)"
+        where = "the given score files" if scores else "the bundled tables (rmbase/datasets)"
         raise InputError(f"no scores for {', '.join(missing)} in {where}",
                          expected="an id as on the Hugging Face Hub, or --scores FILE with its results")
+    from rmbase.benchmarks.harmonise_view import describe, show_payload
+
+    shown = [describe(table, model) for model in dict.fromkeys(found.values())]
+    for entry in shown:
+        _print_model(console, entry)
+    features = [f for entry in shown for f in entry["features"]]
+    if any(f["status"] == "mapped" for f in features):
+        fit = table.fit
+        console.print(f"mapped: rank-{fit.get('rank')} factor model of all sources' scores with size and stage; sd "
+                      "measured by hiding observed cells (90% interval = value +/- 1.645 sd; docs/benchmarks.md)",
+                      highlight=False, markup=False, soft_wrap=True)
+    disagree = sum(len(f.get("observations") or []) > 1 for f in features)
+    if disagree:
+        console.print(f"note: {disagree} feature value(s) above observed by several sources that disagree: every "
+                      "value is listed, the value shown is their mean and the sd half their range",
+                      highlight=False, markup=False, soft_wrap=True)
+    if json_out is not None:
+        from rmbase.io import atomic_write_json
+
+        atomic_write_json(json_out, show_payload(table, list(dict.fromkeys(found.values()))))
+        console.print(f"wrote {json_out}", highlight=False, markup=False)
+
+
+def _feature_table(console, scores: list[str] | None, bundled: bool | None):  # noqa: ANN001, ANN202 - lazy types
+    from rmbase.benchmarks import harmonise as hz
+
+    if not scores:
+        return hz.bundled_feature_table()
+    from rmbase.benchmarks.import_pipeline import import_files
+
+    tables, model_tables = [], []
+    for path in scores:  # one table per file: values of two files that disagree are both kept (conflicts)
+        imported = import_files([path], scale="both", on_conflict="first")
+        _print_warnings(console, imported)  # conflicts inside a file (first value kept) are listed here
+        tables.append(imported.frame)
+    if bundled:
+        more, model_tables, _ = hz.bundled_sources()
+        tables = [*more, *tables]
+    return hz.build_feature_table(tables, model_tables)
+
+
+def _print_model(console, entry: dict) -> None:  # noqa: ANN001 - rich console, imported lazily
+    from rich.table import Table
+
+    from rmbase.escaping import terminal
+
+    t = Table(title=terminal(entry["model"]), title_justify="left")
+    for col in ("feature", "value", "sd", "status", "from"):
+        t.add_column(col, justify="right" if col in ("value", "sd") else "left")
+    for f in entry["features"]:
+        digits = 4 if f["feature"].startswith("sw_") or f["feature"].endswith("_raw") else 2
+        value = "" if f["value"] is None else f"{f['value']:.{digits}f}"
+        sd = "" if not f["sd"] else f"{f['sd']:.{digits}f}"
+        obs = f.get("observations") or []
+        origin = f["origin"] if len(obs) < 2 else "; ".join(f"{o['source']} {o['value']:.{digits}f}" for o in obs)
+        t.add_row(terminal(f["feature"]), value, sd, terminal(f["status"]), terminal(origin))
+    console.print(t)
 
 
 @bench_app.command("run")

@@ -60,7 +60,9 @@ def config_values(ctx: typer.Context, cls: Any, config_file: Path | None, values
     if missing:
         from rmbase.errors import InputError
 
-        raise InputError(f"missing {', '.join('--' + m.replace('_', '-') for m in missing)}",
+        arguments = {p.name for p in ctx.command.params if getattr(p, "param_type_name", "") == "argument"}
+        names = [m.upper() + " (argument)" if m in arguments else "--" + m.replace("_", "-") for m in missing]
+        raise InputError(f"missing {', '.join(names)}",
                          path=None if config_file is None else str(config_file),
                          expected="the option on the command line or the key in the --config file")
     return merged

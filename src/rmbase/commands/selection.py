@@ -13,6 +13,20 @@ import typer
 
 from rmbase.commands.options import ConfigFile, resolve_config
 
+
+def evidence_text(row: dict, *, studies: bool = False) -> str:
+    """The evidence cell of a ranked row: support, (studies,) its flags in a few words and, where it applies, that
+    it ranks above better-supported bases."""
+    from rmbase.selection.support import short_flag
+
+    parts = [row["support"]]
+    if studies and row.get("studies"):
+        parts.append("studies: " + ", ".join(row["studies"]))
+    parts += [f for f in map(short_flag, row.get("flags") or []) if f]
+    if row.get("outranks"):
+        parts.append("ABOVE BETTER-SUPPORTED BASES")
+    return "; ".join(parts)
+
 DATASET = "paper-2505.10775"
 
 
@@ -106,7 +120,9 @@ def register(app: typer.Typer) -> None:
         max_params: Annotated[float | None, typer.Option("--max-params", help="Only candidates up to this size "
                                                          "(billions).")] = None,
         top: Annotated[int, typer.Option("--top", help="How many to print.")] = 10,
-        method: Annotated[str, typer.Option("--method", help="Predictor (see docs/selection.md).")] = "sparse_ridge",
+        method: Annotated[str | None, typer.Option("--method", help="Predictor (see docs/selection.md); default: the "
+                                                   "recipe's default, the method that holds up best on held-out "
+                                                   "families and other studies.")] = None,
         alpha: Annotated[float, typer.Option("--alpha", help="1 - nominal coverage of the prediction "
                                              "intervals.")] = 0.1,
         dataset: Annotated[str, typer.Option("--dataset", help="Training data (bundled dataset).")] = DATASET,
@@ -143,32 +159,63 @@ def register(app: typer.Typer) -> None:
             from rmbase.report import write_recommendation_html
 
             write_recommendation_html(result, html_out)
-        recipe, method, top = cfg.recipe, cfg.method, cfg.top
+        recipe, method, top = cfg.recipe, result["method"], cfg.top
         con = _console(Console)
         iv = result["interval"]
         sections = [t for t in iv["per_target"] if t != "score"]
+        k = result["probabilities"]["k"]
         table = Table(title=f"Predicted RM score ({E(recipe)} recipe, {E(method)}); "
-                            f"{int(iv['nominal_coverage'] * 100)}% conformal intervals")
+                            f"{int(iv['nominal_coverage'] * 100)}% conformal intervals; P(best) and P(top {k}) among "
+                            f"the {result['n_candidates']} candidates")
         families = any(r.get("family") for r in result["ranking"])
         shown = result["ranking"][:top]
-        from_file = any(r["scores_from"] != "bundled" for r in shown)
+        from_file = any(r["scores_from"] in ("file", "file+bundled") for r in shown)
+        outside_col = any(e["used_by_predictor"] for r in shown for e in r["extrapolation"])
+        drivers_col = any(r["drivers"] for r in shown)
         shown_probes = [c for c in ("probe_frozen_bt", "probe_likelihood", "probe_judge")
                         if any((r.get("probes") or {}).get(c) is not None for r in result["ranking"])]
-        for col in ("#", "model", *(["family"] if families else []), "B", "measured", "predicted ±", *sections,
-                    *shown_probes, *(["scores"] if from_file else []), "front", "outside training range", "drivers"):
-            table.add_column(col, overflow="fold")
+        same_studies = len({tuple(r.get("studies") or ()) for r in shown}) <= 1
+        for col in ("#", "model", *(["family"] if families else []), "B", "measured", "predicted ±", "P(best)",
+                    f"P(top {k})", *(["sections: " + " / ".join(sections)] if sections else []), *shown_probes, *(["scores"] if from_file else []), "front",
+                    "evidence", *(["outside training range"] if outside_col else []),
+                    *(["drivers"] if drivers_col else [])):
+            table.add_column(col, overflow="fold", min_width=22 if col == "model" else None)
         for row in shown:
             s = row["score"]
             m = row["measured"] or {}
             table.add_row(str(row["rank"]), E(row["model"]), *([E(row.get("family") or "-")] if families else []),
                           f"{row['params_b']:.1f}", f"{m['score']:.1f}" if "score" in m else "",
                           f"{s['predicted']:.1f} ±{s['high'] - s['predicted']:.1f}",
-                          *[f"{row[t]['predicted']:.1f}" for t in sections],
+                          f"{row['p_best']:.2f}", f"{row['p_top_k']:.2f}",
+                          *([" / ".join("-" if row.get(t) is None else f"{row[t]['predicted']:.1f}"
+                                        for t in sections)] if sections else []),
                           *["-" if row["probes"][c] is None else f"{row['probes'][c]:.3f}" for c in shown_probes],
                           *([row["scores_from"]] if from_file else []), "yes" if row["pareto"] else "",
-                          E(_outside([e for e in row["extrapolation"] if e["used_by_predictor"]])),
-                          ", ".join(f"{E(d['feature'])} {d['contribution']:+.1f}" for d in row["drivers"]))
+                          E(evidence_text(row, studies=not same_studies)),
+                          *([E(_outside([e for e in row["extrapolation"] if e["used_by_predictor"]]))]
+                            if outside_col else []),
+                          *([", ".join(f"{E(d['feature'])} {d['contribution']:+.1f}" for d in row["drivers"])]
+                            if drivers_col else []))
         con.print(table)
+        if same_studies and shown and shown[0].get("studies"):
+            con.print("RM evidence behind every row: " + ", ".join(map(E, shown[0]["studies"])) + ".")
+        for row in shown:
+            if row.get("outranks"):
+                con.print(f"  #{row['rank']} {E(row['model'])}: {E(row['outranks'])}.")
+        choice = result["method_choice"]
+        con.print(f"Method {E(method)}: chosen by {E(choice['chosen_by'])}.")
+        if result.get("units"):
+            con.print(f"Pooled evidence of {', '.join(map(E, result['studies_used']))}; units: {E(result['units'])}.")
+        if result.get("n_size_only") and result.get("size_only"):
+            so = result["size_only"]
+            con.print(f"{result['n_size_only']} candidate(s) without benchmark scores are ranked on their size alone "
+                      f"(a fit of the study's scores on log size: interval ±{so['halfwidth']:.1f} points, "
+                      f"leave-one-out error {so['loo_mean_abs_error']:.1f}); their rows say 'size only'.")
+        left = result["pool"]["left_out_counts"]
+        if left:
+            con.print(f"Left out of the default pool: {sum(len(x['flags']) > 0 for x in result['pool']['left_out'])}"
+                      " base(s) (" + ", ".join(f"{E(f)} {n}" for f, n in left.items()) + "): "
+                      + E(result["pool"]["rule"]) + ".")
         con.print("Ranked by the published RM score where the study trained the base with this recipe "
                   f"('measured', {E(recipe)}), else by the prediction; both are on the same scale."
                   if any(row["measured"] for row in shown) else
@@ -187,9 +234,14 @@ def register(app: typer.Typer) -> None:
                 con.print("  replaced bundled values: " + "; ".join(f"{E(k)}: {', '.join(v)}" for k, v in
                                                                     src["replaced_bundled"].items()))
         cov = iv["per_target"].get("score") or next(iter(iv["per_target"].values()))
-        con.print(f"Interval check (out of fold, score): empirical coverage {cov['empirical_coverage_loo']:.2f} "
-                  f"leave-one-out, {cov['empirical_coverage_lofo'] or float('nan'):.2f} leave-one-family-out "
-                  f"(nominal {iv['nominal_coverage']:.2f}); half-width {cov['halfwidth']:.1f} points.")
+        if cov["empirical_coverage_loo"] is None:
+            con.print(f"Intervals: {E(iv['kind'])} (nominal {iv['nominal_coverage']:.2f}; typical half-width "
+                      f"{cov['halfwidth']:.1f} points); their coverage leaving whole studies out is in "
+                      "docs/selection.md.")
+        else:
+            con.print(f"Interval check (out of fold, score): empirical coverage {cov['empirical_coverage_loo']:.2f} "
+                      f"leave-one-out, {cov['empirical_coverage_lofo'] or float('nan'):.2f} leave-one-family-out "
+                      f"(nominal {iv['nominal_coverage']:.2f}); half-width {cov['halfwidth']:.1f} points.")
         con.print(f"{result['n_candidates']} candidates scored; Pareto front (size vs score): "
                   + ", ".join(map(E, result["pareto_front"][:8])) + ("..." if len(result["pareto_front"]) > 8 else ""))
         _print_no_scores(con, result.get("no_scores") or [])
@@ -214,8 +266,12 @@ def register(app: typer.Typer) -> None:
         acquisition: Annotated[str, typer.Option("--acquisition", help="ei | thompson")] = "ei",
         family_sd: Annotated[float, typer.Option("--family-sd", help="Prior sd of a shared per-family offset, in "
                                                  "units of the score scale (0: ignore families).")] = 0.5,
-        study_prior: Annotated[bool, typer.Option("--study-prior/--no-study-prior", help="Use the study's "
-                                                  "published results of the same recipe as prior evidence.")] = True,
+        study_prior: Annotated[bool, typer.Option("--study-prior/--no-study-prior", help="Use published RM "
+                                                  "results as prior evidence (every study, pooled; see "
+                                                  "--prior-evidence).")] = True,
+        prior_evidence: Annotated[str, typer.Option("--prior-evidence", help="pooled (every study, mapped into one "
+                                                    "unit) | study (the bundled study's results of --recipe "
+                                                    "only).")] = "pooled",
         simulate: Annotated[bool, typer.Option("--simulate", help="Replay strategies on a bundled dataset's "
                                                "results.")] = False,
         dataset: Annotated[str, typer.Option("--dataset", help="Dataset for --simulate and the study prior.")] = DATASET,
@@ -249,7 +305,8 @@ def register(app: typer.Typer) -> None:
         _check_json(json_out)
         con = _console(Console)
         cfg = resolve_config(ctx, P.PlanConfig, config,
-                             dict(prior=prior, acquisition=acquisition, family_sd=family_sd, study_prior=study_prior))
+                             dict(prior=prior, acquisition=acquisition, family_sd=family_sd, study_prior=study_prior,
+                                  prior_evidence=prior_evidence))
         prior, acquisition = cfg.prior, cfg.acquisition
         if simulate:
             result = P.simulate_dataset(_load_data(dataset), recipe=recipe or "regression", n_starts=starts,
@@ -285,7 +342,16 @@ def register(app: typer.Typer) -> None:
             con.print(f"Best so far: {E(result['best_trained']['model'])} ({result['best_trained']['score']:.1f}).")
         con.print(result["acquisition_explained"], markup=False)
         sp = result["study_prior"]
-        if sp["used"]:
+        if sp["used"] and sp.get("kind") == "pooled":
+            off = sp.get("level_offset")
+            by = ", ".join(f"{E(k)} {v}" for k, v in sp["n_results_by_study"].items())
+            con.print(f"Prior evidence: {sp['n_results']} bases with published RM results ({by}), mapped into one "
+                      f"unit ({E(sp['units'])}) by the pooled fit, fix how the features weigh; your results set "
+                      "the level" + (f" (they sit {off:+.1f} points from the evidence's fit)" if off is not None
+                                     else " (none yet: the levels are the evidence's)")
+                      + (f"; your results replace the evidence for {E(', '.join(sp['replaced_by_yours']))}"
+                         if sp["replaced_by_yours"] else "") + ".")
+        elif sp["used"]:
             off = sp.get("level_offset")
             con.print(f"Prior evidence: the {sp['n_results']} published {E(sp['recipe'])} results of the study "
                       f"({E(sp['dataset'])}) fix how the features weigh; your results set the level"

@@ -128,6 +128,17 @@ def _read_benchmarks(path: str) -> tuple[pd.DataFrame, list[str]]:
     return df[df.benchmark.isin(known)].reset_index(drop=True), ignored
 
 
+def _check_post_training(table: pd.DataFrame, path: str, base_stage: str = "base") -> pd.DataFrame:
+    """The post-training table's own rule, checked where its file is known: exactly one row of ``base_stage``
+    (the reference every delta is taken from)."""
+    rows = [i + 1 for i, stage in enumerate(table["stage"]) if stage == base_stage]
+    if len(rows) != 1:
+        where = f" (rows {', '.join(map(str, rows[:5]))})" if rows else ""
+        raise InputError(f"needs exactly one row with stage {base_stage!r}, found {len(rows)}{where}", path=path,
+                         column="stage", expected=f"one {base_stage!r} row: the reference of every delta")
+    return table
+
+
 def load_tables(models: str | os.PathLike, results: str | os.PathLike, benchmarks: str | os.PathLike, *,
                 post_training: str | os.PathLike | None = None, name: str | None = None) -> StudyData:
     """Load and cross-check user tables (CSV or Parquet) in the bundled schema."""
@@ -154,7 +165,8 @@ def load_tables(models: str | os.PathLike, results: str | os.PathLike, benchmark
     p = None
     if post_training is not None:
         post_training = str(post_training)
-        p = S.validate(read_table(post_training), S.POST_TRAINING, post_training)
+        p = _check_post_training(S.validate(read_table(post_training), S.POST_TRAINING, post_training),
+                                 post_training)
     hashes = {Path(f).name if name else f: sha256_file(f)
               for f in (models, results, benchmarks, post_training) if f is not None}
     return StudyData(name=name or "user-tables", models=m, results=r, benchmarks=b, post_training=p,
@@ -196,7 +208,8 @@ def load_results_study(results: list[tuple[pd.DataFrame, dict, str, str]], *, mo
     m, r, b, per_model = assemble(r, sources, models=m, benchmarks=b)
     p = None
     if post_training is not None:
-        p = S.validate(read_table(post_training), S.POST_TRAINING, str(post_training))
+        p = _check_post_training(S.validate(read_table(post_training), S.POST_TRAINING, str(post_training)),
+                                 str(post_training))
     return StudyData(name="results:" + ",".join(label for _, _, label, _ in results), models=m, results=r,
                      benchmarks=b, post_training=p, data_sha256=hashes, ignored_benchmarks=ignored,
                      sources=per_model)

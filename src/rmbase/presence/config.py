@@ -56,14 +56,10 @@ class _FileOutput(Config):
         """The output file, validated before any work: a known suffix, not a folder."""
         if self.out is None:
             raise InputError("--out FILE is required", expected=f"a {' or '.join(self.allowed_suffixes)} file")
-        target = Path(self.out)
-        if target.suffix.lower() not in self.allowed_suffixes:
-            raise InputError(f"unsupported output type '{target.suffix or '(none)'}'", path=str(target),
-                             expected=" or ".join(self.allowed_suffixes))
-        if target.is_dir():
-            raise InputError("the output is a folder", path=str(target), expected="a file name")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return target
+        from rmbase.io import check_output_path
+
+        # a folder is named as such before its (missing) suffix; nothing is created before the work
+        return check_output_path(self.out, kind="file", option="--out", suffixes=self.allowed_suffixes)
 
 
 class CompareConfig(_FileOutput):

@@ -7,7 +7,8 @@ A record that cannot be scored is never an error: it is yielded with a ``problem
 * ``invalid_utf8``: bytes that are not UTF-8 (a JSONL line, a binary Parquet value, lone surrogates in JSON);
 * ``missing_text`` / ``not_text``: no text field in this record, or a value that is not a string;
 * ``empty``: the text is empty or only whitespace;
-* ``missing_category``: no category, or an empty one.
+* ``missing_category``: no category, or an empty one;
+* ``bad_category``: a category that is not text (a number, a list, an object): never turned into text silently.
 
 A missing file, a folder without corpus files, or a field name that no record has (Parquet: not in the schema;
 JSONL: in none of the first :data:`FIELD_SCAN` records) is an :class:`InputError` before any work starts.
@@ -28,7 +29,7 @@ from rmbase.errors import InputError
 FIELD_SCAN = 1000
 JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
 PARQUET_SUFFIXES = (".parquet", ".pq")
-PROBLEMS = ("unparsable", "invalid_utf8", "missing_text", "not_text", "empty", "missing_category")
+PROBLEMS = ("unparsable", "invalid_utf8", "missing_text", "not_text", "empty", "missing_category", "bad_category")
 
 
 @dataclass(frozen=True)
@@ -64,23 +65,24 @@ def _text(value: Any) -> tuple[str | None, str | None]:
     return value, None
 
 
-def _category(value: Any) -> str | None:
+def _category(value: Any) -> tuple[str | None, str | None]:
+    """(category, problem) of a field value: text only (bytes decoded); a number, list or object is refused."""
     if isinstance(value, bytes | bytearray):
         value = bytes(value).decode("utf-8", errors="replace")
     if value is None or (isinstance(value, float) and value != value):
-        return None
-    text = str(value).strip()
-    return text or None
+        return None, "missing_category"
+    if not isinstance(value, str):
+        return None, "bad_category"
+    text = value.strip()
+    return (text, None) if text else (None, "missing_category")
 
 
 def make_doc(row: int, record: dict, text_field: str, category_field: str) -> Doc:
-    category = _category(record.get(category_field))
+    category, bad = _category(record.get(category_field))
     if text_field not in record:
         return Doc(row, None, category, "missing_text")
     text, problem = _text(record[text_field])
-    if problem is None and category is None:
-        problem = "missing_category"
-    return Doc(row, text, category, problem)
+    return Doc(row, text, category, problem or bad)
 
 
 class Corpus:

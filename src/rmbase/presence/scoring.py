@@ -16,7 +16,7 @@ from rmbase.presence.corpus import Doc
 from rmbase.presence.shards import SHARD_COLUMNS
 
 SKIP_REASONS = ("unparsable", "invalid_utf8", "missing_text", "not_text", "empty", "missing_category",
-                "too_short", "bad_bos")
+                "bad_category", "too_short", "bad_bos")
 
 
 def model_fingerprint(cfg: PresenceConfig) -> dict[str, Any]:

@@ -98,12 +98,23 @@ def read_scores(folder: str | os.PathLike) -> pd.DataFrame:
 def corpus_identity(folder: str | os.PathLike, summary: dict[str, Any]) -> dict[str, Any] | None:
     """What makes two runs' documents the same: the corpus files' contents (or the Hub dataset), the fields read,
     the record limit and ``max_tokens``; None when the folder does not record its corpus."""
-    path = Path(folder) / "fingerprint.json"
+    from rmbase.io import CORRUPT, FINGERPRINT_NAME, read_checked
+
+    path = Path(folder) / FINGERPRINT_NAME
     if not path.is_file():
         return None
+    data = read_checked(path)
+    if data is CORRUPT:  # a folder of an rmbase before checksummed fingerprints: plain JSON
+        try:
+            plain = json.loads(path.read_text(encoding="utf-8"))
+            data = plain if isinstance(plain, dict) and "corpus" in plain and "sha256" not in plain else CORRUPT
+        except (OSError, ValueError):
+            pass
     try:
-        corpus = dict(json.loads(path.read_text(encoding="utf-8"))["corpus"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        if data is CORRUPT:
+            raise ValueError("the file does not verify (damaged or edited)")
+        corpus = dict(data["corpus"])
+    except (ValueError, KeyError, TypeError) as exc:
         raise InputError(f"cannot read the corpus fingerprint: {exc}", path=str(path)) from exc
     if "files" in corpus:  # the contents identify a file, not its name
         corpus["files"] = sorted(str(f.get("sha256")) for f in corpus["files"] if isinstance(f, dict))

@@ -12,6 +12,7 @@ import numpy as np
 
 from rmbase.report import html as H
 from rmbase.report.plotting import GREY, FigureSpec, colour, declutter, pyplot, render_all, tex
+from rmbase.report.todays_table import todays_table
 
 SOURCE = "the recommendation (rmbase recommend --json)"
 
@@ -98,7 +99,10 @@ def _answer(result: dict) -> str:
     cov = iv["per_target"].get("score") or next(iter(iv["per_target"].values()))
     picks = "; ".join(f"{r['rank']}. {H.esc(r['model'])} ({H.num(r['params_b'], 1)}B): "
                       f"{H.num(r['score']['predicted'], 1)} [{H.num(r['score']['low'], 1)}, "
-                      f"{H.num(r['score']['high'], 1)}]" for r in top)
+                      f"{H.num(r['score']['high'], 1)}]"
+                      + (f", P(best) {H.num(r['p_best'], 2)}" if r.get("p_best") is not None else "")
+                      + (f" ({H.esc(r['support'])})" if r.get("support") not in (None, "observed") else "")
+                      for r in top)
     small = [r for r in rows if r["pareto"]]
     steps = [f"Train the top {min(3, len(rows))} and keep the best: the intervals overlap (half-width "
              f"{cov['halfwidth']:.1f} points), so the order among them is not settled."]
@@ -106,20 +110,44 @@ def _answer(result: dict) -> str:
         if r["extrapolates"]:
             steps.append(f"{r['model']} lies outside the training range of the study's bases on "
                          f"{', '.join(r['extrapolates'])}: its prediction extrapolates; check it before you rely on it.")
+        if r.get("outranks"):
+            steps.append(f"{r['model']}: {r['outranks']}.")
     if small:
         steps.append("On a budget: the Pareto front gives the best predicted score for each size: "
                      + ", ".join(r["model"] for r in small[:6]) + ".")
     lofo = cov.get("empirical_coverage_lofo")
+    chosen = (f" Predictor: <code>{H.esc(result['method'])}</code> ({H.esc(result.get('method_description', ''))}),"
+              f" chosen by {H.esc((result.get('method_choice') or {}).get('chosen_by', '--method'))}.</p>")
+    if cov.get("empirical_coverage_loo") is None:  # the pooled fit: a predictive distribution, judged by study
+        how = (f"<p><strong>How sure:</strong> intervals: {H.esc(iv['kind'])}, nominal "
+               f"{H.num(iv['nominal_coverage'], 2)}; their coverage leaving whole studies out is in "
+               "docs/selection.md." + chosen)
+    else:
+        how = (f"<p><strong>How sure:</strong> the intervals held out of fold for "
+               f"{H.num(cov['empirical_coverage_loo'], 2)} of the training bases (leave-one-out)"
+               + (f" and {H.num(lofo, 2)} holding out whole families" if lofo is not None else "")
+               + f", nominal {H.num(iv['nominal_coverage'], 2)}; mean error {H.num(cov['mean_abs_residual'], 1)} "
+               f"points over {cov['n_train']} trained bases." + chosen)
     return ('<section class="answer" id="answer"><h2>The answer</h2>'
             f'<p class="verdict"><strong>Recommended bases</strong> (predicted RM score, '
-            f"{int(round(iv['nominal_coverage'] * 100))}% interval): {picks}.</p>"
-            f"<p><strong>How sure:</strong> the intervals held out of fold for {H.num(cov['empirical_coverage_loo'], 2)}"
-            f" of the training bases (leave-one-out)"
-            + (f" and {H.num(lofo, 2)} holding out whole families" if lofo is not None else "")
-            + f", nominal {H.num(iv['nominal_coverage'], 2)}; mean error {H.num(cov['mean_abs_residual'], 1)} points "
-            f"over {cov['n_train']} trained bases. Predictor: <code>{H.esc(result['method'])}</code> "
-            f"({H.esc(result.get('method_description', ''))}).</p>"
-            "<p><strong>What to do next</strong></p>" + H.bullets(steps) + "</section>")
+            f"{int(round(iv['nominal_coverage'] * 100))}% interval): {picks}.</p>" + how
+            + (f"<p><strong>P(best)</strong>: the share of {H.esc(result['probabilities']['samples'])} draws of the "
+               f"predictive distribution in which a base is the best of the {H.esc(result['n_candidates'])} "
+               "candidates (P(top k): among the k best).</p>" if result.get("probabilities") else "")
+            + ("<p><strong>Today's bases</strong> (predicted, not measured):</p>"
+               + todays_table(result["todays_bases"]) if result.get("todays_bases") else "")
+            + "<p><strong>What to do next</strong></p>" + H.bullets(steps) + "</section>")
+
+
+def _evidence(row: dict) -> str:
+    """Support, studies, flags and the outranking note of a row, as one text (escaped by the table)."""
+    parts = [row.get("support") or ""]
+    if row.get("studies"):
+        parts.append("studies: " + ", ".join(row["studies"]))
+    parts += row.get("flags") or []
+    if row.get("outranks"):
+        parts.append(row["outranks"])
+    return "; ".join(p for p in parts if p)
 
 
 def render_recommendation(result: dict, figdir: Path | None = None) -> str:
@@ -127,11 +155,13 @@ def render_recommendation(result: dict, figdir: Path | None = None) -> str:
     specs = [s for s in (pareto_figure(result), drivers_figure(result, result.get("top", 10))) if s is not None]
     rendered = render_all(specs, figdir)
     sections = [t for t in result["interval"]["per_target"] if t != "score"]
-    header = ["rank", "model", "family", "params (B)", "predicted", "low", "high", "measured", *sections, "Pareto",
-              "drivers", "extrapolates"]
-    rows = [[r["rank"], r["model"], r.get("family") or "", r["params_b"], r["score"]["predicted"], r["score"]["low"],
-             r["score"]["high"], (r["measured"] or {}).get("score"),
-             *[r[t]["predicted"] for t in sections], r["pareto"],
+    k = (result.get("probabilities") or {}).get("k", 3)
+    header = ["rank", "model", "family", "params (B)", "released", "predicted", "low", "high", "P(best)",
+              f"P(top {k})", "measured", *sections, "Pareto", "evidence", "drivers", "extrapolates"]
+    rows = [[r["rank"], r["model"], r.get("family") or "", r["params_b"], r.get("release") or "",
+             r["score"]["predicted"], r["score"]["low"], r["score"]["high"], r.get("p_best"), r.get("p_top_k"),
+             (r["measured"] or {}).get("score"),
+             *[(r.get(t) or {}).get("predicted") for t in sections], r["pareto"], _evidence(r),
              ", ".join(f"{d['feature']} {d['contribution']:+.1f}" for d in r["drivers"]),
              ", ".join(r["extrapolates"])] for r in result["ranking"]]
     body = [f"<header><h1>rmbase recommend: {H.esc(result['n_candidates'])} candidate bases</h1>"

@@ -13,6 +13,7 @@ from rmbase.errors import InputError
 from rmbase.report import html as H
 from rmbase.report.figures import study_figures
 from rmbase.report.plotting import render_all
+from rmbase.report.todays_table import todays_table
 
 SECTIONS = (("gains", "Gains over the default base"), ("correlations", "Correlations with the RM score"),
             ("coverage", "Coverage of the true top-k"), ("selection", "Predictors judged out of fold"),
@@ -22,8 +23,14 @@ SECTIONS = (("gains", "Gains over the default base"), ("correlations", "Correlat
 
 
 def _best_predictor(study: dict) -> dict | None:
+    """The leave-one-out row of the predictor the answer recommends: study.json ``answer_method`` (chosen on the
+    page's held-out evidence), else (an older study.json) the best leave-one-out coverage."""
     rows = [r for r in study.get("selection") or [] if r["recipe"] == study["recipe"] and r["validation"] == "loo"]
-    return max(rows, key=lambda r: (r["coverage_mean_5_10"], -r["regret_at_3"])) if rows else None
+    chosen = (study.get("answer_method") or {}).get("method")
+    pick = next((r for r in rows if r["method"] == chosen), None)
+    if pick is not None or not rows:
+        return pick
+    return max(rows, key=lambda r: (r["coverage_mean_5_10"], -r["regret_at_3"]))
 
 
 def answer(study: dict) -> str:
@@ -43,9 +50,14 @@ def answer(study: dict) -> str:
         rand = sum(k / n for k in range(5, 11)) / 6 if n else 0.0
         lofo = next((r for r in study["selection"] if r["method"] == best["method"] and r["validation"] == "lofo"
                      and r["recipe"] == study["recipe"]), None)
+        am = study.get("answer_method") or {}
+        why = (f" It is the predictor that holds up best out of study ({H.esc(am.get('chosen_by', ''))}): the "
+               "predictor best within the study can be the worst outside it, and today's bases come from families "
+               "outside the study." if am else "")
         out.append(
-            "<p><strong>How sure is the out-of-fold evidence?</strong> For a base you have not trained, the best "
-            f"predictor judged on bases it never saw (leave-one-out over {n}) is <code>{H.esc(best['method'])}</code>:"
+            "<p><strong>How sure is the out-of-fold evidence?</strong> For a base you have not trained, the "
+            f"predictor to use is <code>{H.esc(best['method'])}</code>.{why} Judged on bases it never saw "
+            f"(leave-one-out over {n}):"
             f" Spearman {H.num(best['spearman'], 2)} with the true RM scores, mean coverage@5-10 "
             f"{H.num(best['coverage_mean_5_10'], 2)} (a random order gets {H.num(rand, 2)}), mean error "
             f"{H.num(best['mae'], 1)} points. Its single top pick was {H.num(best['regret_at_1'], 1)} points below "
@@ -71,6 +83,18 @@ def answer(study: dict) -> str:
                                 f"{b['predicted_rank']} although it is {b['true_rank']}; that single miss costs the "
                                 f"ranking most (coverage@5-10 {H.num(infl['coverage_mean_5_10'], 2)} → "
                                 f"{H.num(b['coverage_mean_5_10_if_right'], 2)} if it were right)."))
+    am = study.get("answer_method") or {}
+    if am.get("table"):
+        sets = am.get("sets") or []
+        out.append(H.table(["method", "mean Spearman out of study", *sets],
+                           [[r["method"], r["mean_spearman"], *[r["per_set"].get(x) for x in sets]]
+                            for r in sorted(am["table"], key=lambda r: -r["mean_spearman"])], nd=2,
+                           key="answer_method.table",
+                           caption="Each method's Spearman with RMs other studies trained (bases it never saw; "
+                                   "the same bases for every method): how the answer's predictor was chosen."))
+    todays = study.get("todays_bases")
+    if todays:
+        out.append("<p><strong>Today's bases</strong> (predicted, not measured):</p>" + todays_table(todays))
     next_steps.append("Choose each next training from what you have measured so far: "
                       "<code>rmbase plan --trained results.csv</code>.")
     out.append("<p><strong>What to do next</strong></p>" + H.bullets(next_steps, escaped=True) + "</section>")
@@ -199,6 +223,7 @@ def rebuild_report(folder: str | Path) -> Path:
     """``rmbase report DIR``: the page and figures again from ``DIR/study.json`` (written atomically: the old
     report stays until the new one is complete)."""
     from rmbase.io import staged_output_dir
+    from rmbase.report.schema import check_study
 
     folder = Path(folder)
     path = folder / "study.json"
@@ -208,12 +233,11 @@ def rebuild_report(folder: str | Path) -> Path:
         study = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot parse: {exc}", path=str(path)) from exc
-    if not isinstance(study, dict):
-        raise InputError("not a study (expected a JSON object)", path=str(path))
+    check_study(study, str(path))
     with staged_output_dir(folder) as stage:
         try:
             write_report(study, stage)
-        except (KeyError, TypeError, AttributeError) as exc:
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
             raise InputError(f"does not follow the study.json schema ({type(exc).__name__}: {exc})", path=str(path),
                              expected="the output of rmbase study (docs/study.md)") from exc
     return folder / "report.html"

@@ -105,13 +105,7 @@ def _load_chunk(path: Path) -> list[dict[str, Any]] | None:
 
 def score_examples(scorer: Any, examples: list[Example], source: str = "data") -> list[dict[str, Any]]:
     """Per-example records ``{id, subset, scores, num_correct, truncated}`` for a list of examples."""
-    prompts, responses, owner, labels = [], [], [], []
-    for k, ex in enumerate(examples):
-        for j, completion in enumerate(ex.completions):
-            prompts.append(ex.prompt)
-            responses.append(completion)
-            owner.append(k)
-            labels.append(f"{source}: example id {ex.id!r} (subset {ex.subset}), completion {j + 1}")
+    prompts, responses, owner, labels = _completions(examples, source)
     ids, flags = scorer.encode(scorer.render(prompts, responses), labels)
     rewards = scorer.score_ids(ids)
     records = [{"id": ex.id, "subset": ex.subset, "scores": [], "num_correct": ex.num_correct, "truncated": 0}
@@ -120,6 +114,26 @@ def score_examples(scorer: Any, examples: list[Example], source: str = "data") -
         records[k]["scores"].append(float(reward))
         records[k]["truncated"] += int(cut)
     return records
+
+
+def _completions(examples: list, source: str) -> tuple[list, list, list[int], list[str]]:
+    """(prompts, responses, owning example, label naming the example) of every completion of ``examples``."""
+    prompts, responses, owner, labels = [], [], [], []
+    for k, ex in enumerate(examples):
+        for j, completion in enumerate(ex.completions):
+            prompts.append(ex.prompt)
+            responses.append(completion)
+            owner.append(k)
+            labels.append(f"{source}: example id {ex.id!r} (subset {ex.subset}), completion {j + 1}")
+    return prompts, responses, owner, labels
+
+
+def check_lengths(scorer: Any, examples: list, source: str, chunk_size: int) -> None:
+    """With ``truncation: error``, every too-long completion is refused before any state is written (tokenizing
+    only, chunk by chunk: no forward pass)."""
+    for start in range(0, len(examples), chunk_size):
+        prompts, responses, _, labels = _completions(examples[start:start + chunk_size], source)
+        scorer.encode(scorer.render(prompts, responses), labels)
 
 
 def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | None = None,
@@ -163,6 +177,8 @@ def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | Non
     dtype = str(next(model.parameters()).dtype).replace("torch.", "")
     template_sha = hf_text.template_sha256(tokenizer)
 
+    if cfg.truncation == "error":
+        check_lengths(scorer, examples, source, cfg.chunk_size)
     partial = _partial_dir(out)
     if rank == 0:
         work_folder(partial, _fingerprint(cfg, data_sha, template_sha, dtype), restart=restart, what="evaluation")

@@ -23,17 +23,20 @@ from rmbase.selection.stage import base_family, normalise_stage, resolve_stage
 FEATURES = (*SIX, AVERAGE)  # the OLL v2 six (normalised 0-100) and their average; params_b lives in models
 
 
-@dataclass
-class FeatureTable:
-    """values / status / origin / sd: model x feature (NaN / "" where unknown); models: params_b, family, stage,
-    reasoning, release, pretrained_from, architecture, sources; conflicts; counted notes."""
-    values: pd.DataFrame
-    status: pd.DataFrame
-    origin: pd.DataFrame
-    sd: pd.DataFrame
-    models: pd.DataFrame
-    conflicts: pd.DataFrame = field(default_factory=pd.DataFrame)
-    notes: list[str] = field(default_factory=list)
+try:  # contract B: the harmonised table's class, once rmbase.benchmarks has it
+    from rmbase.benchmarks import FeatureTable
+except ImportError:  # pragma: no cover - before the harmonised table lands
+    @dataclass
+    class FeatureTable:  # type: ignore[no-redef]
+        """values / status / origin / sd: model x feature (NaN / "" where unknown); models: params_b, family,
+        stage, reasoning, release, pretrained_from, architecture, sources; conflicts; counted notes."""
+        values: pd.DataFrame
+        status: pd.DataFrame
+        origin: pd.DataFrame
+        sd: pd.DataFrame
+        models: pd.DataFrame
+        conflicts: pd.DataFrame = field(default_factory=pd.DataFrame)
+        notes: list[str] = field(default_factory=list)
 
 
 _OLL_TYPE_STAGE = {"pretrained": "pretrained", "continuously-pretrained": "pretrained", "chat": "instruct",
@@ -66,7 +69,7 @@ def oll_feature_table() -> FeatureTable:
                      if m in lb_models.index else "", "sources": "oll-v2"})
     models = pd.DataFrame(rows).set_index("model")
     return FeatureTable(values=values, status=origin.replace({"oll-v2": "observed"}), origin=origin,
-                        sd=values.notna().astype(float) * 0.0, models=models)
+                        sd=values.notna().astype(float) * 0.0, models=models, conflicts=pd.DataFrame(), notes=[])
 
 
 def feature_table() -> FeatureTable:

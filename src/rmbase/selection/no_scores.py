@@ -10,6 +10,7 @@ are worth.
 from __future__ import annotations
 
 import re
+import shlex
 
 import numpy as np
 
@@ -33,14 +34,46 @@ def size_only_fit(data, recipe: str, target: str = "score") -> dict | None:
         return None
     x = np.log(X[["params_b"]].to_numpy(dtype=float))
     yv = y.to_numpy(dtype=float)
-    errs = []
+    res = []
     for i in range(len(yv)):
         keep = np.arange(len(yv)) != i
         m = LinearRegression().fit(x[keep], yv[keep])
-        errs.append(abs(float(m.predict(x[i:i + 1])[0]) - yv[i]))
+        res.append(yv[i] - float(m.predict(x[i:i + 1])[0]))
     full = LinearRegression().fit(x, yv)
     return {"intercept": float(full.intercept_), "slope_per_log_b": float(full.coef_[0]), "n_train": len(yv),
-            "loo_mean_abs_error": float(np.mean(errs)), "range_b": [float(np.exp(x.min())), float(np.exp(x.max()))]}
+            "loo_mean_abs_error": float(np.mean(np.abs(res))), "loo_residuals": [float(r) for r in res],
+            "max_score": float(yv.max()),
+            "range_b": [float(np.exp(x.min())), float(np.exp(x.max()))]}
+
+
+def size_only_rows(sizes: dict[str, float | None], *, data, recipe: str, alpha: float) -> tuple[list[dict], dict]:
+    """Size-only predictions of the study's RM score for bases without benchmark scores, each with a split
+    conformal interval from the size-only fit's leave-one-out residuals (wider than the benchmark predictor's).
+    ``sizes``: model -> params_b (None: read from the name). Returns (rows ``{model, params_b, size_from,
+    predicted, low, high}``, the fit with its ``halfwidth``); bases whose size is unknown are left out (the caller
+    lists them)."""
+    from rmbase.selection.recommend import conformal_halfwidth
+
+    fit = size_only_fit(data, recipe)
+    if fit is None:
+        return [], {}
+    q = conformal_halfwidth(np.asarray(fit["loo_residuals"]), alpha)
+    fit = {**fit, "halfwidth": q}
+    rows = []
+    for m, size in sizes.items():
+        source = "table"
+        if size is None or not np.isfinite(size) or size <= 0:
+            size, source = size_from_name(m), "name"
+        if size is None:
+            continue
+        pred = fit["intercept"] + fit["slope_per_log_b"] * float(np.log(size))
+        # a line in log size leaves the score's range far outside the study's sizes: the range bounds it
+        top = 100.0 if fit["max_score"] > 1 else 1.0
+        capped = bool(pred > top or pred < 0)
+        pred = float(np.clip(pred, 0.0, top))
+        rows.append({"model": m, "params_b": float(size), "size_from": source, "predicted": pred,
+                     "low": max(pred - q, 0.0), "high": min(pred + q, top), "capped": capped})
+    return rows, fit
 
 
 def guidance(models: list[str], *, data, recipe: str, candidates: list[str] | None = None,
@@ -60,13 +93,14 @@ def guidance(models: list[str], *, data, recipe: str, candidates: list[str] | No
                  "--recipe", recipe]
         if candidates:
             rerun += ["--candidates", ",".join(candidates)]
+        rerun = [shlex.quote(a) for a in rerun]  # copy-paste safe, whatever the names hold
         size = size_from_name(m)
         est = estimate_suite_hours(size, "leaderboard") if size else None
         fam = model_family(m)
         entry = {
             "model": m,
-            "commands": [f"rmbase benchmarks run --model {m} --suite leaderboard --device cuda --batch-size auto "
-                         f"--out {folder}", " ".join(rerun)],
+            "commands": [f"rmbase benchmarks run --model {shlex.quote(m)} --suite leaderboard --device cuda "
+                         f"--batch-size auto --out {shlex.quote(folder)}", " ".join(rerun)],
             "several": "with several such models, combine their scores first: rmbase benchmarks import "
                        "bench/*/scores.csv --out my_scores.csv, then --benchmarks my_scores.csv",
             "params_b_from_name": size,

@@ -46,7 +46,9 @@ class PlanConfig(Config):
     prior_weight: float = 1.0        # prior mean of the capability weights, in units of scale
     noise: float = 0.5               # noise sd, in units of scale
     family_sd: float = 0.5           # prior sd of a shared per-family offset, in units of scale (0: no families)
-    study_prior: bool = True         # the bundled study's results of the same recipe as prior evidence
+    study_prior: bool = True         # published RM results as prior evidence
+    prior_evidence: str = "pooled"   # "pooled": every study, mapped into one unit; "study": the bundled study's
+    #                                  results of the same recipe only (needs the recipe)
 
 
 def family_indicators(families) -> np.ndarray:
@@ -137,6 +139,8 @@ def _scale_for(y: np.ndarray, config: PlanConfig) -> float:
 def _check_config(config: PlanConfig) -> None:
     if not (np.isfinite(config.family_sd) and config.family_sd >= 0):
         raise InputError(f"--family-sd must be a number >= 0, got {config.family_sd}")
+    if config.prior_evidence not in ("pooled", "study"):
+        raise InputError(f"unknown prior evidence {config.prior_evidence!r}", expected="pooled or study")
     if config.prior not in PRIORS:
         raise InputError(f"unknown prior {config.prior!r}", expected=f"one of {', '.join(PRIORS)}")
     if config.acquisition not in ACQUISITIONS:
@@ -395,6 +399,15 @@ def load_trained(path: str, pool_index, *, recipe: str | None = None, target: st
     return pd.Series(vals.to_numpy(dtype=float), index=mapped.to_numpy(), name=target)
 
 
+def _merged_pool(pool_file: str | None) -> pd.DataFrame:
+    from rmbase.selection.recommend import merged_scores
+
+    table = merged_scores(pool_file)[0]
+    six = [c for c in table.columns if c not in ("params_b", "oll_average")]
+    table["oll_average"] = table["oll_average"].fillna(table[six].mean(axis=1, skipna=False))
+    return table
+
+
 def plan(*, pool_file: str | None = None, candidates: list[str] | None = None, trained_file: str | None = None,
          budget: int = 1, recipe: str | None = None, config: PlanConfig | None = None, seed: int = 0,
          data=None, probes: pd.DataFrame | None = None, probe_feature: str | None = None,
@@ -411,7 +424,7 @@ def plan(*, pool_file: str | None = None, candidates: list[str] | None = None, t
     ``train_cost``): whether probing the untrained, unprobed candidates first is worth it
     (:mod:`rmbase.selection.probe_value`)."""
     from rmbase.provenance import provenance
-    from rmbase.selection.plan_prior import ACQUISITION_TEXT, file_recipe, study_evidence
+    from rmbase.selection.plan_prior import ACQUISITION_TEXT, file_recipe, pooled_evidence, study_evidence
     from rmbase.selection.recommend import candidate_scores
 
     config = config or PlanConfig()
@@ -425,10 +438,10 @@ def plan(*, pool_file: str | None = None, candidates: list[str] | None = None, t
 
         data = load_bundled()
     no_scores = []
-    if scores.no_scores and data is not None:
+    if scores.to_score(candidates) and data is not None:
         from rmbase.selection.no_scores import guidance
 
-        no_scores = guidance(scores.no_scores, data=data, recipe=recipe or "regression", candidates=candidates,
+        no_scores = guidance(scores.to_score(candidates), data=data, recipe=recipe or "regression", candidates=candidates,
                              command="plan")
     if candidates and unscorable:
         why = "; ".join(f"{u['model']}: {u['reason']}" for u in unscorable[:10])
@@ -452,6 +465,8 @@ def plan(*, pool_file: str | None = None, candidates: list[str] | None = None, t
         if probe_feature:
             prior_record = {"used": False, "reason": f"the surrogate uses the probe feature {probe_feature!r}, "
                                                      "which the study's bases do not have"}
+        elif config.prior_evidence == "pooled":
+            evidence, prior_record = pooled_evidence(recipe, trained, config.features, _merged_pool(pool_file))
         else:
             evidence, prior_record = study_evidence(data, recipe, trained, config.features)
     proposals = propose(pool, trained, budget=budget, config=config, seed=seed, evidence=evidence)

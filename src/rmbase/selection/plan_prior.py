@@ -53,3 +53,70 @@ ACQUISITION_TEXT = {
     "thompson": "thompson = Thompson sampling: the value is this base's score in one draw of the surrogate's "
                 "weights; the base that wins the draw is proposed (a random, uncertainty-weighted choice).",
 }
+
+
+def pooled_evidence(recipe: str | None, trained: pd.Series | None, features, pool_table: pd.DataFrame,
+                    target: str = "rewardbench") -> tuple[tuple | None, dict]:
+    """The pooled RM evidence of every study (:func:`rmbase.selection.pooled.fit_pooled`) as prior evidence for
+    the planner, in one unit: each study's result of a base is mapped into the units of the pooled fit's target
+    grid (the bundled study's grid of ``recipe``; with no recipe, the grid the pooled fit chooses) through the
+    fitted levels and scales, ``y_units = a_u + c_u (y_g - a_g) / c_g``, and averaged per base (a base the units
+    grid measured keeps that value). Bases without the planner's features are left out (counted); a base the user
+    trained is left out (the user's result wins). ``pool_table`` (model x features) gives the features: the
+    bundled table with the user's file merged in."""
+
+    from rmbase.model_ids import ModelIdIndex, canonical_model_id
+    from rmbase.selection.evidence import rm_evidence
+    from rmbase.selection.pooled import fit_pooled, training_rows
+
+    fit = fit_pooled(target, recipe=recipe)
+    model = fit.model
+    rows = training_rows(rm_evidence(), target)
+    u = model.grid_index(fit.units_grid)
+    record = {"used": False, "kind": "pooled", "recipe": recipe, "target": target, "units": fit.units,
+              "studies": list(fit.studies_used)}
+    if u is None:
+        record["reason"] = "no study of the pooled evidence measures the target: no units to plan in"
+        return None, record
+    a, c = model.level_, model.scale_
+    mapped = []
+    for g, base, value in zip(rows["grid"], rows["base"], rows["value"], strict=True):
+        j = model.grid_index(g)
+        if j is None:
+            continue
+        own = j == u
+        mapped.append((base, float(a[u] + c[u] * (value - a[j]) / c[j]), own, rows.loc[rows["grid"] == g,
+                                                                                     "study"].iloc[0]))
+    frame = pd.DataFrame(mapped, columns=["base", "value", "own", "study"])
+    frame = frame.sort_values("own", ascending=False)
+    per_base = frame.groupby("base", sort=False).apply(
+        lambda d: d.loc[d["own"], "value"].mean() if d["own"].any() else d["value"].mean(), include_groups=False)
+    studies = frame.groupby("base", sort=False)["study"].apply(lambda s: sorted(set(s)))
+    found, unknown = ModelIdIndex(pool_table.index).join(list(per_base.index))
+    user = {canonical_model_id(m) for m in (trained.index if trained is not None else [])}
+    keep, mine = [], []
+    for b in per_base.index:
+        if b not in found:
+            continue
+        row = pool_table.loc[found[b], list(features)]
+        if row.isna().any():
+            unknown.append(b)
+            continue
+        (mine if canonical_model_id(found[b]) in user or canonical_model_id(b) in user else keep).append(b)
+    X = pool_table.loc[[found[b] for b in keep], list(features)].astype(float)
+    y = pd.Series(per_base[keep].to_numpy(dtype=float), index=X.index)
+    X = X[~X.index.duplicated()]
+    y = y[~y.index.duplicated()]
+    by_study: dict[str, int] = {}
+    for b in keep:
+        for s in studies[b]:
+            by_study[s] = by_study.get(s, 0) + 1
+    record.update(used=len(y) >= 3, n_results=int(len(y)), n_results_by_study=by_study,
+                  replaced_by_yours=sorted(mine), left_out_missing_features=sorted(set(unknown)),
+                  dataset=", ".join(fit.studies_used),
+                  note="every study's results, mapped into one unit by the pooled fit's levels and scales, fix how "
+                       "the features weigh; your own results set the level (a free offset)")
+    if not record["used"]:
+        record["reason"] = f"only {len(y)} evidence base(s) with the planner's features"
+        return None, record
+    return (X, y), record

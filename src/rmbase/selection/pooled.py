@@ -64,16 +64,19 @@ def training_rows(evidence: pd.DataFrame, target: str, studies=None) -> pd.DataF
             own = g[(g["rm_benchmark"] == hb) & (g["target"] == ht)]
         if own.empty:
             continue
-        own = own.groupby("base", sort=False).agg(value=("value", "mean"), stage=("stage", "first"),
-                                                  rm_benchmark=("rm_benchmark", "first"),
-                                                  target=("target", "first")).reset_index()
+        own = own[["base", "value", "stage", "rm_benchmark", "target"]]
+        if own["base"].duplicated().any():  # several results of one base (e.g. seeds of a user's sweep): their mean
+            own = own.groupby("base", sort=False).agg(value=("value", "mean"), stage=("stage", "first"),
+                                                      rm_benchmark=("rm_benchmark", "first"),
+                                                      target=("target", "first")).reset_index()
+        else:
+            own = own.reset_index(drop=True)
         if own["base"].nunique() < 2:
             notes.append(f"{study} ({recipe}): {own['base'].nunique()} base - no study effect can be estimated "
                          "from a single base; left out of the fit")
             continue
-        own["study"], own["recipe"] = study, recipe
-        own["grid"] = [grid_id(study, recipe, b, t) for b, t in zip(own["rm_benchmark"], own["target"],
-                                                                     strict=True)]
+        own = own.assign(study=study, recipe=recipe,
+                         grid=grid_id(study, recipe, own["rm_benchmark"].iloc[0], own["target"].iloc[0]))
         parts.append(own)
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=["base", "value", "stage", "rm_benchmark", "target", "study", "recipe", "grid"])

@@ -32,9 +32,9 @@ class Checked:
 
 def load_sweep_config(path: str | os.PathLike) -> SweepConfig:
     """The config of ``path``, with relative file paths resolved against the config's folder where they exist."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("sweep config not found", path=str(p))
+    from rmbase.io import check_input_file
+
+    p = check_input_file(path, expected="a sweep config (YAML)")
     cfg = SweepConfig.from_yaml(p)
     return resolve_paths(cfg, p.resolve().parent)
 

@@ -30,6 +30,12 @@ SETTLED = ("done", "stopped")  # a cell whose outcome is final and counted in th
 
 
 def open_store(path: str | Path) -> Store:
+    if not Path(path).exists():
+        raise InputError("sweep store not found", path=str(path),
+                         expected="the --store folder of `rmbase sweep run`")
+    if Path(path).is_file():
+        raise InputError("is a file, not a sweep store folder", path=str(path),
+                         expected="the --store folder of `rmbase sweep run`")
     if not is_store(path):
         raise InputError("not a sweep store (no sweep.yaml and cells/)", path=str(path),
                          expected="the --store folder of `rmbase sweep run`")

@@ -335,6 +335,9 @@ def run_one(config: TrainConfig, learning_rate: float, tokenizer: Any, train_ite
 
         trainer.add_callback(progress_bar_callback(console, learning_rate,
                                                    tokens_per_step(train_items, config.batch_size)))
+    trainer.add_callback(_token_ledger(trainer))
+    if resume:  # TRL counts the tokens of this session only: carry on from the count saved with the checkpoint
+        _restore_token_count(trainer, Path(resume))
     t0 = time.perf_counter()
     trainer.train(resume_from_checkpoint=resume)
     seconds = time.perf_counter() - t0
@@ -344,11 +347,51 @@ def run_one(config: TrainConfig, learning_rate: float, tokenizer: Any, train_ite
         (best[METRIC] if best else float("nan"))
     model_dir = run_dir / "best"
     save_plain_model(trainer.model, tokenizer, model_dir)
-    tokens = int(getattr(trainer, "_total_train_tokens", 0)) or _count_tokens(train_items, config, trainer)
+    counted = not getattr(trainer, "_rmbase_count_from_steps", False)
+    tokens = (int(getattr(trainer, "_total_train_tokens", 0)) if counted else 0) or \
+        _count_tokens(train_items, config, trainer)
     return RunResult(learning_rate=learning_rate, best_accuracy=best_acc, best_step=best_step,
                      curve=trainer.rm_curve, log_history=list(trainer.state.log_history),
                      model_dir=str(model_dir), train_tokens=tokens, train_seconds=seconds,
                      reinitialised_token_ids=reinitialised)
+
+
+TOKENS_FILE = "rmbase_train_tokens.json"
+
+
+def _token_ledger_cls():
+    from transformers import TrainerCallback
+
+    class TokenLedger(TrainerCallback):
+        """Save the trainer's running token count with each checkpoint, so that a resumed run counts them all."""
+
+        def __init__(self, trainer: Any):
+            self.trainer = trainer
+
+        def on_save(self, args, state, control, **kwargs):
+            count = getattr(self.trainer, "_total_train_tokens", None)
+            folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+            if count is not None and folder.is_dir():
+                from rmbase.io import atomic_write_json
+
+                atomic_write_json(folder / TOKENS_FILE, {"step": state.global_step, "train_tokens": int(count)})
+
+    return TokenLedger
+
+
+def _token_ledger(trainer: Any) -> Any:
+    return _token_ledger_cls()(trainer)
+
+
+def _restore_token_count(trainer: Any, checkpoint: Path) -> None:
+    if not hasattr(trainer, "_total_train_tokens"):
+        return
+    try:
+        saved = json.loads((checkpoint / TOKENS_FILE).read_text())
+        trainer._total_train_tokens = int(saved["train_tokens"])
+    except (OSError, ValueError, KeyError, TypeError):  # a checkpoint from before the ledger: count from steps
+        trainer._total_train_tokens = 0
+        trainer._rmbase_count_from_steps = True
 
 
 def _count_tokens(items: list[dict], config: TrainConfig, trainer: Any) -> int:
