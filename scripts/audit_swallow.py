@@ -91,4 +91,12 @@ def swallow_checks(shared: Path, check) -> list:  # noqa: ANN001 - audit_bundled
         figures.append(f"{task} vs {oll} spearman {rho:.2f} on {len(both)}")
     out.append(check("swallow rank agreement with OLL v2 (pre-trained bases in both)", float("inf"), "",
                      note="; ".join(figures)))
+
+    study = pd.read_csv(ROOT / "src" / "rmbase" / "datasets" / "paper_2505_10775" / "models.csv")
+    keys = scores.assign(key=scores.model.map(canonical_model_id)).groupby("key")["mode"].agg(set)
+    have = [k for k in study.hf_id.map(canonical_model_id) if k in keys.index]
+    basic = [k for k in have if any(m.startswith("en_basic/") for m in keys[k])]
+    out.append(check("swallow coverage of the study's bases", float("inf"), "",
+                     note=f"{len(have)} of the study's {len(study)} bases have Swallow scores, {len(basic)} in "
+                          "en_basic"))
     return out

@@ -76,3 +76,41 @@ def test_combination_reports_in_sample_and_out_of_fold():
     assert out["out_of_fold"]["spearman"] > 0.5
     assert out["out_of_fold"]["mae"] >= out["in_sample"]["mae"]
     assert len(out["out_of_fold_predictions"]) == 30
+
+
+def test_skipping_hopeless_folds_keeps_the_full_searchs_choice():
+    """Degrees after the first skip the folds of grid points that can no longer win: the choice, its CV MSE and
+    every point still computed equal the full search's; a skipped point's full mean is worse than the bar."""
+    from rmbase.selection.study_elasticnet import PAPER_ALPHAS, PAPER_L1_RATIOS, cv_mse_paths
+
+    alphas = np.array(PAPER_ALPHAS)
+    skipped, degrees = 0, set()
+    for seed in range(4):
+        X, y = _data(n=30, seed=seed)
+        if seed % 2:
+            y = pd.Series(70 + 5 * X.a + np.random.default_rng(seed).normal(size=30), name="score")  # linear
+        est = StudyElasticNet(cv=5).fit(X, y)
+        Z = StandardScaler().fit_transform(X)
+        splits = list(KFold(5, shuffle=True, random_state=0).split(Z))
+        best = None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            for d in (1, 2, 3):
+                P = PolynomialFeatures(d, include_bias=False).fit_transform(Z)
+                full = cv_mse_paths(P, y.to_numpy(), splits, PAPER_L1_RATIOS, alphas, max_iter=1000, tol=1e-4)
+                if best is not None:
+                    part = cv_mse_paths(P, y.to_numpy(), splits, PAPER_L1_RATIOS, alphas, max_iter=1000, tol=1e-4,
+                                        stop_above=best[0])
+                    kept = np.isfinite(part)
+                    np.testing.assert_array_equal(part[kept], full[kept])
+                    assert (full.mean(axis=-1)[~kept.all(axis=-1)] > best[0]).all()
+                    skipped += int((~kept.all(axis=-1)).sum())
+                m = full.mean(axis=-1)
+                i, j = np.unravel_index(np.argmin(m), m.shape)
+                if best is None or m[i, j] < best[0] - 1e-12:
+                    best = (float(m[i, j]), d, float(alphas[j]), float(PAPER_L1_RATIOS[i]))
+        assert (est.best_cv_mse_, est.degree_, est.alpha_, est.l1_ratio_) == best
+        degrees.add(est.degree_)
+        assert sum(r["cv_mse"] is None for r in est.cv_results_) == sum(
+            r["cv_mse"] is None for r in est.cv_results_ if r["degree"] > 1)
+    assert skipped > 0 and len(degrees) >= 2  # the rule did skip work, and both kinds of winner were seen

@@ -88,7 +88,8 @@ def test_duplicate_cells_from_two_entries_of_one_base(tiny_bases, sweep_data, tm
 def test_dry_run_lists_cells_and_estimates_gpu_hours(make_config, tmp_path, capsys):
     path = make_config()
     store = tmp_path / "store"
-    assert main(["sweep", "run", str(path), "--store", str(store), "--dry-run", "--throughput", "1e-6"]) == 0
+    assert main(["sweep", "run", str(path), "--store", str(store), "--dry-run", "--throughput", "1e-6",
+                 "--verbose"]) == 0  # every cell listed with --verbose (the default: one row per base x recipe)
     out = capsys.readouterr().out
     assert "8 cells" in out and "alpha__regression__lr0.001__s0" in out
     assert "estimated cost:" in out and "1e-06 effective TFLOP/s" in out and "characters / 4" in out

@@ -60,6 +60,12 @@ def import_(
 
         table.restrict_to(read_table(models), str(models))
         table.inputs[str(models)] = sha256_file(models)
+    if not len(table.frame):
+        from rmbase.errors import InputError
+
+        raise InputError("nothing to import: 0 rows" + (f" (no model of {models} has scores in the files)"
+                                                        if models is not None else ""),
+                         expected="files with scores" + (" of the models of --models" if models is not None else ""))
     options = {"files": files, "scale": scale, "model": model, "on_conflict": on_conflict, "names": names,
                "models": str(models) if models else None}
     table.write(out, config=options, names=names)
@@ -132,15 +138,12 @@ def _feature_table(console, scores: list[str] | None, bundled: bool | None):  # 
         return hz.bundled_feature_table()
     from rmbase.benchmarks.import_pipeline import import_files
 
-    tables, model_tables = [], []
+    tables = []
     for path in scores:  # one table per file: values of two files that disagree are both kept (conflicts)
         imported = import_files([path], scale="both", on_conflict="first")
         _print_warnings(console, imported)  # conflicts inside a file (first value kept) are listed here
         tables.append(imported.frame)
-    if bundled:
-        more, model_tables, _ = hz.bundled_sources()
-        tables = [*more, *tables]
-    return hz.build_feature_table(tables, model_tables)
+    return hz.feature_table_with(tables) if bundled else hz.build_feature_table(tables)
 
 
 def _print_model(console, entry: dict) -> None:  # noqa: ANN001 - rich console, imported lazily

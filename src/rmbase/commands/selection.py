@@ -30,10 +30,18 @@ def evidence_text(row: dict, *, studies: bool = False) -> str:
 DATASET = "paper-2505.10775"
 
 
-def _split(value: str | None) -> list[str] | None:
-    if not value:
+def _split(value: str | None, option: str = "--candidates") -> list[str] | None:
+    """A comma-separated list; None when the option was not given. Given but empty (``--candidates ''``) is an
+    error, not "every model"."""
+    if value is None:
         return None
-    return [v.strip() for v in value.split(",") if v.strip()]
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    if not items:
+        from rmbase.errors import InputError
+
+        raise InputError(f"{option} is empty", expected="comma-separated model ids, or leave the option out for "
+                                                        "the whole pool")
+    return items
 
 
 def _check_json(path: Path | None) -> None:

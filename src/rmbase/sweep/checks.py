@@ -16,6 +16,9 @@ from typing import Any
 from rmbase.errors import InputError
 from rmbase.sweep.config import BaseSpec, Cell, SweepConfig, expand_cells
 
+MAX_LEARNING_RATES = 40   # a grid beyond this is a typo or a generator gone wrong, not a learning-rate search
+WARN_LEARNING_RATES = 12  # the study searched 10 per recipe
+
 
 @dataclass
 class Checked:
@@ -94,6 +97,13 @@ def validate(cfg: SweepConfig, *, source: str | None = None, address: str | None
             raise _err("learning rates must be positive", key, source)
         if len(set(grid)) != len(grid):
             raise _err("a learning rate is listed twice (duplicate cells)", key, source)
+        if len(grid) > MAX_LEARNING_RATES:
+            raise _err(f"{len(grid)} learning rates for {recipe}: more than {MAX_LEARNING_RATES}, each one a full "
+                       "training run per base and seed", key, source,
+                       expected=f"at most {MAX_LEARNING_RATES} (the study used 10 per recipe)")
+        if len(grid) > WARN_LEARNING_RATES:
+            notes.append(f"{key}: {len(grid)} learning rates for {recipe} (the study used 10); each one is a full "
+                         "training run per base and seed")
     if not cfg.seeds:
         raise _err("no seeds", "seeds", source)
     if len(set(cfg.seeds)) != len(cfg.seeds):
