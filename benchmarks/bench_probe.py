@@ -65,8 +65,10 @@ def main() -> int:
     if not HH.exists():
         print(f"skipped: {HH} is absent")
         return 0
-    from rmbase.hf_models import materialise_gguf, smollm2_gguf
+
     from rmbase.training.data import write_seeded_splits
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the shared model helper
+    from helpers.smollm2 import materialise_gguf, smollm2_gguf
 
     found = smollm2_gguf()
     if found is None:

@@ -39,7 +39,7 @@ def build_model_dir(root: Path, hidden: int, layers: int) -> Path:
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
-    from rmbase.hf_models import resolve_chat_template
+    from rmbase.hf_text import resolve_chat_template
 
     out = root / "model"
     rng = random.Random(0)
@@ -61,7 +61,8 @@ def build_model_dir(root: Path, hidden: int, layers: int) -> Path:
 
 
 def smollm2_dir() -> Path | None:
-    from rmbase.hf_models import materialise_gguf, smollm2_gguf
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the shared model helper
+    from helpers.smollm2 import materialise_gguf, smollm2_gguf
 
     found = smollm2_gguf()
     return None if found is None else materialise_gguf(*found, Path.home() / ".cache" / "rmbase" /
@@ -82,7 +83,7 @@ def write_pairs(path: Path, n: int, seed: int) -> Path:
 # ------------------------------------------------------------------------------------------------ the runs
 
 def _items(spec: dict) -> tuple[object, list[dict]]:
-    from rmbase.hf_models import load_tokenizer
+    from rmbase.hf_text import load_tokenizer
     from rmbase.training.data import load_pairs
     from rmbase.training.encoding import encode_pairs
 

@@ -9,7 +9,7 @@ Per model:
 
 * **scorer** -- rmbase's ``RewardScorer`` (length-sorted batches, last-token reward) against scoring one text at a
   time: texts/s, the ratio, the largest |score difference|;
-* **presence** -- ``rmbase.presence.score.score_docs`` (token-budgeted batches, the head on real positions) against
+* **presence** -- ``rmbase.presence.scoring.score_docs`` (token-budgeted batches, the head on real positions) against
   one document at a time: tokens/s, the ratio (the GPU target is >= 3x), the largest |score difference| (<= 1e-4 in
   float32);
 * **probe vs training** -- the probe's one forward pass over both texts of each pair (hidden state + response
@@ -80,7 +80,7 @@ def build_tokenizer(out: Path):
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
-    from rmbase.hf_models import resolve_chat_template
+    from rmbase.hf_text import resolve_chat_template
 
     rng, vocab = random.Random(1), words()
     tok = Tokenizer(models.BPE(unk_token="<unk>"))
@@ -171,9 +171,10 @@ def scorer_check(folder: Path, args, size: dict, clock: Clock) -> dict:
     import torch
 
     from rmbase import hf_models as H
+    from rmbase.hf_text import load_tokenizer
     from rmbase.rm_eval.scorer import RewardScorer, ScorerConfig
 
-    tok = H.load_tokenizer(folder)
+    tok = load_tokenizer(folder)
     model = H.load_sequence_classifier(folder, num_labels=1, tokenizer=tok, head_seed=0, device=args.device,
                                        dtype="float32")
     rows = pairs(size["score_pairs"], 3, size["max_length"])
@@ -200,16 +201,17 @@ def presence_check(folder: Path, args, size: dict, clock: Clock) -> dict:
     import torch
 
     from rmbase import hf_models as H
+    from rmbase import hf_text as T
     from rmbase.presence.config import default_batch_tokens
     from rmbase.presence.corpus import Doc
-    from rmbase.presence.score import score_docs
+    from rmbase.presence.scoring import score_docs
 
-    model, tok = H.load_causal_lm(folder, device=args.device, dtype="float32"), H.load_lm_tokenizer(folder)
+    model, tok = H.load_causal_lm(folder, device=args.device, dtype="float32"), T.load_lm_tokenizer(folder)
     rng, vocab = random.Random(4), words()
     texts = [sentence(rng, vocab, 2, size["max_length"]) for _ in range(size["docs"])]
     docs = [Doc(i, t, "x") for i, t in enumerate(texts)]
     max_tokens = size["max_length"]
-    ids = H.encode_texts_flagged(tok, texts, max_length=max_tokens, truncation="right")[0]
+    ids = T.encode_texts_flagged(tok, texts, max_length=max_tokens, truncation="right")[0]
     device = next(model.parameters()).device
     batch_tokens = default_batch_tokens(args.device)
 
@@ -268,8 +270,9 @@ def probe_check(folder: Path, files: dict, args, size: dict, clock: Clock, train
     of the device for both)."""
     from bench_probe import study_sizes
 
-    from rmbase.hf_models import load_tokenizer
-    from rmbase.probe.forward import feature_pass, load_base, pad_id_for
+    from rmbase.forward import pad_id_for
+    from rmbase.hf_text import load_tokenizer
+    from rmbase.probe.forward import feature_pass, load_base
     from rmbase.training.data import load_pairs
     from rmbase.training.encoding import encode_pairs
 

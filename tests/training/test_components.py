@@ -45,7 +45,7 @@ def test_bad_options_are_input_errors(tmp_path):
 
 
 def test_seed_fixes_the_new_head(tiny_model_dir, tmp_path):
-    from rmbase.hf_models import load_tokenizer
+    from rmbase.hf_text import load_tokenizer
     from rmbase.training.trainer import build_model
 
     tok = load_tokenizer(tiny_model_dir)
@@ -78,7 +78,7 @@ def test_fold_merge_weights_with_bias():
 
 
 def test_margins_reach_the_trainer_items(tiny_model_dir):
-    from rmbase.hf_models import load_tokenizer
+    from rmbase.hf_text import load_tokenizer
     from rmbase.training.encoding import encode_pairs
 
     tok = load_tokenizer(tiny_model_dir)

@@ -45,7 +45,8 @@ def test_bradley_terry_learns_and_writes_everything(tiny_model_dir, tmp_path):
     assert prov["data_sha256"]["train"] and prov["pad_token"] != prov["eos_token"]
     assert not (tmp_path / "out.work").exists()
     # the saved RM reproduces the validation accuracy when loaded as any sequence classifier
-    from rmbase.hf_models import load_sequence_classifier, load_tokenizer
+    from rmbase.hf_models import load_sequence_classifier
+    from rmbase.hf_text import load_tokenizer
     from rmbase.training.data import load_pairs
     from rmbase.training.encoding import encode_pairs, pairwise_accuracy, score_pairs
 
@@ -105,7 +106,7 @@ def test_lora_head_is_trained_saved_and_reloaded(tiny_model_dir, tmp_path):
     assert not torch.allclose(reloaded.score.weight, fresh.score.weight)
     assert result.best.best_accuracy >= 0.8
     # ... and, with the merged adapters, reproduces the validation accuracy measured during training
-    from rmbase.hf_models import load_tokenizer
+    from rmbase.hf_text import load_tokenizer
     from rmbase.training.data import load_pairs
     from rmbase.training.encoding import encode_pairs, pairwise_accuracy, score_pairs
 
@@ -162,7 +163,8 @@ def test_resume_after_interruption(tiny_model_dir, tmp_path, monkeypatch):
 
 
 def test_regression_learns_and_merged_model_scores_like_head_times_w(tiny_model_dir, tmp_path):
-    from rmbase.hf_models import load_sequence_classifier, load_tokenizer
+    from rmbase.hf_models import load_sequence_classifier
+    from rmbase.hf_text import load_tokenizer
     from rmbase.training.data import load_pairs
     from rmbase.training.encoding import encode_pairs, pairwise_accuracy, score_pairs
     from rmbase.training.trainer import build_model

@@ -136,7 +136,7 @@ def train(config: TrainConfig, progress: Callable[[str], None] | None = None, *,
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
-    from rmbase.hf_models import load_tokenizer
+    from rmbase.hf_text import load_tokenizer
     from rmbase.training.memory import limit_allocator_retention
 
     if config.threads:
@@ -198,7 +198,7 @@ def _write_records(config: TrainConfig, tokenizer: Any, runs: list[RunResult], b
                    report: dict, merge: dict | None, stage: Path) -> None:
     import pandas as pd
 
-    from rmbase.hf_models import template_sha256
+    from rmbase.hf_text import template_sha256
     from rmbase.io import atomic_write_json, atomic_write_text
     from rmbase.provenance import provenance
 
