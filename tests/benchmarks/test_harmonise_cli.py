@@ -92,4 +92,9 @@ def test_show_with_bundled_maps_a_users_model_from_every_source(tmp_path, capsys
     assert feats["gpqa"]["origin"] == "mapped from oll-v2: bbh, mmlu_pro + size"
     assert feats["params_b"]["value"] == 7.0
     assert "sw_en_pre_mmlu" in feats and feats["sw_en_pre_mmlu"]["status"] == "mapped"
-    capsys.readouterr()
+    shown = capsys.readouterr().out
+    assert "sw_en_pre_mmlu" not in shown and "other sources' features not shown (--all prints them" in shown
+    assert "[1] mapped from oll-v2: bbh, mmlu_pro + size" in shown
+    assert main(["benchmarks", "show", "acme/New-7B", "--scores", str(f), "--bundled", "--all"]) == 0
+    shown = capsys.readouterr().out
+    assert "sw_en_pre_mmlu" in shown and "not shown" not in shown
