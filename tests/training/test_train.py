@@ -67,6 +67,34 @@ def test_lr_grid_records_every_run_and_keeps_the_best(tiny_model_dir, tmp_path):
     assert set(pd.read_csv(tmp_path / "out" / "validation_curve.csv")["learning_rate"]) == {1e-7, 3e-3}
 
 
+def test_activation_checkpointing_changes_memory_not_results(tiny_model_dir, tmp_path, monkeypatch):
+    from safetensors.torch import load_file
+    from transformers.models.llama.modeling_llama import LlamaMLP
+
+    calls = {True: 0, False: 0}
+    mlp_forward = LlamaMLP.forward
+
+    def counted(self, *args, **kwargs):  # a checkpointed layer runs its MLP again in the backward pass
+        calls[on] += int(self.training)
+        return mlp_forward(self, *args, **kwargs)
+
+    monkeypatch.setattr(LlamaMLP, "forward", counted)
+    weights = {}
+    for on in (True, False):
+        (tmp_path / str(on)).mkdir()
+        result = train(_config(tiny_model_dir, tmp_path / str(on), max_steps=3, eval_steps=3,
+                               activation_checkpointing=on))
+        weights[on] = load_file(tmp_path / str(on) / "out" / "model.safetensors")
+        curves = [p["pairwise_accuracy"] for p in result.best.curve]
+        assert len(curves) == 2
+    assert calls[True] == 2 * calls[False] > 0
+    assert weights[True].keys() == weights[False].keys()
+    before = load_file(tiny_model_dir / "model.safetensors")["model.layers.0.mlp.up_proj.weight"]
+    assert not torch.equal(weights[True]["model.layers.0.mlp.up_proj.weight"], before)  # it did train
+    for name, tensor in weights[True].items():
+        assert torch.equal(tensor, weights[False][name]), name
+
+
 def test_lora_head_is_trained_saved_and_reloaded(tiny_model_dir, tmp_path):
     from rmbase.hf_models import load_sequence_classifier
 

@@ -37,7 +37,7 @@ from rmbase.training.trainer import METRIC, RunResult
 
 log = logging.getLogger(__name__)
 # options that do not change the result: a resumed run may differ in these
-_RESUME_NEUTRAL = {"threads", "keep_checkpoints", "out", "device"}
+_RESUME_NEUTRAL = {"threads", "keep_checkpoints", "out", "device", "activation_checkpointing"}
 
 
 @dataclass
@@ -137,9 +137,11 @@ def train(config: TrainConfig, progress: Callable[[str], None] | None = None, *,
 
     hf_logging.disable_progress_bar()
     from rmbase.hf_text import load_tokenizer
+    from rmbase.training.memory import limit_allocator_retention
 
     if config.threads:
         torch.set_num_threads(config.threads)
+    limit_allocator_retention()  # freed activations go back to the system (training/memory.py)
     check_base(config)
     tokenizer = load_tokenizer(config.base, chat_template=config.chat_template, revision=config.revision,
                                trust_remote_code=config.trust_remote_code)
