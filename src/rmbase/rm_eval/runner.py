@@ -56,7 +56,10 @@ class EvaluateConfig(Config):
     @field_validator("benchmark")
     @classmethod
     def _known_benchmark(cls, v: str) -> str:
-        benchmark_info(v)
+        try:
+            benchmark_info(v)
+        except InputError as exc:  # a ValueError of the field, so that the error names it
+            raise ValueError(str(exc)) from None
         return v
 
     @model_validator(mode="after")
@@ -70,7 +73,8 @@ class EvaluateConfig(Config):
         for name in ("batch_size", "max_length"):
             if getattr(self, name) < 1:
                 raise InputError(f"{name.replace('_', ' ')} must be at least 1, got {getattr(self, name)}")
-        from rmbase.hf_models import TRUNCATION_POLICIES, check_device
+        from rmbase.hf_models import check_device
+        from rmbase.hf_text import TRUNCATION_POLICIES
 
         if self.truncation not in TRUNCATION_POLICIES:
             raise InputError(f"unknown truncation {self.truncation!r}", expected=" | ".join(TRUNCATION_POLICIES))
@@ -141,7 +145,7 @@ def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | Non
     interrupted run (``.<out>.partial/``) are reused when the options are the same; with other options the run is
     refused, naming the changed keys, unless ``restart`` (which discards them). ``on_completions(done, total)``
     is called after every forward batch (completions scored, resumed chunks included), for a progress bar."""
-    from rmbase import hf_models
+    from rmbase import hf_models, hf_text
     from rmbase.forward import process_info
     from rmbase.rm_eval.scorer import RewardScorer, ScorerConfig
 
@@ -163,7 +167,7 @@ def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | Non
         from accelerate import PartialState
 
         device = str(PartialState().device)
-    tokenizer = hf_models.load_tokenizer(cfg.model, chat_template=cfg.chat_template, revision=cfg.revision,
+    tokenizer = hf_text.load_tokenizer(cfg.model, chat_template=cfg.chat_template, revision=cfg.revision,
                                          trust_remote_code=cfg.trust_remote_code)
     model = hf_models.load_sequence_classifier(
         cfg.model, dtype=cfg.dtype, device=device, revision=cfg.revision, trust_remote_code=cfg.trust_remote_code,
@@ -175,7 +179,7 @@ def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | Non
         merge = read_merge_weights(cfg.model) if Path(cfg.model).is_dir() else None
     scorer = RewardScorer(model, tokenizer, scorer_cfg, merge_weights=merge)
     dtype = str(next(model.parameters()).dtype).replace("torch.", "")
-    template_sha = hf_models.template_sha256(tokenizer)
+    template_sha = hf_text.template_sha256(tokenizer)
 
     if cfg.truncation == "error":
         check_lengths(scorer, examples, source, cfg.chunk_size)
