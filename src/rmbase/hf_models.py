@@ -35,6 +35,21 @@ def check_model_source(name_or_path: str | os.PathLike) -> str:
 PICKLE_WEIGHTS = ("*.bin", "*.pt", "*.pth", "*.ckpt", "*.pkl")
 
 
+def check_model_folder(source: str, gguf_file: str | None = None) -> None:
+    """A local folder given as a model must look like one (a config.json or tokenizer files, or the GGUF file
+    named), instead of the tokenizer library's multi-line guess about sentencepiece."""
+    p = Path(source).expanduser()
+    if not p.is_dir():
+        return
+    if gguf_file:
+        if not (p / gguf_file).is_file():
+            raise InputError(f"no GGUF file {gguf_file!r} in the folder", path=source)
+        return
+    if not any((p / name).is_file() for name in ("config.json", "tokenizer_config.json", "tokenizer.json")):
+        raise InputError("not a model folder (no config.json or tokenizer files)", path=source,
+                         expected="a Hugging Face model folder (config.json, weights, tokenizer) or a Hub id")
+
+
 def check_safetensors_only(source: str) -> None:
     """A local model folder must hold its weights as safetensors: pickled weights (``pytorch_model.bin``) can run
     code when loaded, and rmbase loads none (convert them with ``transformers``: load once, ``save_pretrained``)."""

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from rmbase.errors import InputError
-from rmbase.hf_models import check_model_source
+from rmbase.hf_models import check_model_folder, check_model_source
 
 PAD_TOKEN = "<|pad|>"
 
@@ -67,6 +67,7 @@ def load_tokenizer(name_or_path: str | os.PathLike, *, chat_template: str | None
     from transformers import AutoTokenizer
 
     name_or_path = check_model_source(name_or_path)
+    check_model_folder(name_or_path, gguf_file)
     kwargs: dict[str, Any] = {"revision": revision, "trust_remote_code": trust_remote_code}
     if gguf_file:
         kwargs["gguf_file"] = gguf_file
@@ -186,6 +187,7 @@ def load_lm_tokenizer(name_or_path: str | os.PathLike, *, revision: str | None =
     from transformers import AutoTokenizer
 
     where = check_model_source(name_or_path)
+    check_model_folder(where, gguf_file)
     kwargs: dict[str, Any] = {"revision": revision, "trust_remote_code": trust_remote_code}
     if gguf_file:
         kwargs["gguf_file"] = gguf_file

@@ -153,3 +153,30 @@ def test_evaluate_reports_progress_within_a_chunk(classifier_and_lm, tmp_path, c
     assert main(["evaluate", "--model", str(rm), "--data", str(data), "--out", str(tmp_path / "cli"), "--device",
                  "cpu", "--chat-template", "chatml", "--batch-size", "4", "--allow-partial"]) == 0
     assert "scoring completions: 24/24" in capsys.readouterr().err
+
+
+def test_a_device_this_machine_lacks_is_one_message(classifier_and_lm, corpus, tmp_path, capsys, monkeypatch):
+    """Careless-user pass: `presence score --device cuda` / `probe --device cuda` on a machine without CUDA ended in
+    torch's AssertionError traceback."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    _, lm = classifier_and_lm
+    out = tmp_path / "p"
+    assert_refused(["presence", "score", "--model", lm, "--corpus", corpus, "--out", out, "--device", "cuda"], capsys,
+                   "device 'cuda': CUDA is not available", not_written=(out,))
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps({"prompt": f"q{i}", "chosen": t, "rejected": "no"}) + "\n"
+                             for i, t in enumerate(TEXTS * 10)))
+    out = tmp_path / "probe"
+    assert_refused(["probe", "--model", lm, "--pairs", pairs, "--out", out, "--device", "cuda"], capsys,
+                   "device 'cuda': CUDA is not available", not_written=(out,))
+
+
+def test_a_folder_that_is_not_a_model_is_named_so(corpus, tmp_path, capsys):
+    """Careless-user pass: `--model SOME_FOLDER` gave the tokenizer library's guess about sentencepiece."""
+    folder = tmp_path / "not_a_model"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("hello")
+    assert_refused(["presence", "score", "--model", folder, "--corpus", corpus, "--out", tmp_path / "p", "--device",
+                    "cpu"], capsys, str(folder), "not a model folder (no config.json or tokenizer files)")

@@ -67,6 +67,9 @@ def run_probes(cfg: ProbeConfig, *, progress: Callable[[str], None] | None = Non
     t_start = time.perf_counter()
     out = Path(cfg.out)
     check_output(out)
+    from rmbase.hf_models import check_device
+
+    check_device(cfg.device)  # before the pairs are read or a model loaded
     pairs = D.load_probe_pairs(cfg.pairs, n_pairs=cfg.n_pairs, seed=cfg.seed, min_pairs=cfg.min_pairs())
     say(f"{len(pairs)} pairs from {pairs.source} (read {pairs.report['rows_read']}, dropped "
         f"{pairs.report['dropped'] or 'none'})")
