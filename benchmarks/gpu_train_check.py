@@ -60,7 +60,8 @@ def main() -> int:
 
     import torch
 
-    from rmbase.hf_models import load_sequence_classifier, load_tokenizer
+    from rmbase.hf_models import load_sequence_classifier
+    from rmbase.hf_text import load_tokenizer
     from rmbase.training import TrainConfig, train
     from rmbase.training.data import load_pairs, write_seeded_splits
     from rmbase.training.encoding import encode_pairs, pairwise_accuracy, score_pairs

@@ -46,8 +46,8 @@ def prepare_bases(root: Path) -> dict[str, dict]:
     """Folders of the four bases (built once) -> {name: {path, chat_template}}."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
-
-    from rmbase.hf_models import materialise_gguf, smollm2_gguf
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the shared model helper
+    from helpers.smollm2 import materialise_gguf, smollm2_gguf
 
     found = smollm2_gguf()
     if found is None:

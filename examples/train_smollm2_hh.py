@@ -50,10 +50,14 @@ def main() -> int:
     if not DATA.exists():
         print(f"skip: {DATA} not found (the shared data folder is absent)")
         return 0
-    from rmbase.hf_models import load_sequence_classifier, load_tokenizer, materialise_gguf, smollm2_gguf
+    from rmbase.hf_models import load_sequence_classifier
+    from rmbase.hf_text import load_tokenizer
     from rmbase.training import TrainConfig, train
     from rmbase.training.data import load_pairs, write_seeded_splits
     from rmbase.training.encoding import encode_pairs, pairwise_accuracy, score_pairs
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the shared model helper
+    from helpers.smollm2 import materialise_gguf, smollm2_gguf
 
     found = smollm2_gguf()
     if found is None:

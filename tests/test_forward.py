@@ -50,15 +50,16 @@ def lm(tmp_path_factory):
     pytest.importorskip("transformers")
     from helpers.tiny_reward_models import tiny_reward_model_dir
     from rmbase import hf_models as H
+    from rmbase import hf_text as T
 
     path = tiny_reward_model_dir(tmp_path_factory.mktemp("fw") / "lm", head=False)
-    return H.load_causal_lm(path, device="cpu"), H.load_lm_tokenizer(path)
+    return H.load_causal_lm(path, device="cpu"), T.load_lm_tokenizer(path)
 
 
 def _seqs(tok):
     texts = ["The quick brown fox jumps over the lazy dog.", "hi", "Two plus two is four. " * 6,
              "Write a poem about the sea.", "What is two plus two?"]
-    from rmbase.hf_models import encode_texts_flagged
+    from rmbase.hf_text import encode_texts_flagged
 
     return encode_texts_flagged(tok, texts, max_length=128, truncation="right")[0]
 
@@ -88,10 +89,11 @@ def test_reward_scorer_with_a_token_budget_scores_the_same(tmp_path):
     pytest.importorskip("transformers")
     from helpers.tiny_reward_models import tiny_reward_model_dir
     from rmbase import hf_models as H
+    from rmbase import hf_text as T
     from rmbase.rm_eval.scorer import RewardScorer, ScorerConfig
 
     path = tiny_reward_model_dir(tmp_path / "rm")
-    tok = H.load_tokenizer(path)
+    tok = T.load_tokenizer(path)
     model = H.load_sequence_classifier(path, tokenizer=tok, allow_new_head=False, device="cpu")
     prompts, responses = ["Say hi.", "Why?", "What is two plus two?"] * 2, ["hi", "Because.", "Four. " * 9] * 2
     fixed = RewardScorer(model, tok, ScorerConfig(batch_size=2)).score(prompts, responses)

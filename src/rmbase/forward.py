@@ -81,6 +81,17 @@ def pad_right(seqs: Sequence[Sequence[int]], pad_id: int) -> tuple[np.ndarray, n
     return ids, mask
 
 
+def pad_id_for(model: Any, tokenizer: Any) -> int:
+    """A pad id inside the model's embedding matrix (the tokenizer's pad, else EOS, else 0). Padded positions are
+    masked and lie after every real token, so their id never reaches a result; the tokenizer's ``<|pad|>`` may be a
+    row an untouched base does not have."""
+    rows = model.get_input_embeddings().weight.shape[0]
+    for cand in (tokenizer.pad_token_id, tokenizer.eos_token_id):
+        if cand is not None and 0 <= int(cand) < rows:
+            return int(cand)
+    return 0
+
+
 def last_token_index(mask: Any) -> Any:
     """Index of each row's last real token in a right-padded attention mask (numpy array or torch tensor)."""
     return mask.sum(-1) - 1

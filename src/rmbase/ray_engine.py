@@ -1,16 +1,46 @@
 """The one way rmbase starts or joins Ray (the engine of ``rmbase sweep`` and of sharded ``rmbase presence``).
 
 ``connect(address)`` joins an existing cluster when ``address`` (or ``RAY_ADDRESS``) is given, else starts Ray
-embedded in this process, with no dashboard; an already initialised Ray is reused as it is. Ray is imported only
-here and only when called (the ``ray`` extra).
+embedded in this process, with no dashboard, its session files under :func:`ray_temp_dir` (``~/.cache/rmbase/ray``;
+set ``RMBASE_RAY_TMPDIR`` to move them); an already initialised Ray is reused as it is. Ray is imported only here
+and only when called (the ``ray`` extra).
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from rmbase.errors import InputError
+
+TEMP_ENV = "RMBASE_RAY_TMPDIR"
+KEEP_SESSIONS_DAYS = 2.0
+MAX_TEMP_DIR_CHARS = 48  # + "/session_<date>_<pid>/sockets/plasma_store" (~58) stays under the 107-byte socket limit
+
+
+def ray_temp_dir() -> Path:
+    """Where an embedded Ray keeps its session files (logs, sockets): ``$RMBASE_RAY_TMPDIR``, else
+    ``~/.cache/rmbase/ray`` (or ``$TMPDIR/rmbase-ray-<uid>`` when that path is too long for Ray's sockets).
+    Sessions older than two days are removed here, so the folder does not grow run after run."""
+    import shutil
+    import time
+
+    root = Path(os.environ.get(TEMP_ENV) or Path.home() / ".cache" / "rmbase" / "ray").expanduser()
+    if len(str(root)) > MAX_TEMP_DIR_CHARS and not os.environ.get(TEMP_ENV):
+        # Ray's unix sockets live below it, and a socket path may not exceed 107 bytes
+        import tempfile
+
+        root = Path(tempfile.gettempdir()) / f"rmbase-ray-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+    root.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - KEEP_SESSIONS_DAYS * 86400
+    for session in root.glob("session_2*"):
+        try:
+            if session.is_dir() and not session.is_symlink() and session.stat().st_mtime < cutoff:
+                shutil.rmtree(session, ignore_errors=True)
+        except OSError:
+            continue
+    return root
 
 
 def connect(address: str | None = None, *, num_cpus: int | None = None, num_gpus: int | None = None) -> Any:
@@ -34,7 +64,11 @@ def connect(address: str | None = None, *, num_cpus: int | None = None, num_gpus
                              expected="no --num-cpus/--num-gpus with --address")
         kwargs["address"] = address
     else:
-        kwargs.update(num_cpus=num_cpus, num_gpus=num_gpus)
+        import logging
+
+        kwargs.update(num_cpus=num_cpus, num_gpus=num_gpus, _temp_dir=str(ray_temp_dir()))
+        # an embedded Ray keeps Ray's default (token authentication on); its note about that default is not news
+        logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
     try:
         ray.init(**kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:

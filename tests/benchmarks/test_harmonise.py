@@ -170,3 +170,22 @@ def test_bundled_table_maps_the_leaderboard_six_for_todays_bases():
     assert table.origin.at[llama, "ifeval"] == "oll-v2"
     assert "sw_en_post_gpqa" in table.values and "sw_en_post_gpqa_reasoning" in table.values
     assert table.models.at[qwen, "stage"] == "pretrained"
+
+
+def test_hiding_keeps_a_lineage_in_one_fold_and_hides_whole_blocks():
+    from rmbase.benchmarks.harmonise_fit import fold_of_groups, hide_blocks
+
+    groups = ["a", "b", "a", "c", "b", "d", "a"]
+    fold = fold_of_groups(groups, 3, seed=0)
+    for g in set(groups):
+        assert len({f for f, h in zip(fold, groups, strict=True) if h == g}) == 1
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 2)) @ rng.normal(size=(2, 6)) + 0.1 * rng.normal(size=(60, 6))
+    x[:20, 3:] = np.nan  # block "one" only
+    x[20:40, :3] = np.nan  # block "two" only
+    cells = hide_blocks(x, ["one"] * 3 + ["two"] * 3, [f"m{i}" for i in range(60)], rank=2, folds=4, repeats=2)
+    assert set(cells.row) == set(range(40, 60))  # only models with both blocks hide one
+    for r in range(40, 60):  # each such model hid each whole block once over the two rounds
+        cols = cells.col[cells.row == r]
+        assert sorted(cols) == list(range(6))
+    assert np.mean(np.abs(cells.z) <= 1.645) > 0.75

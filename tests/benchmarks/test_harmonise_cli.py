@@ -74,3 +74,27 @@ def test_show_bad_ids_and_bad_json_path(tmp_path, capsys):
     assert "no scores for nobody/nothing in the given score files" in capsys.readouterr().err
     assert main(["benchmarks", "show", "acme/m1", "--scores", str(scores), "--json", str(tmp_path / "x.txt")]) == 2
     assert not (tmp_path / "x.txt").exists()
+
+
+def test_show_with_bundled_maps_a_users_model_from_every_source(tmp_path, capsys):
+    """A model the user scored on two leaderboard benchmarks (and its size) gets the other four and the average
+    mapped from the bundled evidence; its own values stay observed, named by the user's file."""
+    f = tmp_path / "mine.csv"
+    f.write_text("model,benchmark,value,scale\nacme/New-7B,bbh,35.0,normalised\nacme/New-7B,mmlu_pro,33.0,normalised\n"
+                 "acme/New-7B,params_b,7.0,billions\n")
+    out = tmp_path / "o.json"
+    assert main(["benchmarks", "show", "acme/New-7B", "--scores", str(f), "--bundled", "--json", str(out)]) == 0
+    feats = {x["feature"]: x for x in json.loads(out.read_text())["models"][0]["features"]}
+    assert feats["bbh"]["status"] == "observed" and feats["bbh"]["value"] == 35.0
+    assert feats["bbh"]["origin"].startswith("mine.csv")
+    for b in ("ifeval", "math_lvl5", "gpqa", "musr", "oll_average"):
+        assert feats[b]["status"] == "mapped" and feats[b]["sd"] > 0, b
+    assert feats["gpqa"]["origin"] == "mapped from oll-v2: bbh, mmlu_pro + size"
+    assert feats["params_b"]["value"] == 7.0
+    assert "sw_en_pre_mmlu" in feats and feats["sw_en_pre_mmlu"]["status"] == "mapped"
+    shown = capsys.readouterr().out
+    assert "sw_en_pre_mmlu" not in shown and "other sources' features not shown (--all prints them" in shown
+    assert "[1] mapped from oll-v2: bbh, mmlu_pro + size" in shown
+    assert main(["benchmarks", "show", "acme/New-7B", "--scores", str(f), "--bundled", "--all"]) == 0
+    shown = capsys.readouterr().out
+    assert "sw_en_pre_mmlu" in shown and "not shown" not in shown

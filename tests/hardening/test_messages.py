@@ -41,7 +41,7 @@ def test_folder_given_as_a_json(tmp_path):
 
 
 def test_missing_template_file_is_not_an_unknown_template(tmp_path):
-    from rmbase.hf_models import resolve_chat_template
+    from rmbase.hf_text import resolve_chat_template
 
     with pytest.raises(InputError, match="file not found") as e:
         resolve_chat_template(str(tmp_path / "mine.jinja"))
@@ -59,7 +59,7 @@ class _Tok:
 
 
 def test_truncation_error_names_example_and_file():
-    from rmbase.hf_models import encode_texts_flagged
+    from rmbase.hf_text import encode_texts_flagged
 
     texts = ["a b", "a b c d e f"]
     with pytest.raises(InputError) as e:

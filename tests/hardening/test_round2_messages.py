@@ -58,3 +58,39 @@ def test_post_training_errors_name_the_file(tmp_path, capsys):
                    str(post), "column 'stage'", "exactly one row with stage 'base', found 2 (rows 1, 2)")
 
 
+
+
+def test_benchmarks_import_text_metric_empty_model_and_no_rows(tmp_path, capsys):
+    import json
+
+    lm = tmp_path / "results_x.json"
+    lm.write_text(json.dumps({"results": {"arc_challenge": {"acc_norm,none": "0.5"}, "hellaswag": {"acc_norm,none": 0.5}},
+                              "model_name": "a/b"}))
+    out = tmp_path / "o.csv"
+    assert_refused(["benchmarks", "import", lm, "--out", out], capsys, str(lm), "'arc_challenge'",
+                   "metric 'acc_norm,none' is str '0.5', not a number", not_written=(out,))
+    assert_refused(["benchmarks", "import", lm, "--model", " ", "--out", out], capsys, "--model is empty",
+                   not_written=(out,))
+    scores, models = tmp_path / "b.csv", tmp_path / "m.csv"
+    scores.write_text("model,benchmark,value\nA/b,ifeval,50\n")
+    models.write_text("model\nZ/z\n")
+    assert_refused(["benchmarks", "import", scores, "--models", models, "--out", out], capsys, "0 rows",
+                   str(models), not_written=(out,), quiet=False)
+
+
+def test_empty_candidates_are_an_error(capsys):
+    assert_refused(["recommend", "--candidates", ""], capsys, "--candidates is empty")
+    assert_refused(["recommend", "--candidates", " , "], capsys, "--candidates is empty")
+
+
+def test_printed_commands_are_quoted_for_the_shell():
+    import shlex
+
+    from rmbase.datasets import load_bundled
+    from rmbase.selection.no_scores import guidance
+
+    g = guidance(["my org/base $(rm -rf x)"], data=load_bundled(), recipe="regression",
+                 candidates=["my org/base $(rm -rf x)"])[0]
+    for command in g["commands"]:
+        args = shlex.split(command)
+        assert "my org/base $(rm -rf x)" in args or any("$(rm -rf x)" in a and " " in a for a in args), command

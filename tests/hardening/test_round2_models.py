@@ -131,3 +131,52 @@ def test_evaluate_truncation_error_writes_no_state(classifier_and_lm, tmp_path, 
                     "chatml", "--truncation", "error", "--max-length", "200", "--chunk-size", "2"], capsys,
                    "example id 'long'", "max_length=200", not_written=(out,), quiet=False)
     assert not (tmp_path / ".ev.partial").exists()
+
+
+def test_evaluate_reports_progress_within_a_chunk(classifier_and_lm, tmp_path, capsys):
+    """Issue 20, signs of life: progress moves after every forward batch, not once per chunk of 512 examples; off a
+    terminal it is plain lines."""
+    from rmbase.cli import main
+    from rmbase.rm_eval.runner import EvaluateConfig, evaluate_model
+
+    rm, _ = classifier_and_lm
+    rows = [{"id": f"e{i}", "subset": "llmbar-natural", "prompt": "The cat sat.", "chosen": t, "rejected": "Rain."}
+            for i, t in enumerate(TEXTS * 3)]
+    data = tmp_path / "eval.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    seen: list[tuple[int, int]] = []
+    evaluate_model(EvaluateConfig(model=str(rm), data=str(data), out=str(tmp_path / "lib"), device="cpu",
+                                  chat_template="chatml", batch_size=4, allow_partial=True),
+                   on_completions=lambda d, t: seen.append((d, t)))
+    assert seen[0] == (0, 24) and seen[-1] == (24, 24) and len(seen) >= 6  # one chunk, six batches of four
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert main(["evaluate", "--model", str(rm), "--data", str(data), "--out", str(tmp_path / "cli"), "--device",
+                 "cpu", "--chat-template", "chatml", "--batch-size", "4", "--allow-partial"]) == 0
+    assert "scoring completions: 24/24" in capsys.readouterr().err
+
+
+def test_a_device_this_machine_lacks_is_one_message(classifier_and_lm, corpus, tmp_path, capsys, monkeypatch):
+    """Careless-user pass: `presence score --device cuda` / `probe --device cuda` on a machine without CUDA ended in
+    torch's AssertionError traceback."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    _, lm = classifier_and_lm
+    out = tmp_path / "p"
+    assert_refused(["presence", "score", "--model", lm, "--corpus", corpus, "--out", out, "--device", "cuda"], capsys,
+                   "device 'cuda': CUDA is not available", not_written=(out,))
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps({"prompt": f"q{i}", "chosen": t, "rejected": "no"}) + "\n"
+                             for i, t in enumerate(TEXTS * 10)))
+    out = tmp_path / "probe"
+    assert_refused(["probe", "--model", lm, "--pairs", pairs, "--out", out, "--device", "cuda"], capsys,
+                   "device 'cuda': CUDA is not available", not_written=(out,))
+
+
+def test_a_folder_that_is_not_a_model_is_named_so(corpus, tmp_path, capsys):
+    """Careless-user pass: `--model SOME_FOLDER` gave the tokenizer library's guess about sentencepiece."""
+    folder = tmp_path / "not_a_model"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("hello")
+    assert_refused(["presence", "score", "--model", folder, "--corpus", corpus, "--out", tmp_path / "p", "--device",
+                    "cpu"], capsys, str(folder), "not a model folder (no config.json or tokenizer files)")

@@ -18,7 +18,7 @@ def corpus() -> list[str]:
 
 def tokenizer(template: str | None = "chatml"):
     from helpers.tiny_llama import train_tokenizer
-    from rmbase.hf_models import resolve_chat_template
+    from rmbase.hf_text import resolve_chat_template
 
     return train_tokenizer(corpus(), vocab_size=600, adds_bos=True, pad_token="</s>",
                            chat_template=None if template is None else resolve_chat_template(template),

@@ -17,7 +17,7 @@ CORPUS = [
 def tiny_tokenizer(*, adds_bos: bool = True, template: str | None = "chatml", pad_is_eos: bool = True):
     """A byte-level BPE tokenizer trained on a few sentences; BOS added like Llama when ``adds_bos``."""
     from helpers.tiny_llama import train_tokenizer
-    from rmbase.hf_models import resolve_chat_template
+    from rmbase.hf_text import resolve_chat_template
 
     return train_tokenizer(CORPUS * 5, vocab_size=400, adds_bos=adds_bos, pad_token="</s>" if pad_is_eos else None,
                            chat_template=None if template is None else resolve_chat_template(template))

@@ -27,9 +27,10 @@ def _manual_score(model_dir, text, max_tokens=2048):
     import torch
 
     from rmbase import hf_models as H
+    from rmbase import hf_text as T
 
-    tok, model = H.load_lm_tokenizer(model_dir), H.load_causal_lm(model_dir, device="cpu")
-    ids = H.encode_texts_flagged(tok, [text], max_length=max_tokens, truncation="right")[0][0]
+    tok, model = T.load_lm_tokenizer(model_dir), H.load_causal_lm(model_dir, device="cpu")
+    ids = T.encode_texts_flagged(tok, [text], max_length=max_tokens, truncation="right")[0][0]
     with torch.no_grad():
         lp = torch.log_softmax(model(input_ids=torch.tensor([ids])).logits[0].float(), -1)
     return float(lp[torch.arange(len(ids) - 1), torch.tensor(ids[1:])].mean()), ids
@@ -142,7 +143,10 @@ def test_cli_exit_codes_and_resolved_config(tiny_lm, tmp_path, clean_rows, capsy
 def test_resume_redoes_only_unfinished_shards(tiny_lm, tmp_path, clean_rows, monkeypatch):
     corpus = write_jsonl(tmp_path / "c.jsonl", clean_rows)
     cfg = _cfg(tiny_lm, corpus, tmp_path / "out", shard_size=3)
-    real_write = P.write_shard
+    from rmbase.presence import scoring
+    from rmbase.presence import shards as S
+
+    real_write = S.write_shard
     calls = []
 
     def crash_after_two(path, table):
@@ -151,16 +155,16 @@ def test_resume_redoes_only_unfinished_shards(tiny_lm, tmp_path, clean_rows, mon
         calls.append(path.name)
         real_write(path, table)
 
-    monkeypatch.setattr(P, "write_shard", crash_after_two)
+    monkeypatch.setattr(S, "write_shard", crash_after_two)
     with pytest.raises(KeyboardInterrupt):
         P.score_corpus(cfg)
-    monkeypatch.setattr(P, "write_shard", real_write)
+    monkeypatch.setattr(S, "write_shard", real_write)
     shards = sorted((tmp_path / "out" / "shards").iterdir())
     assert [p.name for p in shards] == ["shard-000000.parquet", "shard-000001.parquet"]  # no temporary left
     first = {p.name: p.stat().st_mtime_ns for p in shards}
     scored = []
-    real_score = P.score_docs
-    monkeypatch.setattr(P, "score_docs", lambda m, t, docs, **kw: scored.append(docs[0].row) or
+    real_score = scoring.score_docs
+    monkeypatch.setattr(scoring, "score_docs", lambda m, t, docs, **kw: scored.append(docs[0].row) or
                         real_score(m, t, docs, **kw))
     summary = P.score_corpus(cfg)
     assert scored == [6]  # only the third shard (rows 6-7) was scored again

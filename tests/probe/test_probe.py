@@ -14,6 +14,7 @@ pytest.importorskip("transformers")
 from helpers.probe_models import synthetic_pairs
 from rmbase.cli import main as cli_main
 from rmbase.errors import InputError
+from rmbase.forward import pad_id_for
 from rmbase.probe import data as D
 from rmbase.probe import forward as W
 from rmbase.probe.config import ProbeConfig
@@ -25,7 +26,7 @@ RESPONSES = ["garden window paper good", "silver orange"]
 
 @pytest.fixture(scope="module")
 def llama(llama_dir):
-    from rmbase.hf_models import load_tokenizer
+    from rmbase.hf_text import load_tokenizer
 
     tok = load_tokenizer(llama_dir)
     model, kind = W.load_base(llama_dir, device="cpu")
@@ -69,7 +70,7 @@ def test_feature_pass_matches_unbatched_and_does_not_depend_on_batch_size(llama)
     prompts = PROMPTS * 3
     responses = [r + " apple" * k for k, r in enumerate(RESPONSES * 3)]
     ids, starts, _ = D.encode_with_response_start(tok, prompts, responses, max_length=512, truncation="left")
-    pad = W.pad_id_for(model, tok)
+    pad = pad_id_for(model, tok)
     by_bs = {bs: W.feature_pass(model, kind, ids, starts, batch_size=bs, pad_id=pad) for bs in (1, 4)}
     for key in ("hidden", "lp_sum"):
         np.testing.assert_allclose(by_bs[4][key], by_bs[1][key], atol=1e-4)

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import copy
 
-from report_helpers import EVIL
-
+from helpers.report import EVIL
 from rmbase.report.recommend_page import render_recommendation
 from rmbase.report.study_page import answer
 from rmbase.report.todays_table import todays_table

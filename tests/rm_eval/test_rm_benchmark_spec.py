@@ -114,3 +114,30 @@ def test_toy_benchmark_end_to_end_through_the_runner(tmp_path, toy):
     assert layout["results"] == [int(r["scores"][0] > r["scores"][1]) for r in lines]  # the pairwise layout
     again = summarize_file(out / "scores.jsonl")  # rules detected from the subset names
     assert [(s.rules, s.score) for s in again.values()] == [("toy-pairs", pytest.approx(res["score"]))]
+
+
+# ------------------------------------------------------------------------------------------ the contract
+
+def test_the_contract_holds_for_every_built_in_rule_set_and_the_toy(toy):
+    from rmbase.rm_eval.contract import check_rm_benchmark
+    from rmbase.rm_eval.registry import benchmark_names, get_rules, rule_names
+
+    assert {"v1", "v1-prior", "v2"} <= set(rule_names())
+    for rules in rule_names():
+        assert check_rm_benchmark(get_rules(rules)).rules == rules
+    assert "toy-pairs" in benchmark_names() and check_rm_benchmark("toy-pairs") is toy
+
+
+@pytest.mark.parametrize(("change", "rule"), [
+    ({"example_rule": lambda scores: 1.0}, "scored lowest earns credit"),
+    ({"section_weights": {"Easy": 1.0, "Hard": 0.0}}, "section Hard weighs 0.0"),
+    ({"summary_rule": lambda used, sections, weights: ({s: 0.5 for s in sections}, {}, 0.5)}, "gives the score"),
+    ({"hub": "org/data"}, "needs its split"),
+])
+def test_the_contract_finds_a_broken_spec(toy, change, rule):
+    import dataclasses
+
+    from rmbase.rm_eval.contract import check_rm_benchmark
+
+    with pytest.raises(AssertionError, match=rule):
+        check_rm_benchmark(dataclasses.replace(toy, name="broken", rules="broken", **change))

@@ -171,3 +171,29 @@ def test_the_pooled_method_ranks_with_joint_draws_and_names_its_studies(study, t
     f.write_text("model,benchmark,value\ngoogle/gemma-2-9b-it,ifeval,70.0\n")
     with pytest.raises(InputError, match="--method pooled reads the bundled feature table"):
         recommend(study, benchmarks=str(f), config=RecommendConfig(method="pooled"))
+
+
+def test_mapped_feature_uncertainty_widens_the_interval_by_the_predictors_spread():
+    """A linear predictor y = 2 x: features drawn from N(x, 3^2) give predictions of sd 6; recommend's half-width
+    is then sqrt(q^2 + (z 6)^2)."""
+    from rmbase.selection.feature_noise import propagate
+
+    class Twice:
+        def predict(self, X):
+            return 2.0 * X["bbh"].to_numpy()
+
+    X = pd.DataFrame({"bbh": [40.0, 50.0], "params_b": [7.0, 8.0]}, index=["a", "b"])
+    sd = pd.DataFrame({"bbh": [3.0, 0.0], "params_b": [0.0, 0.0]}, index=["a", "b"])
+    P = propagate(Twice(), X, sd, n=20000, seed=0)
+    assert P.shape == (20000, 2)
+    assert P[:, 0].std() == pytest.approx(6.0, rel=0.03) and P[:, 1].std() == 0.0
+    assert P[:, 0].mean() == pytest.approx(80.0, abs=0.2)
+
+
+def test_a_mapped_base_has_a_wider_interval_than_its_conformal_one(study):
+    out = recommend(study, candidates=["Qwen/Qwen3-8B", "google/gemma-2-9b-it"],
+                    config=RecommendConfig(method="oll_average", targets=("score",)))
+    q3 = next(r for r in out["ranking"] if r["model"] == "Qwen/Qwen3-8B")
+    q = out["interval"]["per_target"]["score"]["halfwidth"]
+    assert q3["feature_status"] == "mapped" and q3["feature_spread"] > 0 and q3["mapped_from"]
+    assert q3["score"]["high"] - q3["score"]["predicted"] > q

@@ -64,20 +64,25 @@ def test_new_candidates_end_to_end(tmp_path, results_dir, capsys):
     assert main(["recommend", "--candidates", CANDIDATES, "--json", str(before), "--config", str(fast)]) == 0
     text = capsys.readouterr().out
     rec = json.loads(before.read_text())
-    # the new ones stay in the table, ranked on their size alone (wider interval), and are told how to get scores
+    # Qwen3-8B has scores mapped from the bundled Swallow table; the made-up base stays in the table, ranked on its
+    # size alone (wider interval), and is told how to get scores
     assert {r["model"] for r in rec["ranking"]} == {*BUNDLED, *NEW}
-    assert {r["model"] for r in rec["ranking"] if r["support"] == "size only"} == set(NEW)
-    assert sorted(g["model"] for g in rec["no_scores"]) == sorted(NEW)  # Qwen3-8B: only Swallow knows it
-    qwen3 = next(g for g in rec["no_scores"] if g["model"] == "Qwen/Qwen3-8B")
-    assert qwen3["commands"][0].startswith("rmbase benchmarks run --model Qwen/Qwen3-8B --suite leaderboard")
-    assert "--benchmarks bench/Qwen__Qwen3-8B/scores.csv" in qwen3["commands"][1]
-    assert qwen3["params_b_from_name"] == 8.0 and 0.5 < qwen3["estimate"]["hours"] < 24
-    assert "size only (8B" in qwen3["without_scores"] and "estimate" in qwen3["estimate_text"]
+    rows = {r["model"]: r for r in rec["ranking"]}
+    assert rows["Qwen/Qwen3-8B"]["feature_status"] == "mapped"
+    assert {m for m, r in rows.items() if r["support"] == "size only"} == {"acme/Newcomer-7B-Instruct"}
+    assert [g["model"] for g in rec["no_scores"]] == ["acme/Newcomer-7B-Instruct"]
+    newcomer = rec["no_scores"][0]
+    assert newcomer["commands"][0].startswith("rmbase benchmarks run --model acme/Newcomer-7B-Instruct --suite "
+                                              "leaderboard")
+    assert "--benchmarks bench/acme__Newcomer-7B-Instruct/scores.csv" in newcomer["commands"][1]
+    assert newcomer["params_b_from_name"] == 7.0 and 0.5 < newcomer["estimate"]["hours"] < 24
+    assert "size only (7B" in newcomer["without_scores"] and "estimate" in newcomer["estimate_text"]
     assert "rmbase benchmarks run --model acme/Newcomer-7B-Instruct" in text
     # plan cannot plan over unscored candidates: it refuses and names the command
     assert main(["plan", "--candidates", CANDIDATES]) == 2
     err = capsys.readouterr().err
-    assert "rmbase benchmarks run --model Qwen/Qwen3-8B" in err and "rmbase plan --pool bench/Qwen__Qwen3-8B" in err
+    assert "rmbase benchmarks run --model acme/Newcomer-7B-Instruct" in err
+    assert "rmbase plan --pool bench/acme__Newcomer-7B-Instruct" in err
 
     # 2. the lm-eval results files are imported (sizes from lm-eval's recorded parameter counts)
     mine = tmp_path / "my_scores.csv"

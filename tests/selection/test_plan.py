@@ -138,8 +138,8 @@ def test_plan_with_two_results_uses_the_study_as_prior_evidence(study, tmp_path)
     assert sp["n_results"] == 38 and sorted(sp["replaced_by_yours"]) == ["Llama-3.2-3B-Instruct",
                                                                          "Qwen2.5-7B-Instruct"]
     published = study.target_table("regression")["score"]
-    for p in out["proposals"]:
-        assert published.min() - 10 < p["predicted"] < published.max() + 10
+    for p in out["proposals"]:  # the pool holds 72B-235B bases beyond the study's sizes: their level is higher
+        assert published.min() - 10 < p["predicted"] < published.max() + 15
         assert 0 < p["sd"] < 6
     # the user's results sit below the study's fit for the same bases: the level follows them
     assert sp["level_offset"] < 0

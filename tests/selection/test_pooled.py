@@ -114,6 +114,11 @@ def test_single_base_results_frame_is_noted_by_rm_evidence():
     ev = rm_evidence(pd.DataFrame([{"model": "Qwen/Qwen3-8B", "recipe": "regression", "score": 80.0}]))
     assert (ev["study"] == "user:results").sum() == 1
     assert any("1 base" in n for n in ev.attrs["notes"])
+    frame = pd.DataFrame({"model": ["Qwen2.5-7B-Instruct", "gemma-2-2b-it"], "recipe": "regression",
+                          "score": [80.0, 70.0]})
+    ev = rm_evidence(("my-sweep", frame))  # a sweep store's wide frame, as rmbase.study reads it
+    assert set(ev.loc[ev["study"] == "user:my-sweep", "base"]) == {"Qwen/Qwen2.5-7B-Instruct", "google/gemma-2-2b-it"}
+    assert ev.attrs["notes"] == []
 
 
 def test_bundled_evidence_studies_and_roles():
@@ -203,3 +208,34 @@ def test_user_results_table_joins_as_its_own_study(tmp_path):
     assert fit_pooled("skywork7", studies=["paper-2505.10775"]).new_study  # no grid measures it
     pred = fit.predict(["Qwen/Qwen2.5-7B-Instruct", "meta-llama/Llama-3.2-3B-Instruct"])
     assert pred["mean"].between(60, 90).all()  # in the user's units, not the study's
+
+
+def test_size_outside_the_evidence_is_clamped_and_flagged():
+    ev, table, _, _, ids = synthetic()
+    fit = fit_pooled("rewardbench", evidence=ev, features=table, config=CFG)
+    big = "org/huge-base-700b"
+    for frame in (table.values, table.sd, table.status, table.origin):
+        frame.loc[big] = frame.loc[ids[0]]
+    largest = ids[int(np.argmax(table.models.loc[ids, "params_b"]))]
+    table.models.loc[big] = table.models.loc[largest]
+    table.models.loc[big, "params_b"] = 700.0
+    table.values.loc[big, "oll_average"] = table.values.loc[largest, "oll_average"]
+    # the same features, stage and family as the largest training base, 10x its size: the same prediction
+    np.testing.assert_allclose(fit.point([big]), fit.point([largest]))
+    pred = fit.predict([big, largest])
+    assert any(f.startswith("size 700B outside") for f in pred.loc[big, "extrapolation"])
+    assert not any(f.startswith("size") for f in pred.loc[largest, "extrapolation"])
+
+
+def test_a_study_without_the_target_informs_it_through_its_headline_grid():
+    from rmbase.selection.pooled import training_rows
+
+    rows = training_rows(rm_evidence(), "rewardbench2")
+    grids = set(rows["grid"])
+    assert "paper-2505.10775 | regression | rewardbench" in grids  # the study's RB1 score (headline)
+    assert "rb2-allenai-grid | bradley_terry | rewardbench2" in grids
+    assert "skywork-reward-v2 | bradley_terry | rewardbench2" in grids  # Skywork measures RB2 itself
+    assert not rows["study"].eq(RB1_LEADERBOARD).any()
+    fit = fit_pooled("rewardbench2")
+    assert fit.target_studies == ["rb2-allenai-grid", "skywork-reward-v2"]
+    assert fit.units_grid == "rb2-allenai-grid | bradley_terry | rewardbench2"

@@ -36,7 +36,7 @@ def tiny_bases(tmp_path_factory) -> dict[str, Path]:
     from safetensors.torch import load_file, save_file
 
     from helpers.tiny_llama import save_tiny_llama, train_tokenizer
-    from rmbase.hf_models import resolve_chat_template
+    from rmbase.hf_text import resolve_chat_template
 
     tok = train_tokenizer(_corpus(), vocab_size=300, byte_level=False,
                           special_tokens=("<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"),

@@ -9,7 +9,7 @@ from helpers.sweep import sweep_config, write_config
 from rmbase.cli import main
 from rmbase.errors import InputError
 from rmbase.sweep.checks import load_sweep_config, validate
-from rmbase.sweep.config import SweepConfig, expand_cells
+from rmbase.sweep.config import Cell, SweepConfig, expand_cells
 
 
 def test_cells_are_base_x_recipe_x_lr_x_seed_and_round_trip_yaml(make_config):
@@ -20,7 +20,15 @@ def test_cells_are_base_x_recipe_x_lr_x_seed_and_round_trip_yaml(make_config):
     ids = [c.id for c in checked.cells]
     assert len(set(ids)) == len(ids) and ids[0] == "alpha__bradley_terry__lr0.003__s0"
     reg = next(c for c in checked.cells if c.recipe == "regression")
-    assert reg.train["train"].endswith("attributes.jsonl") and reg.train["learning_rates"] == [reg.learning_rate]
+    from rmbase.rm_eval.runner import EvaluateConfig
+    from rmbase.training.config import TrainConfig
+
+    assert isinstance(reg.train, TrainConfig) and reg.train.recipe_unit.name == "regression"
+    assert reg.train.train.endswith("attributes.jsonl") and reg.train.learning_rates == [reg.learning_rate]
+    assert reg.train.max_steps == 3 and reg.train.per_device_batch_size == 16  # the config's training options
+    ev = reg.evals["pairs"]
+    assert isinstance(ev, EvaluateConfig) and ev.max_length == 64 and ev.allow_partial  # the sweep's eval rules
+    assert Cell.from_dict(reg.as_dict()) == reg  # what the store keeps is the typed cell again
     again = SweepConfig.model_validate(yaml.safe_load(cfg.to_yaml()))
     assert [c.fingerprint for c in expand_cells(again)] == [c.fingerprint for c in checked.cells]
 
@@ -47,6 +55,12 @@ def test_relative_paths_are_taken_from_the_config_folder(tiny_bases, sweep_data,
     ({"eval_sets": {"rb": {"benchmark": "rewardbench", "data": "/nope/rb.jsonl"}}}, "eval_sets.rb.data"),
     ({"training": {"batch_size": 10, "per_device_batch_size": 4}}, "training"),
     ({"training": {"out": "/tmp/x"}}, "training.out"),
+    ({"training": {"device": "cpu"}}, "training.device"),       # device and threads follow resources
+    ({"training": {"threads": 2}}, "training.threads"),
+    ({"training": {"schedule": "linear"}}, "training.schedule"),
+    ({"eval_sets": {"rb": {"benchmark": "rewardbench", "threads": 2}}}, "eval_sets.rb.threads"),
+    ({"eval_sets": {"rb": {"benchmark": "rewardbench", "truncation": "middle"}}}, "eval_sets.rb"),
+    ({"eval_sets": {"rb": {"benchmark": "rewardbench", "batch_sizes": 2}}}, "eval_sets.rb.batch_sizes"),
 ])
 def test_config_errors_name_the_key_and_exit_2(tiny_bases, sweep_data, tmp_path, capsys, change, key):
     cfg = sweep_config(tiny_bases, sweep_data, recipes=("bradley_terry",))
@@ -74,7 +88,8 @@ def test_duplicate_cells_from_two_entries_of_one_base(tiny_bases, sweep_data, tm
 def test_dry_run_lists_cells_and_estimates_gpu_hours(make_config, tmp_path, capsys):
     path = make_config()
     store = tmp_path / "store"
-    assert main(["sweep", "run", str(path), "--store", str(store), "--dry-run", "--throughput", "1e-6"]) == 0
+    assert main(["sweep", "run", str(path), "--store", str(store), "--dry-run", "--throughput", "1e-6",
+                 "--verbose"]) == 0  # every cell listed with --verbose (the default: one row per base x recipe)
     out = capsys.readouterr().out
     assert "8 cells" in out and "alpha__regression__lr0.001__s0" in out
     assert "estimated cost:" in out and "1e-06 effective TFLOP/s" in out and "characters / 4" in out

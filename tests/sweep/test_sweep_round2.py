@@ -82,3 +82,22 @@ def test_a_failed_cell_is_a_nonzero_exit_naming_it(make_config, tmp_path, capsys
     assert code == 1
     assert "failed: alpha__bradley_terry" in err and "RuntimeError: CUDA out of memory" in err
     assert f"rmbase sweep status {store}" in err and "Traceback" not in err
+
+
+def test_a_huge_learning_rate_grid_is_capped_and_a_large_one_noted(make_config, tmp_path, capsys):
+    lrs = [round(1e-6 * (1 + i), 9) for i in range(300)]
+    assert_refused(["sweep", "run", make_config(lrs=lrs), "--store", tmp_path / "s", "--dry-run"], capsys,
+                   "learning_rates", "300 learning rates for bradley_terry: more than 40")
+    code, out, err = run(["sweep", "run", make_config(name="b.yaml", lrs=lrs[:15]), "--store", tmp_path / "s",
+                          "--dry-run"], capsys)
+    assert code == 0, err
+    assert "note: learning_rates: 15 learning rates for bradley_terry (the study used 10)" in out
+
+
+def test_a_dry_run_summarises_per_base_and_recipe(make_config, tmp_path, capsys):
+    code, out, err = run(["sweep", "run", make_config(), "--store", tmp_path / "s", "--dry-run"], capsys)
+    assert code == 0, err
+    assert "8 cells of tiny: 4 base x recipe" in out and "alpha__bradley_terry__lr0.003__s0" not in out
+    assert "CPU-h" in out and "CPU-hours" in out and "GPU-hours" not in out  # resources: no GPU
+    code, out, err = run(["sweep", "run", make_config(), "--store", tmp_path / "s", "--dry-run", "--verbose"], capsys)
+    assert code == 0 and "alpha__bradley_terry__lr0.003__s0" in out

@@ -20,7 +20,7 @@ def _corpus() -> list[str]:
 def tiny_model_dir(tmp_path_factory) -> Path:
     """A 2-layer Llama (hidden 32) with a word-level-ish BPE tokenizer and the chatml template, in safetensors."""
     from helpers.tiny_llama import save_tiny_llama, train_tokenizer
-    from rmbase.hf_models import resolve_chat_template
+    from rmbase.hf_text import resolve_chat_template
 
     tok = train_tokenizer(_corpus(), vocab_size=300, byte_level=False,
                           special_tokens=("<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"),

@@ -27,7 +27,10 @@ def test_training_arguments_follow_the_study_and_cpu_rules(tmp_path):
     assert args.lr_scheduler_type.value == "constant_with_warmup" and args.warmup_steps == 20
     assert args.eval_steps == 20 and args.save_steps == 20 and args.load_best_model_at_end
     assert args.num_train_epochs == 1 and args.optim.value.startswith("adamw")
-    assert not args.bf16 and not args.gradient_checkpointing   # both are very slow on CPU
+    assert not args.bf16                                     # very slow on CPU
+    assert args.gradient_checkpointing and args.gradient_checkpointing_kwargs == {"use_reentrant": False}
+    off = training_arguments(_cfg(tmp_path, activation_checkpointing=False), 2e-6, tmp_path)
+    assert not off.gradient_checkpointing
     reg = training_arguments(_cfg(tmp_path, recipe="regression", schedule="cosine"), 1e-5, tmp_path)
     assert reg.num_train_epochs == 2 and reg.lr_scheduler_type.value == "cosine"
 
@@ -42,7 +45,7 @@ def test_bad_options_are_input_errors(tmp_path):
 
 
 def test_seed_fixes_the_new_head(tiny_model_dir, tmp_path):
-    from rmbase.hf_models import load_tokenizer
+    from rmbase.hf_text import load_tokenizer
     from rmbase.training.trainer import build_model
 
     tok = load_tokenizer(tiny_model_dir)
@@ -75,7 +78,7 @@ def test_fold_merge_weights_with_bias():
 
 
 def test_margins_reach_the_trainer_items(tiny_model_dir):
-    from rmbase.hf_models import load_tokenizer
+    from rmbase.hf_text import load_tokenizer
     from rmbase.training.encoding import encode_pairs
 
     tok = load_tokenizer(tiny_model_dir)
@@ -86,3 +89,16 @@ def test_margins_reach_the_trainer_items(tiny_model_dir):
     assert items[0]["margin"] == 2.0 and items[0]["chosen_ids"] != items[0]["rejected_ids"]
     with pytest.raises(InputError, match="margin"):
         encode_pairs(tok, pairs, max_length=64, use_margin=True)
+
+
+def test_allocator_setting_respects_the_users_own(monkeypatch):
+    import platform
+
+    from rmbase.training.memory import limit_allocator_retention, peak_rss_bytes
+
+    assert peak_rss_bytes() > 10 * 2**20
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "1048576")
+    assert limit_allocator_retention() is False            # the user's setting wins
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_")
+    glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+    assert limit_allocator_retention() is glibc

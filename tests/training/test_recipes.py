@@ -9,17 +9,17 @@ import sys
 
 import pytest
 
+from helpers.toy_recipe import PairwiseHinge
 from helpers.training_data import synthetic_pairs, write_jsonl
 from rmbase.errors import InputError
 from rmbase.training.recipes import RECIPE_NAMES, get_recipe, recipe_names, register, unregister
-from rmbase.training.recipes.bradley_terry import BradleyTerry
 
 
 def test_registry_names_are_read_by_the_study_and_the_schema():
-    from rmbase.datasets.schema import RECIPES
+    from rmbase.datasets.schema import recipes
     from rmbase.study import StudyConfig
 
-    assert RECIPES == RECIPE_NAMES == recipe_names() == ("regression", "bradley_terry")
+    assert recipes() == RECIPE_NAMES == recipe_names() == ("regression", "bradley_terry")
     assert [get_recipe(n).name for n in RECIPE_NAMES] == list(RECIPE_NAMES)
     assert (get_recipe("bradley_terry").default_epochs, get_recipe("regression").default_epochs) == (1.0, 2.0)
     with pytest.raises(InputError, match="unknown recipe 'dpo'"):
@@ -35,22 +35,6 @@ def test_registry_and_config_import_without_torch():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
-
-
-class PairwiseHinge(BradleyTerry):
-    """A toy recipe: Bradley-Terry's data, head and trainer, with a hinge loss max(0, 1 - (r_chosen - r_rejected))."""
-
-    name = "pairwise_hinge"
-    default_epochs = 1.0
-    calls = 0
-
-    def loss(self, model, inputs):
-        import torch
-
-        PairwiseHinge.calls += 1
-        outputs = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"], use_cache=False)
-        chosen, rejected = torch.chunk(outputs.logits.squeeze(-1), chunks=2)
-        return torch.relu(1.0 - (chosen - rejected)).mean(), outputs
 
 
 @pytest.fixture
@@ -92,3 +76,40 @@ def test_unknown_recipe_in_a_train_config_names_the_field(tmp_path):
 
     with pytest.raises(InputError, match="recipe: unknown recipe 'pairwise_hinge'"):
         TrainConfig(base="b", train="t", val="v", out=str(tmp_path), recipe="pairwise_hinge")
+
+
+def test_the_recipe_contract_holds_for_every_built_in_and_the_toy_recipe(hinge):
+    from rmbase.training.recipes.contract import check_recipe
+
+    for name in recipe_names():
+        assert check_recipe(name).name == name
+    assert "pairwise_hinge" in recipe_names()
+
+
+def test_the_recipe_contract_finds_a_broken_recipe():
+    from rmbase.training.recipes.contract import check_recipe
+
+    class NoEpochs(PairwiseHinge):
+        name = "no_epochs"
+        default_epochs = 0.0
+
+    class Backwards(PairwiseHinge):
+        name = "backwards"
+
+        def validate(self, chosen, rejected, config):
+            acc, extra = super().validate(chosen, rejected, config)
+            return 1.0 - acc, extra
+
+    for broken, rule in ((NoEpochs, "default_epochs"), (Backwards, "validation accuracy")):
+        recipe = register(broken)
+        try:
+            with pytest.raises(AssertionError, match=rule):
+                check_recipe(recipe, trainer=False)
+        finally:
+            unregister(recipe.name)
+
+
+def test_the_schema_reads_the_live_registry(hinge):
+    from rmbase.datasets.schema import recipes
+
+    assert "pairwise_hinge" in recipes()

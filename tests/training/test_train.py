@@ -45,7 +45,8 @@ def test_bradley_terry_learns_and_writes_everything(tiny_model_dir, tmp_path):
     assert prov["data_sha256"]["train"] and prov["pad_token"] != prov["eos_token"]
     assert not (tmp_path / "out.work").exists()
     # the saved RM reproduces the validation accuracy when loaded as any sequence classifier
-    from rmbase.hf_models import load_sequence_classifier, load_tokenizer
+    from rmbase.hf_models import load_sequence_classifier
+    from rmbase.hf_text import load_tokenizer
     from rmbase.training.data import load_pairs
     from rmbase.training.encoding import encode_pairs, pairwise_accuracy, score_pairs
 
@@ -66,6 +67,34 @@ def test_lr_grid_records_every_run_and_keeps_the_best(tiny_model_dir, tmp_path):
     assert set(pd.read_csv(tmp_path / "out" / "validation_curve.csv")["learning_rate"]) == {1e-7, 3e-3}
 
 
+def test_activation_checkpointing_changes_memory_not_results(tiny_model_dir, tmp_path, monkeypatch):
+    from safetensors.torch import load_file
+    from transformers.models.llama.modeling_llama import LlamaMLP
+
+    calls = {True: 0, False: 0}
+    mlp_forward = LlamaMLP.forward
+
+    def counted(self, *args, **kwargs):  # a checkpointed layer runs its MLP again in the backward pass
+        calls[on] += int(self.training)
+        return mlp_forward(self, *args, **kwargs)
+
+    monkeypatch.setattr(LlamaMLP, "forward", counted)
+    weights = {}
+    for on in (True, False):
+        (tmp_path / str(on)).mkdir()
+        result = train(_config(tiny_model_dir, tmp_path / str(on), max_steps=3, eval_steps=3,
+                               activation_checkpointing=on))
+        weights[on] = load_file(tmp_path / str(on) / "out" / "model.safetensors")
+        curves = [p["pairwise_accuracy"] for p in result.best.curve]
+        assert len(curves) == 2
+    assert calls[True] == 2 * calls[False] > 0
+    assert weights[True].keys() == weights[False].keys()
+    before = load_file(tiny_model_dir / "model.safetensors")["model.layers.0.mlp.up_proj.weight"]
+    assert not torch.equal(weights[True]["model.layers.0.mlp.up_proj.weight"], before)  # it did train
+    for name, tensor in weights[True].items():
+        assert torch.equal(tensor, weights[False][name]), name
+
+
 def test_lora_head_is_trained_saved_and_reloaded(tiny_model_dir, tmp_path):
     from rmbase.hf_models import load_sequence_classifier
 
@@ -77,7 +106,7 @@ def test_lora_head_is_trained_saved_and_reloaded(tiny_model_dir, tmp_path):
     assert not torch.allclose(reloaded.score.weight, fresh.score.weight)
     assert result.best.best_accuracy >= 0.8
     # ... and, with the merged adapters, reproduces the validation accuracy measured during training
-    from rmbase.hf_models import load_tokenizer
+    from rmbase.hf_text import load_tokenizer
     from rmbase.training.data import load_pairs
     from rmbase.training.encoding import encode_pairs, pairwise_accuracy, score_pairs
 
@@ -134,7 +163,8 @@ def test_resume_after_interruption(tiny_model_dir, tmp_path, monkeypatch):
 
 
 def test_regression_learns_and_merged_model_scores_like_head_times_w(tiny_model_dir, tmp_path):
-    from rmbase.hf_models import load_sequence_classifier, load_tokenizer
+    from rmbase.hf_models import load_sequence_classifier
+    from rmbase.hf_text import load_tokenizer
     from rmbase.training.data import load_pairs
     from rmbase.training.encoding import encode_pairs, pairwise_accuracy, score_pairs
     from rmbase.training.trainer import build_model

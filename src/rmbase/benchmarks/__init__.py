@@ -13,6 +13,7 @@ Public API (pandas only at import time; lm-eval, EvalPlus and torch are imported
     run_suite(model, suite, out, ...)
     bundled_feature_table() the harmonised feature table of bases (observed / mapped, origin, sd), cached
     build_feature_table(tables, models=None, config=None) -> FeatureTable   the same from any long tables
+    feature_table_with(tables)  the bundled sources plus a user's tables, harmonised together
     harmonisation_held_out() one record per leaderboard benchmark: mapped vs hidden (spearman, coverage90)
 """
 
@@ -31,13 +32,14 @@ from rmbase.benchmarks.harmonise import (
     HarmoniseConfig,
     build_feature_table,
     bundled_feature_table,
+    feature_table_with,
 )
 from rmbase.benchmarks.harmonise_check import harmonisation_held_out
 from rmbase.benchmarks.import_pipeline import import_files
 from rmbase.benchmarks.leaderboard import AVERAGE, SIX
 
 __all__ = ["AVERAGE", "SIX", "BenchmarkTable", "FeatureTable", "HarmoniseConfig", "build_feature_table",
-           "bundled_feature_table", "harmonisation_held_out", "import_files", "load_bundled_models",
+           "bundled_feature_table", "feature_table_with", "harmonisation_held_out", "import_files", "load_bundled_models",
            "load_bundled_scores", "load_bundled_wide", "lookup", "run_suite", "wide_scores"]
 
 

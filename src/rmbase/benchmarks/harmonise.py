@@ -102,6 +102,20 @@ def bundled_feature_table() -> FeatureTable:
     return _bundled().copy()
 
 
+def feature_table_with(tables: list[Any], models: list[pd.DataFrame] | None = None,
+                       config: HarmoniseConfig | None = None) -> FeatureTable:
+    """The bundled sources plus a user's long tables (e.g. ``recommend --benchmarks FILE``: lm-eval runs, a newer
+    Swallow ``model.yml``), harmonised together: the user's scores inform the mapping and get theirs mapped. Size
+    rows of the user's tables win over the bundled sizes; the bundled metadata come first otherwise."""
+    if not tables and not models:
+        return bundled_feature_table()
+    bundled, bundled_models, notes = bundled_sources()
+    frames = [getattr(t, "frame", t) for t in tables]
+    table = build_feature_table([*bundled, *frames], [*bundled_models, *(models or [])], config)
+    table.notes[:0] = notes
+    return table
+
+
 def bundled_sources() -> tuple[list[pd.DataFrame], list[pd.DataFrame], list[str]]:
     """The bundled long tables and model tables, in priority order for metadata (leaderboard v2 first)."""
     from rmbase.benchmarks.bundled import load_bundled_models, load_bundled_scores

@@ -122,6 +122,9 @@ def _metric(values: dict[str, Any], metric: str, filt: str | None, *, percent: b
     keys += sorted(k for k in values if k.startswith(f"{metric},") and "_stderr" not in k)
     for k in keys:
         v = values.get(k)
+        if isinstance(v, str | bool):  # a value, but not a number: an error, not a "missing" metric
+            raise InputError(f"task {task!r} metric {k!r} is {type(v).__name__} {v!r}, not a number", path=path,
+                             expected="a number (the metric as lm-eval writes it)")
         if isinstance(v, int | float) and not isinstance(v, bool):
             if _is_nan(v):
                 if table is not None:
@@ -144,6 +147,8 @@ def import_lm_eval(path: str | Path, *, model: str | None = None, obj: Any = Non
                          expected="a JSON object with a 'results' object (lm_eval --output_path writes results_*.json)")
     groups = obj.get("groups") if isinstance(obj.get("groups"), dict) else {}
     results: dict[str, Any] = {**groups, **obj["results"]}  # some versions keep group aggregates apart
+    if model is not None and not model.strip():
+        raise InputError("--model is empty", expected="a model id such as org/name")
     model_id = model or _lm_eval_model(obj)
     if not model_id:
         raise InputError("no model id in the file (model_name, config.model_args pretrained=...)", path=p,

@@ -60,6 +60,12 @@ def import_(
 
         table.restrict_to(read_table(models), str(models))
         table.inputs[str(models)] = sha256_file(models)
+    if not len(table.frame):
+        from rmbase.errors import InputError
+
+        raise InputError("nothing to import: 0 rows" + (f" (no model of {models} has scores in the files)"
+                                                        if models is not None else ""),
+                         expected="files with scores" + (" of the models of --models" if models is not None else ""))
     options = {"files": files, "scale": scale, "model": model, "on_conflict": on_conflict, "names": names,
                "models": str(models) if models else None}
     table.write(out, config=options, names=names)
@@ -82,7 +88,11 @@ def show(
     bundled: Annotated[bool | None, typer.Option("--bundled/--no-bundled", help="Harmonise with the bundled tables "
                                                  "(leaderboard v2, Swallow). Default: only when --scores is not "
                                                  "given.")] = None,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Also write what is shown as JSON.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write every feature of the models as JSON.")]
+    = None,
+    all_features: Annotated[bool, typer.Option("--all", help="Also print the mapped values of the other sources' "
+                                               "features (default: the selection features and what is observed).")]
+    = False,
     config: OptionsFile = None,
 ) -> None:
     """Print each model's features: observed values with their sources, mapped values with origin and sd."""
@@ -105,8 +115,12 @@ def show(
     from rmbase.benchmarks.harmonise_view import describe, show_payload
 
     shown = [describe(table, model) for model in dict.fromkeys(found.values())]
+    hidden = 0
     for entry in shown:
-        _print_model(console, entry)
+        hidden += _print_model(console, entry, all_features)
+    if hidden:
+        console.print(f"{hidden} mapped value(s) of other sources' features not shown (--all prints them, --json "
+                      "writes them)", highlight=False, markup=False, soft_wrap=True)
     features = [f for entry in shown for f in entry["features"]]
     if any(f["status"] == "mapped" for f in features):
         fit = table.fit
@@ -132,33 +146,43 @@ def _feature_table(console, scores: list[str] | None, bundled: bool | None):  # 
         return hz.bundled_feature_table()
     from rmbase.benchmarks.import_pipeline import import_files
 
-    tables, model_tables = [], []
+    tables = []
     for path in scores:  # one table per file: values of two files that disagree are both kept (conflicts)
         imported = import_files([path], scale="both", on_conflict="first")
         _print_warnings(console, imported)  # conflicts inside a file (first value kept) are listed here
         tables.append(imported.frame)
-    if bundled:
-        more, model_tables, _ = hz.bundled_sources()
-        tables = [*more, *tables]
-    return hz.build_feature_table(tables, model_tables)
+    return hz.feature_table_with(tables) if bundled else hz.build_feature_table(tables)
 
 
-def _print_model(console, entry: dict) -> None:  # noqa: ANN001 - rich console, imported lazily
+def _print_model(console, entry: dict, all_features: bool) -> int:  # noqa: ANN001 - rich console, lazily imported
+    """One model's table; mapped values' origins as numbered footnotes. Returns how many rows were left out."""
     from rich.table import Table
 
+    from rmbase.benchmarks.harmonise import SELECTION_FEATURES
     from rmbase.escaping import terminal
 
     t = Table(title=terminal(entry["model"]), title_justify="left")
-    for col in ("feature", "value", "sd", "status", "from"):
-        t.add_column(col, justify="right" if col in ("value", "sd") else "left")
+    for col in ("feature", "value", "sd", "status", "from"):  # names wrap, never cut
+        t.add_column(col, justify="right" if col in ("value", "sd") else "left", overflow="fold",
+                     no_wrap=col in ("value", "sd", "status"))
+    notes: dict[str, int] = {}
+    left_out = 0
     for f in entry["features"]:
+        if f["status"] == "mapped" and f["feature"] not in SELECTION_FEATURES and not all_features:
+            left_out += 1
+            continue
         digits = 4 if f["feature"].startswith("sw_") or f["feature"].endswith("_raw") else 2
         value = "" if f["value"] is None else f"{f['value']:.{digits}f}"
         sd = "" if not f["sd"] else f"{f['sd']:.{digits}f}"
         obs = f.get("observations") or []
         origin = f["origin"] if len(obs) < 2 else "; ".join(f"{o['source']} {o['value']:.{digits}f}" for o in obs)
+        if f["status"] == "mapped" and origin.startswith("mapped from "):
+            origin = f"mapped [{notes.setdefault(origin, len(notes) + 1)}]"
         t.add_row(terminal(f["feature"]), value, sd, terminal(f["status"]), terminal(origin))
     console.print(t)
+    for text, number in notes.items():
+        console.print(f"  [{number}] {text}", highlight=False, markup=False, soft_wrap=True)
+    return left_out
 
 
 @bench_app.command("run")

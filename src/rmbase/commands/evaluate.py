@@ -75,8 +75,15 @@ def evaluate(
     from rmbase.io import check_output_path
 
     out = check_output_path(cfg.out, kind="dir")  # before the model is loaded or anything scored
+    from rmbase.commands.progress import CountProgress
+
     err = Console(stderr=True, highlight=False)
-    results = evaluate_model(cfg, progress=lambda msg: err.print(msg, markup=False), restart=restart)
+    bar = CountProgress("scoring completions", err)
+    try:
+        results = evaluate_model(cfg, progress=lambda msg: err.print(msg, markup=False), restart=restart,
+                                 on_completions=bar)
+    finally:
+        bar.close()
     _print_results(Console(highlight=False), results)
     Console(highlight=False).print(f"wrote {out / 'results.json'}, {out / 'scores.jsonl'} and {out / 'config.yaml'}",
                                    markup=False)

@@ -168,11 +168,9 @@ def features(
     if target.suffix.lower() == ".csv":
         atomic_write_text(target, table.to_csv())
     else:
-        import tempfile
+        from rmbase.io import atomic_write
 
-        with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".parquet", delete=False) as tmp:
-            table.to_parquet(tmp.name)
-        Path(tmp.name).replace(target)
+        atomic_write(target, lambda f: table.to_parquet(f))  # the index (model) is kept, as in the CSV
     write_resolved(cfg, target.with_name(target.stem + ".config.yaml"))
     Console(highlight=False).print(table.to_string())
     Console(highlight=False).print(f"wrote {target}")

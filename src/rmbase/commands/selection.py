@@ -20,6 +20,8 @@ def evidence_text(row: dict, *, studies: bool = False) -> str:
     from rmbase.selection.support import short_flag
 
     parts = [row["support"]]
+    if row.get("feature_status") == "mapped" and row["support"] != "mapped":
+        parts.append("mapped scores")
     if studies and row.get("studies"):
         parts.append("studies: " + ", ".join(row["studies"]))
     parts += [f for f in map(short_flag, row.get("flags") or []) if f]
@@ -30,10 +32,18 @@ def evidence_text(row: dict, *, studies: bool = False) -> str:
 DATASET = "paper-2505.10775"
 
 
-def _split(value: str | None) -> list[str] | None:
-    if not value:
+def _split(value: str | None, option: str = "--candidates") -> list[str] | None:
+    """A comma-separated list; None when the option was not given. Given but empty (``--candidates ''``) is an
+    error, not "every model"."""
+    if value is None:
         return None
-    return [v.strip() for v in value.split(",") if v.strip()]
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    if not items:
+        from rmbase.errors import InputError
+
+        raise InputError(f"{option} is empty", expected="comma-separated model ids, or leave the option out for "
+                                                        "the whole pool")
+    return items
 
 
 def _check_json(path: Path | None) -> None:
@@ -58,7 +68,7 @@ def _write_json(path: Path | None, obj: dict, config) -> None:  # noqa: ANN001 -
 def _console(console_cls):
     """A rich console; at least 150 columns wide when the output is not a terminal (pipes, files)."""
     con = console_cls(highlight=False)
-    return con if con.is_terminal else console_cls(highlight=False, width=max(con.width, 150))
+    return con if con.is_terminal else console_cls(highlight=False, width=max(con.width, 160))
 
 
 def _outside(extrapolation: list[dict]) -> str:
@@ -177,7 +187,7 @@ def register(app: typer.Typer) -> None:
         same_studies = len({tuple(r.get("studies") or ()) for r in shown}) <= 1
         for col in ("#", "model", *(["family"] if families else []), "B", "measured", "predicted ±", "P(best)",
                     f"P(top {k})", *(["sections: " + " / ".join(sections)] if sections else []), *shown_probes, *(["scores"] if from_file else []), "front",
-                    "evidence", *(["outside training range"] if outside_col else []),
+                    "evidence (outside training range)" if outside_col else "evidence",
                     *(["drivers"] if drivers_col else [])):
             table.add_column(col, overflow="fold", min_width=22 if col == "model" else None)
         for row in shown:
@@ -191,9 +201,9 @@ def register(app: typer.Typer) -> None:
                                         for t in sections)] if sections else []),
                           *["-" if row["probes"][c] is None else f"{row['probes'][c]:.3f}" for c in shown_probes],
                           *([row["scores_from"]] if from_file else []), "yes" if row["pareto"] else "",
-                          E(evidence_text(row, studies=not same_studies)),
-                          *([E(_outside([e for e in row["extrapolation"] if e["used_by_predictor"]]))]
-                            if outside_col else []),
+                          E("; ".join(x for x in (evidence_text(row, studies=not same_studies),
+                                                  _outside([e for e in row["extrapolation"]
+                                                            if e["used_by_predictor"]])) if x)),
                           *([", ".join(f"{E(d['feature'])} {d['contribution']:+.1f}" for d in row["drivers"])]
                             if drivers_col else []))
         con.print(table)

@@ -22,11 +22,12 @@ def run(
     address: Annotated[str | None, typer.Option("--address", help="Ray cluster to join (default: RAY_ADDRESS, else Ray starts embedded here).")] = None,
     max_concurrent: Annotated[int | None, typer.Option("--max-concurrent", min=1, help="Cells running at once (default: as many as the resources allow).")] = None,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="fifo | asha (stop hopeless cells early; default: the config's).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate everything, list the cells and the estimated GPU-hours; start nothing.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate everything, summarise the cells and the estimated device-hours; start nothing.")] = False,
     throughput: Annotated[float | None, typer.Option("--throughput", help="Effective TFLOP/s per GPU for the estimate (default: the config's cost.tflops_per_gpu).")] = None,
     plan: Annotated[int | None, typer.Option("--plan", min=1, help="Train only K bases of the pool, chosen in batches by the selection room's planner.")] = None,
     plan_batch: Annotated[int, typer.Option("--plan-batch", min=1, help="Bases per planner batch (with --plan).")] = 2,
     live: Annotated[bool, typer.Option("--live/--no-live", help="Live display of the cells and an ETA.")] = True,
+    verbose: Annotated[bool, typer.Option("--verbose", help="With --dry-run: list every cell, not only the summary per base and recipe.")] = False,
 ) -> None:
     """Run every unfinished cell of CONFIG into --store (or, with --dry-run, check and price it)."""
 
@@ -46,7 +47,7 @@ def run(
         from rmbase.sweep.store import Store
 
         Store(store).check_output()
-        _print_dry_run(console, checked, throughput)
+        _print_dry_run(console, checked, throughput, verbose)
         return
     if plan is not None:
         from rmbase.sweep.planned import run_planned
@@ -90,26 +91,43 @@ def run(
         raise typer.Exit(1)
 
 
-def _print_dry_run(console, checked, throughput: float | None) -> None:
+def _print_dry_run(console, checked, throughput: float | None, verbose: bool = False) -> None:
+    """A summary per base and recipe (cells, size, steps, device-hours), then the total; every cell with
+    ``verbose``. The hours are GPU-hours when a cell asks for a GPU, else CPU-hours (one throughput per device)."""
     from rich.markup import escape
     from rich.table import Table
 
     from rmbase.sweep.cost import estimate
 
     costs, summary = estimate(checked, tflops_per_gpu=throughput)
-    table = Table(title=f"{len(checked.cells)} cells of {escape(checked.config.name)}")
-    for col in ("cell", "base", "recipe", "lr", "seed", "params (B)", "steps", "GPU-h"):
-        table.add_column(col, justify="right" if col in ("lr", "seed", "params (B)", "steps", "GPU-h") else "left")
+    unit = "GPU" if checked.config.resources.gpus > 0 else "CPU"
+    groups: dict[tuple[str, str], list] = {}
     for cell, cost in zip(checked.cells, costs, strict=True):
-        table.add_row(escape(cell.id), escape(cell.base), cell.recipe, f"{cell.learning_rate:g}", str(cell.seed),
-                      f"{cost.params_b:.3g}", str(cost.steps), f"{cost.gpu_hours:.3g}")
+        groups.setdefault((cell.base, cell.recipe), []).append((cell, cost))
+    table = Table(title=f"{len(checked.cells)} cells of {escape(checked.config.name)}: {len(groups)} base x recipe")
+    for col in ("base", "recipe", "cells", "params (B)", "steps / cell", f"{unit}-h"):
+        table.add_column(col, justify="left" if col in ("base", "recipe") else "right")
+    for (base, recipe), rows in groups.items():
+        table.add_row(escape(base), recipe, str(len(rows)), f"{rows[0][1].params_b:.3g}",
+                      str(max(c.steps for _, c in rows)), f"{sum(c.gpu_hours for _, c in rows):.3g}")
     console.print(table)
+    if verbose:
+        cells = Table(title="cells")
+        for col in ("cell", "base", "recipe", "lr", "seed", "params (B)", "steps", f"{unit}-h"):
+            cells.add_column(col, justify="right" if col in ("lr", "seed", "params (B)", "steps", f"{unit}-h")
+                             else "left")
+        for cell, cost in zip(checked.cells, costs, strict=True):
+            cells.add_row(escape(cell.id), escape(cell.base), cell.recipe, f"{cell.learning_rate:g}",
+                          str(cell.seed), f"{cost.params_b:.3g}", str(cost.steps), f"{cost.gpu_hours:.3g}")
+        console.print(cells)
+    else:
+        console.print("(--verbose lists every cell)")
     for note in checked.notes:
         console.print(f"note: {escape(note)}")
     for line in summary["tokens"]:
         console.print(f"tokens: {escape(line)}")
-    console.print(f"estimated cost: {summary['gpu_hours']:.1f} GPU-hours at {summary['tflops_per_gpu']:g} "
-                  "effective TFLOP/s per GPU (6 x params x training tokens + validation passes; override with "
+    console.print(f"estimated cost: {summary['gpu_hours']:.1f} {unit}-hours at {summary['tflops_per_gpu']:g} "
+                  f"effective TFLOP/s per {unit} (6 x params x training tokens + validation passes; override with "
                   "--throughput)")
     console.print("dry run: config valid, nothing started")
 

@@ -81,6 +81,10 @@ def train_command(
     device: Annotated[str | None, typer.Option("--device", help="cpu | cuda (default: cuda when "
                                                "available).")] = None,
     threads: Annotated[int | None, typer.Option("--threads", help="CPU threads for torch.")] = None,
+    activation_checkpointing: Annotated[bool, typer.Option(
+        "--activation-checkpointing/--no-activation-checkpointing",
+        help="Recompute activations in the backward pass: the same results, far less memory, about a quarter "
+             "more compute.")] = True,
     keep_checkpoints: Annotated[bool, typer.Option("--keep-checkpoints", help="Keep OUT.work/ after "
                                                    "success.")] = False,
     trust_remote_code: Annotated[bool, typer.Option("--trust-remote-code")] = False,
@@ -109,7 +113,8 @@ def train_command(
                         long_pairs=long_pairs, schedule=schedule, warmup_steps=warmup_steps, eval_steps=eval_steps,
                         seed=seed, lora=lora, lora_r=lora_r, chat_template=chat_template, use_margin=use_margin,
                         on_bad_rows=on_bad_rows, max_steps=max_steps, dtype=dtype, device=device, threads=threads,
-                        keep_checkpoints=keep_checkpoints, trust_remote_code=trust_remote_code, revision=revision)
+                        activation_checkpointing=activation_checkpointing, keep_checkpoints=keep_checkpoints,
+                        trust_remote_code=trust_remote_code, revision=revision)
     if attributes:
         values["attributes"] = [a.strip() for a in attributes.split(",") if a.strip()]
     if attribute_signs:

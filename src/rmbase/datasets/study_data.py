@@ -145,11 +145,11 @@ def load_tables(models: str | os.PathLike, results: str | os.PathLike, benchmark
     models, results, benchmarks = str(models), str(results), str(benchmarks)
     m = S.validate(read_table(models), S.MODELS, models)
     r = S.validate(read_table(results), S.RESULTS, results)
-    bad_recipe = ~r.recipe.isin(S.RECIPES)
+    bad_recipe = ~r.recipe.isin(S.recipes())
     if bad_recipe.any():
         i = int(np.flatnonzero(bad_recipe.to_numpy())[0])
         raise InputError(f"unknown recipe {r.recipe.iloc[i]!r}", path=results, row=i + 1, column="recipe",
-                         expected=f"one of {', '.join(S.RECIPES)}")
+                         expected=f"one of {', '.join(S.recipes())}")
     unknown = ~r.model.isin(m.model)
     if unknown.any():
         i = int(np.flatnonzero(unknown.to_numpy())[0])
@@ -193,10 +193,10 @@ def load_results_study(results: list[tuple[pd.DataFrame, dict, str, str]], *, mo
         sources.update(src)
         hashes[label] = sha
     r = pd.concat(frames, ignore_index=True)
-    bad_recipe = ~r.recipe.isin(S.RECIPES)
+    bad_recipe = ~r.recipe.isin(S.recipes())
     if bad_recipe.any():
         raise InputError(f"unknown recipe {r.recipe[bad_recipe].iloc[0]!r}", column="recipe",
-                         expected=f"one of {', '.join(S.RECIPES)}")
+                         expected=f"one of {', '.join(S.recipes())}")
     m = b = None
     ignored: list[str] = []
     if models is not None:

@@ -79,7 +79,7 @@ def read_summary(folder: str | os.PathLike) -> dict[str, Any]:
 
 def read_scores(folder: str | os.PathLike) -> pd.DataFrame:
     """The scored documents of a finished run (category, score, n_pred)."""
-    from rmbase.presence.score import read_shards
+    from rmbase.presence.shards import read_shards
 
     summary = read_summary(folder)
     table = read_shards(folder)

@@ -3,7 +3,7 @@ a seeded sample of at most ``n_pairs``, and the token-level facts the probes nee
 
 Rows a run can go on without (empty response, chosen identical to rejected, duplicate pairs, HH dialogues that do
 not parse) are dropped and counted by :func:`rmbase.training.data.load_pairs`; texts longer than the limit are
-truncated by :func:`rmbase.hf_models.encode_texts_flagged` (the rule ``rmbase evaluate`` uses) and counted here.
+truncated by :func:`rmbase.hf_text.encode_texts_flagged` (the rule ``rmbase evaluate`` uses) and counted here.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def encode_with_response_start(tokenizer: Any, prompts: list, responses: list[st
     The response starts after the longest common token prefix of the full text and the prompt rendered with the
     generation prompt, so it includes the template's end-of-turn marker. With left truncation the response keeps
     its end; a response longer than the limit keeps only its last tokens (counted as truncated)."""
-    from rmbase.hf_models import encode_texts_flagged, render_conversation
+    from rmbase.hf_text import encode_texts_flagged, render_conversation
 
     full = [render_conversation(tokenizer, p, r) for p, r in zip(prompts, responses, strict=True)]
     prefix = [_render_prompt(tokenizer, p) for p in prompts]
@@ -85,7 +85,7 @@ def encode_with_response_start(tokenizer: Any, prompts: list, responses: list[st
 
 
 def _render_prompt(tokenizer: Any, prompt: Any) -> str:
-    from rmbase.hf_models import _messages
+    from rmbase.hf_text import _messages
 
     return tokenizer.apply_chat_template(_messages(prompt), tokenize=False, add_generation_prompt=True)
 

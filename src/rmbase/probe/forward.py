@@ -63,16 +63,6 @@ def load_base(name_or_path: str | os.PathLike, *, dtype: Any = None, device: str
     return model, kind
 
 
-def pad_id_for(model: Any, tokenizer: Any) -> int:
-    """A pad id inside the model's embedding matrix. Padded positions are masked and lie after every real token,
-    so their id never reaches a result; the tokenizer's ``<|pad|>`` may be a row the base does not have."""
-    rows = model.get_input_embeddings().weight.shape[0]
-    for cand in (tokenizer.pad_token_id, tokenizer.eos_token_id, 0):
-        if cand is not None and 0 <= int(cand) < rows:
-            return int(cand)
-    return 0
-
-
 def _hidden_and_logprobs(model: Any, ids: Any, mask: Any, *, head_chunk: int = 1024) -> tuple[Any, list[Any]]:
     """Final-layer hidden states (B x T x d) and, per row, log p(t_i | t_<i) for i = 1 .. L-1 of its L real tokens.
 

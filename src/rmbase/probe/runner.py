@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from rmbase.errors import InputError
+from rmbase.forward import pad_id_for
 from rmbase.io import atomic_write_json, atomic_write_text, staged_output_dir
 from rmbase.probe import data as D
 from rmbase.probe import fit as F
@@ -36,7 +37,7 @@ def check_output(out: Path) -> None:
 
 def _tokenizer(cfg: ProbeConfig) -> tuple[Any, bool]:
     """(tokenizer, whether the base has a chat template of its own)."""
-    from rmbase.hf_models import load_tokenizer
+    from rmbase.hf_text import load_tokenizer
 
     kw = {"revision": cfg.revision, "trust_remote_code": cfg.trust_remote_code}
     try:
@@ -58,7 +59,7 @@ def run_probes(cfg: ProbeConfig, *, progress: Callable[[str], None] | None = Non
                restart: bool = False) -> dict[str, Any]:
     """Run the configured probes; returns the dict written to ``<out>/results.json``. A cache of a run with other
     forward-pass options is refused unless ``restart`` (which discards it)."""
-    from rmbase.hf_models import template_sha256
+    from rmbase.hf_text import template_sha256
     from rmbase.probe import forward as W
     from rmbase.provenance import provenance
 
@@ -66,6 +67,9 @@ def run_probes(cfg: ProbeConfig, *, progress: Callable[[str], None] | None = Non
     t_start = time.perf_counter()
     out = Path(cfg.out)
     check_output(out)
+    from rmbase.hf_models import check_device
+
+    check_device(cfg.device)  # before the pairs are read or a model loaded
     pairs = D.load_probe_pairs(cfg.pairs, n_pairs=cfg.n_pairs, seed=cfg.seed, min_pairs=cfg.min_pairs())
     say(f"{len(pairs)} pairs from {pairs.source} (read {pairs.report['rows_read']}, dropped "
         f"{pairs.report['dropped'] or 'none'})")
@@ -84,7 +88,7 @@ def run_probes(cfg: ProbeConfig, *, progress: Callable[[str], None] | None = Non
         raise InputError(f"--max-length {cfg.max_length} is more than the {max_pos} positions the model has",
                          path=cfg.model, expected=f"--max-length at most {max_pos}")
     judge_length = min(2 * cfg.max_length, max_pos) if isinstance(max_pos, int) else 2 * cfg.max_length
-    pad = W.pad_id_for(model, tok)
+    pad = pad_id_for(model, tok)
     answers = D.answer_token_ids(tok)
     not_applicable: dict[str, str] = {}
     if kind != W.CAUSAL_LM:
@@ -152,7 +156,7 @@ def run_probes(cfg: ProbeConfig, *, progress: Callable[[str], None] | None = Non
 
 
 def _judge_pass(cfg, tok, model, pairs, answers, pad, cache, counts, stats, say, max_length) -> np.ndarray:
-    from rmbase.hf_models import encode_texts_flagged
+    from rmbase.hf_text import encode_texts_flagged
     from rmbase.probe import forward as W
 
     n = len(pairs)

@@ -22,13 +22,16 @@ def todays_table(todays: dict | None) -> str:
             rows.append([g["group"], "none released since " + todays["since"][:7], "", None, None, None, "",
                          study_cell])
             continue
-        evidence = "; ".join([b.get("support") or "", *(b.get("flags") or []),
-                              *(["studies: " + ", ".join(b["studies"])] if b.get("studies") else []),
-                              *([b["outranks"]] if b.get("outranks") else [])])
-        rows.append([g["group"], b["model"], b.get("release") or "", b.get("predicted"),
-                     H.Cell(f"[{H.num(b.get('low'), 1)}, {H.num(b.get('high'), 1)}]", b.get("low")),
-                     H.Cell(f"{H.num(b.get('p_best'), 2)} of {g['n_bases']}", b.get("p_best")), evidence,
-                     study_cell])
+        for label, e in ((g["group"], b), (f"{g['group']}, best well-supported", g.get("best_supported"))):
+            if e is None:
+                continue
+            evidence = "; ".join([e.get("support") or "", *(e.get("flags") or []),
+                                  *(["studies: " + ", ".join(e["studies"])] if e.get("studies") else []),
+                                  *([e["outranks"]] if e.get("outranks") else [])])
+            rows.append([label, e["model"], e.get("release") or "", e.get("predicted"),
+                         H.Cell(f"[{H.num(e.get('low'), 1)}, {H.num(e.get('high'), 1)}]", e.get("low")),
+                         H.Cell(f"{H.num(e.get('p_best'), 2)} of {g['n_bases']}", e.get("p_best")), evidence,
+                         study_cell])
     caption = (f"Best predicted base per size group among the {todays.get('n_released_since', 0)} candidates "
                f"released since {todays['since']}" + (f" ({todays['method']}, {todays.get('recipe', '')} recipe)"
                                                         if todays.get("method") else "")

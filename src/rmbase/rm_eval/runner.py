@@ -56,7 +56,10 @@ class EvaluateConfig(Config):
     @field_validator("benchmark")
     @classmethod
     def _known_benchmark(cls, v: str) -> str:
-        benchmark_info(v)
+        try:
+            benchmark_info(v)
+        except InputError as exc:  # a ValueError of the field, so that the error names it
+            raise ValueError(str(exc)) from None
         return v
 
     @model_validator(mode="after")
@@ -70,7 +73,8 @@ class EvaluateConfig(Config):
         for name in ("batch_size", "max_length"):
             if getattr(self, name) < 1:
                 raise InputError(f"{name.replace('_', ' ')} must be at least 1, got {getattr(self, name)}")
-        from rmbase.hf_models import TRUNCATION_POLICIES, check_device
+        from rmbase.hf_models import check_device
+        from rmbase.hf_text import TRUNCATION_POLICIES
 
         if self.truncation not in TRUNCATION_POLICIES:
             raise InputError(f"unknown truncation {self.truncation!r}", expected=" | ".join(TRUNCATION_POLICIES))
@@ -99,11 +103,13 @@ def _load_chunk(path: Path) -> list[dict[str, Any]] | None:
         return None  # a damaged chunk is simply scored again
 
 
-def score_examples(scorer: Any, examples: list[Example], source: str = "data") -> list[dict[str, Any]]:
-    """Per-example records ``{id, subset, scores, num_correct, truncated}`` for a list of examples."""
+def score_examples(scorer: Any, examples: list[Example], source: str = "data", *,
+                   on_batch: Callable[[int, int], None] | None = None) -> list[dict[str, Any]]:
+    """Per-example records ``{id, subset, scores, num_correct, truncated}`` for a list of examples;
+    ``on_batch(done, total)`` counts the forward batches done."""
     prompts, responses, owner, labels = _completions(examples, source)
     ids, flags = scorer.encode(scorer.render(prompts, responses), labels)
-    rewards = scorer.score_ids(ids)
+    rewards = scorer.score_ids(ids, on_batch=on_batch)
     records = [{"id": ex.id, "subset": ex.subset, "scores": [], "num_correct": ex.num_correct, "truncated": 0}
                for ex in examples]
     for k, reward, cut in zip(owner, rewards, flags, strict=True):
@@ -133,11 +139,13 @@ def check_lengths(scorer: Any, examples: list, source: str, chunk_size: int) -> 
 
 
 def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | None = None,
-                   restart: bool = False) -> dict[str, Any]:
+                   restart: bool = False, on_completions: Callable[[int, int], None] | None = None
+                   ) -> dict[str, Any]:
     """Run one evaluation; returns the results dict that is written to ``<out>/results.json``. The chunks of an
     interrupted run (``.<out>.partial/``) are reused when the options are the same; with other options the run is
-    refused, naming the changed keys, unless ``restart`` (which discards them)."""
-    from rmbase import hf_models
+    refused, naming the changed keys, unless ``restart`` (which discards them). ``on_completions(done, total)``
+    is called after every forward batch (completions scored, resumed chunks included), for a progress bar."""
+    from rmbase import hf_models, hf_text
     from rmbase.forward import process_info
     from rmbase.rm_eval.scorer import RewardScorer, ScorerConfig
 
@@ -159,7 +167,7 @@ def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | Non
         from accelerate import PartialState
 
         device = str(PartialState().device)
-    tokenizer = hf_models.load_tokenizer(cfg.model, chat_template=cfg.chat_template, revision=cfg.revision,
+    tokenizer = hf_text.load_tokenizer(cfg.model, chat_template=cfg.chat_template, revision=cfg.revision,
                                          trust_remote_code=cfg.trust_remote_code)
     model = hf_models.load_sequence_classifier(
         cfg.model, dtype=cfg.dtype, device=device, revision=cfg.revision, trust_remote_code=cfg.trust_remote_code,
@@ -171,7 +179,7 @@ def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | Non
         merge = read_merge_weights(cfg.model) if Path(cfg.model).is_dir() else None
     scorer = RewardScorer(model, tokenizer, scorer_cfg, merge_weights=merge)
     dtype = str(next(model.parameters()).dtype).replace("torch.", "")
-    template_sha = hf_models.template_sha256(tokenizer)
+    template_sha = hf_text.template_sha256(tokenizer)
 
     if cfg.truncation == "error":
         check_lengths(scorer, examples, source, cfg.chunk_size)
@@ -186,15 +194,24 @@ def evaluate_model(cfg: EvaluateConfig, *, progress: Callable[[str], None] | Non
     records: list[dict[str, Any]] = []
     n_chunks = (len(examples) + cfg.chunk_size - 1) // cfg.chunk_size
     resumed = 0
+    total = sum(len(ex.completions) for ex in examples)
+    scored = 0
+    tick = on_completions or (lambda _done, _total: None)
+    tick(0, total)
     for c in range(n_chunks):
         chunk = examples[c * cfg.chunk_size:(c + 1) * cfg.chunk_size]
         path = partial / f"chunk-{c:05d}.jsonl"
         done = _load_chunk(path) if path.exists() else None
+        in_chunk = sum(len(ex.completions) for ex in chunk)
         if done is not None and [r["id"] for r in done] == [ex.id for ex in chunk]:
             records.extend(done)
             resumed += 1
+            scored += in_chunk
+            tick(scored, total)
             continue
-        chunk_records = score_examples(scorer, chunk, source)
+        chunk_records = score_examples(scorer, chunk, source,
+                                       on_batch=lambda d, t, base=scored, n=in_chunk: tick(base + n * d // t, total))
+        scored += in_chunk
         if rank == 0:
             atomic_write_text(path, "".join(json.dumps(r) + "\n" for r in chunk_records))
         records.extend(chunk_records)

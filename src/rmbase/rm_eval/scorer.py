@@ -75,14 +75,14 @@ class RewardScorer:
 
     # -- text -> ids ------------------------------------------------------------------------------------
     def render(self, prompts: Sequence[Any], responses: Sequence[str]) -> list[str]:
-        from rmbase.hf_models import render_conversation
+        from rmbase.hf_text import render_conversation
 
         return [render_conversation(self.tokenizer, p, r) for p, r in zip(prompts, responses, strict=True)]
 
     def encode(self, texts: Sequence[str], labels: Sequence[str] | None = None) -> tuple[list[list[int]], list[bool]]:
         """Token ids (one BOS, truncation policy applied) and which texts were truncated; ``labels`` name the texts
         in messages (``--truncation error``)."""
-        from rmbase.hf_models import encode_texts_flagged
+        from rmbase.hf_text import encode_texts_flagged
 
         cfg = self.config
         ids, flags = encode_texts_flagged(self.tokenizer, texts, max_length=cfg.max_length,

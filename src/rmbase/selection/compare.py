@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rmbase.datasets import BENCHMARK_FEATURES, RECIPES
+from rmbase.datasets import BENCHMARK_FEATURES
+from rmbase.datasets import recipes as known_recipes
 from rmbase.errors import InputError
 from rmbase.selection import predictors as P
 from rmbase.selection.family import FamilyEffect
@@ -114,7 +115,7 @@ def oof_predictions(data, method: str, *, recipe: str, target: str = "score", sc
     return pred, y, pred
 
 
-def selection_table(data, *, recipes: Iterable[str] = RECIPES, target: str = "score",
+def selection_table(data, *, recipes: Iterable[str] | None = None, target: str = "score",
                     n_jobs: int | None = None, methods: Iterable[str] = DEFAULT_METHODS,
                     schemes: Iterable[str] = ("loo", "lofo"), predictions: dict | None = None) -> list[dict]:
     """Rows ``{method, validation, recipe, spearman, mae, coverage_mean_5_10, regret_at_1, regret_at_3}``, one per
@@ -126,9 +127,10 @@ def selection_table(data, *, recipes: Iterable[str] = RECIPES, target: str = "sc
         make_estimator(m)
     available = set(data.results.recipe.unique())
     rows: list[dict] = []
-    for recipe in recipes:
-        if recipe not in RECIPES:
-            raise InputError(f"unknown recipe {recipe!r}", expected=f"one of {', '.join(RECIPES)}")
+    known = known_recipes()  # the live registry: a user's recipe too
+    for recipe in known if recipes is None else recipes:
+        if recipe not in known:
+            raise InputError(f"unknown recipe {recipe!r}", expected=f"one of {', '.join(known)}")
         if recipe not in available:
             continue
         X, _, _ = data.design(recipe, target, drop_missing=True)

@@ -136,16 +136,23 @@ def _bundled(summary: str) -> pd.DataFrame:
 
 
 def user_rows(extra_results) -> tuple[list[dict], list[str]]:
-    """Evidence rows of a user's results: a path (sweep store, evaluate folder(s), results table), a list of
-    paths, or a wide results frame (``model, recipe, score`` and sections, percent). Returns (rows, notes)."""
+    """Evidence rows of a user's results: a path (``rmbase evaluate`` folder(s), a results table wide or long, e.g.
+    ``rmbase sweep collect``'s), a wide results frame (``model, recipe, score`` and sections, percent), a
+    ``(label, frame)`` pair, or a list of them. A sweep store is read by the caller (``rmbase.study`` reads stores;
+    the selection room sits below the sweep room) and passed as its wide frame. Returns (rows, notes)."""
     from rmbase.datasets.rm_results import match_bundled, read_results_path
 
-    items = extra_results if isinstance(extra_results, (list, tuple)) else [extra_results]
+    pair = isinstance(extra_results, tuple) and len(extra_results) == 2 and isinstance(extra_results[1], pd.DataFrame)
+    items = list(extra_results) if isinstance(extra_results, (list, tuple)) and not pair else [extra_results]
     rows, notes = [], []
     paper = pd.read_csv(_pkg("paper_2505_10775/models.csv")).set_index("model")
     for i, item in enumerate(items):
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], pd.DataFrame):
+            label, item = str(item[0]), item[1]
+        else:
+            label = f"frame{i}" if len(items) > 1 else "results"
         if isinstance(item, pd.DataFrame):
-            wide, label = item, f"frame{i}" if len(items) > 1 else "results"
+            wide = item
             missing = [c for c in ("model", "recipe", "score") if c not in wide.columns]
             if missing:
                 raise InputError(f"the results frame lacks column(s) {', '.join(missing)}",

@@ -170,7 +170,7 @@ def bundled_wide() -> pd.DataFrame:
 
 def feature_status(models, features) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     """Per model: ``mapped`` when any of ``features`` is a mapped cell of the feature table, else ``observed``;
-    and the origin of each such cell (where it came from)."""
+    and where the mapped cells came from (origin -> features)."""
     from rmbase.selection.base_features import feature_table
 
     ft = feature_table()
@@ -182,7 +182,9 @@ def feature_status(models, features) -> tuple[dict[str, str], dict[str, dict[str
         st = ft.status.loc[m, cols]
         status[m] = "mapped" if (st == "mapped").any() else "observed"
         if (st == "mapped").any() and m in ft.origin.index:
-            origin[m] = {f: str(ft.origin.at[m, f]) for f in cols if st[f] == "mapped"}
+            for f in cols:  # origin -> the features mapped from it
+                if st[f] == "mapped":
+                    origin.setdefault(m, {}).setdefault(str(ft.origin.at[m, f]), []).append(f)
     return status, origin
 
 
@@ -496,6 +498,25 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
                     and pd.notna(measured.loc[k, main["target"]]) else float(pred[main["target"]][i])
                     for i, k in enumerate(known)])
     drivers = _drivers(main["estimator"], cand[main["features"]]) if len(cand) else []
+    # mapped features carry an sd: their spread through each target's predictor widens that base's interval
+    from rmbase.selection.feature_noise import N_FEATURE_DRAWS, feature_sd, propagate
+
+    noisy_sd = feature_sd([m for m in cand.index if m not in scores.from_file], [f for f in main["features"]])
+    noisy_sd = noisy_sd[(noisy_sd > 0).any(axis=1)]
+    spread: dict[str, dict[str, float]] = {t: {} for t in fits}
+    offsets: dict[str, np.ndarray] = {}
+    if len(noisy_sd):
+        pos = [list(cand.index).index(m) for m in noisy_sd.index]
+        for t, f in fits.items():
+            P = propagate(f["estimator"], cand.iloc[pos][f["features"]], noisy_sd.reindex(columns=[
+                c for c in f["features"] if c != "family"], fill_value=0.0), seed=config.seed)
+            spread[t] = dict(zip(noisy_sd.index, P.std(axis=0), strict=True))
+            if t == main["target"]:
+                offsets = {m: P[:, j] - P[:, j].mean() for j, m in enumerate(noisy_sd.index)}
+    from scipy.stats import norm
+
+    z = float(norm.ppf(1 - config.alpha / 2))
+    top = 100.0 if float(np.nanmax(data.target_table(config.recipe)[main["target"]])) > 1 else 1.0  # score range
     numeric = [f for f in main["features"] if f != "family"]
     train_X = data.feature_matrix()[numeric]
     lo, hi = train_X.min(), train_X.max()
@@ -532,10 +553,13 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
                                      extrapolates),
                # the features the main target's predictor uses, outside their training range (all: extrapolation)
                "extrapolates": extrapolates, "extrapolation": outside,
-               "_residuals": np.zeros(0) if k is not None else main["residuals"]}
+               "_residuals": np.zeros(0) if k is not None else main["residuals"],
+               "_offsets": None if k is not None else offsets.get(m),
+               "feature_spread": spread[main["target"]].get(m)}
         for t, f in fits.items():
             p = float(pred[t][i])
-            row[t] = {"predicted": p, "low": p - f["halfwidth"], "high": p + f["halfwidth"]}
+            hw = float(np.hypot(f["halfwidth"], z * spread[t].get(m, 0.0)))
+            row[t] = {"predicted": p, "low": max(p - hw, 0.0), "high": min(p + hw, top)}
         rows.append(row)
     for r in size_rows:
         m = r["model"]
@@ -560,6 +584,10 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
 
     draws = residual_draws([r["rank_value"] for r in rows], [r.pop("_residuals") for r in rows],
                            n=config.samples, seed=config.seed)
+    for j, r in enumerate(rows):  # the mapped features' share of the uncertainty, drawn with it
+        off = r.pop("_offsets", None)
+        if off is not None:
+            draws[:, j] += off[np.arange(config.samples) % N_FEATURE_DRAWS]
     k_top = min(config.top_k, len(rows))
     probs = rank_probabilities(draws, ks=(k_top,))
     for rank, (r, is_front) in enumerate(zip(rows, front, strict=True), start=1):
@@ -571,7 +599,10 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
     release = _releases(data, [r["model"] for r in rows])
     for r in rows:
         r["release"] = release.get(r["model"])
-    todays = todays_bases(rows, draws, release, since=config.today_since, target=main["target"])
+    from rmbase.selection.todays_bases import study_best
+
+    todays = todays_bases(rows, draws, release, since=config.today_since, target=main["target"],
+                          study_gains=study_best(data, config.recipe, main["target"]))
     in_table = {r["model"] for r in size_rows}
     unscorable = [u for u in unscorable if u["model"] not in in_table]
     no_scores = []

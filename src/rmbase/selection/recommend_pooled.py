@@ -38,7 +38,7 @@ def recommend_pooled(data, scores, config, method_choice: dict) -> dict:
     from rmbase.selection.rank_probability import rank_probabilities
     from rmbase.selection.recommend import _releases, pareto_front
     from rmbase.selection.support import outranking_notes
-    from rmbase.selection.todays_bases import todays_bases
+    from rmbase.selection.todays_bases import study_best, todays_bases
 
     if scores.file is not None:
         raise InputError("--method pooled reads the bundled feature table of bases; a --benchmarks file goes with a "
@@ -117,7 +117,8 @@ def recommend_pooled(data, scores, config, method_choice: dict) -> dict:
         "selected_features": {target: list(fit.config.features)},
         "n_candidates": len(rows), "n_size_only": sum(r["support"] == "size only" for r in rows),
         "top": config.top, "ranking": rows,
-        "todays_bases": todays_bases(rows, draws, release, since=config.today_since, target=target),
+        "todays_bases": todays_bases(rows, draws, release, since=config.today_since, target=target,
+                                     study_gains=study_best(data, config.recipe, target)),
         "pareto_front": [r["model"] for r in rows if r["pareto"]], "training_range": {},
         "unscorable": unscorable, "no_scores": [],
         "sources": {"bundled": "bundled feature table of bases", "file": None, "from_file": {},

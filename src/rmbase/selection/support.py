@@ -86,7 +86,8 @@ def outranking_notes(rows: list[dict]) -> None:
         below = [b for b in rows[i + 1:] if b["support"] in WELL_SUPPORTED]
         if below:
             r["outranks"] = (f"ranked above {len(below)} better-supported base(s) (next: {below[0]['model']}, "
-                             f"{below[0]['support']}) on a {r['support']} prediction")
+                             f"{below[0]['support']}) on {'an' if r['support'][0] in 'aeiou' else 'a'} "
+                             f"{r['support']} prediction")
 
 
 def short_flag(flag: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from rmbase.selection.rank_probability import best_probability
+from rmbase.selection.support import WELL_SUPPORTED
 
 SINCE = "2025-01-01"
 # the study's groups (<3B, 3-6B, >=6B; its largest base has 10.3B) with the sizes beyond the study apart
@@ -39,7 +40,7 @@ def todays_bases(rows: list[dict], draws: np.ndarray, release: dict[str, str], *
     groups = []
     for label, _, _, study_group in GROUPS:
         members = [i for i in recent if group_of(rows[i]["params_b"]) == label]
-        entry: dict = {"group": label, "n_bases": len(members), "best": None, "runner_up": None,
+        entry: dict = {"group": label, "n_bases": len(members), "best": None, "runner_up": None, "best_supported": None,
                        "study_group": study_group, "study_best": None}
         if study_group and study_group in measured:
             g = measured[study_group]
@@ -51,6 +52,11 @@ def todays_bases(rows: list[dict], draws: np.ndarray, release: dict[str, str], *
             for slot, pos in (("best", 0), ("runner_up", 1)):
                 if pos < len(order):
                     entry[slot] = {**_summary(rows[order[pos]], release, target), "p_best": float(p[pos])}
+            # where the best is extrapolated or size-only: the best prediction that is not, beside it
+            supported = [j for j, i in enumerate(order) if rows[i].get("support") in WELL_SUPPORTED]
+            if supported and supported[0] > 0:
+                j = supported[0]
+                entry["best_supported"] = {**_summary(rows[order[j]], release, target), "p_best": float(p[j])}
         groups.append(entry)
     return {"since": since, "target": target, "n_released_since": len(recent), "n_without_release": n_without,
             "groups": groups,
@@ -63,6 +69,23 @@ def _summary(row: dict, release: dict[str, str], target: str) -> dict:
     out = {k: row.get(k) for k in ROW_KEYS if k in row}
     out.update(release=release.get(row["model"]), predicted=score.get("predicted"), low=score.get("low"),
                high=score.get("high"), measured=(row.get("measured") or {}).get(target))
+    return out
+
+
+def study_best(data, recipe: str, target: str) -> list[dict]:
+    """The study's measured best base per size group of the study (``<3B``, ``3-6B``, ``>=6B``), in the shape of
+    study.json ``gains`` (``group``, ``best_model``, ``best_score``)."""
+    from rmbase.analysis.gains import SIZE_GROUPS
+
+    scores = data.target_table(recipe)
+    if target not in scores.columns:
+        return []
+    sizes = data.models.set_index("model")["params_b"].reindex(scores.index).astype(float)
+    out = []
+    for label, lo, hi in SIZE_GROUPS:
+        s = scores[target][(sizes >= lo) & (sizes < hi)].dropna()
+        if len(s):
+            out.append({"group": label, "best_model": str(s.idxmax()), "best_score": float(s.max())})
     return out
 
 

@@ -89,7 +89,7 @@ def _train(store: Store, cell: dict[str, Any], report: Report) -> dict[str, Any]
     from rmbase.training import train
     from rmbase.training.config import TrainConfig
 
-    config = TrainConfig(**cell["train"], out=str(folder / "model"))
+    config = TrainConfig(**cell["train"], out=str(folder / "model"), **_placement(cell))
     drop_incomplete_checkpoints(folder / "model.work")
     start, cpu_start = time.time(), time.process_time()
     from rmbase.io import atomic_write_json
@@ -145,11 +145,7 @@ def _evaluate(folder: Path, cell: dict[str, Any], name: str, spec: dict[str, Any
     if not results:
         from rmbase.rm_eval.runner import EvaluateConfig, evaluate_model
 
-        cfg = EvaluateConfig(model=str(folder / "model"), out=str(out), benchmark=spec["benchmark"],
-                             data=spec.get("data"), batch_size=int(spec.get("batch_size", 16)),
-                             max_length=int(spec["max_length"]), limit=spec.get("limit"),
-                             allow_partial=bool(spec.get("allow_partial", True)),
-                             device=cell["train"].get("device"), threads=cell["train"].get("threads"))
+        cfg = EvaluateConfig(**spec, model=str(folder / "model"), out=str(out), **_placement(cell))
         results = evaluate_model(cfg)
     prov = results.get("provenance", {})
     return {"benchmark": results["benchmark"], "rules": results["rules"], "score": results.get("score"),
@@ -158,6 +154,11 @@ def _evaluate(folder: Path, cell: dict[str, Any], name: str, spec: dict[str, Any
             "subset_totals": {k: v["total"] for k, v in results.get("subsets", {}).items()},
             "counts": results.get("counts", {}), "path": str(out),
             "provenance": {k: prov.get(k) for k in EVAL_PROVENANCE if k in prov}}
+
+
+def _placement(cell: dict[str, Any]) -> dict[str, Any]:
+    """The device and threads of a cell's training and evaluation: from its resources (never from the config)."""
+    return {"device": "cuda" if cell["gpus"] > 0 else "cpu", "threads": max(1, int(cell["cpus"]))}
 
 
 def _read_json(path: Path) -> dict[str, Any]:

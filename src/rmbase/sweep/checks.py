@@ -16,6 +16,9 @@ from typing import Any
 from rmbase.errors import InputError
 from rmbase.sweep.config import BaseSpec, Cell, SweepConfig, expand_cells
 
+MAX_LEARNING_RATES = 40   # a grid beyond this is a typo or a generator gone wrong, not a learning-rate search
+WARN_LEARNING_RATES = 12  # the study searched 10 per recipe
+
 
 @dataclass
 class Checked:
@@ -53,8 +56,9 @@ def resolve_paths(cfg: SweepConfig, root: Path) -> SweepConfig:
     out.models = fix(out.models)
     for spec in out.data.values():
         spec.train, spec.val = fix(spec.train), fix(spec.val)
-    for spec in out.eval_sets.values():
-        spec.data = fix(spec.data)
+    for options in out.eval_sets.values():
+        if options.get("data") is not None:
+            options["data"] = fix(options["data"])
     return out
 
 
@@ -93,20 +97,27 @@ def validate(cfg: SweepConfig, *, source: str | None = None, address: str | None
             raise _err("learning rates must be positive", key, source)
         if len(set(grid)) != len(grid):
             raise _err("a learning rate is listed twice (duplicate cells)", key, source)
+        if len(grid) > MAX_LEARNING_RATES:
+            raise _err(f"{len(grid)} learning rates for {recipe}: more than {MAX_LEARNING_RATES}, each one a full "
+                       "training run per base and seed", key, source,
+                       expected=f"at most {MAX_LEARNING_RATES} (the study used 10 per recipe)")
+        if len(grid) > WARN_LEARNING_RATES:
+            notes.append(f"{key}: {len(grid)} learning rates for {recipe} (the study used 10); each one is a full "
+                         "training run per base and seed")
     if not cfg.seeds:
         raise _err("no seeds", "seeds", source)
     if len(set(cfg.seeds)) != len(cfg.seeds):
         raise _err("a seed is listed twice (duplicate cells)", "seeds", source)
     bases = _bases(cfg, source, notes)
-    rows, chars = _data(cfg, source, notes, check_data)
-    cells = expand_cells(cfg, bases)
+    _data_given(cfg, source)
+    cells = expand_cells(cfg, bases)  # typed: every cell's TrainConfig and EvaluateConfigs, validated
+    rows, chars = _data(cfg, cells, source, notes, check_data)
     if check_devices:
-        _resources(cfg, source, address)  # before the training options, whose device follows from resources
+        _resources(cfg, source, address)
     else:
         notes.append(f"resources: {cfg.resources.cpus:g} CPU(s) and {cfg.resources.gpus:g} GPU(s) per cell are "
                      "checked against the machine or cluster when the cells run, not in a dry run")
-    _training_options(cfg, cells, source, check_devices)
-    _eval_sets(cfg, source, notes, check_data)
+    _eval_sets(cells, source, notes, check_data)
     return Checked(config=cfg, bases=bases, cells=cells, notes=notes, data_rows=rows, data_chars=chars,
                    source=source)
 
@@ -225,16 +236,23 @@ def _looks_hub(value: str) -> bool:
     return name.count("/") == 1 and not name.startswith((".", "/", "~")) and not Path(name).suffix
 
 
-def _data(cfg: SweepConfig, source: str | None, notes: list[str], check: bool):
-    from rmbase.training.data import load_attributes, load_pairs
+def _data_given(cfg: SweepConfig, source: str | None) -> None:
+    for recipe in cfg.recipes:
+        if recipe not in cfg.data:
+            raise _err(f"no training data for {recipe}", f"data.{recipe}", source,
+                       expected="train: FILE and val: FILE")
+
+
+def _data(cfg: SweepConfig, cells: list[Cell], source: str | None, notes: list[str], check: bool):
+    """Rows and characters of each recipe's data, read as its recipe reads it (:meth:`Recipe.read_train`)."""
+    from rmbase.training.data import load_pairs
 
     rows: dict[str, dict[str, int]] = {}
     chars: dict[str, dict[str, int]] = {}
     for recipe in cfg.recipes:
-        spec = cfg.data.get(recipe)
-        if spec is None:
-            raise _err(f"no training data for {recipe}", f"data.{recipe}", source,
-                       expected="train: FILE and val: FILE")
+        spec = cfg.data[recipe]
+        train_config = next(c.train for c in cells if c.recipe == recipe)
+        unit = train_config.recipe_unit
         rows[recipe], chars[recipe] = {}, {}
         for part in ("train", "val"):
             value, key = getattr(spec, part), f"data.{recipe}.{part}"
@@ -246,17 +264,16 @@ def _data(cfg: SweepConfig, source: str | None, notes: list[str], check: bool):
             if not check:
                 continue
             try:
-                if part == "train" and recipe == "regression":
-                    attrs = tuple(cfg.training.get("attributes") or ())
-                    frame, _ = load_attributes(value, **({"attributes": attrs} if attrs else {}))
-                    text_cols = ["prompt", "response"]
+                if part == "train":
+                    frame, _ = unit.read_train(train_config.model_copy(update={"train": value}))
+                    text_cols = list(unit.train_text_columns)
                 else:
                     frame, _ = load_pairs(value)
                     text_cols = ["prompt", "chosen", "rejected"]
             except InputError as exc:
                 raise _err(str(exc), key, value) from exc
             rows[recipe][part] = len(frame)
-            chars[recipe][part] = _sequence_chars(frame, text_cols, int(cfg.training.get("max_length", 2048)))
+            chars[recipe][part] = _sequence_chars(frame, text_cols, train_config.max_length)
     return rows, chars
 
 
@@ -274,35 +291,12 @@ def _sequence_chars(frame: Any, text_cols: list[str], max_length: int) -> int:
     return int(total)
 
 
-def _training_options(cfg: SweepConfig, cells: list[Cell], source: str | None, check_devices: bool = True) -> None:
-    from rmbase.training.config import TrainConfig
+def _eval_sets(cells: list[Cell], source: str | None, notes: list[str], check: bool) -> None:
+    """The typed eval sets (benchmark and options validated with the config): their data files."""
+    from rmbase.rm_eval.data import load_examples
 
-    reserved = sorted(set(cfg.training) & {"base", "recipe", "train", "val", "out", "learning_rates", "seed"})
-    if reserved:
-        raise _err(f"{reserved[0]!r} is set by the sweep itself (bases, recipes, data, learning_rates, seeds)",
-                   f"training.{reserved[0]}", source)
-    checked: set[tuple] = set()
-    for cell in cells:
-        key = (cell.recipe, cell.train.get("chat_template"))
-        if key in checked:
-            continue
-        checked.add(key)
-        try:
-            options = cell.train if check_devices else {**cell.train, "device": None}
-            TrainConfig(**options, out="(cell)")
-        except InputError as exc:
-            raise _err(str(exc), "training", source) from exc
-
-
-def _eval_sets(cfg: SweepConfig, source: str | None, notes: list[str], check: bool) -> None:
-    from rmbase.rm_eval.data import benchmark_info, load_examples
-
-    for name, spec in cfg.eval_sets.items():
+    for name, spec in (cells[0].evals.items() if cells else ()):
         key = f"eval_sets.{name}"
-        try:
-            benchmark_info(spec.benchmark)
-        except InputError as exc:
-            raise _err(str(exc), key + ".benchmark", source) from exc
         if spec.data is None:
             notes.append(f"{key}: the {spec.benchmark} Hub dataset (not verified offline)")
             continue

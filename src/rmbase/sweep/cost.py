@@ -87,9 +87,9 @@ def estimate(checked: Checked, *, tflops_per_gpu: float | None = None) -> tuple[
     for cell in checked.cells:
         train_tokens, val_tokens, n_rows = _tokens(checked, cell.recipe, approx)
         opts = cell.train
-        epochs, steps, fraction = _steps(opts, cell.recipe, n_rows)
+        epochs, steps, fraction = _steps(opts, n_rows)
         n = params[cell.base][0] * 1e9
-        checkpoints = max(1, math.ceil(steps / int(opts.get("eval_steps", 20)))) if steps else 1
+        checkpoints = max(1, math.ceil(steps / opts.eval_steps)) if steps else 1
         flops = 6 * n * train_tokens * epochs * fraction + 2 * n * val_tokens * (checkpoints + 1)
         hours = flops / (tflops * 1e12) / 3600
         out.append(CellCost(cell=cell.id, params_b=params[cell.base][0], params_source=params[cell.base][1],
@@ -100,21 +100,22 @@ def estimate(checked: Checked, *, tflops_per_gpu: float | None = None) -> tuple[
     return out, summary
 
 
-def _steps(opts: dict[str, Any], recipe: str, n_rows: int) -> tuple[float, int, float]:
-    """(epochs, optimiser steps, fraction of the epochs done under max_steps) of a cell."""
-    epochs = opts.get("epochs") or (1.0 if recipe == "bradley_terry" else 2.0)
-    steps = math.ceil(n_rows * epochs / int(opts.get("batch_size", 64))) if n_rows else 0
+def _steps(opts: Any, n_rows: int) -> tuple[float, int, float]:
+    """(epochs, optimiser steps, fraction of the epochs done under max_steps) of a cell's TrainConfig: its epochs,
+    else its recipe's default."""
+    epochs = opts.resolved_epochs
+    steps = math.ceil(n_rows * epochs / opts.batch_size) if n_rows else 0
     fraction = 1.0
-    if opts.get("max_steps") and steps:
-        fraction = min(1.0, opts["max_steps"] / steps)
-        steps = min(steps, int(opts["max_steps"]))
+    if opts.max_steps and steps:
+        fraction = min(1.0, opts.max_steps / steps)
+        steps = min(steps, opts.max_steps)
     return epochs, steps, fraction
 
 
-def planned_steps(checked: Checked, recipe: str, opts: dict[str, Any]) -> int:
+def planned_steps(checked: Checked, recipe: str, opts: Any) -> int:
     """Optimiser steps a cell of ``recipe`` will take (0 when the data cannot be counted)."""
     rows = checked.data_rows.get(recipe, {}).get("train") or checked.config.cost.train_rows.get(recipe, 0)
-    return _steps(opts, recipe, rows)[1]
+    return _steps(opts, rows)[1]
 
 
 def _tokens(checked: Checked, recipe: str, approx: list[str]) -> tuple[float, float, int]:

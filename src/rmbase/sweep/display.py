@@ -4,17 +4,81 @@ rich Live panel fed by a Ray Tune callback (the driver's view of trial events)."
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 
-def eta_seconds(durations: list[float], remaining: int, running: int, concurrency: int) -> float | None:
-    """Time left: remaining cells (pending + running, half of a running cell assumed done) times the mean
-    finished-cell duration, over the cells that run at once. None until one cell has finished."""
+def eta_seconds(durations: list[float], remaining: int, running: int, concurrency: int,
+                running_elapsed: list[float] | None = None) -> float | None:
+    """Time left: the pending cells times the mean finished-cell duration, plus what is left of the running cells
+    (the mean less the time each has run, when ``running_elapsed`` is given; else half of the mean), over the cells
+    that run at once. None until one cell has finished."""
     if not durations:
         return None
     mean = sum(durations) / len(durations)
-    work = (remaining - running) * mean + running * mean / 2
+    left = running * mean / 2 if running_elapsed is None else sum(max(0.0, mean - e) for e in running_elapsed)
+    work = (remaining - running) * mean + left
     return max(0.0, work / max(1, concurrency))
+
+
+@dataclass
+class PanelState:
+    """What the live panel shows; the Tune callback updates it, :func:`render_panel` draws it."""
+
+    total: int
+    already_done: int
+    concurrency: int
+    started: dict[str, float] = field(default_factory=dict)
+    last: dict[str, dict] = field(default_factory=dict)
+    durations: list[float] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: {"done": 0, "failed": 0, "stopped": 0, "errors": 0})
+    t0: float = field(default_factory=time.time)
+
+
+def status_line(state: PanelState, now: float | None = None) -> str:
+    """The panel as one plain line, for output that is not a terminal (a log file, CI)."""
+    now = time.time() if now is None else now
+    running = len(state.started)
+    finished = sum(state.counts[k] for k in ("done", "failed", "stopped"))
+    pending = max(0, state.total - state.already_done - finished - running)
+    eta = eta_seconds(state.durations, pending + running, running, state.concurrency,
+                      [now - t for t in state.started.values()])
+    return (f"sweep {_fmt_seconds(now - state.t0)}: {state.already_done + state.counts['done']}/{state.total} done, "
+            f"{running} running, {state.counts['failed']} failed, {state.counts['stopped']} stopped, {pending} "
+            f"pending, ETA {_fmt_seconds(eta)}")
+
+
+def render_panel(state: PanelState, now: float | None = None) -> Any:
+    """The panel: one summary table (counts, elapsed, ETA) and, under it, a table of the running cells with their
+    own headers (cell, step, validation accuracy, running for). Drawn afresh at every refresh, so the clock moves
+    between Tune events."""
+    from rich.console import Group
+    from rich.markup import escape
+    from rich.table import Table
+
+    now = time.time() if now is None else now
+    running = len(state.started)
+    finished = sum(state.counts[k] for k in ("done", "failed", "stopped"))
+    pending = max(0, state.total - state.already_done - finished - running)
+    eta = eta_seconds(state.durations, pending + running, running, state.concurrency,
+                      [now - t for t in state.started.values()])
+    summary = Table(title=f"rmbase sweep — {state.total} cells ({state.already_done} finished before this run)")
+    for col in ("done", "running", "failed", "stopped (ASHA)", "pending", "retried errors", "elapsed", "ETA"):
+        summary.add_column(col, justify="right")
+    summary.add_row(str(state.already_done + state.counts["done"]), str(running), str(state.counts["failed"]),
+                    str(state.counts["stopped"]), str(pending), str(state.counts["errors"]),
+                    _fmt_seconds(now - state.t0), _fmt_seconds(eta))
+    if not state.started:
+        return summary
+    cells = Table(title="running cells")
+    for col, justify in (("cell", "left"), ("step", "right"), ("val acc", "right"), ("running for", "right")):
+        cells.add_column(col, justify=justify)
+    for cid, since in list(state.started.items())[-max(1, state.concurrency):]:
+        m = state.last.get(cid, {})
+        val = m.get("val_accuracy")
+        cells.add_row(escape(cid), "—" if m.get("step") is None else str(m.get("step")),
+                      "—" if val is None else f"{val:.3f}", _fmt_seconds(now - since))
+    return Group(summary, cells)
 
 
 def _fmt_seconds(s: float | None) -> str:
@@ -29,37 +93,34 @@ def live_callback(total: int, already_done: int, concurrency: int, console: Any 
     from ray.tune import Callback
     from rich.console import Console
     from rich.live import Live
-    from rich.table import Table
 
     class LiveDisplay(Callback):
         def __init__(self, terminal):  # not a closure variable: the class is pickled with its closure
             self.console = terminal or Console(stderr=True)
-            self.started: dict[str, float] = {}
-            self.last: dict[str, dict] = {}
-            self.durations: list[float] = []
-            self.counts = {"done": 0, "failed": 0, "stopped": 0, "errors": 0}
-            self.t0 = time.time()
-            self.live = Live(self._render(), console=self.console, refresh_per_second=2, transient=False)
-            self.live.start()
+            self.state = PanelState(total, already_done, concurrency)
+            self.live = None
+            self.printed = 0.0
+            if self.console.is_terminal:
+                # get_renderable: drawn afresh at every refresh (twice a second), not only on Tune events
+                self.live = Live(console=self.console, get_renderable=lambda: render_panel(self.state),
+                                 refresh_per_second=2, transient=False)
+                self.live.start()
 
-        def _render(self):
-            running = len(self.started)
-            finished = sum(self.counts[k] for k in ("done", "failed", "stopped"))
-            pending = max(0, total - already_done - finished - running)
-            eta = eta_seconds(self.durations, pending + running, running, concurrency)
-            table = Table(title=f"rmbase sweep — {total} cells ({already_done} finished before this run)",
-                          show_header=True)
-            for col in ("done", "running", "failed", "stopped (ASHA)", "pending", "retried errors", "elapsed",
-                        "ETA"):
-                table.add_column(col, justify="right")
-            table.add_row(str(already_done + self.counts["done"]), str(running), str(self.counts["failed"]),
-                          str(self.counts["stopped"]), str(pending), str(self.counts["errors"]),
-                          _fmt_seconds(time.time() - self.t0), _fmt_seconds(eta))
-            for cid, m in list(self.last.items())[-concurrency:]:
-                if cid in self.started:
-                    table.add_row(f"[dim]{cid}[/]", f"step {m.get('step')}",
-                                  f"val {m.get('val_accuracy', float('nan')):.3f}", "", "", "", "", "")
-            return table
+        @property
+        def counts(self) -> dict[str, int]:
+            return self.state.counts
+
+        @property
+        def started(self) -> dict[str, float]:
+            return self.state.started
+
+        @property
+        def last(self) -> dict[str, dict]:
+            return self.state.last
+
+        @property
+        def durations(self) -> list[float]:
+            return self.state.durations
 
         def __getstate__(self):  # Tune saves its callbacks with the experiment: leave the terminal out
             return {k: v for k, v in self.__dict__.items() if k not in ("live", "console")}
@@ -67,9 +128,16 @@ def live_callback(total: int, already_done: int, concurrency: int, console: Any 
         def __setstate__(self, state):
             self.__dict__.update(state, live=None, console=None)
 
-        def _refresh(self):
+        def _refresh(self, event: bool = True):
             if self.live is not None:
-                self.live.update(self._render())
+                self.live.refresh()
+            elif self.console is not None and (event or time.time() - self.printed >= 30):
+                # not a terminal: plain lines, on each cell event and at least every 30 s
+                self.console.print(status_line(self.state), markup=False, highlight=False)
+                self.printed = time.time()
+
+        def on_step_begin(self, iteration, trials, **info):
+            self._refresh(event=False)
 
         def on_trial_start(self, iteration, trials, trial, **info):
             self.started[trial.config["cell"]] = time.time()
@@ -81,7 +149,7 @@ def live_callback(total: int, already_done: int, concurrency: int, console: Any 
 
         def on_trial_result(self, iteration, trials, trial, result, **info):
             self.last[trial.config["cell"]] = result
-            self._refresh()
+            self._refresh(event=False)
 
         def on_trial_complete(self, iteration, trials, trial, **info):
             cid = trial.config["cell"]

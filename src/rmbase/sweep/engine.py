@@ -53,12 +53,18 @@ def prepare_store(checked: Checked, store_dir: str | Path) -> Store:
     return store
 
 
-def _trainable(store_root: str, retries: int):
+def _trainable(store_root: str, retries: int, recipes: dict[str, Any] | None = None):
+    """The function Ray Tune runs per cell; ``recipes``: the user's registered recipes, registered again in the
+    worker (a recipe registered by a user works in a sweep as in ``rmbase train``)."""
     def cell_trainable(config: dict[str, Any]) -> None:
         from ray import tune
 
         from rmbase.sweep.cell import run_cell
         from rmbase.sweep.store import Store
+        from rmbase.training.recipes import register
+
+        for recipe in (recipes or {}).values():
+            register(recipe, replace=True)
 
         cell = config["cell"]
         if len(Store(store_root).errors(cell)) > retries:  # failed 1 + retries times already: give up
@@ -141,7 +147,7 @@ def fit_cells(checked: Checked, store: Store, cells: list, *, address: str | Non
     asha = _asha(checked, cells) if kind == "asha" else None
     name = _next_experiment(store)
     pending = cells
-    trainable = tune.with_resources(_trainable(str(store.root.resolve()), cfg.retries),
+    trainable = tune.with_resources(_trainable(str(store.root.resolve()), cfg.retries, _shipped_recipes()),
                                     {"cpu": cfg.resources.cpus, "gpu": cfg.resources.gpus})
     callbacks = [display] if display is not None else []
     tuner = tune.Tuner(
@@ -163,6 +169,22 @@ def fit_cells(checked: Checked, store: Store, cells: list, *, address: str | Non
     return tuner.fit(), name, asha
 
 
+def _shipped_recipes() -> dict[str, Any]:
+    """The user's recipes, pickled by value (their module need not be importable on the workers)."""
+    import sys
+
+    from ray import cloudpickle
+
+    from rmbase.training.recipes import user_recipes
+
+    recipes = user_recipes()
+    for recipe in recipes.values():
+        module = type(recipe).__module__
+        if not module.startswith("rmbase.") and module in sys.modules and module != "__main__":
+            cloudpickle.register_pickle_by_value(sys.modules[module])
+    return recipes
+
+
 def _next_experiment(store: Store) -> str:
     existing = sorted(p.name for p in store.tune_dir.glob("run-*")) if store.tune_dir.is_dir() else []
     n = 1 + max((int(x.split("-")[1]) for x in existing if x.split("-")[1].isdigit()), default=0)
@@ -179,7 +201,7 @@ def _asha(checked: Checked, pending: list) -> Any:
     if max_t <= 0:
         raise InputError("ASHA needs the number of training steps (local training data, or cost.train_rows)",
                          column="scheduler")
-    eval_steps = int(checked.config.training.get("eval_steps", 20))
+    eval_steps = pending[0].train.eval_steps if pending else 20
     grace = checked.config.scheduler.grace_period or 2 * eval_steps
     # the cells report their last step only with their final (evaluated) result, so max_t = the last step
     return ASHAScheduler(time_attr="step", max_t=max_t, grace_period=min(grace, max_t),

@@ -28,7 +28,7 @@ class LengthReport:
 def encode_pairs(tokenizer: Any, pairs: pd.DataFrame, *, max_length: int, policy: str = "drop",
                  use_margin: bool = False, name: str = "pairs") -> tuple[list[dict], LengthReport]:
     """Rows ``prompt, chosen, rejected[, margin]`` -> ``[{chosen_ids, rejected_ids[, margin]}]`` for TRL."""
-    from rmbase.hf_models import encode_texts_flagged, render_conversation
+    from rmbase.hf_text import encode_texts_flagged, render_conversation
 
     chosen = [render_conversation(tokenizer, p, c) for p, c in zip(pairs["prompt"], pairs["chosen"], strict=True)]
     rejected = [render_conversation(tokenizer, p, r)
@@ -64,7 +64,7 @@ def encode_pairs(tokenizer: Any, pairs: pd.DataFrame, *, max_length: int, policy
 def encode_responses(tokenizer: Any, rows: pd.DataFrame, attributes: list[str], *, max_length: int,
                      policy: str = "drop") -> tuple[list[dict], LengthReport]:
     """Rows ``prompt, response, <attributes>`` -> ``[{input_ids, labels}]`` for the regression recipe."""
-    from rmbase.hf_models import encode_texts_flagged, render_conversation
+    from rmbase.hf_text import encode_texts_flagged, render_conversation
 
     texts = [render_conversation(tokenizer, p, r) for p, r in zip(rows["prompt"], rows["response"], strict=True)]
     report = LengthReport(policy=policy, max_length=max_length)

@@ -37,7 +37,7 @@ from rmbase.training.trainer import METRIC, RunResult
 
 log = logging.getLogger(__name__)
 # options that do not change the result: a resumed run may differ in these
-_RESUME_NEUTRAL = {"threads", "keep_checkpoints", "out", "device"}
+_RESUME_NEUTRAL = {"threads", "keep_checkpoints", "out", "device", "activation_checkpointing"}
 
 
 @dataclass
@@ -136,10 +136,12 @@ def train(config: TrainConfig, progress: Callable[[str], None] | None = None, *,
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
-    from rmbase.hf_models import load_tokenizer
+    from rmbase.hf_text import load_tokenizer
+    from rmbase.training.memory import limit_allocator_retention
 
     if config.threads:
         torch.set_num_threads(config.threads)
+    limit_allocator_retention()  # freed activations go back to the system (training/memory.py)
     check_base(config)
     tokenizer = load_tokenizer(config.base, chat_template=config.chat_template, revision=config.revision,
                                trust_remote_code=config.trust_remote_code)
@@ -196,7 +198,7 @@ def _write_records(config: TrainConfig, tokenizer: Any, runs: list[RunResult], b
                    report: dict, merge: dict | None, stage: Path) -> None:
     import pandas as pd
 
-    from rmbase.hf_models import template_sha256
+    from rmbase.hf_text import template_sha256
     from rmbase.io import atomic_write_json, atomic_write_text
     from rmbase.provenance import provenance
 

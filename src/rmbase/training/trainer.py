@@ -121,6 +121,8 @@ def training_arguments(config: TrainConfig, learning_rate: float, run_dir: Path)
     study's defaults."""
     import torch
 
+    from rmbase.training.memory import checkpointing_arguments
+
     device = config.device or _default_device()
     on_gpu = device.startswith("cuda")
     bf16 = bool(on_gpu and torch.cuda.is_bf16_supported() and config.dtype not in ("float32", "fp32"))
@@ -149,7 +151,7 @@ def training_arguments(config: TrainConfig, learning_rate: float, run_dir: Path)
         seed=config.seed,
         data_seed=config.seed,
         bf16=bf16,
-        gradient_checkpointing=on_gpu,
+        **checkpointing_arguments(config.activation_checkpointing),
         use_cpu=not on_gpu,
         disable_tqdm=True,
         dataloader_num_workers=0,

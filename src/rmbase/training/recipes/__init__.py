@@ -36,6 +36,7 @@ class Recipe:
 
     name: ClassVar[str]
     data_format: ClassVar[str] = "preference pairs: prompt, chosen, rejected"
+    train_text_columns: ClassVar[tuple[str, ...]] = ("prompt", "chosen", "rejected")  # the texts it trains on
     default_epochs: ClassVar[float] = 1.0
 
     # ---------------------------------------------------------------- configuration
@@ -47,13 +48,19 @@ class Recipe:
         """Refuse option combinations this recipe cannot use (raise ``ValueError``: it becomes one InputError)."""
 
     # ---------------------------------------------------------------- data
+    def read_train(self, config: Any) -> tuple[Any, Any]:
+        """Read and validate the training data, without a tokenizer: (rows, load report). The rows hold
+        :attr:`train_text_columns` (``rmbase sweep`` checks and prices the data with it before any cell starts)."""
+        from rmbase.training.data import load_pairs
+
+        return load_pairs(config.train, on_bad_rows=config.on_bad_rows)
+
     def load_train(self, config: Any, tokenizer: Any) -> tuple[list[dict], Any, Any]:
         """Read, validate and encode the training data: (items, load report, length report); the reports have
         ``as_dict()`` (:mod:`rmbase.training.data`, :mod:`rmbase.training.encoding`)."""
-        from rmbase.training.data import load_pairs
         from rmbase.training.encoding import encode_pairs
 
-        rows, report = load_pairs(config.train, on_bad_rows=config.on_bad_rows)
+        rows, report = self.read_train(config)
         items, length = encode_pairs(tokenizer, rows, max_length=config.max_length, policy=config.long_pairs,
                                      use_margin=config.use_margin, name="train")
         return items, report, length
@@ -113,6 +120,14 @@ def copy_model_files(src: Path, dst: Path) -> None:
 def recipe_names() -> tuple[str, ...]:
     """Names of every registered recipe (the built-in ones first)."""
     return tuple(_registry)
+
+
+def user_recipes() -> dict[str, Recipe]:
+    """The recipes registered from code (not built in, or replacing a built-in): what another process (a Ray
+    worker of ``rmbase sweep``) must register again before it trains one."""
+    return {name: entry for name, entry in _registry.items()
+            if not isinstance(entry, str) and BUILT_IN.get(name, "") != f"{type(entry).__module__}:"
+            f"{type(entry).__name__}"}
 
 
 def get_recipe(name: str) -> Recipe:

@@ -14,6 +14,7 @@ from rmbase.training.recipes import Recipe, copy_model_files
 class Regression(Recipe):
     name = "regression"
     data_format = "responses with attribute scores: prompt, response, one column per attribute"
+    train_text_columns = ("prompt", "response")
     default_epochs = 2.0
 
     def num_labels(self, config: Any) -> int:
@@ -23,12 +24,16 @@ class Regression(Recipe):
         if len(config.attribute_signs) != len(config.attributes):
             raise ValueError("one attribute sign per attribute")
 
-    def load_train(self, config: Any, tokenizer: Any) -> tuple[list[dict], Any, Any]:
+    def read_train(self, config: Any) -> tuple[Any, Any]:
         from rmbase.training.data import load_attributes
+
+        return load_attributes(config.train, attributes=tuple(config.attributes),
+                               value_range=config.attribute_range, on_bad_rows=config.on_bad_rows)
+
+    def load_train(self, config: Any, tokenizer: Any) -> tuple[list[dict], Any, Any]:
         from rmbase.training.encoding import encode_responses
 
-        rows, report = load_attributes(config.train, attributes=tuple(config.attributes),
-                                       value_range=config.attribute_range, on_bad_rows=config.on_bad_rows)
+        rows, report = self.read_train(config)
         items, length = encode_responses(tokenizer, rows, config.attributes, max_length=config.max_length,
                                          policy=config.long_pairs)
         return items, report, length
