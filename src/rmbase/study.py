@@ -10,11 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from rmbase.benchmarks.leaderboard import SIX
 from rmbase.config import Config
+from rmbase.datasets.schema import TARGETS
 from rmbase.errors import InputError
 from rmbase.report.schema import STUDY_SCHEMA_VERSION as SCHEMA_VERSION  # one definition, read by the report
 
@@ -39,7 +41,7 @@ class StudyConfig(Config):
     benchmarks: Path | None = None
     post_training: Path | None = None
     recipe: str = "regression"
-    target: str = Field("score", description="the RM figure studied: score or a section (rmbase.datasets.TARGETS)")
+    target: Literal[TARGETS] = Field("score", description="the RM figure studied: score or a section")
     defaults: dict[str, str] = Field(default_factory=dict, description="size group -> default model overrides")
     combination_features: list[str] = Field(
         default_factory=lambda: list(SIX))
@@ -64,15 +66,6 @@ class StudyConfig(Config):
         if unknown:
             raise ValueError(f"unknown size group(s) {', '.join(map(repr, unknown))} (groups: "
                              f"{', '.join(GROUP_LABELS)})")
-        return value
-
-    @field_validator("target")
-    @classmethod
-    def _known_target(cls, value: str) -> str:
-        from rmbase.datasets.schema import TARGETS
-
-        if value not in TARGETS:
-            raise ValueError(f"unknown target {value!r} (targets: {', '.join(TARGETS)})")
         return value
 
     @field_validator("n_jobs")
