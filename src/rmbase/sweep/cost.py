@@ -16,10 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from rmbase.errors import InputError
-from rmbase.sweep.checks import Checked
+from rmbase.sweep.checks import CHARS_PER_TOKEN, Checked
 from rmbase.sweep.config import BaseSpec
-
-CHARS_PER_TOKEN = 4.0
 
 
 @dataclass
