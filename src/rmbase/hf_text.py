@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from rmbase.errors import InputError
-from rmbase.hf_models import check_model_folder, check_model_source
+from rmbase.hf_models import check_model_folder, check_model_source, hub_options
 
 PAD_TOKEN = "<|pad|>"
 
