@@ -7,6 +7,7 @@ torch and transformers are imported inside the functions (rmbase starts without 
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -285,3 +286,38 @@ def reinit_untrained_embeddings(model: Any, token_ids: Iterable[int], *, rel_tol
         if bad:
             weight[bad] = weight[norms > tol].float().mean(dim=0).to(weight.dtype)
     return bad
+
+
+def params_b(source: str | os.PathLike, *, trust_remote_code: bool = False) -> float | None:
+    """A checkpoint's parameter count in billions, reading no weights: a local folder's safetensors headers (every
+    tensor saved, heads included), else its config built on the meta device (a Hub id, a folder without
+    safetensors). None when neither can be read. The one size rule of ``sweep`` (cost) and the RM results."""
+    import json
+    import struct
+
+    folder = Path(source).expanduser()
+    files = sorted(folder.glob("*.safetensors")) if folder.is_dir() else []
+    if files:
+        total = 0
+        for f in files:
+            try:
+                with open(f, "rb") as fh:
+                    header = json.loads(fh.read(struct.unpack("<Q", fh.read(8))[0]))
+            except (OSError, struct.error, json.JSONDecodeError):
+                return None
+            for key, meta in header.items():
+                if key != "__metadata__":
+                    total += math.prod(meta["shape"])
+        return total / 1e9 if total else None
+    try:
+        import torch
+        from transformers import AutoConfig, AutoModel
+    except ImportError:
+        return None
+    try:
+        cfg = AutoConfig.from_pretrained(str(source), trust_remote_code=trust_remote_code)
+        with torch.device("meta"):
+            model = AutoModel.from_config(cfg, trust_remote_code=trust_remote_code)
+    except (OSError, ValueError, ImportError, KeyError, TypeError):  # code or class not available: size unknown
+        return None
+    return sum(p.numel() for p in model.parameters()) / 1e9
