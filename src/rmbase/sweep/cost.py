@@ -4,8 +4,9 @@ Per cell: training ``6 N T`` FLOPs (forward and backward over ``T`` training tok
 ``max_steps``), plus ``2 N V`` per validation pass over ``V`` validation tokens (one per checkpoint), divided by an
 effective throughput per GPU (``cost.tflops_per_gpu`` in the config or ``--throughput``; 100 TFLOP/s is about 35-40%
 of an H100's dense bf16 peak). Parameters ``N``: the base's ``params_b`` in the config, else the bundled tables
-(the study's models, the leaderboard's), else counted from the checkpoint (:func:`rmbase.hf_models.params_b`). Tokens: ``cost.train_tokens``
-in the config, else the characters of the data's texts / 4 (an approximation, stated in the output).
+(the study's models, the leaderboard's), else counted from the checkpoint (:func:`rmbase.hf_models.params_b`).
+Tokens: ``cost.train_tokens`` in the config, else the characters of the data's texts / 4 (an approximation, stated
+in the output).
 """
 
 from __future__ import annotations
