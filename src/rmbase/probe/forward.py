@@ -88,7 +88,7 @@ def _hidden_and_logprobs(model: Any, ids: Any, mask: Any, *, head_chunk: int = 1
 
 
 def feature_pass(model: Any, kind: str, seqs: Sequence[Sequence[int]], starts: Sequence[int], *,
-                 batch_size: int, pad_id: int) -> dict[str, np.ndarray]:
+                 batch_size: int, pad_id: int, on_batch: Any = None) -> dict[str, np.ndarray]:
     """``hidden`` (n, d) float32: final-layer state at the last real token; for a causal LM also ``lp_sum`` and
     ``lp_n``: summed log-probability and count of the tokens from ``starts[i]`` on (the response). Runs on the
     shared machinery of :mod:`rmbase.forward` (length-sorted right-padded batches, last real token)."""
@@ -109,7 +109,7 @@ def feature_pass(model: Any, kind: str, seqs: Sequence[Sequence[int]], starts: S
         return [(h[r], None if lps is None else lps[r]) for r in range(ids.shape[0])]
 
     res = forward_batches(seqs, fn, pad_id=pad_id, device=model_device(model), batch_size=batch_size,
-                          distributed=False)
+                          distributed=False, on_batch=on_batch)
     lp_sum, lp_n = np.full(len(seqs), np.nan), np.zeros(len(seqs), dtype=np.int64)
     for i, (_, lp) in enumerate(res):
         s = int(starts[i])
@@ -120,7 +120,7 @@ def feature_pass(model: Any, kind: str, seqs: Sequence[Sequence[int]], starts: S
 
 
 def answer_pass(model: Any, seqs: Sequence[Sequence[int]], answer_ids: tuple[int, int], *, batch_size: int,
-                pad_id: int) -> np.ndarray:
+                pad_id: int, on_batch: Any = None) -> np.ndarray:
     """(n, 2) next-token log-probabilities of the two answer tokens after the last real token of each text (the
     head runs on the last real positions only when the model has a plain head)."""
     import torch
@@ -142,5 +142,5 @@ def answer_pass(model: Any, seqs: Sequence[Sequence[int]], answer_ids: tuple[int
         return list(logp[:, [a, b]].cpu().numpy().astype(np.float64))
 
     res = forward_batches(seqs, fn, pad_id=pad_id, device=model_device(model), batch_size=batch_size,
-                          distributed=False)
+                          distributed=False, on_batch=on_batch)
     return np.stack(res) if res else np.zeros((0, 2))
