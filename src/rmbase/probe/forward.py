@@ -18,8 +18,6 @@ from typing import Any
 
 import numpy as np
 
-from rmbase.errors import InputError
-
 CAUSAL_LM, ENCODER = "causal_lm", "encoder"
 
 
@@ -34,11 +32,12 @@ def load_base(name_or_path: str | os.PathLike, *, dtype: Any = None, device: str
               revision: str | None = None, trust_remote_code: bool = False) -> tuple[Any, str]:
     """(model in eval mode, kind) of a base checkpoint, with no head added."""
     import transformers
-    from transformers import AutoConfig
 
     from rmbase.hf_models import (
         check_model_source,
         default_device,
+        hub_options,
+        read_model_config,
         refuse_head_checkpoint,
         resolve_dtype,
         weights_error,
@@ -46,11 +45,8 @@ def load_base(name_or_path: str | os.PathLike, *, dtype: Any = None, device: str
 
     where = check_model_source(name_or_path)
     device = device or default_device()
-    common = {"revision": revision, "trust_remote_code": trust_remote_code}
-    try:
-        config = AutoConfig.from_pretrained(where, **common)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read the model config: {exc}", path=where) from exc
+    common = hub_options(revision=revision, trust_remote_code=trust_remote_code)
+    config = read_model_config(where, common)
     refuse_head_checkpoint(config, where)
     kind = model_kind(config)
     auto = transformers.AutoModelForCausalLM if kind == CAUSAL_LM else transformers.AutoModel
