@@ -41,7 +41,7 @@ class CountProgress:
             return
         now = time.monotonic()
         if now - self.printed >= self.every or (done >= total > 0 and self.printed != now):
-            self.console.print(self.line(now), markup=False, highlight=False)
+            self.console.print(self.line(now), markup=False, highlight=False, soft_wrap=True)
             self.printed = now
 
     def line(self, now: float | None = None) -> str:
@@ -80,7 +80,7 @@ class Stages:
         if self.status is not None:
             self.status.update(self.text())
         else:
-            self.console.print(self.text(), markup=False, highlight=False)
+            self.console.print(self.text(), markup=False, highlight=False, soft_wrap=True)
 
     def _beat(self) -> None:
         last = time.monotonic()
@@ -88,7 +88,7 @@ class Stages:
             if self.status is not None:
                 self.status.update(self.text())
             elif time.monotonic() - max(last, self.since) >= self.every:
-                self.console.print(self.text() + ", still running", markup=False, highlight=False)
+                self.console.print(self.text() + ", still running", markup=False, highlight=False, soft_wrap=True)
                 last = time.monotonic()
 
     def __enter__(self) -> Stages:
