@@ -43,10 +43,11 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version_c
 
 def report_input_error(exc: InputError) -> None:
     from rich.console import Console
-    from rich.markup import escape
+
+    from rmbase.escaping import terminal
 
     # the message may hold user text with square brackets (file names, values): never read it as markup
-    Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, soft_wrap=True)
+    Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {terminal(str(exc))}", markup=True, soft_wrap=True)
 
 
 # output options whose value Typer would turn from '' into Path('.') (the current folder) before a command sees it

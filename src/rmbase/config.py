@@ -69,6 +69,30 @@ def _union_error(errors: list[dict]) -> str | None:
     return f"{field}: {shown} is not valid (expected {' or '.join(_words(t) for t in tags)})"
 
 
+_BOUNDS = {"greater_than_equal": ("ge", "at least"), "greater_than": ("gt", "more than"),
+           "less_than_equal": ("le", "at most"), "less_than": ("lt", "less than")}
+_TYPES = {"list_type": "a list", "dict_type": "a mapping (key: value)", "int_parsing": "a whole number",
+          "int_type": "a whole number", "float_parsing": "a number", "float_type": "a number",
+          "bool_parsing": "true or false", "bool_type": "true or false", "string_type": "a text",
+          "int_from_float": "a whole number"}
+
+
+def _plain(err: dict) -> str | None:
+    """pydantic's message for the common cases in plain words, with the value the user gave."""
+    kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
+    shown = repr(value) if len(repr(value)) <= 60 else type(value).__name__
+    if kind in _BOUNDS:
+        key, words = _BOUNDS[kind]
+        return f"must be {words} {ctx.get(key)}, got {shown}"
+    if kind == "too_short":
+        return f"needs at least {ctx.get('min_length')} item(s), got {ctx.get('actual_length')}"
+    if kind == "too_long":
+        return f"takes at most {ctx.get('max_length')} item(s), got {ctx.get('actual_length')}"
+    if kind in _TYPES:
+        return f"expected {_TYPES[kind]}, got {shown}"
+    return None
+
+
 def config_error(exc: ValidationError, source: str | None = None) -> InputError:
     """The first validation error as one :class:`InputError` naming the field (and the file it came from).
 
@@ -92,6 +116,8 @@ def config_error(exc: ValidationError, source: str | None = None) -> InputError:
         msg = "is required"
     elif err["type"] == "extra_forbidden":
         msg = "is not an option of this config"
+    else:
+        msg = _plain(err) or msg
     text = f"{field}: {msg}" if field else msg
     return InputError(text, path=source)
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from rmbase.benchmarks.leaderboard import SIX
 from rmbase.config import Config
+from rmbase.datasets.schema import TARGETS
 from rmbase.errors import InputError
 from rmbase.report.schema import STUDY_SCHEMA_VERSION as SCHEMA_VERSION  # one definition, read by the report
 
@@ -39,7 +41,7 @@ class StudyConfig(Config):
     benchmarks: Path | None = None
     post_training: Path | None = None
     recipe: str = "regression"
-    target: str = Field("score", description="the RM figure studied: score or a section (rmbase.datasets.TARGETS)")
+    target: Literal[TARGETS] = Field("score", description="the RM figure studied: score or a section")
     defaults: dict[str, str] = Field(default_factory=dict, description="size group -> default model overrides")
     combination_features: list[str] = Field(
         default_factory=lambda: list(SIX))
@@ -64,15 +66,6 @@ class StudyConfig(Config):
         if unknown:
             raise ValueError(f"unknown size group(s) {', '.join(map(repr, unknown))} (groups: "
                              f"{', '.join(GROUP_LABELS)})")
-        return value
-
-    @field_validator("target")
-    @classmethod
-    def _known_target(cls, value: str) -> str:
-        from rmbase.datasets.schema import TARGETS
-
-        if value not in TARGETS:
-            raise ValueError(f"unknown target {value!r} (targets: {', '.join(TARGETS)})")
         return value
 
     @field_validator("n_jobs")
@@ -324,29 +317,6 @@ def coverage_row(p: dict) -> dict:
             "coverage": [float(curve[k]) for k in sorted(curve)]}
 
 
-def _selection_work(data, config: StudyConfig) -> tuple[list[dict], list[dict], dict, dict[str, float]]:
-    from rmbase.processes import workers_die_with_parent
-
-    with workers_die_with_parent():
-        return _selection_rows(data, config)
-
-
-def _selection_rows(data, config: StudyConfig) -> tuple[list[dict], list[dict], dict, dict[str, float]]:
-    from rmbase.selection import external_validation, selection_table
-    from rmbase.selection.compare import DEFAULT_METHODS, FAST_METHODS, influence_table
-
-    t0 = time.perf_counter()
-    methods = DEFAULT_METHODS if config.full_selection else FAST_METHODS
-    predictions: dict = {}
-    rows = selection_table(data, target=config.target, methods=methods,
-                           n_jobs=config.n_jobs if config.full_selection else None, predictions=predictions)
-    influence = influence_table(rows, predictions)
-    t1 = time.perf_counter()
-    external = external_validation(data, recipe=config.recipe)
-    t = {"selection": t1 - t0, "external_validation": time.perf_counter() - t1}
-    return rows, influence, external, t, prediction_rows(predictions)
-
-
 def _worker_pool(config: StudyConfig):
     """The study's worker processes (``n_jobs`` of them, forked, see :func:`rmbase.processes.worker_pool`), or
     a null context (``None``) with one job: everything then runs here."""
@@ -363,12 +333,32 @@ def _worker_pool(config: StudyConfig):
 
 
 def _start_selection(data, config: StudyConfig, pool) -> Callable[[], tuple]:
-    """Hand the selection work to a worker of ``pool`` and return the function that waits for its result; without
-    a pool the returned function does the work itself."""
-    if pool is None:
-        return lambda: _selection_work(data, config)
-    future = pool.submit(_selection_work, data, config)
-    return future.result
+    """Hand the selection work to ``pool`` (one task per recipe x validation x method, and the external
+    validation) and return the function that collects (rows, influence, external, timings, out-of-fold rows);
+    without a pool the returned function does the work itself."""
+    from functools import partial
+
+    from rmbase.selection import external_validation
+    from rmbase.selection.compare import DEFAULT_METHODS, FAST_METHODS, influence_table, start_selection_table
+
+    t0 = time.perf_counter()
+    methods = DEFAULT_METHODS if config.full_selection else FAST_METHODS
+    # with a pool the tasks are the parallel work; without one, --full-selection's slow methods may use n_jobs
+    jobs = config.n_jobs if config.full_selection and pool is None else None
+    table = start_selection_table(data, target=config.target, methods=methods, n_jobs=jobs, executor=pool)
+    external = (pool.submit(external_validation, data, recipe=config.recipe).result if pool is not None
+                else partial(external_validation, data, recipe=config.recipe))
+
+    def finish() -> tuple:
+        predictions: dict = {}
+        rows = table(predictions)
+        influence = influence_table(rows, predictions)
+        t1 = time.perf_counter()
+        ext = external()
+        t = {"selection": t1 - t0, "external_validation": time.perf_counter() - t1}
+        return rows, influence, ext, t, prediction_rows(predictions)
+
+    return finish
 
 
 def _finish_selection(finish, config: StudyConfig, combination: dict, y, timings: dict[str, float]):

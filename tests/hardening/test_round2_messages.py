@@ -94,3 +94,14 @@ def test_printed_commands_are_quoted_for_the_shell():
     for command in g["commands"]:
         args = shlex.split(command)
         assert "my org/base $(rm -rf x)" in args or any("$(rm -rf x)" in a and " " in a for a in args), command
+
+
+def test_config_errors_in_plain_words(tmp_path, capsys):
+    """Careless-user pass: pydantic's 'Input should be ...' reached the user for bounds, lengths and types."""
+    err = assert_refused(["presence", "compare", tmp_path, "--out", tmp_path / "x.json"], capsys,
+                         "folders: needs at least 2 item(s), got 1")
+    assert "Input should" not in err and "after validation" not in err
+    assert_refused(["sweep", "run", _sweep_yaml(tmp_path, seeds="zero"), "--store", tmp_path / "st", "--dry-run"],
+                   capsys, "seeds: expected a list, got 'zero'")
+    assert_refused(["presence", "compare", tmp_path, tmp_path, "--out", tmp_path / "x.json", "--bins", "1"], capsys,
+                   "bins: must be at least 2, got 1")

@@ -53,3 +53,14 @@ def test_the_recommendation_page_shows_the_same_table(recommendation):
     assert "Today's bases" in answer_box and "0.41 of 5" in answer_box
     assert EVIL not in page and page.count("<script") == 1
     assert "P(best)" in page
+
+
+def test_summary_md_lists_todays_bases_with_names_escaped():
+    from rmbase.report.summary import todays_lines
+
+    study = {"todays_bases": _todays("evil|name`<b>x</b>"), "answer_method": {"method": "oll_average",
+                                                                           "chosen_by": "the default"}}
+    text = "\n".join(todays_lines(study))
+    assert "## Today's bases" in text and "0.41" in text and "gemma-2-9b-it (88.1)" in text
+    assert "evil\\|name\\`&lt;b&gt;x&lt;/b&gt;" in text and "<b>" not in text
+    assert todays_lines({}) == []

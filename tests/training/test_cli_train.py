@@ -121,3 +121,9 @@ def test_config_file_and_overriding_option(tiny_model_dir, tmp_path, capsys):
     assert "train.yaml" in err and "per_device_batch_size" in err
     assert main(["train", "--train", str(train), "--val", str(val), "--out", str(tmp_path / "o3")]) == 2
     assert "--base" in capsys.readouterr().err
+
+
+def test_train_without_arguments_says_what_is_missing(capsys):
+    assert main(["train"]) == 2
+    err = capsys.readouterr().err
+    assert "missing --base, --train, --val, --out" in err and "Usage" not in err

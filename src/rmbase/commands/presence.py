@@ -75,14 +75,15 @@ def score(
 
 
 def _print_summary(console, summary: dict) -> None:
-    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"presence of {escape(summary['model'])} (nats/token)")
+    from rmbase.escaping import terminal
+
+    table = Table(title=f"presence of {terminal(summary['model'])} (nats/token)")
     for col in ("category", "documents", "mean", "std", "median", "tokens", "truncated"):
         table.add_column(col, justify="left" if col == "category" else "right")
     for cat, s in {**summary["categories"], "all": summary["all"]}.items():
-        table.add_row(escape(cat), str(s["count"]), f"{s['mean']:.4f}", f"{s['std']:.4f}",
+        table.add_row(terminal(cat), str(s["count"]), f"{s['mean']:.4f}", f"{s['std']:.4f}",
                       f"{s['quantiles']['0.5']:.4f}", str(s["tokens"]), str(s.get("truncated", "")))
     console.print(table)
     skipped = summary["skipped"]
@@ -127,17 +128,18 @@ def compare(
 
 
 def _print_pairs(console, result: dict) -> None:
-    from rich.markup import escape
     from rich.table import Table
+
+    from rmbase.escaping import terminal
 
     table = Table(title=f"Jensen-Shannon distance (base 2, {result['bins']} bins)")
     table.add_column("model A")
     table.add_column("model B")
     for c in result["categories"]:
-        table.add_column(escape(c), justify="right")
+        table.add_column(terminal(c), justify="right")
     for p in result["pairs"]:
-        a = escape(p["model_a"]) + (f" (shares {escape(p['shared_a'])})" if p["shared_a"] else "")
-        b = escape(p["model_b"]) + (f" (shares {escape(p['shared_b'])})" if p["shared_b"] else "")
+        a = terminal(p["model_a"]) + (f" (shares {terminal(p['shared_a'])})" if p["shared_a"] else "")
+        b = terminal(p["model_b"]) + (f" (shares {terminal(p['shared_b'])})" if p["shared_b"] else "")
         table.add_row(a, b, *("—" if p[c] is None else f"{p[c]:.3f}" for c in result["categories"]))
     console.print(table)
 
@@ -168,11 +170,9 @@ def features(
     if target.suffix.lower() == ".csv":
         atomic_write_text(target, table.to_csv())
     else:
-        import tempfile
+        from rmbase.io import atomic_write
 
-        with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".parquet", delete=False) as tmp:
-            table.to_parquet(tmp.name)
-        Path(tmp.name).replace(target)
+        atomic_write(target, lambda f: table.to_parquet(f))  # the index (model) is kept, as in the CSV
     write_resolved(cfg, target.with_name(target.stem + ".config.yaml"))
     Console(highlight=False).print(table.to_string())
     Console(highlight=False).print(f"wrote {target}")

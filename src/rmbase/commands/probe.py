@@ -57,15 +57,16 @@ def probe(
 
 
 def _print(console, result: dict) -> None:
-    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"Probes of {escape(str(result['model_id']))} ({result['kind']}, {result['data']['pairs_used']} pairs)")
+    from rmbase.escaping import terminal
+
+    table = Table(title=f"Probes of {terminal(str(result['model_id']))} ({result['kind']}, {result['data']['pairs_used']} pairs)")
     for col in ("probe", "accuracy", "95% CI", "n", "wall s", "tokens", "note"):
         table.add_column(col)
     for name, r in result["probes"].items():
         if not r["applicable"]:
-            table.add_row(name, "n/a", "", "0", "", "", escape(r["reason"]))
+            table.add_row(name, "n/a", "", "0", "", "", terminal(r["reason"]))
             continue
         ci = r.get("ci95")
         note = ""
@@ -80,7 +81,7 @@ def _print(console, result: dict) -> None:
     console.print(f"pairs: {d['rows_read']} read, {d['pairs_available']} usable, {d['pairs_used']} used; dropped "
                   f"{d['dropped'] or 'none'}; texts truncated {d['texts_truncated']}, judge texts truncated "
                   f"{d['judge_texts_truncated']}")
-    console.print(f"wrote {escape(str(Path(result['provenance']['config']['out']) / 'results.json'))}")
+    console.print(f"wrote {terminal(str(Path(result['provenance']['config']['out']) / 'results.json'))}")
 
 
 def register(app: typer.Typer) -> None:

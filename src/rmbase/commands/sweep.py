@@ -94,9 +94,9 @@ def run(
 def _print_dry_run(console, checked, throughput: float | None, verbose: bool = False) -> None:
     """A summary per base and recipe (cells, size, steps, device-hours), then the total; every cell with
     ``verbose``. The hours are GPU-hours when a cell asks for a GPU, else CPU-hours (one throughput per device)."""
-    from rich.markup import escape
     from rich.table import Table
 
+    from rmbase.escaping import terminal
     from rmbase.sweep.cost import estimate
 
     costs, summary = estimate(checked, tflops_per_gpu=throughput)
@@ -104,11 +104,11 @@ def _print_dry_run(console, checked, throughput: float | None, verbose: bool = F
     groups: dict[tuple[str, str], list] = {}
     for cell, cost in zip(checked.cells, costs, strict=True):
         groups.setdefault((cell.base, cell.recipe), []).append((cell, cost))
-    table = Table(title=f"{len(checked.cells)} cells of {escape(checked.config.name)}: {len(groups)} base x recipe")
+    table = Table(title=f"{len(checked.cells)} cells of {terminal(checked.config.name)}: {len(groups)} base x recipe")
     for col in ("base", "recipe", "cells", "params (B)", "steps / cell", f"{unit}-h"):
         table.add_column(col, justify="left" if col in ("base", "recipe") else "right")
     for (base, recipe), rows in groups.items():
-        table.add_row(escape(base), recipe, str(len(rows)), f"{rows[0][1].params_b:.3g}",
+        table.add_row(terminal(base), recipe, str(len(rows)), f"{rows[0][1].params_b:.3g}",
                       str(max(c.steps for _, c in rows)), f"{sum(c.gpu_hours for _, c in rows):.3g}")
     console.print(table)
     if verbose:
@@ -117,15 +117,15 @@ def _print_dry_run(console, checked, throughput: float | None, verbose: bool = F
             cells.add_column(col, justify="right" if col in ("lr", "seed", "params (B)", "steps", f"{unit}-h")
                              else "left")
         for cell, cost in zip(checked.cells, costs, strict=True):
-            cells.add_row(escape(cell.id), escape(cell.base), cell.recipe, f"{cell.learning_rate:g}",
+            cells.add_row(terminal(cell.id), terminal(cell.base), cell.recipe, f"{cell.learning_rate:g}",
                           str(cell.seed), f"{cost.params_b:.3g}", str(cost.steps), f"{cost.gpu_hours:.3g}")
         console.print(cells)
     else:
         console.print("(--verbose lists every cell)")
     for note in checked.notes:
-        console.print(f"note: {escape(note)}")
+        console.print(f"note: {terminal(note)}")
     for line in summary["tokens"]:
-        console.print(f"tokens: {escape(line)}")
+        console.print(f"tokens: {terminal(line)}")
     console.print(f"estimated cost: {summary['gpu_hours']:.1f} {unit}-hours at {summary['tflops_per_gpu']:g} "
                   f"effective TFLOP/s per {unit} (6 x params x training tokens + validation passes; override with "
                   "--throughput)")
@@ -137,23 +137,23 @@ def status(
     store: Annotated[Path, typer.Argument(help="The sweep store.")],
 ) -> None:
     """One table of cells: state, best validation accuracy, eval scores, device-hours, error."""
-    from rich.markup import escape
     from rich.table import Table
 
+    from rmbase.escaping import terminal
     from rmbase.sweep.collect import open_store, status_rows
 
     rows = status_rows(open_store(store))
     score_cols = sorted({k for r in rows for k in r if k.startswith("score:")})
-    table = Table(title=f"sweep store {escape(str(store))}: {len(rows)} cells")
+    table = Table(title=f"sweep store {terminal(str(store))}: {len(rows)} cells")
     for col in ("cell", "state", "best val acc", "step", *[c.removeprefix("score:") for c in score_cols],
                 "GPU-h", "CPU-h", "saved-h", "error"):
-        table.add_column(escape(col))
+        table.add_column(terminal(col))
     counts: dict[str, int] = {}
     for r in rows:
         counts[r["state"]] = counts.get(r["state"], 0) + 1
-        table.add_row(escape(r["cell"]), r["state"], _pct(r["val_accuracy"]), _num(r["step"]),
+        table.add_row(terminal(r["cell"]), r["state"], _pct(r["val_accuracy"]), _num(r["step"]),
                       *[_pct(r.get(c)) for c in score_cols], _hours(r["gpu_hours"]), _hours(r["cpu_hours"]),
-                      _hours(r["saved_hours"]), escape((r["error"] or "")[:60]))
+                      _hours(r["saved_hours"]), terminal((r["error"] or "")[:60]))
     console = _console()
     console.print(table)
     console.print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
@@ -188,21 +188,20 @@ def collect(
     allow_incomplete: Annotated[bool, typer.Option("--allow-incomplete", help="Choose the learning rate of a base x recipe among its finished cells even when others failed or have not run (default: no choice is made for it).")] = False,
 ) -> None:
     """Write the long RM result table of the store (the study's choice of learning rate and checkpoint)."""
-    from rich.markup import escape
-
+    from rmbase.escaping import terminal
     from rmbase.sweep.collect import collect as do_collect
 
     info = do_collect(store, out, keep_all=keep_all, allow_incomplete=allow_incomplete)
     console = _console()
-    console.print(f"{info['rows']} rows from {info['cells']} cells; wrote {escape(', '.join(info['files']))}")
+    console.print(f"{info['rows']} rows from {info['cells']} cells; wrote {terminal(', '.join(info['files']))}")
     if info["incomplete"]:
         what = ("its learning rate was chosen among the finished cells (--allow-incomplete)" if allow_incomplete
                 else "no learning rate chosen (rows kept with complete=False; --allow-incomplete chooses among the "
                      "finished cells)")
         console.print(f"incomplete: {len(info['incomplete'])} base x recipe with unfinished cells, {what}:")
         for line in info["incomplete"]:
-            console.print(f"  {escape(line)}")
-        console.print(f"see `rmbase sweep status {escape(str(store))}`")
+            console.print(f"  {terminal(line)}")
+        console.print(f"see `rmbase sweep status {terminal(str(store))}`")
 
 
 def register(app: typer.Typer) -> None:

@@ -13,7 +13,7 @@ RECIPE_HELP = "bradley_terry | regression"
 
 
 def register(app: typer.Typer) -> None:
-    app.command("train", no_args_is_help=True)(train_command)
+    app.command("train")(train_command)
 
 
 def _parse_lrs(lr: float | None, lr_grid: str | None) -> list[float]:

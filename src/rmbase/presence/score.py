@@ -67,6 +67,10 @@ def score_corpus(cfg: PresenceConfig, *, progress: Callable[[str], None] | None 
 
     say = progress or (lambda _m: None)
     check_model_source(cfg.model)
+    if not cfg.ray:  # scored here: the device must exist here (Ray workers check their own)
+        from rmbase.hf_models import check_device
+
+        check_device(cfg.device)
     corpus = Corpus(cfg.corpus, text_field=cfg.text_field, category_field=cfg.category_field, split=cfg.split,
                     subset=cfg.subset, revision=cfg.corpus_revision, limit=cfg.limit)
     corpus.check()

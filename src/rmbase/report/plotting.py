@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 # Okabe & Ito (2008), ordered so that the first colours differ most for every kind of colour vision; the yellow is
 # last (weak on white)
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#000000", "#F0E442")
@@ -168,3 +170,26 @@ _FORKED_SPECS: list[FigureSpec] = []
 def _render_forked(i: int, figdir: Path | None) -> tuple[str, int, int, dict[str, str]]:
     r = render(_FORKED_SPECS[i], figdir)
     return r.data_uri, r.width_px, r.height_px, r.spec.files
+
+
+def label_points(ax, xs, ys, names, idx, *, fontsize=6.5):
+    """Name the points ``idx`` (thin leader lines); returns the labels, for :func:`declutter`."""
+    return [ax.annotate(tex(names[i]), (xs[i], ys[i]), xytext=(4, 3), textcoords="offset points",
+                        fontsize=fontsize, color="#222",
+                        arrowprops={"arrowstyle": "-", "color": "#BBBBBB", "linewidth": 0.5, "shrinkA": 0,
+                                    "shrinkB": 2}) for i in idx]
+
+
+def fit(x, y, log: bool = False):
+    """Least-squares line of y on x (on log10 x when ``log``); returns the fitted values at x."""
+    u = np.log10(x) if log else np.asarray(x, float)
+    if len(u) < 2 or np.ptp(u) == 0:
+        return np.full(len(y), float(np.mean(y)))
+    return np.poly1d(np.polyfit(u, y, 1))(u)
+
+
+def fit_line(ax, x, y, log: bool = False, **kw):
+    x = np.asarray(x, float)
+    if len(x) >= 2 and np.ptp(x) > 0:
+        order = np.argsort(x)
+        ax.plot(x[order], fit(x, y, log)[order], color=GREY, linewidth=1.2, **kw)

@@ -79,7 +79,8 @@ def answer(study: dict) -> str:
     infl = next((i for i in study.get("selection_influence") or [] if i["recipe"] == study["recipe"]), None)
     if infl and infl["bases"]:
         b = infl["bases"][0]
-        next_steps.append(H.esc(f"Distrust predictions for bases like {b['model']}: {infl['method']} ranked it "
+        within = "" if best and infl["method"] == best["method"] else " (the best predictor within the study)"
+        next_steps.append(H.esc(f"Distrust predictions for bases like {b['model']}: {infl['method']}{within} ranked it "
                                 f"{b['predicted_rank']} although it is {b['true_rank']}; that single miss costs the "
                                 f"ranking most (coverage@5-10 {H.num(infl['coverage_mean_5_10'], 2)} → "
                                 f"{H.num(b['coverage_mean_5_10_if_right'], 2)} if it were right)."))

@@ -44,6 +44,31 @@ def headline(study: dict) -> list[str]:
     return lines
 
 
+def todays_lines(study: dict) -> list[str]:
+    """Today's bases (study.json ``todays_bases``): the best predicted base per size group released since the date,
+    with its interval, P(best) in the group and its support, beside the study's measured best."""
+    t = study.get("todays_bases") or {}
+    if not t.get("groups"):
+        return []
+    am = study.get("answer_method") or {}
+    L = ["## Today's bases (predicted, not measured)", "",
+         f"Best predicted base per size group among the {t.get('n_released_since', 0)} candidates released since "
+         f"{md(t['since'])}, by `{md(t.get('method', am.get('method', '')))}` ({md(am.get('chosen_by', ''))}); "
+         "P(best) among the group's recent bases.", ""]
+    rows = []
+    for g in t["groups"]:
+        sb = g.get("study_best")
+        for label, b in ((g["group"], g.get("best")), (f"{g['group']} (well-supported)", g.get("best_supported"))):
+            if b is None:
+                continue
+            rows.append([label, b["model"], b.get("release") or "", _f(b.get("predicted"), 1),
+                         f"[{_f(b.get('low'), 1)}, {_f(b.get('high'), 1)}]", _f(b.get("p_best"), 2),
+                         "; ".join([b.get("support") or "", *(b.get("flags") or [])]),
+                         f"{sb['model']} ({_f(sb['score'], 1)})" if sb else "-"])
+    return L + _table(["size group", "base", "released", "predicted", "90% interval", "P(best)", "evidence",
+                       "study's measured best"], rows)
+
+
 def render_summary(study: dict) -> str:
     L = [f"# rmbase study: {md(study['dataset'])}", "",
          f"Recipe `{study['recipe']}`, target `{study['target']}`, {study['n_models']} models. "
@@ -59,6 +84,7 @@ def render_summary(study: dict) -> str:
                 [[g["group"], g["default_model"], _f(g["default_score"], 1), g["best_model"], _f(g["best_score"], 1),
                   _f(g["gain_points"], 1), _f(g["gain_percent"], 1)] for g in study["gains"]])
 
+    L += todays_lines(study)
     L += ["## Correlations with the target", "",
           f"Critical |r| for p < 0.05 at n = {study['n_models']}: {_f(study['critical_r'])}. "
           "CI: percentile bootstrap of Spearman; q: Benjamini-Hochberg over the whole table.", ""]

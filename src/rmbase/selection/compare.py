@@ -8,7 +8,9 @@ outer fold by :func:`rmbase.validation.out_of_fold_predictions`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -122,12 +124,23 @@ def selection_table(data, *, recipes: Iterable[str] | None = None, target: str =
     method x validation scheme x recipe, all out of fold. ``lofo`` rows need a family per model; they are left out
     when the models table has none (as for user tables without ``family``). A ``predictions`` dict receives, per
     ``(method, validation, recipe)``, the ranking values and the target (two aligned Series)."""
+    return start_selection_table(data, recipes=recipes, target=target, n_jobs=n_jobs, methods=methods,
+                                 schemes=schemes)(predictions)
+
+
+def start_selection_table(data, *, recipes: Iterable[str] | None = None, target: str = "score",
+                          n_jobs: int | None = None, methods: Iterable[str] = DEFAULT_METHODS,
+                          schemes: Iterable[str] = ("loo", "lofo"), executor: Executor | None = None
+                          ) -> Callable[[dict | None], list[dict]]:
+    """:func:`selection_table` in two steps: each (recipe, scheme, method)'s out-of-fold predictions go to
+    ``executor`` now (one task each, so that workers share them out), or run when the returned function is called
+    without one; the returned function (given the optional ``predictions`` dict) builds the rows in order."""
     methods = list(methods)
     for m in methods:
         make_estimator(m)
     available = set(data.results.recipe.unique())
-    rows: list[dict] = []
     known = known_recipes()  # the live registry: a user's recipe too
+    jobs: list[tuple[str, str, str, Callable[[], tuple]]] = []
     for recipe in known if recipes is None else recipes:
         if recipe not in known:
             raise InputError(f"unknown recipe {recipe!r}", expected=f"one of {', '.join(known)}")
@@ -138,16 +151,25 @@ def selection_table(data, *, recipes: Iterable[str] | None = None, target: str =
             if scheme == "lofo" and _groups(data, X.index) is None:
                 continue
             for method in methods:
-                pred, y, ranking = oof_predictions(data, method, recipe=recipe, target=target, scheme=scheme,
-                                                   n_jobs=n_jobs)
-                rep = judge(ranking, y)
-                rep["mae"] = float(np.mean(np.abs(np.asarray(pred) - y.to_numpy())))
-                if predictions is not None:
-                    predictions[(method, scheme, recipe)] = (pd.Series(np.asarray(ranking, dtype=float),
-                                                                       index=y.index), y)
-                rows.append({"method": method, "validation": scheme, "recipe": recipe,
-                             **{k: float(rep[k]) for k in ROW_KEYS[3:]}})
-    return rows
+                kw = {"recipe": recipe, "target": target, "scheme": scheme, "n_jobs": n_jobs}
+                get = (executor.submit(oof_predictions, data, method, **kw).result if executor is not None
+                       else partial(oof_predictions, data, method, **kw))
+                jobs.append((method, scheme, recipe, get))
+
+    def rows_of(predictions: dict | None = None) -> list[dict]:
+        rows: list[dict] = []
+        for method, scheme, recipe, get in jobs:
+            pred, y, ranking = get()
+            rep = judge(ranking, y)
+            rep["mae"] = float(np.mean(np.abs(np.asarray(pred) - y.to_numpy())))
+            if predictions is not None:
+                predictions[(method, scheme, recipe)] = (pd.Series(np.asarray(ranking, dtype=float),
+                                                                   index=y.index), y)
+            rows.append({"method": method, "validation": scheme, "recipe": recipe,
+                         **{k: float(rep[k]) for k in ROW_KEYS[3:]}})
+        return rows
+
+    return rows_of
 
 
 def influential_bases(ranking: pd.Series, y: pd.Series, *, top: int = 3) -> list[dict]:

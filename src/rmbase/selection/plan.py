@@ -24,12 +24,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from pydantic import ConfigDict
-from scipy import stats
 
 from rmbase.config import Config
 from rmbase.datasets import STUDY_DEFAULT_BASES
 from rmbase.errors import InputError
-from rmbase.selection.predictors import DEFAULT_FEATURES, as_frame
+from rmbase.selection.feature_frame import DEFAULT_FEATURES, as_frame
 
 PRIORS = ("capability", "flat")
 ACQUISITIONS = ("ei", "thompson")
@@ -126,8 +125,10 @@ class BayesLinearSurrogate:
 
 
 def expected_improvement(mu: np.ndarray, sd: np.ndarray, best: float) -> np.ndarray:
+    from scipy.special import ndtr  # the normal cdf (what scipy.stats.norm.cdf computes), without scipy.stats
+
     z = (mu - best) / sd
-    return (mu - best) * stats.norm.cdf(z) + sd * stats.norm.pdf(z)
+    return (mu - best) * ndtr(z) + sd * (np.exp(-z**2 / 2.0) / np.sqrt(2 * np.pi))
 
 
 def _scale_for(y: np.ndarray, config: PlanConfig) -> float:
@@ -288,6 +289,8 @@ def simulate(X: pd.DataFrame, y: pd.Series, *, n_starts: int = 200, tol: float =
     n = len(yv)
     if n_starts < 1:
         raise InputError(f"n_starts must be at least 1, got {n_starts}")
+    from scipy import stats
+
     rho = {c: stats.spearmanr(F[c], yv).statistic for c in F.columns}
     best_feature = max(rho, key=lambda c: np.nan_to_num(rho[c], nan=-2))
     by_feature = list(np.argsort(-F[best_feature].to_numpy(), kind="stable"))

@@ -22,11 +22,9 @@ from rmbase.config import Config
 from rmbase.datasets import BENCHMARK_FEATURES, TARGETS
 from rmbase.errors import InputError
 from rmbase.model_ids import ModelIdIndex
-from rmbase.selection.compare import METHODS, _groups, make_estimator, method_design
+from rmbase.selection.feature_frame import DEFAULT_FEATURES
 from rmbase.selection.pool import RULE as POOL_RULE
 from rmbase.selection.pool import count_left_out
-from rmbase.selection.predictors import DEFAULT_FEATURES
-from rmbase.validation import out_of_fold_predictions
 
 
 class RecommendConfig(Config):
@@ -70,7 +68,8 @@ def _coverage_lofo(res: np.ndarray, groups: np.ndarray, alpha: float) -> float:
 def _oof(method: str, X, y, scheme: str, groups, n_jobs) -> np.ndarray:
     """Out-of-fold predictions; a slow method's come from the package's store when it holds this very design
     (:mod:`rmbase.selection.oof_cache`)."""
-    from rmbase.selection.compare import SLOW_METHODS
+    from rmbase.selection.compare import SLOW_METHODS, make_estimator
+    from rmbase.validation import out_of_fold_predictions
 
     if method in SLOW_METHODS:
         from rmbase.selection.oof_cache import lookup
@@ -83,6 +82,13 @@ def _oof(method: str, X, y, scheme: str, groups, n_jobs) -> np.ndarray:
 
 def fit_target(data, *, recipe: str, target: str, method: str, alpha: float, n_jobs: int | None = None) -> dict:
     """Fit ``method`` for one target on all models of ``recipe``; conformal half-width and its checked coverage."""
+    from rmbase.selection.compare import (  # scikit-learn: on use
+        METHODS,
+        _groups,
+        make_estimator,
+        method_design,
+    )
+
     make_estimator(method)
     features = list(METHODS[method].features)
     X, y, dropped = method_design(data, METHODS[method], recipe, target)
@@ -442,6 +448,7 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
     on have none (with probes of the training bases, ``rmbase study --probes`` measures how they relate).
 
     Raises :class:`InputError` when no candidate can be scored (the message lists why for each)."""
+    from rmbase.selection.compare import METHODS, make_estimator  # scikit-learn: on use
     from rmbase.selection.no_scores import size_only_rows
     from rmbase.selection.support import outranking_notes, scope_flags, study_scope, support_of
 

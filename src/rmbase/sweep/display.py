@@ -53,8 +53,9 @@ def render_panel(state: PanelState, now: float | None = None) -> Any:
     own headers (cell, step, validation accuracy, running for). Drawn afresh at every refresh, so the clock moves
     between Tune events."""
     from rich.console import Group
-    from rich.markup import escape
     from rich.table import Table
+
+    from rmbase.escaping import terminal
 
     now = time.time() if now is None else now
     running = len(state.started)
@@ -76,7 +77,7 @@ def render_panel(state: PanelState, now: float | None = None) -> Any:
     for cid, since in list(state.started.items())[-max(1, state.concurrency):]:
         m = state.last.get(cid, {})
         val = m.get("val_accuracy")
-        cells.add_row(escape(cid), "—" if m.get("step") is None else str(m.get("step")),
+        cells.add_row(terminal(cid), "—" if m.get("step") is None else str(m.get("step")),
                       "—" if val is None else f"{val:.3f}", _fmt_seconds(now - since))
     return Group(summary, cells)
 
