@@ -7,6 +7,7 @@ torch and transformers are imported inside the functions (rmbase starts without 
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -115,6 +116,29 @@ def _is_head_key(key: str) -> bool:
     return key.split(".")[0] in {"score", "classifier", "classification_head", "v_head"} or ".score." in key
 
 
+def hub_options(*, revision: str | None = None, trust_remote_code: bool = False,
+                gguf_file: str | None = None) -> dict[str, Any]:
+    """The ``from_pretrained`` options every loader passes (a GGUF file only when given)."""
+    options: dict[str, Any] = {"revision": revision, "trust_remote_code": trust_remote_code}
+    if gguf_file:
+        options["gguf_file"] = gguf_file
+    return options
+
+
+def read_model_config(where: str, options: dict[str, Any]) -> Any:
+    """A checkpoint's ``AutoConfig``; one :class:`InputError` when it cannot be read (remote code without the flag
+    named as such)."""
+    from transformers import AutoConfig
+
+    try:
+        return AutoConfig.from_pretrained(where, **options)
+    except (OSError, ValueError) as exc:
+        if "remote code" in str(exc) or "trust_remote_code" in str(exc):
+            raise InputError("this checkpoint needs remote code; pass --trust-remote-code if you trust it",
+                             path=where) from exc
+        raise InputError(f"cannot read the model config: {exc}", path=where) from exc
+
+
 def load_sequence_classifier(name_or_path: str | os.PathLike, *, dtype: Any = None, device: str | None = None,
                              revision: str | None = None, trust_remote_code: bool = False,
                              num_labels: int | None = None, tokenizer: Any = None, allow_new_head: bool = True,
@@ -127,23 +151,13 @@ def load_sequence_classifier(name_or_path: str | os.PathLike, *, dtype: Any = No
     tokenizer's pad. ``head_seed`` seeds a freshly initialised head.
     """
     import torch
-    from transformers import AutoConfig, AutoModelForSequenceClassification
+    from transformers import AutoModelForSequenceClassification
 
     device = device or default_device()
     torch_dtype = resolve_dtype(dtype, device)
     where = check_model_source(name_or_path)
-    common: dict[str, Any] = {"revision": revision, "trust_remote_code": trust_remote_code}
-    if gguf_file:
-        common["gguf_file"] = gguf_file
-    try:
-        config = AutoConfig.from_pretrained(where, **common)
-    except ValueError as exc:
-        if "trust_remote_code" in str(exc) or "remote code" in str(exc):
-            raise InputError("this checkpoint needs remote code; pass --trust-remote-code if you trust it",
-                             path=where) from exc
-        raise InputError(f"cannot read the model config: {exc}", path=where) from exc
-    except OSError as exc:
-        raise InputError(f"cannot load the model: {exc}", path=where) from exc
+    common = hub_options(revision=revision, trust_remote_code=trust_remote_code, gguf_file=gguf_file)
+    config = read_model_config(where, common)
     if getattr(config, "auto_map", None) and not trust_remote_code and \
             type(config) not in AutoModelForSequenceClassification._model_mapping:
         raise InputError("this checkpoint needs remote code; pass --trust-remote-code if you trust it", path=where)
@@ -200,21 +214,13 @@ def load_causal_lm(name_or_path: str | os.PathLike, *, dtype: Any = None, device
                    gguf_file: str | None = None) -> Any:
     """AutoModelForCausalLM from safetensors (or a GGUF file), in eval mode on ``device``; InputError when the
     checkpoint is missing, is not a causal LM, or needs remote code without the flag."""
-    from transformers import AutoConfig, AutoModelForCausalLM
+    from transformers import AutoModelForCausalLM
 
     device = device or default_device()
     torch_dtype = resolve_dtype(dtype, device)
     where = check_model_source(name_or_path)
-    common: dict[str, Any] = {"revision": revision, "trust_remote_code": trust_remote_code}
-    if gguf_file:
-        common["gguf_file"] = gguf_file
-    try:
-        config = AutoConfig.from_pretrained(where, **common)
-    except (OSError, ValueError) as exc:
-        if "remote code" in str(exc) or "trust_remote_code" in str(exc):
-            raise InputError("this checkpoint needs remote code; pass --trust-remote-code if you trust it",
-                             path=where) from exc
-        raise InputError(f"cannot read the model config: {exc}", path=where) from exc
+    common = hub_options(revision=revision, trust_remote_code=trust_remote_code, gguf_file=gguf_file)
+    config = read_model_config(where, common)
     if not trust_remote_code and type(config) not in AutoModelForCausalLM._model_mapping:
         raise InputError(f"model type {config.model_type!r} has no causal-LM class in transformers", path=where,
                          expected="a checkpoint loadable with AutoModelForCausalLM (or --trust-remote-code)")
@@ -280,3 +286,38 @@ def reinit_untrained_embeddings(model: Any, token_ids: Iterable[int], *, rel_tol
         if bad:
             weight[bad] = weight[norms > tol].float().mean(dim=0).to(weight.dtype)
     return bad
+
+
+def params_b(source: str | os.PathLike, *, trust_remote_code: bool = False) -> float | None:
+    """A checkpoint's parameter count in billions, reading no weights: a local folder's safetensors headers (every
+    tensor saved, heads included), else its config built on the meta device (a Hub id, a folder without
+    safetensors). None when neither can be read. The one size rule of ``sweep`` (cost) and the RM results."""
+    import json
+    import struct
+
+    folder = Path(source).expanduser()
+    files = sorted(folder.glob("*.safetensors")) if folder.is_dir() else []
+    if files:
+        total = 0
+        for f in files:
+            try:
+                with open(f, "rb") as fh:
+                    header = json.loads(fh.read(struct.unpack("<Q", fh.read(8))[0]))
+            except (OSError, struct.error, json.JSONDecodeError):
+                return None
+            for key, meta in header.items():
+                if key != "__metadata__":
+                    total += math.prod(meta["shape"])
+        return total / 1e9 if total else None
+    try:
+        import torch
+        from transformers import AutoConfig, AutoModel
+    except ImportError:
+        return None
+    try:
+        cfg = AutoConfig.from_pretrained(str(source), trust_remote_code=trust_remote_code)
+        with torch.device("meta"):
+            model = AutoModel.from_config(cfg, trust_remote_code=trust_remote_code)
+    except (OSError, ValueError, ImportError, KeyError, TypeError):  # code or class not available: size unknown
+        return None
+    return sum(p.numel() for p in model.parameters()) / 1e9

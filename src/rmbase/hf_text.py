@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from rmbase.errors import InputError
-from rmbase.hf_models import check_model_folder, check_model_source
+from rmbase.hf_models import check_model_folder, check_model_source, hub_options
 
 PAD_TOKEN = "<|pad|>"
 
@@ -68,9 +68,7 @@ def load_tokenizer(name_or_path: str | os.PathLike, *, chat_template: str | None
 
     name_or_path = check_model_source(name_or_path)
     check_model_folder(name_or_path, gguf_file)
-    kwargs: dict[str, Any] = {"revision": revision, "trust_remote_code": trust_remote_code}
-    if gguf_file:
-        kwargs["gguf_file"] = gguf_file
+    kwargs = hub_options(revision=revision, trust_remote_code=trust_remote_code, gguf_file=gguf_file)
     try:
         tok = AutoTokenizer.from_pretrained(str(name_or_path), **kwargs)
     except ValueError as exc:
@@ -188,9 +186,7 @@ def load_lm_tokenizer(name_or_path: str | os.PathLike, *, revision: str | None =
 
     where = check_model_source(name_or_path)
     check_model_folder(where, gguf_file)
-    kwargs: dict[str, Any] = {"revision": revision, "trust_remote_code": trust_remote_code}
-    if gguf_file:
-        kwargs["gguf_file"] = gguf_file
+    kwargs = hub_options(revision=revision, trust_remote_code=trust_remote_code, gguf_file=gguf_file)
     try:
         return AutoTokenizer.from_pretrained(where, **kwargs)
     except (OSError, ValueError) as exc:

@@ -166,23 +166,28 @@ def _check_target(data, config: StudyConfig) -> None:
                          expected=f"--target {covered[0]}" if covered else "results with RewardBench sections")
 
 
-def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -> dict:
-    """The study dict (see docs/study.md). Worker processes it starts end if it is killed."""
+def run_study(config: StudyConfig, *, timings: dict[str, float] | None = None,
+              progress: Callable[[str], None] | None = None) -> dict:
+    """The study dict (see docs/study.md). Worker processes it starts end if it is killed. ``progress(stage)`` is
+    told each stage as it starts (for signs of life)."""
     from rmbase.processes import workers_die_with_parent
 
     with workers_die_with_parent():
-        return _run_study(config, timings=timings)
+        return _run_study(config, timings=timings, progress=progress)
 
 
-def _run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) -> dict:
+def _run_study(config: StudyConfig, *, timings: dict[str, float] | None = None,
+               progress: Callable[[str], None] | None = None) -> dict:
     from rmbase import analysis
     from rmbase.datasets import STUDY_DEFAULT_BASES
     from rmbase.datasets.schema import BENCHMARK_FEATURES, TARGETS
     from rmbase.provenance import provenance
 
     timings = {} if timings is None else timings
+    say = progress or (lambda _stage: None)
 
     def timed(name, fn, *args, **kwargs):
+        say(name.replace("_", " "))
         t0 = time.perf_counter()
         out = fn(*args, **kwargs)
         timings[name] = time.perf_counter() - t0
@@ -214,7 +219,11 @@ def _run_study(config: StudyConfig, *, timings: dict[str, float] | None = None) 
         coverage = timed("coverage", analysis.coverage_table, X, y)
         coverage_filter = [] if "coverage_filter" in skipped else analysis.study_filter(X, y)
         t1 = time.perf_counter()
+        if combination_job is not None:
+            say("combination (ElasticNet" + (", judged out of fold" if config.out_of_fold else "") + ")")
         combination = {} if combination_job is None else combination_job()
+        if selection_job is not None:
+            say("selection (predictors judged out of fold)")
         timings["combination"] = time.perf_counter() - (t1 if pool is None else t0)  # wall, from the hand-off
         selection, selection_influence, external, selection_oof = _finish_selection(selection_job, config,
                                                                                     combination, y, timings)

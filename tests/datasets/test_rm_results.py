@@ -11,7 +11,8 @@ import pytest
 
 from rmbase.cli import main
 from rmbase.datasets import load_bundled
-from rmbase.datasets.rm_results import checkpoint_params_b, wide_from_long
+from rmbase.datasets.rm_results import wide_from_long
+from rmbase.hf_models import params_b
 
 SECTIONS = {"chat": "Chat", "chat_hard": "Chat Hard", "safety": "Safety", "reasoning": "Reasoning"}
 
@@ -81,7 +82,7 @@ def test_an_unknown_base_takes_params_from_its_checkpoint_and_missing_scores_are
     ckpt = tmp_path / "my-base"
     ckpt.mkdir()
     save_file({"w": torch.zeros(1000, 1500), "b": torch.zeros(500)}, ckpt / "model.safetensors")
-    assert checkpoint_params_b(ckpt) == pytest.approx(1.5005e-3)
+    assert params_b(ckpt) == pytest.approx(1.5005e-3)
     d = load_bundled()
     long = _long_rows(d.models, d.results, "regression", sections=tuple(SECTIONS), with_score=True)
     extra = long[long.base == long.base.iloc[0]].assign(base="my-base", cell="mine", params_b=1.5005e-3)

@@ -180,3 +180,41 @@ def test_a_folder_that_is_not_a_model_is_named_so(corpus, tmp_path, capsys):
     (folder / "notes.txt").write_text("hello")
     assert_refused(["presence", "score", "--model", folder, "--corpus", corpus, "--out", tmp_path / "p", "--device",
                     "cpu"], capsys, str(folder), "not a model folder (no config.json or tokenizer files)")
+
+
+@pytest.fixture(scope="module")
+def lm_with_template(tmp_path_factory):
+    from helpers.tiny_llama import save_tiny_llama, train_tokenizer
+    from rmbase.hf_text import resolve_chat_template
+
+    tok = train_tokenizer(TEXTS * 4 + ["user assistant A B <|im_start|> <|im_end|>"] * 4, vocab_size=200,
+                          adds_bos=True, special_tokens=("<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"),
+                          chat_template=resolve_chat_template("chatml"))
+    return save_tiny_llama(tmp_path_factory.mktemp("tmpl") / "lm", tok)
+
+
+def test_the_probe_passes_show_signs_of_life_within_a_chunk(lm_with_template, tmp_path, monkeypatch):
+    """Issue 20, signs of life: `probe` was silent for minutes inside one chunk of its forward and judge passes; it
+    now says where it is at least every few seconds (here every call: the interval is set to 0)."""
+    from rmbase.probe import runner
+    from rmbase.probe.config import ProbeConfig
+
+    lm = lm_with_template
+    monkeypatch.setattr(runner._Ticker, "__init__", _ticker_every_call(runner._Ticker.__init__))
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps({"prompt": f"q{i}", "chosen": t, "rejected": "no"}) + "\n"
+                             for i, t in enumerate(TEXTS * 10)))
+    lines: list[str] = []
+    runner.run_probes(ProbeConfig(model=str(lm), pairs=str(pairs), out=str(tmp_path / "pr"), device="cpu",
+                                  batch_size=8, bootstrap=20), progress=lines.append)
+    forward = [x for x in lines if x.startswith("forward pass: ") and "sequences" in x]
+    judge = [x for x in lines if x.startswith("judge pass: ") and "sequences" in x]
+    assert len(forward) >= 5 and len(judge) >= 5  # 80 sequences in batches of 8, one chunk of 64 pairs and one of 16
+    assert forward[-1].startswith("forward pass: 80/80 sequences")
+
+
+def _ticker_every_call(init):
+    def patched(self, say, what, total, every=5.0):
+        init(self, say, what, total, every=0.0)
+
+    return patched

@@ -103,7 +103,7 @@ def test_cost_scales_with_params_and_inverse_throughput(make_config):
     costs, summary = estimate(checked, tflops_per_gpu=1.0)
     costs2, summary2 = estimate(checked, tflops_per_gpu=2.0)
     assert summary["gpu_hours"] == pytest.approx(2 * summary2["gpu_hours"]) and summary["gpu_hours"] > 0
-    assert all(c.params_source == "checkpoint config" and 0 < c.params_b < 1e-3 for c in costs)
+    assert all(c.params_source == "checkpoint" and 0 < c.params_b < 1e-3 for c in costs)  # safetensors headers
     assert {c.steps for c in costs} == {3}           # max_steps caps the 48 rows / 16 per batch
     # a bundled study base needs no checkpoint: its size comes from the study's table
     checked.bases[0] = checked.bases[0].model_copy(update={"name": "google/gemma-2-9b-it", "path": None,

@@ -46,3 +46,22 @@ def test_bar_shows_steps_loss_and_rate():
 def test_resumed_bar_starts_at_the_resume_step():
     out = _drive(4, 6, {})
     assert "6/6" in out and "loss -" in out  # no loss logged in this process yet
+
+
+def test_eta_fills_when_steps_are_slower_than_half_a_minute():
+    """Issue 20: the bar's ETA stayed empty on a run whose steps took longer than rich's 30 s speed window."""
+    pytest.importorskip("transformers")
+    from rich.console import Console
+
+    now = [0.0]
+    cb = progress_bar_callback(Console(file=io.StringIO(), force_terminal=False), 2e-6, step_tokens=512,
+                               get_time=lambda: now[0])
+    state = SimpleNamespace(global_step=0, max_steps=10)
+    cb.on_train_begin(None, state, None)
+    for step in (1, 2, 3):
+        now[0] += 90.0  # a 90-second step
+        state.global_step = step
+        cb.on_step_end(None, state, None)
+    task = cb.bar.tasks[0]
+    assert task.time_remaining == pytest.approx(7 * 90.0, rel=0.01)
+    cb.on_train_end(None, state, None)

@@ -41,7 +41,7 @@ class CountProgress:
             return
         now = time.monotonic()
         if now - self.printed >= self.every or (done >= total > 0 and self.printed != now):
-            self.console.print(self.line(now), markup=False, highlight=False)
+            self.console.print(self.line(now), markup=False, highlight=False, soft_wrap=True)
             self.printed = now
 
     def line(self, now: float | None = None) -> str:
@@ -55,3 +55,55 @@ class CountProgress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+class Stages:
+    """Signs of life for work made of named stages that each block (a study's analyses): on a terminal a rich
+    status line (spinner, stage, elapsed seconds, redrawn every second); elsewhere a plain line at each new stage
+    and every ``every`` seconds while one lasts. A context manager; :meth:`set` names the current stage."""
+
+    def __init__(self, what: str, console: Any, *, every: float = 10.0):
+        import threading
+
+        self.what, self.console, self.every = what, console, every
+        self.stage = "starting"
+        self.t0 = self.since = time.monotonic()
+        self.stop = threading.Event()
+        self.thread: Any = None
+        self.status: Any = None
+
+    def text(self) -> str:
+        return f"{self.what}: {self.stage} ({time.monotonic() - self.t0:.0f} s)"
+
+    def set(self, stage: str) -> None:
+        self.stage, self.since = stage, time.monotonic()
+        if self.status is not None:
+            self.status.update(self.text())
+        else:
+            self.console.print(self.text(), markup=False, highlight=False, soft_wrap=True)
+
+    def _beat(self) -> None:
+        last = time.monotonic()
+        while not self.stop.wait(1.0):
+            if self.status is not None:
+                self.status.update(self.text())
+            elif time.monotonic() - max(last, self.since) >= self.every:
+                self.console.print(self.text() + ", still running", markup=False, highlight=False, soft_wrap=True)
+                last = time.monotonic()
+
+    def __enter__(self) -> Stages:
+        import threading
+
+        if self.console.is_terminal:
+            self.status = self.console.status(self.text())
+            self.status.start()
+        self.thread = threading.Thread(target=self._beat, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join()
+        if self.status is not None:
+            self.status.stop()

@@ -54,8 +54,12 @@ def study(
                   out_of_fold=out_of_fold, selection=selection, full_selection=full_selection,
                   probes=probes, presence=presence, presence_share_family=presence_share_family)
     cfg = resolve_config(ctx, StudyConfig, config, values, sources={"defaults": ("default",)})
-    result = run_study(cfg)
-    write_study(result, cfg, out)
+    from rmbase.commands.progress import Stages
+
+    with Stages("study", Console(stderr=True)) as stages:
+        result = run_study(cfg, progress=stages.set)
+        stages.set("writing study.json, summary.md, report.html and figures")
+        write_study(result, cfg, out)
     console = Console()
     for line in headline(result):
         console.print(line, highlight=False, soft_wrap=True, markup=False)  # plain text holding model names

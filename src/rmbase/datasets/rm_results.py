@@ -12,7 +12,6 @@ checkpoint (the safetensors headers; nothing is filled in for what is not known)
 from __future__ import annotations
 
 import json
-import struct
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import pandas as pd
 
 from rmbase.datasets import schema as S
 from rmbase.errors import InputError
+from rmbase.hf_models import params_b
 
 SECTION_COLUMNS = {"Chat": "chat", "Chat Hard": "chat_hard", "Safety": "safety", "Reasoning": "reasoning",
                    "score": "score"}
@@ -97,7 +97,7 @@ def long_from_evaluate(folder: Path) -> pd.DataFrame:
     rows = []
     common = {"base": name, "recipe": tc["recipe"], "eval_set": folder.name, "benchmark": results["benchmark"],
               "seed": tc.get("seed"), "checkpoint": str(model_dir), "source": base,
-              "params_b": checkpoint_params_b(model_dir), "cell": str(folder)}
+              "params_b": params_b(model_dir), "cell": str(folder)}
     lrs = tc.get("learning_rates") or []
     if len(lrs) == 1:
         common["learning_rate"] = lrs[0]
@@ -129,24 +129,6 @@ def _best_validation(long: pd.DataFrame) -> pd.Series:
         chosen[group.index[group["cell"] == best]] = True
     return chosen
 
-
-def checkpoint_params_b(folder: Path) -> float | None:
-    """Parameter count (billions) from the safetensors headers of a checkpoint folder (no weights read)."""
-    total = 0
-    for f in sorted(Path(folder).glob("*.safetensors")):
-        try:
-            with open(f, "rb") as fh:
-                n = struct.unpack("<Q", fh.read(8))[0]
-                header = json.loads(fh.read(n))
-        except (OSError, struct.error, json.JSONDecodeError):
-            return None
-        for key, meta in header.items():
-            if key != "__metadata__":
-                total += int(np.prod(meta["shape"])) if meta["shape"] else 1
-    return total / 1e9 if total else None
-
-
-# ------------------------------------------------------------------------------------------ bundled rows
 
 def _bundled(name: str) -> pd.DataFrame:
     return pd.read_csv(str(resources.files("rmbase.datasets") / name))

@@ -27,7 +27,7 @@ class PresenceConfig(Config):
     limit: int | None = Field(None, ge=1, description="read at most this many corpus records")
     max_tokens: int = Field(2048, ge=2)
     batch_tokens: int | None = Field(None, ge=2, description="padded tokens per forward pass (default: "
-                                     "2048 on CPU, where larger matrices gain nothing, 16384 on GPU)")
+                                     "512 on CPU, where larger batches cost more than they gain, 16384 on GPU)")
     max_batch_size: int | None = Field(None, ge=1)
     shard_size: int = Field(1000, ge=1)
     dtype: str | None = None
@@ -45,7 +45,9 @@ class PresenceConfig(Config):
 
 
 def default_batch_tokens(device: str) -> int:
-    return 2048 if str(device).startswith("cpu") else 16384
+    # CPU: at 2048 tokens batching ran at 0.57-0.78x of the one-document loop, at 512 at 1.14x
+    # (benchmarks/bench_presence.py, 30 documents, docs/presence.md)
+    return 512 if str(device).startswith("cpu") else 16384
 
 
 class _FileOutput(Config):

@@ -18,8 +18,6 @@ from typing import Any
 
 import numpy as np
 
-from rmbase.errors import InputError
-
 CAUSAL_LM, ENCODER = "causal_lm", "encoder"
 
 
@@ -34,11 +32,12 @@ def load_base(name_or_path: str | os.PathLike, *, dtype: Any = None, device: str
               revision: str | None = None, trust_remote_code: bool = False) -> tuple[Any, str]:
     """(model in eval mode, kind) of a base checkpoint, with no head added."""
     import transformers
-    from transformers import AutoConfig
 
     from rmbase.hf_models import (
         check_model_source,
         default_device,
+        hub_options,
+        read_model_config,
         refuse_head_checkpoint,
         resolve_dtype,
         weights_error,
@@ -46,11 +45,8 @@ def load_base(name_or_path: str | os.PathLike, *, dtype: Any = None, device: str
 
     where = check_model_source(name_or_path)
     device = device or default_device()
-    common = {"revision": revision, "trust_remote_code": trust_remote_code}
-    try:
-        config = AutoConfig.from_pretrained(where, **common)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read the model config: {exc}", path=where) from exc
+    common = hub_options(revision=revision, trust_remote_code=trust_remote_code)
+    config = read_model_config(where, common)
     refuse_head_checkpoint(config, where)
     kind = model_kind(config)
     auto = transformers.AutoModelForCausalLM if kind == CAUSAL_LM else transformers.AutoModel
@@ -92,7 +88,7 @@ def _hidden_and_logprobs(model: Any, ids: Any, mask: Any, *, head_chunk: int = 1
 
 
 def feature_pass(model: Any, kind: str, seqs: Sequence[Sequence[int]], starts: Sequence[int], *,
-                 batch_size: int, pad_id: int) -> dict[str, np.ndarray]:
+                 batch_size: int, pad_id: int, on_batch: Any = None) -> dict[str, np.ndarray]:
     """``hidden`` (n, d) float32: final-layer state at the last real token; for a causal LM also ``lp_sum`` and
     ``lp_n``: summed log-probability and count of the tokens from ``starts[i]`` on (the response). Runs on the
     shared machinery of :mod:`rmbase.forward` (length-sorted right-padded batches, last real token)."""
@@ -113,7 +109,7 @@ def feature_pass(model: Any, kind: str, seqs: Sequence[Sequence[int]], starts: S
         return [(h[r], None if lps is None else lps[r]) for r in range(ids.shape[0])]
 
     res = forward_batches(seqs, fn, pad_id=pad_id, device=model_device(model), batch_size=batch_size,
-                          distributed=False)
+                          distributed=False, on_batch=on_batch)
     lp_sum, lp_n = np.full(len(seqs), np.nan), np.zeros(len(seqs), dtype=np.int64)
     for i, (_, lp) in enumerate(res):
         s = int(starts[i])
@@ -124,7 +120,7 @@ def feature_pass(model: Any, kind: str, seqs: Sequence[Sequence[int]], starts: S
 
 
 def answer_pass(model: Any, seqs: Sequence[Sequence[int]], answer_ids: tuple[int, int], *, batch_size: int,
-                pad_id: int) -> np.ndarray:
+                pad_id: int, on_batch: Any = None) -> np.ndarray:
     """(n, 2) next-token log-probabilities of the two answer tokens after the last real token of each text (the
     head runs on the last real positions only when the model has a plain head)."""
     import torch
@@ -146,5 +142,5 @@ def answer_pass(model: Any, seqs: Sequence[Sequence[int]], answer_ids: tuple[int
         return list(logp[:, [a, b]].cpu().numpy().astype(np.float64))
 
     res = forward_batches(seqs, fn, pad_id=pad_id, device=model_device(model), batch_size=batch_size,
-                          distributed=False)
+                          distributed=False, on_batch=on_batch)
     return np.stack(res) if res else np.zeros((0, 2))

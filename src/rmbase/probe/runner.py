@@ -51,6 +51,30 @@ def _tokenizer(cfg: ProbeConfig) -> tuple[Any, bool]:
     return tok, own
 
 
+class _Ticker:
+    """Signs of life inside a pass: a line through ``say`` at most every ``every`` seconds (``done/total``
+    sequences, with the time left at the pace so far), so that a pass of one chunk is not minutes of silence."""
+
+    def __init__(self, say: Callable[[str], None], what: str, total: int, every: float = 5.0):
+        self.say, self.what, self.total, self.every = say, what, total, every
+        self.done, self.t0, self.last = 0, time.monotonic(), time.monotonic()
+
+    def batches(self, n_seqs: int) -> Callable[[int, int], None]:
+        """An ``on_batch(done, total)`` for a pass over ``n_seqs`` sequences (batches counted by forward_batches)."""
+        base = self.done
+
+        def tick(done: int, total: int) -> None:
+            self.done = base + n_seqs * done // max(total, 1)
+            now = time.monotonic()
+            if now - self.last >= self.every:
+                left = (self.total - self.done) * (now - self.t0) / max(self.done, 1)
+                self.say(f"{self.what}: {self.done}/{self.total} sequences ({now - self.t0:.0f} s, about "
+                         f"{left:.0f} s left)")
+                self.last = now
+
+        return tick
+
+
 def _chunks(n: int, size: int) -> list[range]:
     return [range(s, min(s + size, n)) for s in range(0, n, size)]
 
@@ -114,6 +138,7 @@ def run_probes(cfg: ProbeConfig, *, progress: Callable[[str], None] | None = Non
         counts["texts_truncated"] = int(sum(flags))
         counts["pairs_with_a_truncated_text"] = int(np.sum(np.array(flags).reshape(n, 2).any(axis=1)))
         parts = []
+        ticker = _Ticker(say, "forward pass", 2 * n)
         for c, rng in enumerate(_chunks(n, cfg.chunk_pairs)):
             seq_idx = [2 * i + s for i in rng for s in (0, 1)]
             rk = rows_key([pairs.rows[i] for i in rng])
@@ -121,7 +146,7 @@ def run_probes(cfg: ProbeConfig, *, progress: Callable[[str], None] | None = Non
             if got is None:
                 t0 = time.perf_counter()
                 got = W.feature_pass(model, kind, [ids[i] for i in seq_idx], [starts[i] for i in seq_idx],
-                                     batch_size=cfg.batch_size, pad_id=pad)
+                                     batch_size=cfg.batch_size, pad_id=pad, on_batch=ticker.batches(len(seq_idx)))
                 got["seconds"] = np.array(time.perf_counter() - t0)
                 got["tokens"] = np.array(sum(len(ids[i]) for i in seq_idx))
                 cache.save("features", c, rk, got)
@@ -168,6 +193,7 @@ def _judge_pass(cfg, tok, model, pairs, answers, pad, cache, counts, stats, say,
     counts["judge_texts_truncated"] = int(sum(flags))
     parts = []
     chunks = _chunks(n, cfg.chunk_pairs)
+    ticker = _Ticker(say, "judge pass", 2 * n)
     for c, rng in enumerate(chunks):
         seq_idx = [2 * i + s for i in rng for s in (0, 1)]
         rk = rows_key([pairs.rows[i] for i in rng]) + f"-judge{D.JUDGE_VERSION}-{answers[0]}-{answers[1]}-{max_length}"
@@ -175,7 +201,7 @@ def _judge_pass(cfg, tok, model, pairs, answers, pad, cache, counts, stats, say,
         if got is None:
             t0 = time.perf_counter()
             got = {"logp": W.answer_pass(model, [ids[i] for i in seq_idx], answers, batch_size=cfg.batch_size,
-                                         pad_id=pad)}
+                                         pad_id=pad, on_batch=ticker.batches(len(seq_idx)))}
             got["seconds"] = np.array(time.perf_counter() - t0)
             got["tokens"] = np.array(sum(len(ids[i]) for i in seq_idx))
             cache.save("judge", c, rk, got)

@@ -85,7 +85,7 @@ def _train(store: Store, cell: dict[str, Any], report: Report) -> dict[str, Any]
     previous = read_checked(folder / "trained.json")
     if isinstance(previous, dict) and (folder / "model" / "config.json").is_file():
         return previous
-    from rmbase.datasets.rm_results import checkpoint_params_b
+    from rmbase.hf_models import params_b
     from rmbase.training import train
     from rmbase.training.config import TrainConfig
 
@@ -114,7 +114,7 @@ def _train(store: Store, cell: dict[str, Any], report: Report) -> dict[str, Any]
                "max_steps": _max_steps(store, cell["id"], last), "curve": curve,
                "train_tokens": int(best.train_tokens), "train_wall_s": time.time() - start,
                "train_cpu_s": time.process_time() - cpu_start,
-               "merge": result.merge, "params_b": checkpoint_params_b(folder / "model"),
+               "merge": result.merge, "params_b": params_b(folder / "model"),
                "reinitialised_token_ids": list(best.reinitialised_token_ids),
                "provenance": {k: prov.get(k) for k in TRAIN_PROVENANCE if k in prov}}
     write_checked(folder / "trained.json", trained)

@@ -20,6 +20,9 @@ MAX_LEARNING_RATES = 40   # a grid beyond this is a typo or a generator gone wro
 WARN_LEARNING_RATES = 12  # the study searched 10 per recipe
 
 
+CHARS_PER_TOKEN = 4.0  # the approximation the data's size is counted with (checks) and priced with (cost)
+
+
 @dataclass
 class Checked:
     """A validated sweep: its bases, cells and the notes about what was not verified."""
@@ -280,8 +283,6 @@ def _data(cfg: SweepConfig, cells: list[Cell], source: str | None, notes: list[s
 def _sequence_chars(frame: Any, text_cols: list[str], max_length: int) -> int:
     """Characters the model reads per epoch: prompt + each response as one sequence, each capped at max_length
     tokens (x 4 characters)."""
-    from rmbase.sweep.cost import CHARS_PER_TOKEN
-
     cap = max_length * CHARS_PER_TOKEN
     prompt = frame[text_cols[0]].map(lambda v: len(str(v)))
     total = 0.0

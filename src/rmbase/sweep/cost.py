@@ -4,8 +4,9 @@ Per cell: training ``6 N T`` FLOPs (forward and backward over ``T`` training tok
 ``max_steps``), plus ``2 N V`` per validation pass over ``V`` validation tokens (one per checkpoint), divided by an
 effective throughput per GPU (``cost.tflops_per_gpu`` in the config or ``--throughput``; 100 TFLOP/s is about 35-40%
 of an H100's dense bf16 peak). Parameters ``N``: the base's ``params_b`` in the config, else the bundled tables
-(the study's models, the leaderboard's), else counted from the checkpoint's config. Tokens: ``cost.train_tokens``
-in the config, else the characters of the data's texts / 4 (an approximation, stated in the output).
+(the study's models, the leaderboard's), else counted from the checkpoint (:func:`rmbase.hf_models.params_b`).
+Tokens: ``cost.train_tokens`` in the config, else the characters of the data's texts / 4 (an approximation, stated
+in the output).
 """
 
 from __future__ import annotations
@@ -16,10 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from rmbase.errors import InputError
-from rmbase.sweep.checks import Checked
+from rmbase.sweep.checks import CHARS_PER_TOKEN, Checked
 from rmbase.sweep.config import BaseSpec
-
-CHARS_PER_TOKEN = 4.0
 
 
 @dataclass
@@ -40,25 +39,6 @@ def bundled_params(name: str) -> tuple[float, str] | None:
     return None if found is None else (float(found[0]["params_b"]), f"bundled {found[1]}")
 
 
-def checkpoint_params(source: str, *, trust_remote_code: bool = False) -> float | None:
-    """Parameter count (billions) from a checkpoint's config, built on the meta device (no weights read)."""
-    try:
-        import torch
-        from transformers import AutoConfig, AutoModel
-    except ImportError:
-        return None
-    try:
-        cfg = AutoConfig.from_pretrained(source, trust_remote_code=trust_remote_code)
-    except (OSError, ValueError):
-        return None
-    try:
-        with torch.device("meta"):
-            model = AutoModel.from_config(cfg, trust_remote_code=trust_remote_code)
-    except (OSError, ValueError, ImportError, KeyError, TypeError):  # code or class not available: size unknown
-        return None
-    return sum(p.numel() for p in model.parameters()) / 1e9
-
-
 def base_params(base: BaseSpec) -> tuple[float, str]:
     if base.params_b is not None:
         return base.params_b, "config"
@@ -67,9 +47,11 @@ def base_params(base: BaseSpec) -> tuple[float, str]:
         if found:
             return found
     if base.path or base.id:
-        counted = checkpoint_params(base.source, trust_remote_code=base.trust_remote_code)
+        from rmbase.hf_models import params_b
+
+        counted = params_b(base.source, trust_remote_code=base.trust_remote_code)
         if counted is not None:
-            return counted, "checkpoint config"
+            return counted, "checkpoint"
     raise InputError(f"cannot tell the size of base {base.display_name!r} (not in the bundled tables, no "
                      "checkpoint config reachable)", column="bases", expected="params_b: in the base's entry")
 

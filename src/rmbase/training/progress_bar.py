@@ -28,7 +28,14 @@ def format_rate(tokens: float, seconds: float) -> str:
     return f"{tokens / seconds:,.0f}"
 
 
-def progress_bar_callback(console: Any, learning_rate: float, step_tokens: float) -> Any:
+# rich estimates the speed (and the ETA) from the updates of its last ``speed_estimate_period`` seconds (30 by
+# default): with steps slower than that (a 7B model, a validation pass in between) it never had two, and the ETA
+# stayed empty. The whole run is the window here.
+SPEED_WINDOW_S = 24 * 3600.0
+
+
+def progress_bar_callback(console: Any, learning_rate: float, step_tokens: float, *,
+                          get_time: Any = None) -> Any:
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -51,7 +58,8 @@ def progress_bar_callback(console: Any, learning_rate: float, step_tokens: float
             self.bar = Progress(TextColumn(f"lr={learning_rate:g}"), BarColumn(), MofNCompleteColumn(),
                                 TextColumn("loss {task.fields[loss]}"), TextColumn("{task.fields[rate]} tok/s"),
                                 TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                                console=console, transient=False)
+                                console=console, transient=False, speed_estimate_period=SPEED_WINDOW_S,
+                                **({"get_time": get_time} if get_time is not None else {}))
             self.first_step = int(state.global_step)
             self.task = self.bar.add_task("train", total=max(int(state.max_steps), 1),
                                           completed=self.first_step, loss="-", rate="-")

@@ -65,9 +65,9 @@ def _work_dir(config: TrainConfig, *, restart: bool = False) -> Path:
 
 def check_base(config: TrainConfig) -> None:
     """Fail early (before any data work or checkpoint folder) when the base cannot be a sequence classifier."""
-    from transformers import AutoConfig, AutoModelForSequenceClassification
+    from transformers import AutoModelForSequenceClassification
 
-    from rmbase.hf_models import check_model_source
+    from rmbase.hf_models import check_model_source, hub_options, read_model_config
 
     source = check_model_source(config.base)
     if Path(source).expanduser().is_file():
@@ -75,11 +75,7 @@ def check_base(config: TrainConfig) -> None:
         raise InputError("a GGUF file, not a model folder" if gguf else "a file, not a model folder", path=source,
                          expected="a transformers model folder (config.json + model.safetensors) or a Hub id"
                                   + ("; convert the GGUF once as docs/train.md shows ('A GGUF base')" if gguf else ""))
-    try:
-        cfg = AutoConfig.from_pretrained(source, revision=config.revision,
-                                         trust_remote_code=config.trust_remote_code)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read the model config: {exc}", path=config.base) from exc
+    cfg = read_model_config(source, hub_options(revision=config.revision, trust_remote_code=config.trust_remote_code))
     if not config.trust_remote_code and type(cfg) not in AutoModelForSequenceClassification._model_mapping:
         raise InputError(f"model type {cfg.model_type!r} cannot become a sequence classifier (no "
                          "AutoModelForSequenceClassification class in transformers)", path=config.base,
