@@ -36,7 +36,7 @@ def test_config_errors_name_the_file_and_field(tmp_path, capsys):
     assert "bad.yaml" in err and "recipe" in err
     unknown = _yaml(tmp_path / "unknown.yaml", {"recipes": "regression"})
     assert main(["study", "--config", str(unknown), "--out", str(tmp_path / "o")]) == 2
-    assert "unknown option(s) recipes" in capsys.readouterr().err
+    assert "unknown key(s) recipes" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
 
@@ -90,3 +90,45 @@ def test_required_value_missing_from_options_and_file(tmp_path, capsys, argv):
     cfg = _yaml(tmp_path / "empty.yaml", {})
     assert main([*argv, "--config", str(cfg)]) == 2
     assert "missing --model" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ a command's own options in its --config file
+def test_plan_config_carries_the_commands_own_options(tmp_path):
+    cfg = _yaml(tmp_path / "plan.yaml", {"budget": 3, "prior": "flat", "json": str(tmp_path / "plan.json")})
+    trained = tmp_path / "trained.csv"
+    trained.write_text("model,score\nLlama-3.1-8B-Instruct,83.2\nQwen2.5-7B-Instruct,86.5\n")
+    assert main(["plan", "--config", str(cfg), "--trained", str(trained), "--no-study-prior"]) == 0
+    result = json.loads((tmp_path / "plan.json").read_text())
+    assert len(result["proposals"]) == 3                      # budget: 3 from the file
+    assert yaml.safe_load((tmp_path / "plan.config.yaml").read_text())["prior"] == "flat"
+    # an option given on the command line wins over the file's
+    assert main(["plan", "--config", str(cfg), "--budget", "1", "--trained", str(trained), "--no-study-prior"]) == 0
+    assert len(json.loads((tmp_path / "plan.json").read_text())["proposals"]) == 1
+
+
+def test_recommend_config_carries_candidates_as_text_or_list(tmp_path):
+    for candidates in ("gemma-2-9b-it,Qwen2.5-7B-Instruct", ["gemma-2-9b-it", "Qwen2.5-7B-Instruct"]):
+        out = tmp_path / "rec.json"
+        cfg = _yaml(tmp_path / "rec.yaml", {"candidates": candidates, "top": 2, "json_out": str(out)})
+        assert main(["recommend", "--config", str(cfg)]) == 0
+        data = json.loads(out.read_text())
+        assert data["n_candidates"] == 2 and yaml.safe_load((tmp_path / "rec.config.yaml").read_text())["top"] == 2
+
+
+@pytest.mark.parametrize(("argv", "content", "needle"), [
+    (["plan"], {"budgett": 2}, "unknown key(s) budgett"),
+    (["recommend"], {"candidates": "gemma-2-9b-it", "canddates": "x"}, "unknown key(s) canddates"),
+    (["recommend"], {"candidates": {"a": 1}}, "key candidates: expected a value, not a mapping"),
+    (["recommend"], ["top", 2], "not a mapping of option: value"),
+    (["report", "x"], {"bogus": 1}, "unknown key(s) bogus"),
+    (["sweep", "status"], {"stor": "x"}, "unknown key(s) stor"),
+    (["sweep", "collect"], {"all": True, "json": 1}, "unknown key(s) json"),
+    (["sweep", "run"], {"dryrun": True}, "unknown key(s) dryrun"),
+])
+def test_unknown_key_in_config_file_is_one_message(tmp_path, capsys, argv, content, needle):
+    cfg = _yaml(tmp_path / "opts.yaml", content)
+    assert main([*argv, "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "opts.yaml" in err and "Traceback" not in err
+    assert len([line for line in err.splitlines() if line.strip()]) <= 3
+

@@ -106,4 +106,4 @@ def test_import_and_show_take_a_config_file(tmp_path, capsys):
     assert "acme/Tiny-1B" in capsys.readouterr().out
     show_cfg.write_text(yaml.safe_dump({"score": [str(out)]}))
     assert main(["benchmarks", "show", "Tiny-1B", "--config", str(show_cfg)]) == 2
-    assert "unknown option(s) score" in capsys.readouterr().err
+    assert "unknown key(s) score" in capsys.readouterr().err

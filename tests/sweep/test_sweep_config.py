@@ -146,3 +146,25 @@ def test_status_tells_running_from_interrupted_cells(make_config, tmp_path):
     (store.root / "driver.json").write_text(json.dumps({**info, "pid": 2 ** 22 + 12345}))   # a dead driver
     assert {r["cell"]: r["state"] for r in status_rows(store)}[cell] == "interrupted"
     store.unmark_driver()
+
+
+def test_sweep_commands_take_their_options_from_config(make_config, tmp_path, capsys):
+    sweep = make_config()
+    store = tmp_path / "store"
+    opts = write_yaml(tmp_path / "opts.yaml", {"config": str(sweep), "store": str(store), "dry_run": True,
+                                          "throughput": 1e-6, "verbose": True})
+    assert main(["sweep", "run", "--config", str(opts)]) == 0
+    out = capsys.readouterr().out
+    assert "8 cells" in out and "alpha__regression__lr0.001__s0" in out and "1e-06 effective TFLOP/s" in out
+    assert not store.exists()
+    missing = tmp_path / "nowhere"
+    for command in ("status", "collect"):
+        assert main(["sweep", command, "--config", str(write_yaml(tmp_path / "s.yaml", {"store": str(missing)}))]) == 2
+        assert "nowhere" in capsys.readouterr().err
+
+
+def write_yaml(path, obj):
+    import yaml
+
+    path.write_text(yaml.safe_dump(obj))
+    return path

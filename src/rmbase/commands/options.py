@@ -16,10 +16,6 @@ from typing import Annotated, Any
 
 import typer
 
-ConfigFile = Annotated[Path | None, typer.Option(
-    "--config", help="YAML config of this command (keys: its config's fields); options given on the command line "
-    "override it. The resolved config is written beside the output.")]
-
 Restart = Annotated[bool, typer.Option(
     "--restart", help="Discard the work an interrupted run with other options left behind, and start afresh "
     "(without it such a run is refused, naming the changed options).")]
@@ -72,7 +68,7 @@ def config_values(ctx: typer.Context, cls: Any, config_file: Path | None, values
     if config_file is None:
         merged = {k: v for k, v in values.items() if v is not None or k in passed}
     else:
-        merged = {**cls.read_yaml(config_file), **passed}
+        merged = {**_library_keys(ctx, cls, config_file), **_from_file(ctx, values, sources), **passed}
     missing = [name for name, field in cls.model_fields.items() if field.is_required() and merged.get(name) is None]
     if missing:
         from rmbase.errors import InputError
@@ -95,10 +91,28 @@ def resolve_config(ctx: typer.Context, cls: Any, config_file: Path | None, value
     return cls.build(_source=None if config_file is None else str(config_file), **merged)
 
 
-# ------------------------------------------------------------------ commands without a library config
-def _option_defaults(ctx: typer.Context, param: Any, value: Path | None) -> Path | None:
-    """Eager ``--config`` of a command without a config class: the file's keys are the command's parameter names
-    and become its defaults, so options given on the command line still win."""
+# ------------------------------------------------------------------ the --config file (one mechanism)
+_FILE = "rmbase.config_file"
+
+
+def _file_keys(ctx: typer.Context, skip: str) -> dict[str, str]:
+    """The keys a --config file may use for the command's own parameters: each parameter's name and its long
+    option names with '_' (``json`` and ``json_out`` for ``--json``), mapped to the parameter's name."""
+    keys: dict[str, str] = {}
+    for p in ctx.command.params:
+        if p.name == skip or p.name is None:
+            continue
+        keys[p.name] = p.name
+        for opt in getattr(p, "opts", ()):
+            if opt.startswith("--"):
+                keys.setdefault(opt[2:].replace("-", "_"), p.name)
+    return keys
+
+
+def _read_config_file(ctx: typer.Context, param: Any, value: Path | None, *, library: bool) -> Path | None:
+    """Eager ``--config``: the file's keys that name the command's own options become those options' defaults (so
+    that options given on the command line still win); the other keys are left for the command's library config
+    (``library``) and checked against its fields by :func:`config_values`, or refused at once."""
     if value is None:
         return value
     import yaml
@@ -107,16 +121,79 @@ def _option_defaults(ctx: typer.Context, param: Any, value: Path | None) -> Path
 
     try:
         data = yaml.safe_load(Path(value).read_text(encoding="utf-8")) or {}
+    except IsADirectoryError as exc:
+        raise InputError("is a folder, not a config file", path=str(value)) from exc
     except (OSError, yaml.YAMLError) as exc:
         raise InputError(f"cannot read config: {exc}", path=str(value)) from exc
-    names = [p.name for p in ctx.command.params if p.name != param.name]
-    if not isinstance(data, dict) or any(k not in names for k in data):
-        unknown = sorted(str(k) for k in data if k not in names) if isinstance(data, dict) else []
-        raise InputError(f"unknown option(s) {', '.join(unknown)}" if unknown else "not a mapping of option: value",
-                         path=str(value), expected=f"some of {', '.join(names)}")
-    ctx.default_map = {**(ctx.default_map or {}), **data}
+    keys = _file_keys(ctx, param.name)
+    if not isinstance(data, dict):
+        raise InputError("not a mapping of option: value", path=str(value),
+                         expected=f"some of {', '.join(sorted(keys))}")
+    params = {p.name: p for p in ctx.command.params}
+    own: dict[str, Any] = {}
+    rest: dict[str, Any] = {}
+    for key, item in data.items():
+        name = keys.get(str(key))
+        if name is None:
+            rest[str(key)] = item
+            continue
+        if name in own:
+            raise InputError(f"key {key} sets the same option as another key", path=str(value))
+        p = params[name]
+        if isinstance(item, list) and not getattr(p, "multiple", False) and getattr(p, "nargs", 1) == 1:
+            if any(isinstance(x, (list, dict)) for x in item):
+                raise InputError(f"key {key}: expected one value or a list of plain values", path=str(value))
+            item = ",".join(str(x) for x in item)  # comma-separated options (e.g. candidates) take a YAML list
+        elif isinstance(item, dict):
+            raise InputError(f"key {key}: expected a value, not a mapping", path=str(value))
+        own[name] = item
+    if rest and not library:
+        raise InputError(f"unknown key(s) {', '.join(sorted(rest))}", path=str(value),
+                         expected=f"some of this command's options: {', '.join(sorted(keys))}")
+    ctx.default_map = {**(ctx.default_map or {}), **own}
+    ctx.meta[_FILE] = {"path": str(value), "options": set(own), "rest": rest, "keys": sorted(keys)}
     return value
 
+
+def _library_keys(ctx: typer.Context, cls: Any, config_file: Path) -> dict[str, Any]:
+    """The file's keys that are fields of ``cls`` and not the command's options; any other key is refused, naming
+    the file and the key."""
+    from rmbase.errors import InputError
+
+    meta = ctx.meta.get(_FILE)
+    if meta is None:  # resolved outside a command line (the file was not read by the option's callback)
+        return cls.read_yaml(config_file)
+    unknown = sorted(k for k in meta["rest"] if k not in cls.model_fields)
+    if unknown:
+        raise InputError(f"unknown key(s) {', '.join(unknown)}", path=meta["path"],
+                         expected="some of this command's options (" + ", ".join(meta["keys"]) + ") or its "
+                         "config's fields (" + ", ".join(cls.model_fields) + ")")
+    return dict(meta["rest"])
+
+
+def _from_file(ctx: typer.Context, values: Mapping[str, Any],
+               sources: Mapping[str, Iterable[str]] | None) -> dict[str, Any]:
+    """The config values whose options the --config file set (their option's value is the file's)."""
+    meta = ctx.meta.get(_FILE)
+    if meta is None:
+        return {}
+    sources = sources or {}
+    return {k: v for k, v in values.items() if any(p in meta["options"] for p in sources.get(k, (k,)))}
+
+
+def _config_with_library(ctx: typer.Context, param: Any, value: Path | None) -> Path | None:
+    return _read_config_file(ctx, param, value, library=True)
+
+
+def _option_defaults(ctx: typer.Context, param: Any, value: Path | None) -> Path | None:
+    return _read_config_file(ctx, param, value, library=False)
+
+
+ConfigFile = Annotated[Path | None, typer.Option(
+    "--config", is_eager=True, callback=_config_with_library,
+    help="YAML config of this command: its options (keys: the option names with '_', e.g. json_out or json) and "
+    "its config's fields; options given on the command line override it. The resolved config is written beside the "
+    "output.")]
 
 OptionsFile = Annotated[Path | None, typer.Option(
     "--config", is_eager=True, callback=_option_defaults,

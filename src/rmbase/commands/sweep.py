@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from rmbase.commands.options import OptionsFile
+
 sweep_app = typer.Typer(
     name="sweep",
     help="Train and evaluate many bases x recipes x learning rates x seeds as one resumable Ray Tune run, then "
@@ -28,6 +30,7 @@ def run(
     plan_batch: Annotated[int, typer.Option("--plan-batch", min=1, help="Bases per planner batch (with --plan).")] = 2,
     live: Annotated[bool, typer.Option("--live/--no-live", help="Live display of the cells and an ETA.")] = True,
     verbose: Annotated[bool, typer.Option("--verbose", help="With --dry-run: list every cell, not only the summary per base and recipe.")] = False,
+    options_file: OptionsFile = None,
 ) -> None:
     """Run every unfinished cell of CONFIG into --store (or, with --dry-run, check and price it)."""
 
@@ -135,6 +138,7 @@ def _print_dry_run(console, checked, throughput: float | None, verbose: bool = F
 @sweep_app.command("status")
 def status(
     store: Annotated[Path, typer.Argument(help="The sweep store.")],
+    options_file: OptionsFile = None,
 ) -> None:
     """One table of cells: state, best validation accuracy, eval scores, device-hours, error."""
     from rich.table import Table
@@ -186,6 +190,7 @@ def collect(
     out: Annotated[Path, typer.Option("--out", help="Long RM result table (.parquet or .csv); curves and cell status are written beside it.")] = Path("results.parquet"),
     keep_all: Annotated[bool, typer.Option("--all", help="Keep every cell (default: per base and recipe, the learning rate with the best validation accuracy).")] = False,
     allow_incomplete: Annotated[bool, typer.Option("--allow-incomplete", help="Choose the learning rate of a base x recipe among its finished cells even when others failed or have not run (default: no choice is made for it).")] = False,
+    options_file: OptionsFile = None,
 ) -> None:
     """Write the long RM result table of the store (the study's choice of learning rate and checkpoint)."""
     from rmbase.escaping import terminal
