@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
+from rmbase import study_scores as S
 from rmbase.benchmarks.leaderboard import SIX
 from rmbase.config import Config
 from rmbase.datasets.schema import TARGETS
@@ -187,14 +188,32 @@ def _run_study(config: StudyConfig, *, timings: dict[str, float] | None = None,
 
     data = timed("load", load_data, config)
     _check_target(data, config)
-    X, y, dropped = data.design(config.recipe, config.target, drop_missing=config.drop_missing)
+    # --results over bases without benchmark features (a sweep's own bases): the analyses that need only RM
+    # scores run on every base; the feature analyses on those with features, naming the others (study_scores)
+    from_results = bool(config.results)
+    X, y, dropped = data.design(config.recipe, config.target, drop_missing=config.drop_missing or from_results,
+                                min_models=0 if from_results else 5)
+    left = S.left_out(data, config.recipe, config.target, list(X.index)) if from_results else []
+    few_features = from_results and len(y) < S.MIN_FEATURE_MODELS
     unknown = [f for f in config.combination_features if f not in X.columns]
     if unknown:
         raise InputError(f"unknown combination feature(s) {', '.join(unknown)}", expected=f"some of {', '.join(X.columns)}")
     targets = data.target_table(config.recipe).loc[X.index]
     targets = targets[[t for t in TARGETS if t in targets.columns and targets[t].notna().all()]]
 
-    skipped = skipped_analyses(len(y))
+    skipped = S.skipped_feature_analyses(left, len(y)) if few_features else skipped_analyses(len(y))
+    scores, params, no_size = S.score_table(data, config.recipe, config.target) if from_results else (
+        y, X["params_b"], [])
+    from rmbase.analysis.gains import size_group
+
+    groups = {size_group(float(p)) for p in params}
+    defaults, skipped_gains = S.gains_defaults(scores, groups, {**STUDY_DEFAULT_BASES, **config.defaults},
+                                               config.defaults) if from_results else (
+        {**STUDY_DEFAULT_BASES, **config.defaults}, {})
+    skipped.update(skipped_gains)
+    if no_size:
+        skipped["gains (bases of unknown size)"] = ("no params_b for " + ", ".join(no_size) + ": give a models "
+                                                    "table (--models) or a params_b column in the results")
     with _worker_pool(config) as pool:
         # the selection table and the outer folds of the combination go to the workers first; the light analyses
         # run here meanwhile
@@ -204,11 +223,10 @@ def _run_study(config: StudyConfig, *, timings: dict[str, float] | None = None,
         combination_job = None if "combination" in skipped else analysis.start_combination(
             X, y, features=config.combination_features, seed=config.seed, out_of_fold=config.out_of_fold,
             executor=pool)
-        gains, gains_per_model = timed("gains", analysis.gains_over_default, y, X["params_b"],
-                                       {**STUDY_DEFAULT_BASES, **config.defaults})
-        correlations, critical_r = timed("correlations", analysis.correlation_table, X, targets,
-                                         n_boot=config.n_bootstrap, seed=config.seed)
-        coverage = timed("coverage", analysis.coverage_table, X, y)
+        gains, gains_per_model = timed("gains", analysis.gains_over_default, scores, params, defaults)
+        correlations, critical_r = ([], None) if few_features else timed(
+            "correlations", analysis.correlation_table, X, targets, n_boot=config.n_bootstrap, seed=config.seed)
+        coverage = [] if few_features else timed("coverage", analysis.coverage_table, X, y)
         coverage_filter = [] if "coverage_filter" in skipped else analysis.study_filter(X, y)
         t1 = time.perf_counter()
         if combination_job is not None:
@@ -221,9 +239,16 @@ def _run_study(config: StudyConfig, *, timings: dict[str, float] | None = None,
                                                                                     combination, y, timings)
     post = (timed("post_training", analysis.post_training_table, data.post_training)
             if data.post_training is not None else [])
-    pca = timed("pca", analysis.pca_summary, X[list(BENCHMARK_FEATURES)])
-    recipes = timed("recipes", analysis.recipe_comparison, data.results[data.results.model.isin(X.index)],
-                    config.target)
+    pca = {} if few_features else timed("pca", analysis.pca_summary, X[list(BENCHMARK_FEATURES)])
+    if from_results:
+        scored = data.target_table(config.recipe)[config.target].dropna().index
+        recipe_rows, why = S.recipes_input(data, config.target, scored)
+        if why:
+            skipped["recipes"] = why
+    else:
+        recipe_rows = data.results[data.results.model.isin(X.index)]
+    recipes = None if recipe_rows is None else timed("recipes", analysis.recipe_comparison, recipe_rows,
+                                                     config.target)
 
     study = {
         "schema_version": SCHEMA_VERSION,
@@ -231,11 +256,13 @@ def _run_study(config: StudyConfig, *, timings: dict[str, float] | None = None,
         "recipe": config.recipe,
         "target": config.target,
         "n_models": int(len(y)),
+        "n_scored": int(len(scores)),
         "models": list(X.index),
         "dropped_models": dropped,
         "ignored_benchmarks": data.ignored_benchmarks,
         "unused_features": data.unused_features,
         "skipped_analyses": skipped,
+        **({"feature_analyses_left_out": S.feature_note(left, int(len(y)))} if left else {}),
         "gains": gains,
         "gains_per_model": gains_per_model,
         "correlations": correlations,
@@ -261,9 +288,9 @@ def _run_study(config: StudyConfig, *, timings: dict[str, float] | None = None,
     from rmbase.selection.todays_bases import study_answer
 
     study.update(timed("todays_bases", study_answer, data, study))
-    if config.presence:
+    if config.presence and not few_features:
         study["presence"] = timed("presence", presence_block, data, X, y, config)
-    if config.probes:
+    if config.probes and not few_features:
         study["probes"] = timed("probes", probe_block, y, config)
     return study
 

@@ -47,11 +47,13 @@ class StudyData:
         S.check_choice(recipe, tuple(sorted(self.results.recipe.unique())), "recipe for this dataset")
         return self.results[self.results.recipe == recipe].set_index("model").drop(columns="recipe")
 
-    def design(self, recipe: str, target: str, *, drop_missing: bool = False) -> tuple[pd.DataFrame, pd.Series, list[str]]:
+    def design(self, recipe: str, target: str, *, drop_missing: bool = False,
+               min_models: int = 5) -> tuple[pd.DataFrame, pd.Series, list[str]]:
         """Aligned (features, target) over the models that have a result for ``recipe``.
 
         Models with a missing feature are an :class:`InputError` listing them, unless ``drop_missing``; then they
-        are left out and returned as the third element so that the caller can report them.
+        are left out and returned as the third element so that the caller can report them. Fewer than
+        ``min_models`` complete models are an error.
         """
         targets = self.target_table(recipe)
         if target not in targets.columns or targets[target].isna().all():
@@ -70,7 +72,7 @@ class StudyData:
                                  "leave them out")
             X = X.drop(index=missing_rows)
         y = targets.loc[X.index, target].astype(float)
-        if len(y) < 5:
+        if len(y) < min_models:
             raise InputError(f"only {len(y)} models with complete data; the analyses need at least 5")
         return X, y, missing_rows
 

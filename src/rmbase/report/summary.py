@@ -18,15 +18,22 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 def headline(study: dict) -> list[str]:
     """A few lines for the terminal: gains, best correlation, combination in and out of sample."""
-    lines = [f"{study['dataset']} · recipe {study['recipe']} · target {study['target']} · {study['n_models']} models"]
+    lines = [f"{study['dataset']} · recipe {study['recipe']} · target {study['target']} · {study['n_models']} models"
+             + (f" with features, {study['n_scored']} with RM scores" if study.get("n_scored", study["n_models"])
+                != study["n_models"] else "")]
     for g in study["gains"]:
         lines.append(f"  {g['group']:>5}: best {g['best_model']} {g['best_score']:.1f} vs default "
                      f"{g['default_model']} {g['default_score']:.1f} (+{g['gain_points']:.1f} pts, "
                      f"+{g['gain_percent']:.1f}%)")
     top = max((r for r in study["correlations"] if r["target"] == study["target"]),
-              key=lambda r: -1.0 if r["spearman"] != r["spearman"] else r["spearman"])
-    lines.append(f"  strongest feature: {top['feature']} Spearman {top['spearman']:.3f} "
-                 f"[{top['ci_low']:.3f}, {top['ci_high']:.3f}], q={top['q_value']:.2g}")
+              key=lambda r: -1.0 if r["spearman"] != r["spearman"] else r["spearman"], default=None)
+    if top is not None:
+        lines.append(f"  strongest feature: {top['feature']} Spearman {top['spearman']:.3f} "
+                     f"[{top['ci_low']:.3f}, {top['ci_high']:.3f}], q={top['q_value']:.2g}")
+    left = study.get("feature_analyses_left_out")
+    if left:
+        lines.append(f"  feature analyses left out {len(left['models'])} base(s) without benchmark features ("
+                     + ", ".join(r["model"] for r in left["models"][:8]) + f"): {left['how_to_score']}")
     if study.get("unused_features"):
         lines.append(f"  left out (unknown for some models): {', '.join(study['unused_features'])}")
     for name, why in (study.get("skipped_analyses") or {}).items():
@@ -73,7 +80,12 @@ def render_summary(study: dict) -> str:
     L = [f"# rmbase study: {md(study['dataset'])}", "",
          f"Recipe `{study['recipe']}`, target `{study['target']}`, {study['n_models']} models. "
          "Every figure below is in study.json (with its provenance).", ""]
-    if study.get("dropped_models"):
+    left = study.get("feature_analyses_left_out")
+    if left:
+        L += [f"Left out of the feature analyses (no benchmark features; the gains, post-training and recipe "
+              f"analyses use every base with an RM score): {', '.join(md(r['model']) for r in left['models'])}. "
+              f"To include them, {md(left['how_to_score'])}.", ""]
+    elif study.get("dropped_models"):
         L += [f"Left out for missing features (--drop-missing): {', '.join(map(md, study['dropped_models']))}.", ""]
     if study.get("unused_features"):
         L += [f"Features unknown for some models, left out of the analyses: {', '.join(map(md, study['unused_features']))}.",
@@ -85,25 +97,40 @@ def render_summary(study: dict) -> str:
                   _f(g["gain_points"], 1), _f(g["gain_percent"], 1)] for g in study["gains"]])
 
     L += todays_lines(study)
-    L += ["## Correlations with the target", "",
+    skipped = study.get("skipped_analyses") or {}
+    if "correlations" not in skipped:
+        L += _correlations(study)
+    if "coverage" not in skipped:
+        L += _coverage(study)
+    for name, why in (study.get("skipped_analyses") or {}).items():
+        L += [f"**Skipped: {md(name)}** ({md(why)}).", ""]
+    paper = study["combination"].get("paper")
+    if paper is None:
+        return _tail(study, L)
+    return _combination(study, paper, L)
+
+
+def _correlations(study: dict) -> list[str]:
+    L = ["## Correlations with the target", "",
           f"Critical |r| for p < 0.05 at n = {study['n_models']}: {_f(study['critical_r'])}. "
           "CI: percentile bootstrap of Spearman; q: Benjamini-Hochberg over the whole table.", ""]
     rows = sorted((r for r in study["correlations"] if r["target"] == study["target"]), key=lambda r: -r["spearman"])
     L += _table(["feature", "Pearson", "Spearman", "95% CI", "Kendall", "q"],
                 [[r["feature"], _f(r["pearson"]), _f(r["spearman"]), f"[{_f(r['ci_low'])}, {_f(r['ci_high'])}]",
                   _f(r["kendall"]), f"{r['q_value']:.2g}"] for r in rows])
+    return L
 
-    L += ["## Coverage (top-k agreement) and the study's filter", "",
+
+def _coverage(study: dict) -> list[str]:
+    L = ["## Coverage (top-k agreement) and the study's filter", "",
           "C >= 0.4 at k = 5 and C >= 0.7 at k = 10.", ""]
     L += _table(["feature", "C@5", "C@10", "mean C@5-10", "passes"],
                 [[r["feature"], _f(r["coverage_at_5"], 2), _f(r["coverage_at_10"], 2), _f(r["coverage_mean_5_10"]),
                   "yes" if r["passes"] else "no"] for r in study["coverage_filter"]])
+    return L
 
-    for name, why in (study.get("skipped_analyses") or {}).items():
-        L += [f"**Skipped: {md(name)}** ({md(why)}).", ""]
-    paper = study["combination"].get("paper")
-    if paper is None:
-        return _tail(study, L)
+
+def _combination(study: dict, paper: dict, L: list[str]) -> str:
     p = paper["params"]
     L += ["## The study's benchmark combination (ElasticNet)", "",
           f"Chosen by 10-fold CV: degree {p['degree']}, alpha {p['alpha']}, l1_ratio {p['l1_ratio']}; non-zero "
@@ -134,7 +161,7 @@ def _tail(study: dict, L: list[str]) -> str:
                     [[r["model"], r["stage"], _f(r["score"], 1), _f(r["delta_percent"], 1)] for r in score_rows])
 
     pca = study["pca"]
-    L += ["## PCA of the benchmark matrix", "",
+    L += [] if not pca else ["## PCA of the benchmark matrix", "",
           f"{len(pca['benchmarks'])} standardised benchmarks over {pca['n_models']} models; explained variance "
           f"ratio: {', '.join(_f(r) for r in pca['explained_variance_ratio'])}; first five: "
           f"{_f(pca['first5_cumulative'])}.", ""]
