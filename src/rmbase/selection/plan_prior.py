@@ -67,7 +67,8 @@ def pooled_evidence(recipe: str | None, trained: pd.Series | None, features, poo
 
     from rmbase.model_ids import ModelIdIndex, canonical_model_id
     from rmbase.selection.evidence import rm_evidence
-    from rmbase.selection.pooled import fit_pooled, training_rows
+    from rmbase.selection.pooled import fit_pooled
+    from rmbase.selection.pooled_inputs import training_rows
 
     fit = fit_pooled(target, recipe=recipe)
     model = fit.model
