@@ -1,5 +1,5 @@
 """What ``rmbase plan`` knows before the user's own results: the study's published results of the same recipe as
-prior evidence (:func:`study_evidence`, used by :meth:`rmbase.selection.plan.BayesLinearSurrogate.condition_on`),
+prior evidence (:func:`study_evidence`, used by :meth:`rmbase.selection.plan_surrogate.BayesLinearSurrogate.condition_on`),
 and the words that explain the acquisition value it prints."""
 
 from __future__ import annotations
