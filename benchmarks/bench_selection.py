@@ -42,7 +42,7 @@ def main() -> None:
     from rmbase.selection import selection_table
     from rmbase.selection.compare import best_method
     from rmbase.selection.plan import simulate_dataset
-    from rmbase.selection.study_elasticnet import StudyElasticNet
+    from rmbase.study_elasticnet import StudyElasticNet
 
     data = load_bundled()
     X, y, _ = data.design("regression", "score")

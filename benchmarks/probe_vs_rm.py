@@ -177,7 +177,7 @@ def main() -> int:
             tdir, edir = args.work / "rm" / name, args.work / "eval" / name
             tfile = args.work / "rm" / f"{name}.seconds"
             if not (tdir / "model.safetensors").exists():
-                secs = rmbase("train", "--base", str(b["path"]), "--train", str(splits["train"]), "--val",
+                secs = rmbase("train", "--model", str(b["path"]), "--train", str(splits["train"]), "--val",
                               str(splits["val"]), "--out", str(tdir), "--lr", str(args.lr), "--max-length",
                               str(args.max_length), "--long-pairs", "truncate", "--batch-size", "16",
                               "--per-device-batch-size", "8", "--eval-steps", "4", "--warmup-steps", "2",

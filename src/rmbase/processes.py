@@ -59,8 +59,20 @@ def fork_executor(max_workers: int):
 
 def _pool_worker(parent: int) -> None:
     import signal
+    import sys
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers
+    # fresh stdout/stderr objects on the same descriptors: a thread of the parent (a progress line) may have held
+    # the inherited ones' buffer lock at the fork, and a worker that flushed them at exit would then wait forever
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        stream = getattr(sys, name, None)
+        if stream is not None:
+            encoding = getattr(stream, "encoding", None) or "utf-8"
+            try:
+                fresh = open(fd, "w", encoding=encoding, errors="backslashreplace", closefd=False)  # noqa: SIM115
+            except OSError:
+                fresh = None
+            setattr(sys, name, fresh)
     watch_parent(parent)
 
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from rmbase.benchmarks.leaderboard import SIX
 from rmbase.config import Config
 from rmbase.datasets.schema import TARGETS
 from rmbase.errors import InputError
 from rmbase.report.schema import STUDY_SCHEMA_VERSION as SCHEMA_VERSION  # one definition, read by the report
+from rmbase.training.recipes import known_recipe
 
 # what each analysis needs (models with complete data); with fewer, it is skipped and study.json says why
 ANALYSIS_NEEDS = {
@@ -40,7 +41,7 @@ class StudyConfig(Config):
     results: list[Path] | None = None    # tables, sweep stores or `rmbase evaluate` folders (one or more)
     benchmarks: Path | None = None
     post_training: Path | None = None
-    recipe: str = "regression"
+    recipe: Annotated[str, AfterValidator(known_recipe)] = "regression"
     target: Literal[TARGETS] = Field("score", description="the RM figure studied: score or a section")
     defaults: dict[str, str] = Field(default_factory=dict, description="size group -> default model overrides")
     combination_features: list[str] = Field(
@@ -79,15 +80,6 @@ class StudyConfig(Config):
     @classmethod
     def _listed(cls, v):
         return [v] if isinstance(v, (str, Path)) else v
-
-    @field_validator("recipe")
-    @classmethod
-    def _known_recipe(cls, v: str) -> str:
-        from rmbase.training.recipes import recipe_names
-
-        if v not in recipe_names():
-            raise ValueError(f"unknown recipe {v!r} (expected one of {', '.join(recipe_names())})")
-        return v
 
     @model_validator(mode="after")
     def _one_source(self):

@@ -10,7 +10,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
 from rmbase.analysis import combination_analysis
-from rmbase.selection.study_elasticnet import StudyElasticNet
+from rmbase.study_elasticnet import StudyElasticNet
 
 
 def _data(n=36, seed=0):
@@ -41,7 +41,7 @@ def test_study_elasticnet_selects_what_a_full_grid_search_selects():
 def test_cv_mse_paths_equal_elasticnetcv_on_polynomial_features():
     from sklearn.linear_model import ElasticNetCV
 
-    from rmbase.selection.study_elasticnet import cv_mse_paths
+    from rmbase.study_elasticnet import cv_mse_paths
 
     X, y = _data(n=40, seed=4)
     P = PolynomialFeatures(3, include_bias=False).fit_transform(StandardScaler().fit_transform(X))
@@ -81,7 +81,7 @@ def test_combination_reports_in_sample_and_out_of_fold():
 def test_skipping_hopeless_folds_keeps_the_full_searchs_choice():
     """Degrees after the first skip the folds of grid points that can no longer win: the choice, its CV MSE and
     every point still computed equal the full search's; a skipped point's full mean is worse than the bar."""
-    from rmbase.selection.study_elasticnet import PAPER_ALPHAS, PAPER_L1_RATIOS, cv_mse_paths
+    from rmbase.study_elasticnet import PAPER_ALPHAS, PAPER_L1_RATIOS, cv_mse_paths
 
     alphas = np.array(PAPER_ALPHAS)
     skipped, degrees = 0, set()

@@ -43,7 +43,7 @@ def test_study_n_jobs(tmp_path, capsys, jobs):
     assert_refused(["study", "--out", out, "--n-jobs", jobs], capsys, "n_jobs", not_written=(out,))
 
 
-TRAIN = ["train", "--base", "nobase", "--train", "no.jsonl", "--val", "no.jsonl"]
+TRAIN = ["train", "--model", "nobase", "--train", "no.jsonl", "--val", "no.jsonl"]
 
 
 @pytest.mark.parametrize("lr, shown", [(["--lr", "inf"], "inf"), (["--lr", "1e6"], "1e+06"),
@@ -109,6 +109,6 @@ def test_train_base_that_is_a_file(tmp_path, capsys, name, needle):
     base = tmp_path / name
     base.write_bytes(b"GGUF\x03\x00")
     out = tmp_path / "rm"
-    err = assert_refused([*TRAIN, "--out", out, "--base", base], capsys, needle, str(base),
+    err = assert_refused([*TRAIN, "--out", out, "--model", base], capsys, needle, str(base),
                          not_written=(out, tmp_path / "rm.work"))
     assert ("docs/train.md" in err) == name.endswith(".gguf")

@@ -11,7 +11,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from rmbase.selection import predictors as P
 from rmbase.selection.family import FamilyEffect
-from rmbase.selection.study_elasticnet import StudyElasticNet
+from rmbase.study_elasticnet import StudyElasticNet
 
 # checks whose data are plain arrays of their own width (2 to 10 columns): a named-column predictor refuses them
 WIDTH_CHECKS = (

@@ -13,7 +13,7 @@ from rmbase.cli import main
 
 
 def _args(tiny_model_dir, tmp_path, train, val, *extra):
-    return ["train", "--base", str(tiny_model_dir), "--train", str(train), "--val", str(val),
+    return ["train", "--model", str(tiny_model_dir), "--train", str(train), "--val", str(val),
             "--out", str(tmp_path / "out"), *extra]
 
 
@@ -43,7 +43,7 @@ def test_base_that_cannot_be_a_sequence_classifier(tmp_path, capsys):
     base.mkdir()
     (base / "config.json").write_text(json.dumps({"model_type": "vit"}))
     data = write_jsonl(tmp_path / "d.jsonl", synthetic_pairs(4, 1))
-    code = main(["train", "--base", str(base), "--train", str(data), "--val", str(data), "--out",
+    code = main(["train", "--model", str(base), "--train", str(data), "--val", str(data), "--out",
                  str(tmp_path / "out")])
     assert code == 2 and "sequence classifier" in capsys.readouterr().err
 
@@ -85,7 +85,7 @@ def test_missing_base_folder_is_named(tmp_path, capsys):
 
     pairs = tmp_path / "pairs.jsonl"
     pairs.write_text('{"prompt": "p", "chosen": "a", "rejected": "b"}\n')
-    code = main(["train", "--base", str(tmp_path / "no-such-base"), "--recipe", "bradley_terry", "--train", str(pairs),
+    code = main(["train", "--model", str(tmp_path / "no-such-base"), "--recipe", "bradley_terry", "--train", str(pairs),
                  "--val", str(pairs), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 2 and "no such model folder" in err and "cannot read the model config" not in err
@@ -120,10 +120,19 @@ def test_config_file_and_overriding_option(tiny_model_dir, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "train.yaml" in err and "per_device_batch_size" in err
     assert main(["train", "--train", str(train), "--val", str(val), "--out", str(tmp_path / "o3")]) == 2
-    assert "--base" in capsys.readouterr().err
+    assert "missing --model (key base)" in capsys.readouterr().err
 
 
 def test_train_without_arguments_says_what_is_missing(capsys):
     assert main(["train"]) == 2
     err = capsys.readouterr().err
-    assert "missing --base, --train, --val, --out" in err and "Usage" not in err
+    assert "missing --model (key base), --train, --val, --out" in err and "Usage" not in err
+
+
+def test_base_is_the_deprecated_spelling_of_model(capsys):
+    assert main(["train", "--base", "org/m"]) == 2          # the old name still sets the base ...
+    err = capsys.readouterr().err
+    assert "--base is deprecated" in err and "missing --train, --val, --out" in err and "--model" not in \
+        err.split("missing")[1]
+    assert main(["train", "--base", "org/m", "--model", "org/m"]) == 2   # ... but not beside the new one
+    assert "--base is the old name of --model" in capsys.readouterr().err

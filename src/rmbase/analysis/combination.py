@@ -10,7 +10,7 @@ import pandas as pd
 
 from rmbase.datasets.schema import BENCHMARK_FEATURES
 from rmbase.metrics import coverage_mean
-from rmbase.selection.study_elasticnet import StudyElasticNet
+from rmbase.study_elasticnet import StudyElasticNet
 from rmbase.validation import judge, submit_out_of_fold, worker_count
 
 

@@ -25,6 +25,22 @@ Restart = Annotated[bool, typer.Option(
     "(without it such a run is refused, naming the changed options).")]
 
 
+def renamed(new_value: Any, old_value: Any, *, new: str, old: str) -> Any:
+    """One name for one thing across commands: the value of option ``new``, or of its old spelling ``old`` (kept
+    for one release, with a note on stderr). Both at once is refused."""
+    if old_value is None:
+        return new_value
+    from rmbase.errors import InputError
+
+    if new_value is not None:
+        raise InputError(f"{old} is the old name of {new}: give {new} only")
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False).print(f"note: {old} is deprecated and goes in the next release; use {new}",
+                                                markup=False)
+    return old_value
+
+
 def given_options(ctx: typer.Context, values: Mapping[str, Any],
                   sources: Mapping[str, Iterable[str]] | None = None) -> dict[str, Any]:
     """The ``values`` whose command-line options the user passed (not left at their defaults).
@@ -47,7 +63,8 @@ def _given(ctx: typer.Context, param: str) -> bool:
 
 
 def config_values(ctx: typer.Context, cls: Any, config_file: Path | None, values: Mapping[str, Any],
-                  sources: Mapping[str, Iterable[str]] | None = None) -> dict[str, Any]:
+                  sources: Mapping[str, Iterable[str]] | None = None,
+                  flags: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The values of ``cls`` (a :class:`rmbase.config.Config`): the file's, overridden by the options the user
     gave; without a file, every option's value. Options left at ``None`` are dropped, so that the config's own
     default applies."""
@@ -61,7 +78,9 @@ def config_values(ctx: typer.Context, cls: Any, config_file: Path | None, values
         from rmbase.errors import InputError
 
         arguments = {p.name for p in ctx.command.params if getattr(p, "param_type_name", "") == "argument"}
-        names = [m.upper() + " (argument)" if m in arguments else "--" + m.replace("_", "-") for m in missing]
+        flags = flags or {}
+        names = [m.upper() + " (argument)" if m in arguments else f"{flags[m]} (key {m})" if m in flags
+                 else "--" + m.replace("_", "-") for m in missing]
         raise InputError(f"missing {', '.join(names)}",
                          path=None if config_file is None else str(config_file),
                          expected="the option on the command line or the key in the --config file")
@@ -69,10 +88,10 @@ def config_values(ctx: typer.Context, cls: Any, config_file: Path | None, values
 
 
 def resolve_config(ctx: typer.Context, cls: Any, config_file: Path | None, values: Mapping[str, Any],
-                   sources: Mapping[str, Iterable[str]] | None = None) -> Any:
-    """The command's config: see :func:`config_values`; invalid values end in one ``InputError`` naming the field
-    (and the file)."""
-    merged = config_values(ctx, cls, config_file, values, sources)
+                   sources: Mapping[str, Iterable[str]] | None = None, flags: Mapping[str, str] | None = None) -> Any:
+    """The command's config: see :func:`config_values` (``flags``: the option that sets a field when its name is
+    not the field's, for messages); invalid values end in one ``InputError`` naming the field (and the file)."""
+    merged = config_values(ctx, cls, config_file, values, sources, flags)
     return cls.build(_source=None if config_file is None else str(config_file), **merged)
 
 

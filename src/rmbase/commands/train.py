@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rmbase.commands.options import ConfigFile, Restart, resolve_config
+from rmbase.commands.options import ConfigFile, Restart, renamed, resolve_config
 
 RECIPE_HELP = "bradley_terry | regression"
 
@@ -31,7 +31,9 @@ def _parse_lrs(lr: float | None, lr_grid: str | None) -> list[float]:
 
 def train_command(
     ctx: typer.Context,
-    base: Annotated[str | None, typer.Option("--base", help="Base model: Hugging Face id or local folder.")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Base model to train from: Hugging Face id or local "
+                                              "folder (the config's `base`).")] = None,
+    base: Annotated[str | None, typer.Option("--base", hidden=True, help="Deprecated: --model.")] = None,
     train: Annotated[str | None, typer.Option("--train", help="Training data (JSONL/Parquet/CSV file or Hub id "
                                               "org/name[:split]).")] = None,
     val: Annotated[str | None, typer.Option("--val", help="Validation preference pairs (checkpoint, LR and "
@@ -92,7 +94,7 @@ def train_command(
     restart: Restart = False,
     config: ConfigFile = None,
 ) -> None:
-    """Train a reward model from BASE (TRL RewardTrainer or multi-attribute regression + merge-weight search).
+    """Train a reward model from a base model (TRL RewardTrainer or multi-attribute regression + merge-weight search).
 
     With --config FILE (a TrainConfig as YAML, e.g. the config.yaml of an earlier run) the options given here
     override the file."""
@@ -107,6 +109,7 @@ def train_command(
     from rmbase.training import train as run_training
 
     console = Console(highlight=False)
+    base = renamed(model, base, new="--model", old="--base")
     values: dict = dict(base=base, recipe=recipe, train=train, val=val, out=None if out is None else str(out),
                         learning_rates=_parse_lrs(lr, lr_grid), epochs=epochs, batch_size=batch_size,
                         per_device_batch_size=per_device_batch_size, max_length=max_length,
@@ -130,7 +133,9 @@ def train_command(
         except ValueError as exc:
             raise InputError(f"--attribute-range must be 'min,max' or 'none', got {attribute_range!r}") from exc
         values["attribute_range"] = (lo, hi)
-    cfg = resolve_config(ctx, TrainConfig, config, values, sources={"learning_rates": ("lr", "lr_grid")})
+    cfg = resolve_config(ctx, TrainConfig, config, values, sources={"learning_rates": ("lr", "lr_grid"),
+                                                                    "base": ("model", "base")},
+                         flags={"base": "--model"})
     out_dir = check_output_path(cfg.out, kind="dir")  # before any work: no FILE.work/ left behind
     check_output_path(out_dir.with_name(out_dir.name + ".work"), kind="dir", option="--out (its checkpoint folder)")
     with warnings.catch_warnings(record=True) as caught:  # shown below, once each, with the run's own notes

@@ -65,8 +65,10 @@ def declutter(fig, annotations, *, iterations: int = 60, pad_px: float = 1.5) ->
         return
     from matplotlib.text import Text
 
-    fig.draw_without_rendering()  # lay the figure out first (constrained layout moves the axes)
     renderer = fig.canvas.get_renderer()
+    engine = fig.get_layout_engine()
+    if engine is not None:  # lay the figure out first (constrained layout moves the axes); no need to draw it
+        engine.execute(fig)
     to_pt = 72.0 / fig.dpi
     # the text's own box (Annotation.get_window_extent would include the leader line, and is slow), measured once:
     # a label moved by d points moves its box by d / to_pt pixels, so the boxes follow the moves arithmetically

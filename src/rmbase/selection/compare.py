@@ -35,7 +35,7 @@ class Method:
 
 
 def _study_elasticnet():
-    from rmbase.selection.study_elasticnet import StudyElasticNet
+    from rmbase.study_elasticnet import StudyElasticNet
 
     return StudyElasticNet()
 

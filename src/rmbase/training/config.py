@@ -3,20 +3,21 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from rmbase.config import Config
 from rmbase.training.merge_search import HELPSTEER2_ATTRIBUTES, STUDY_SIGNS
-from rmbase.training.recipes import get_recipe, recipe_names
+from rmbase.training.recipes import get_recipe, known_recipe
 
 
 class TrainConfig(Config):
     """Everything that decides what ``rmbase train`` does. Defaults follow the study (arXiv 2505.10775)."""
 
     base: str = Field(description="Hugging Face id or local folder of the base model")
-    recipe: str = Field("bradley_terry", description="a registered recipe (rmbase.training.recipes)")
+    recipe: Annotated[str, AfterValidator(known_recipe)] = Field(
+        "bradley_terry", description="a registered recipe (rmbase.training.recipes)")
     train: str = Field(description="training data: file or Hub dataset id")
     val: str = Field(description="validation preference pairs (checkpoint, LR and merge-weight selection)")
     out: str
@@ -52,13 +53,6 @@ class TrainConfig(Config):
     # and activations of one layer instead of all (SmolLM2-135M, 8 pairs x 128 tokens: 2.8 GiB -> 0.15 GiB)
     activation_checkpointing: bool = True
     keep_checkpoints: bool = False       # keep <out>.work/ (checkpoints of every LR) after success
-
-    @field_validator("recipe")
-    @classmethod
-    def _known_recipe(cls, v: str) -> str:
-        if v not in recipe_names():
-            raise ValueError(f"unknown recipe {v!r} (expected one of {', '.join(recipe_names())})")
-        return v
 
     @field_validator("learning_rates")
     @classmethod

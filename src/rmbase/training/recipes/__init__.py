@@ -130,6 +130,14 @@ def user_recipes() -> dict[str, Recipe]:
             f"{type(entry).__name__}"}
 
 
+def known_recipe(name: str) -> str:
+    """``name`` when a recipe of that name is registered, else a ``ValueError`` listing them: the one check of a
+    config's ``recipe`` field (``TrainConfig``, ``StudyConfig``: ``Annotated[str, AfterValidator(known_recipe)]``)."""
+    if name not in _registry:
+        raise ValueError(f"unknown recipe {name!r} (expected one of {', '.join(_registry)})")
+    return name
+
+
 def get_recipe(name: str) -> Recipe:
     """The registered recipe called ``name``; an :class:`InputError` listing the known names otherwise."""
     entry = _registry.get(name)
