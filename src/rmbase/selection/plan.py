@@ -142,7 +142,7 @@ def load_trained(path: str, pool_index, *, recipe: str | None = None, target: st
 
 
 def _merged_pool(pool_file: str | None) -> pd.DataFrame:
-    from rmbase.selection.recommend import merged_scores
+    from rmbase.selection.candidates import merged_scores
 
     table = merged_scores(pool_file)[0]
     six = [c for c in table.columns if c not in ("params_b", "oll_average")]
@@ -166,8 +166,8 @@ def plan(*, pool_file: str | None = None, candidates: list[str] | None = None, t
     ``train_cost``): whether probing the untrained, unprobed candidates first is worth it
     (:mod:`rmbase.selection.probe_value`)."""
     from rmbase.provenance import provenance
+    from rmbase.selection.candidates import candidate_scores
     from rmbase.selection.plan_prior import ACQUISITION_TEXT, file_recipe, pooled_evidence, study_evidence
-    from rmbase.selection.recommend import candidate_scores
 
     config = config or PlanConfig()
     check_config(config)
