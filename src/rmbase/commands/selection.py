@@ -310,17 +310,18 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from rmbase.escaping import terminal as E
-        from rmbase.selection import plan as P
+        from rmbase.selection.plan import plan as plan_bases
+        from rmbase.selection.plan_simulation import simulate_dataset
+        from rmbase.selection.plan_surrogate import PlanConfig
 
         _check_json(json_out)
         con = _console(Console)
-        cfg = resolve_config(ctx, P.PlanConfig, config,
+        cfg = resolve_config(ctx, PlanConfig, config,
                              dict(prior=prior, acquisition=acquisition, family_sd=family_sd, study_prior=study_prior,
                                   prior_evidence=prior_evidence))
         prior, acquisition = cfg.prior, cfg.acquisition
         if simulate:
-            result = P.simulate_dataset(_load_data(dataset), recipe=recipe or "regression", n_starts=starts,
-                                        seed=seed)
+            result = simulate_dataset(_load_data(dataset), recipe=recipe or "regression", n_starts=starts, seed=seed)
             _write_json(json_out, result, cfg)
             table = Table(title=f"Trainings until a base within {result['tol']:g} point of the best "
                                 f"({E(result['best']['model'])}, {result['best']['score']:.1f}) is trained — "
@@ -334,11 +335,11 @@ def register(app: typer.Typer) -> None:
                       "on all results: an optimistic baseline). study_default trains "
                       + ", ".join(map(E, result["study_defaults"])) + " first, then at random.")
             return
-        result = P.plan(pool_file=str(pool) if pool else None, candidates=_split(candidates),
-                        trained_file=str(trained) if trained else None, budget=budget, recipe=recipe, config=cfg,
-                        seed=seed, data=_load_data(dataset) if cfg.study_prior else None,
-                        probes=_probe_table(probes), probe_feature=probe_feature,
-                        probe_costs=_probe_costs(probe_rho, probe_cost, train_cost))
+        result = plan_bases(pool_file=str(pool) if pool else None, candidates=_split(candidates),
+                            trained_file=str(trained) if trained else None, budget=budget, recipe=recipe, config=cfg,
+                            seed=seed, data=_load_data(dataset) if cfg.study_prior else None,
+                            probes=_probe_table(probes), probe_feature=probe_feature,
+                            probe_costs=_probe_costs(probe_rho, probe_cost, train_cost))
         _write_json(json_out, result, cfg)
         table = Table(title=f"Next {budget} base(s) to train ({E(acquisition)}, {E(prior)} prior; pool of "
                             f"{result['n_pool']}, {result['n_trained']} trained)")
