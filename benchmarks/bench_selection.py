@@ -41,7 +41,7 @@ def main() -> None:
     from rmbase.datasets import BENCHMARK_FEATURES, load_bundled
     from rmbase.selection import selection_table
     from rmbase.selection.compare import best_method
-    from rmbase.selection.plan import simulate_dataset
+    from rmbase.selection.plan_simulation import simulate_dataset
     from rmbase.study_elasticnet import StudyElasticNet
 
     data = load_bundled()

@@ -103,7 +103,7 @@ def run_plain(spec: dict) -> tuple[int, float]:
     """The throughput baseline: a hand-written Bradley-Terry loop. Returns (tokens, seconds)."""
     import torch
 
-    from rmbase.training.encoding import pad_batch
+    from rmbase.forward import pad_right
 
     tok, items = _items(spec)
     model = _model(spec, tok)
@@ -118,8 +118,8 @@ def run_plain(spec: dict) -> tuple[int, float]:
         for _ in range(accum):
             batch = [items[order[(pos + i) % len(order)]] for i in range(micro)]
             pos += micro
-            ids, mask = pad_batch([b["chosen_ids"] for b in batch] + [b["rejected_ids"] for b in batch],
-                                  tok.pad_token_id)
+            ids, mask = (torch.from_numpy(a) for a in pad_right(
+                [b["chosen_ids"] for b in batch] + [b["rejected_ids"] for b in batch], tok.pad_token_id))
             tokens += int(mask.sum())
             rewards = model(input_ids=ids, attention_mask=mask).logits.squeeze(-1)
             rc, rr = rewards.chunk(2)

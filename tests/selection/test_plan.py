@@ -7,15 +7,9 @@ import pandas as pd
 import pytest
 
 from rmbase.errors import InputError
-from rmbase.selection.plan import (
-    PlanConfig,
-    expected_improvement,
-    load_trained,
-    propose,
-    simulate,
-    simulate_dataset,
-    trainings_to_hit,
-)
+from rmbase.selection.plan import load_trained, propose
+from rmbase.selection.plan_simulation import simulate, simulate_dataset, trainings_to_hit
+from rmbase.selection.plan_surrogate import PlanConfig, expected_improvement
 
 
 def test_trainings_to_hit_by_hand():
@@ -85,7 +79,7 @@ def test_family_offsets_move_untrained_siblings(synth):
     """A sibling trained far above its features' prediction lifts the estimate of the untrained members of its
     family; with the family offset absorbing the surprise, the other bases' estimates move much less than when
     the linear weights must bend to it (family_sd 0)."""
-    from rmbase.selection.plan import BayesLinearSurrogate, family_indicators
+    from rmbase.selection.plan_surrogate import BayesLinearSurrogate, family_indicators
     from rmbase.selection.predictors import as_frame
 
     X, y = synth
@@ -169,7 +163,7 @@ def test_plan_study_prior_needs_the_recipe(study, tmp_path):
 def test_condition_on_equals_fitting_on_the_union():
     """Conditioning on evidence, then observing nothing more, is the exact posterior given the evidence: for the
     same data the predictions equal a surrogate that observed the evidence rows directly (same level)."""
-    from rmbase.selection.plan import BayesLinearSurrogate
+    from rmbase.selection.plan_surrogate import BayesLinearSurrogate
 
     rng = np.random.default_rng(0)
     Z = rng.normal(size=(12, 3))

@@ -228,7 +228,7 @@ def test_size_outside_the_evidence_is_clamped_and_flagged():
 
 
 def test_a_study_without_the_target_informs_it_through_its_headline_grid():
-    from rmbase.selection.pooled import training_rows
+    from rmbase.selection.pooled_inputs import training_rows
 
     rows = training_rows(rm_evidence(), "rewardbench2")
     grids = set(rows["grid"])

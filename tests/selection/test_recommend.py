@@ -9,15 +9,9 @@ import pytest
 from rmbase.errors import InputError
 from rmbase.selection import family as F
 from rmbase.selection import predictors as P
-from rmbase.selection.recommend import (
-    RecommendConfig,
-    _coverage_lofo,
-    _coverage_loo,
-    candidate_table,
-    conformal_halfwidth,
-    pareto_front,
-    recommend,
-)
+from rmbase.selection.candidates import candidate_table
+from rmbase.selection.conformal import _coverage_lofo, _coverage_loo, conformal_halfwidth
+from rmbase.selection.recommend import RecommendConfig, pareto_front, recommend
 
 
 def test_conformal_halfwidth_by_hand():
@@ -151,7 +145,7 @@ def test_user_scores_win_over_bundled_ones_and_the_output_says_so(study, tmp_pat
 
 
 def candidate_scores_for(path, candidates):
-    from rmbase.selection.recommend import candidate_scores
+    from rmbase.selection.candidates import candidate_scores
 
     return candidate_scores(candidates=candidates, benchmarks=str(path)).table
 

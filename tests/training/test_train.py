@@ -120,7 +120,7 @@ def test_resume_after_interruption(tiny_model_dir, tmp_path, monkeypatch):
     cfg = _config(tiny_model_dir, tmp_path, max_steps=12)
     import rmbase.training.trainer as trainer_mod
 
-    real_callback = trainer_mod._final_step_callback
+    real_callback = trainer_mod.final_step_callback
 
     class Interrupt(Exception):
         pass
@@ -135,13 +135,13 @@ def test_resume_after_interruption(tiny_model_dir, tmp_path, monkeypatch):
 
         return Crash()
 
-    monkeypatch.setattr(trainer_mod, "_final_step_callback", crashing_callback)
+    monkeypatch.setattr(trainer_mod, "final_step_callback", crashing_callback)
     with pytest.raises(Interrupt):
         train(cfg)
     assert not (tmp_path / "out").exists()                 # nothing half-written
     ckpts = sorted(p.name for p in (tmp_path / "out.work").rglob("checkpoint-*"))
     assert "checkpoint-8" in ckpts
-    monkeypatch.setattr(trainer_mod, "_final_step_callback", real_callback)
+    monkeypatch.setattr(trainer_mod, "final_step_callback", real_callback)
     lines: list[str] = []
     result = train(cfg, progress=lines.append)
     assert lines[0].startswith("data: train 192 kept of 192 rows")  # the data, before the first step

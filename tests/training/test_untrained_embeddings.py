@@ -70,9 +70,9 @@ def test_a_zero_row_for_a_template_token_is_reset_warned_and_recorded(tiny_model
 def test_non_finite_training_stops_with_one_message(tiny_model_dir, tmp_path):
     from transformers import TrainerControl, TrainerState
 
-    from rmbase.training.trainer import _finite_callback
+    from rmbase.training.callbacks import stop_on_non_finite
 
-    cb = _finite_callback(3e-5)
+    cb = stop_on_non_finite(3e-5)
     state = TrainerState()
     state.global_step = 7
     assert cb.on_log(None, state, TrainerControl(), logs={"loss": 0.5, "grad_norm": 2.0}) is not None

@@ -52,7 +52,7 @@ def size_only_rows(sizes: dict[str, float | None], *, data, recipe: str, alpha: 
     ``sizes``: model -> params_b (None: read from the name). Returns (rows ``{model, params_b, size_from,
     predicted, low, high}``, the fit with its ``halfwidth``); bases whose size is unknown are left out (the caller
     lists them)."""
-    from rmbase.selection.recommend import conformal_halfwidth
+    from rmbase.selection.conformal import conformal_halfwidth
 
     fit = size_only_fit(data, recipe)
     if fit is None:

@@ -1,5 +1,5 @@
 """What ``rmbase plan`` knows before the user's own results: the study's published results of the same recipe as
-prior evidence (:func:`study_evidence`, used by :meth:`rmbase.selection.plan.BayesLinearSurrogate.condition_on`),
+prior evidence (:func:`study_evidence`, used by :meth:`rmbase.selection.plan_surrogate.BayesLinearSurrogate.condition_on`),
 and the words that explain the acquisition value it prints."""
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ def pooled_evidence(recipe: str | None, trained: pd.Series | None, features, poo
 
     from rmbase.model_ids import ModelIdIndex, canonical_model_id
     from rmbase.selection.evidence import rm_evidence
-    from rmbase.selection.pooled import fit_pooled, training_rows
+    from rmbase.selection.pooled import fit_pooled
+    from rmbase.selection.pooled_inputs import training_rows
 
     fit = fit_pooled(target, recipe=recipe)
     model = fit.model

@@ -30,15 +30,8 @@ from rmbase.selection.evidence import (
     parse_target,
     rm_evidence,
 )
-from rmbase.selection.pooled import (
-    SIZE_ONLY,
-    PooledFit,
-    default_config,
-    fit_config,
-    fit_pooled,
-    prepare,
-    training_rows,
-)
+from rmbase.selection.pooled import SIZE_ONLY, PooledFit, default_config, fit_config, fit_pooled
+from rmbase.selection.pooled_inputs import prepare, training_rows
 from rmbase.selection.pooled_model import PooledConfig
 from rmbase.selection.predictors import DEFAULT_FEATURES
 from rmbase.validation import LeaveOneStudyOut

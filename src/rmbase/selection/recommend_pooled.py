@@ -31,12 +31,13 @@ def _support(status: str, measured: bool, flags: list[str]) -> str:
 
 
 def recommend_pooled(data, scores, config, method_choice: dict) -> dict:
-    """The pooled ranking of the candidates ``scores`` (:class:`~rmbase.selection.recommend.CandidateScores`)
+    """The pooled ranking of the candidates ``scores`` (:class:`~rmbase.selection.candidates.CandidateScores`)
     names: its scored table, the incomplete ones and those no table scores."""
     from rmbase.provenance import provenance
+    from rmbase.selection.candidates import candidate_releases
     from rmbase.selection.pooled import fit_pooled
     from rmbase.selection.rank_probability import rank_probabilities
-    from rmbase.selection.recommend import _releases, pareto_front
+    from rmbase.selection.recommend import pareto_front
     from rmbase.selection.support import outranking_notes
     from rmbase.selection.todays_bases import study_best, todays_bases
 
@@ -91,7 +92,7 @@ def recommend_pooled(data, scores, config, method_choice: dict) -> dict:
         r.update(rank=rank, pareto=bool(front[rank - 1]), p_best=float(probs["p_best"].iloc[rank - 1]),
                  p_top_k=float(probs[f"p_top_{k_top}"].iloc[rank - 1]))
     outranking_notes(rows)
-    release = _releases(data, [r["model"] for r in rows])
+    release = candidate_releases(data, [r["model"] for r in rows])
     for r in rows:
         r["release"] = release.get(r["model"])
     half = float(np.nanmedian([r[target]["high"] - r[target]["predicted"] for r in rows]))

@@ -43,8 +43,9 @@ def run_planned(checked: Checked, store_dir: str | Path, *, k: int, batch: int =
     import pandas as pd
 
     from rmbase.io import atomic_write_json
-    from rmbase.selection.plan import PlanConfig, propose
-    from rmbase.selection.recommend import candidate_table
+    from rmbase.selection.candidates import candidate_table
+    from rmbase.selection.plan import propose
+    from rmbase.selection.plan_surrogate import PlanConfig
     from rmbase.sweep.engine import prepare_store, run_sweep
 
     say = progress or (lambda _m: None)

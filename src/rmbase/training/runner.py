@@ -31,9 +31,10 @@ from typing import Any
 
 from rmbase.config import RESOLVED_NAME
 from rmbase.errors import InputError
+from rmbase.training.callbacks import METRIC
 from rmbase.training.config import TrainConfig
 from rmbase.training.recipes import get_recipe
-from rmbase.training.trainer import METRIC, RunResult
+from rmbase.training.trainer import RunResult
 
 log = logging.getLogger(__name__)
 # options that do not change the result: a resumed run may differ in these

@@ -16,12 +16,20 @@ from pathlib import Path
 from typing import Any
 
 from rmbase.errors import InputError
+from rmbase.training.callbacks import (
+    METRIC,
+    curve_writer,
+    final_step_callback,
+    restore_token_count,
+    stop_on_non_finite,
+    token_ledger,
+    validation_callback,
+)
 from rmbase.training.checks import TIED, tied_fraction
 from rmbase.training.config import TrainConfig
 from rmbase.training.encoding import score_pairs
 from rmbase.training.recipes import Recipe, get_recipe
 
-METRIC = "pairwise_accuracy"
 HEAD_NAMES = ("score", "classifier", "classification_head")
 
 
@@ -210,21 +218,6 @@ def trainer_class(recipe: Recipe) -> type:
     return _TRAINER_CLASSES[key]
 
 
-def _final_step_callback() -> Any:
-    from transformers import TrainerCallback
-
-    class EvaluateAndSaveLastStep(TrainerCallback):
-        """Make sure the last step is scored and saved even when it is not a multiple of ``eval_steps``."""
-
-        def on_step_end(self, args, state, control, **kwargs):
-            if state.global_step >= state.max_steps:
-                control.should_evaluate = True
-                control.should_save = True
-            return control
-
-    return EvaluateAndSaveLastStep()
-
-
 def in_memory_dataset(items: list[dict], tag: str) -> Any:
     """A ``datasets.Dataset`` over already tokenised items, with a fingerprint derived from ``tag``, the size and
     the first and last items. ``Dataset.from_list`` would fingerprint by pickling the whole Arrow table — time
@@ -239,55 +232,6 @@ def in_memory_dataset(items: list[dict], tag: str) -> Any:
 
     probe = json.dumps([tag, len(items), items[:1], items[-1:]], sort_keys=True, default=str)
     return Dataset(pa.Table.from_pylist(items), fingerprint=hashlib.sha256(probe.encode()).hexdigest()[:16])
-
-
-def _finite_callback(learning_rate: float) -> Any:
-    from transformers import TrainerCallback
-
-    class StopOnNonFinite(TrainerCallback):
-        """Stop at the first logged step whose loss or gradient norm is not finite (logging_steps=1, so before that
-        step's checkpoint is written): AdamW turns one NaN gradient into NaN weights everywhere."""
-
-        def on_log(self, args, state, control, logs=None, **kwargs):
-            import math
-
-            from rmbase.errors import TrainingDiverged
-
-            for key in ("loss", "grad_norm"):
-                value = (logs or {}).get(key)
-                if isinstance(value, (int, float)) and not math.isfinite(value):
-                    raise TrainingDiverged(
-                        f"training diverged at step {state.global_step} (learning rate {learning_rate:g}): {key} is "
-                        f"{value}; nothing was saved from this run. Try a lower --lr, --dtype float32, or check the "
-                        "data for empty or degenerate texts")
-            return control
-
-    return StopOnNonFinite()
-
-
-def validation_callback(learning_rate: float, on_validation: Callable[[dict], None]) -> Any:
-    """A TrainerCallback that calls ``on_validation({learning_rate, step, val_accuracy, checkpoint, max_steps})``
-    once per checkpoint, after the checkpoint is on disk (the sweep reports these as intermediate results)."""
-    from transformers import TrainerCallback
-
-    class ReportValidation(TrainerCallback):
-        def __init__(self):
-            self.scored: dict[int, float] = {}
-
-        def on_evaluate(self, args, state, control, metrics=None, **kwargs):
-            value = (metrics or {}).get(f"eval_{METRIC}")
-            if value is not None:
-                self.scored[int(state.global_step)] = float(value)
-
-        def on_save(self, args, state, control, **kwargs):
-            step = int(state.global_step)
-            if step in self.scored:
-                on_validation({"learning_rate": learning_rate, "step": step, "val_accuracy": self.scored.pop(step),
-                               "checkpoint": str(Path(args.output_dir) / f"checkpoint-{step}"),
-                               "max_steps": int(state.max_steps)})
-            return control
-
-    return ReportValidation()
 
 
 def run_one(config: TrainConfig, learning_rate: float, tokenizer: Any, train_items: list[dict],
@@ -321,7 +265,7 @@ def run_one(config: TrainConfig, learning_rate: float, tokenizer: Any, train_ite
         curve = [p for p in curve if p["step"] <= _step_of(resume)]
     trainer = trainer_class(recipe)(
         model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
-        callbacks=[_final_step_callback(), _finite_callback(learning_rate)], recipe=recipe, config=config,
+        callbacks=[final_step_callback(), stop_on_non_finite(learning_rate)], recipe=recipe, config=config,
         val_pairs=val_pairs, pad_id=tokenizer.pad_token_id, curve=curve, progress=progress,
         **recipe.trainer_options(tokenizer))
     from transformers.trainer_callback import PrinterCallback
@@ -329,7 +273,7 @@ def run_one(config: TrainConfig, learning_rate: float, tokenizer: Any, train_ite
     trainer.remove_callback(PrinterCallback)  # the log goes to training_log.jsonl, progress to ``progress``
     if not resume:
         trainer.evaluate()  # step 0: the untrained head, for the curve (not a checkpoint candidate)
-    trainer.add_callback(_CurveWriter(trainer, curve_file))
+    trainer.add_callback(curve_writer(trainer, curve_file))
     if on_validation is not None:
         trainer.add_callback(validation_callback(learning_rate, on_validation))
     if console is not None:
@@ -337,9 +281,9 @@ def run_one(config: TrainConfig, learning_rate: float, tokenizer: Any, train_ite
 
         trainer.add_callback(progress_bar_callback(console, learning_rate,
                                                    tokens_per_step(train_items, config.batch_size)))
-    trainer.add_callback(_token_ledger(trainer))
+    trainer.add_callback(token_ledger(trainer))
     if resume:  # TRL counts the tokens of this session only: carry on from the count saved with the checkpoint
-        _restore_token_count(trainer, Path(resume))
+        restore_token_count(trainer, Path(resume))
     t0 = time.perf_counter()
     trainer.train(resume_from_checkpoint=resume)
     seconds = time.perf_counter() - t0
@@ -358,44 +302,6 @@ def run_one(config: TrainConfig, learning_rate: float, tokenizer: Any, train_ite
                      reinitialised_token_ids=reinitialised)
 
 
-TOKENS_FILE = "rmbase_train_tokens.json"
-
-
-def _token_ledger_cls():
-    from transformers import TrainerCallback
-
-    class TokenLedger(TrainerCallback):
-        """Save the trainer's running token count with each checkpoint, so that a resumed run counts them all."""
-
-        def __init__(self, trainer: Any):
-            self.trainer = trainer
-
-        def on_save(self, args, state, control, **kwargs):
-            count = getattr(self.trainer, "_total_train_tokens", None)
-            folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
-            if count is not None and folder.is_dir():
-                from rmbase.io import atomic_write_json
-
-                atomic_write_json(folder / TOKENS_FILE, {"step": state.global_step, "train_tokens": int(count)})
-
-    return TokenLedger
-
-
-def _token_ledger(trainer: Any) -> Any:
-    return _token_ledger_cls()(trainer)
-
-
-def _restore_token_count(trainer: Any, checkpoint: Path) -> None:
-    if not hasattr(trainer, "_total_train_tokens"):
-        return
-    try:
-        saved = json.loads((checkpoint / TOKENS_FILE).read_text())
-        trainer._total_train_tokens = int(saved["train_tokens"])
-    except (OSError, ValueError, KeyError, TypeError):  # a checkpoint from before the ledger: count from steps
-        trainer._total_train_tokens = 0
-        trainer._rmbase_count_from_steps = True
-
-
 def _count_tokens(items: list[dict], config: TrainConfig, trainer: Any) -> int:
     per_epoch = sum(len(x.get("input_ids", [])) + len(x.get("chosen_ids", [])) + len(x.get("rejected_ids", []))
                     for x in items)
@@ -407,25 +313,6 @@ def _step_of(checkpoint: str | None) -> int:
     if not checkpoint:
         return -1
     return int(Path(checkpoint).name.split("-")[-1])
-
-
-def _curve_writer_cls():
-    from transformers import TrainerCallback
-
-    class CurveWriter(TrainerCallback):
-        """Append each validation point to ``curve.jsonl`` so a resumed run keeps the whole curve."""
-
-        def __init__(self, trainer: Any, path: Path):
-            self.trainer, self.path = trainer, path
-
-        def on_evaluate(self, args, state, control, **kwargs):
-            self.path.write_text("".join(json.dumps(p) + "\n" for p in self.trainer.rm_curve))
-
-    return CurveWriter
-
-
-def _CurveWriter(trainer: Any, path: Path) -> Any:  # noqa: N802 - reads like the class it builds
-    return _curve_writer_cls()(trainer, path)
 
 
 def save_plain_model(model: Any, tokenizer: Any, out_dir: Path) -> None:
