@@ -25,6 +25,21 @@ def shared():
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _own_cache_dir(tmp_path_factory):
+    """rmbase's per-user caches (e.g. the slow predictors' out-of-fold predictions) in a folder of this session, so
+    that no test reads what a developer's earlier runs left in ~/.cache/rmbase; subprocesses inherit it."""
+    import os
+
+    before = os.environ.get("RMBASE_CACHE_DIR")
+    os.environ["RMBASE_CACHE_DIR"] = str(tmp_path_factory.mktemp("rmbase-cache"))
+    yield
+    if before is None:
+        os.environ.pop("RMBASE_CACHE_DIR", None)
+    else:
+        os.environ["RMBASE_CACHE_DIR"] = before
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _one_torch_thread():
     """One torch thread for the whole suite: on a 2-core machine, torch's own thread pool beside the test process
     and the workers of other tests oversubscribes the cores (tens of times slower)."""

@@ -36,18 +36,21 @@ def _coverage_lofo(res: np.ndarray, groups: np.ndarray, alpha: float) -> float:
 
 
 def _oof(method: str, X, y, scheme: str, groups, n_jobs) -> np.ndarray:
-    """Out-of-fold predictions; a slow method's come from the package's store when it holds this very design
-    (:mod:`rmbase.selection.oof_cache`)."""
+    """Out-of-fold predictions; a slow method's are kept in the per-user cache for this very design
+    (:mod:`rmbase.selection.oof_cache`: computed on the first call on a machine, read on later ones)."""
     from rmbase.selection.compare import SLOW_METHODS, make_estimator
     from rmbase.validation import out_of_fold_predictions
 
-    if method in SLOW_METHODS:
-        from rmbase.selection.oof_cache import lookup
+    if method not in SLOW_METHODS:
+        return out_of_fold_predictions(make_estimator(method), X, y, scheme=scheme, groups=groups, n_jobs=n_jobs)
+    from rmbase.selection import oof_cache
 
-        stored = lookup(method, scheme, X, y, groups)
-        if stored is not None:
-            return stored
-    return out_of_fold_predictions(make_estimator(method), X, y, scheme=scheme, groups=groups, n_jobs=n_jobs)
+    stored = oof_cache.lookup(method, scheme, X, y, groups)
+    if stored is not None:
+        return stored
+    pred = out_of_fold_predictions(make_estimator(method), X, y, scheme=scheme, groups=groups, n_jobs=n_jobs)
+    oof_cache.store(method, scheme, X, y, groups, pred)
+    return pred
 
 
 def fit_target(data, *, recipe: str, target: str, method: str, alpha: float, n_jobs: int | None = None) -> dict:

@@ -1,28 +1,30 @@
-"""Out-of-fold predictions of the slow predictors (the study's ElasticNet: about 0.8 s per fit, 54 fits per target
-for leave-one-out and leave-one-family-out) on the bundled study, stored with the package so that ``recommend``
-builds its conformal intervals without refitting them at every call.
+"""A per-user cache of the slow predictors' out-of-fold predictions (the study's ElasticNet: 54 nested fits per
+target for leave-one-out and leave-one-family-out), so that ``recommend`` builds its conformal intervals without
+refitting them at every call.
 
-An entry is used only when the design it was computed on is the one ``recommend`` fits (same models, features,
-values and target: a hash of the design); anything else (a user's study, corrected tables) is computed as before.
-Rebuilt by ``python scripts/build_oof_cache.py``.
+Nothing precomputed ships with the package: the first call on a machine computes and stores them. An entry is keyed
+by a hash of the design it was computed on (models, features, values, target, groups), the method and scheme, and
+the versions of rmbase and scikit-learn, so a user's study, corrected tables or another solver never read a stale
+entry. The folder is ``$RMBASE_CACHE_DIR/oof`` (default ``~/.cache/rmbase/oof``); delete it to start over. A cache
+that cannot be read or written is skipped (the predictions are then computed as without it).
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
-from importlib import resources
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-FILE = "oof_cache.json"
+CACHE_ENV = "RMBASE_CACHE_DIR"
 
 
-def _path() -> Path:
-    return Path(str(resources.files("rmbase.selection") / FILE))
+def cache_dir() -> Path:
+    root = os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "rmbase"
+    return Path(root).expanduser() / "oof"
 
 
 def design_hash(X: pd.DataFrame, y: pd.Series, groups=None) -> str:
@@ -36,17 +38,39 @@ def design_hash(X: pd.DataFrame, y: pd.Series, groups=None) -> str:
     return h.hexdigest()
 
 
-@functools.lru_cache(maxsize=1)
-def _entries() -> dict:
-    path = _path()
-    return json.loads(path.read_text()) if path.is_file() else {}
+def key(method: str, scheme: str, X: pd.DataFrame, y: pd.Series, groups=None) -> str:
+    import sklearn
+
+    from rmbase import __version__
+
+    h = hashlib.sha256(f"{method}|{scheme}|{design_hash(X, y, groups)}|rmbase {__version__}|"
+                       f"scikit-learn {sklearn.__version__}".encode())
+    return h.hexdigest()
+
+
+def _file(k: str) -> Path:
+    return cache_dir() / f"{k}.json"
 
 
 def lookup(method: str, scheme: str, X: pd.DataFrame, y: pd.Series, groups=None) -> np.ndarray | None:
-    """The stored out-of-fold predictions of ``method`` under ``scheme`` for this exact design, else None."""
-    entry = _entries().get(f"{method}|{scheme}|{design_hash(X, y, groups)}")
-    return None if entry is None else np.asarray(entry, dtype=float)
+    """The cached out-of-fold predictions of ``method`` under ``scheme`` for this very design, else None."""
+    try:
+        entry = json.loads(_file(key(method, scheme, X, y, groups)).read_text())
+        pred = np.asarray(entry["predictions"], dtype=float)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return pred if pred.shape == (len(y),) and np.isfinite(pred).all() else None
 
 
-def key(method: str, scheme: str, X: pd.DataFrame, y: pd.Series, groups=None) -> str:
-    return f"{method}|{scheme}|{design_hash(X, y, groups)}"
+def store(method: str, scheme: str, X: pd.DataFrame, y: pd.Series, groups, predictions: np.ndarray) -> None:
+    """Keep ``predictions`` for the next call (atomically; a cache that cannot be written is skipped)."""
+    from rmbase import __version__
+    from rmbase.io import atomic_write_json
+
+    entry = {"method": method, "scheme": scheme, "design_sha256": design_hash(X, y, groups),
+             "rmbase": __version__, "predictions": [float(v) for v in predictions]}
+    try:
+        cache_dir().mkdir(parents=True, exist_ok=True)
+        atomic_write_json(_file(key(method, scheme, X, y, groups)), entry)
+    except OSError:
+        pass

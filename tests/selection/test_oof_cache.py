@@ -1,0 +1,53 @@
+"""The per-user cache of slow out-of-fold predictions: nothing ships precomputed, the first call stores, later calls
+read, another design or a damaged entry is never read."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from rmbase.selection import oof_cache
+
+
+def _design(shift: float = 0.0):
+    X = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": [0.5, 0.1, 0.9, 0.3]}, index=list("pqrs"))
+    y = pd.Series([1.0, 2.0, 3.0 + shift, 4.0], index=X.index)
+    return X, y
+
+
+def test_nothing_ships_with_the_package():
+    from importlib import resources
+
+    assert not (resources.files("rmbase.selection") / "oof_cache.json").is_file()
+
+
+def test_store_then_lookup_same_design_only(tmp_path, monkeypatch):
+    monkeypatch.setenv(oof_cache.CACHE_ENV, str(tmp_path))
+    X, y = _design()
+    assert oof_cache.lookup("study_elasticnet", "loo", X, y) is None
+    oof_cache.store("study_elasticnet", "loo", X, y, None, np.array([1.5, 2.5, 2.0, 3.0]))
+    np.testing.assert_array_equal(oof_cache.lookup("study_elasticnet", "loo", X, y), [1.5, 2.5, 2.0, 3.0])
+    assert (tmp_path / "oof").is_dir()
+    X2, y2 = _design(shift=0.5)  # another target value: another design
+    assert oof_cache.lookup("study_elasticnet", "loo", X2, y2) is None
+    assert oof_cache.lookup("study_elasticnet", "lofo", X, y, ["f", "f", "g", "g"]) is None
+
+
+def test_damaged_entry_is_recomputed_not_read(tmp_path, monkeypatch):
+    monkeypatch.setenv(oof_cache.CACHE_ENV, str(tmp_path))
+    X, y = _design()
+    oof_cache.store("study_elasticnet", "loo", X, y, None, np.array([1.0, 2.0, 3.0, 4.0]))
+    (entry,) = (tmp_path / "oof").iterdir()
+    entry.write_text('{"predictions": [1.0, 2.0]}')  # wrong length
+    assert oof_cache.lookup("study_elasticnet", "loo", X, y) is None
+    entry.write_text("not json")
+    assert oof_cache.lookup("study_elasticnet", "loo", X, y) is None
+
+
+def test_unwritable_cache_is_skipped(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv(oof_cache.CACHE_ENV, str(blocker))  # the cache folder would have to live under a file
+    X, y = _design()
+    oof_cache.store("study_elasticnet", "loo", X, y, None, np.array([1.0, 2.0, 3.0, 4.0]))
+    assert oof_cache.lookup("study_elasticnet", "loo", X, y) is None
