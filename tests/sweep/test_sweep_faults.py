@@ -99,9 +99,21 @@ def test_a_raising_cell_is_recorded_with_its_traceback_and_the_others_go_on(make
                        bases=[{"name": "alpha", "path": str(tiny_bases["alpha"])},
                               {"name": "broken", "path": str(broken)}])
     store = tmp_path / "store"
-    summary = run_sweep(validate(load_sweep_config(path)), store)
+    import io
+    import logging
+
+    terminal = io.StringIO()                 # stands for the handler that prints Tune's messages to the terminal
+    handler = logging.StreamHandler(terminal)
+    logging.getLogger("ray.tune").addHandler(handler)
+    try:
+        summary = run_sweep(validate(load_sweep_config(path)), store)
+    finally:
+        logging.getLogger("ray.tune").removeHandler(handler)
     assert summary.done == ["alpha__bradley_terry__lr0.003__s0"]
     assert summary.failed == ["broken__bradley_terry__lr0.003__s0"]
+    # Tune's own traceback of the failure stays in the store, not on the terminal
+    assert "Trial task failed" not in terminal.getvalue() and "Traceback" not in terminal.getvalue()
+    assert "Trial task failed" in (store / "tune" / "errors.log").read_text()
     errors = sorted((store / "cells" / "broken__bradley_terry__lr0.003__s0" / "errors").glob("*.json"))
     assert len(errors) == 2                                  # tried 1 + retries times
     record = json.loads(errors[0].read_text())

@@ -101,3 +101,57 @@ def test_a_dry_run_summarises_per_base_and_recipe(make_config, tmp_path, capsys)
     assert "CPU-h" in out and "CPU-hours" in out and "GPU-hours" not in out  # resources: no GPU
     code, out, err = run(["sweep", "run", make_config(), "--store", tmp_path / "s", "--dry-run", "--verbose"], capsys)
     assert code == 0 and "alpha__bradley_terry__lr0.003__s0" in out
+
+
+def test_tunes_failure_report_goes_to_the_store_not_the_terminal(tmp_path):
+    """Item 10 (the rest): Tune logs a failed trial with its whole traceback; while a sweep runs that record is
+    kept in STORE/tune/errors.log and does not reach the terminal; Tune's other messages still do."""
+    import io
+    import logging
+
+    from rmbase.sweep.tune_errors import tune_failures_to
+
+    terminal = io.StringIO()
+    handler = logging.StreamHandler(terminal)
+    parent = logging.getLogger("ray.tune")
+    parent.addHandler(handler)
+    controller = logging.getLogger("ray.tune.execution.tune_controller")
+    log = tmp_path / "tune" / "errors.log"
+    try:
+        try:
+            raise RuntimeError("CUDA out of memory")
+        except RuntimeError as exc:
+            error = exc
+        with tune_failures_to(log) as kept:
+            controller.error("Trial task failed for trial cell-1", exc_info=error)
+            logging.getLogger("ray.tune.tune").error("Trials did not complete: [cell-1]")
+            controller.warning("Trial controller checkpointing failed: disk full")
+        assert kept.kept == 2
+        shown = terminal.getvalue()
+        assert "Trial task failed" not in shown and "Traceback" not in shown and "did not complete" not in shown
+        assert "checkpointing failed: disk full" in shown              # other messages are left alone
+        text = log.read_text()
+        assert "Trial task failed for trial cell-1" in text and "RuntimeError: CUDA out of memory" in text
+        controller.error("Trial task failed for trial cell-2")        # outside a sweep: untouched
+        assert "cell-2" in terminal.getvalue() and "cell-2" not in log.read_text()
+    finally:
+        parent.removeHandler(handler)
+
+
+def test_tunes_failure_report_is_shown_when_the_store_cannot_keep_it(tmp_path):
+    import io
+    import logging
+
+    from rmbase.sweep.tune_errors import tune_failures_to
+
+    terminal = io.StringIO()
+    handler = logging.StreamHandler(terminal)
+    parent = logging.getLogger("ray.tune")
+    parent.addHandler(handler)
+    (tmp_path / "tune").write_text("a file where the folder goes")
+    try:
+        with tune_failures_to(tmp_path / "tune" / "errors.log"):
+            logging.getLogger("ray.tune.execution.tune_controller").error("Trial task failed for trial cell-1")
+    finally:
+        parent.removeHandler(handler)
+    assert "Trial task failed for trial cell-1" in terminal.getvalue()   # never lost

@@ -89,8 +89,8 @@ def run(
             last = (errors[-1].get("error") or "") if errors else ""
             first_line = last.strip().splitlines()[-1] if last.strip() else "see its errors/"
             print(f"failed: {cell_id}: {first_line[:200]}", file=sys.stderr)
-        print(f"{len(summary.failed)} cell(s) failed; tracebacks in {store}/cells/<cell>/errors/; see `rmbase sweep "
-              f"status {store}`", file=sys.stderr)
+        print(f"{len(summary.failed)} cell(s) failed; tracebacks in {store}/cells/<cell>/errors/ (and Ray Tune's "
+              f"reports in {store}/tune/errors.log); see `rmbase sweep status {store}`", file=sys.stderr)
         raise typer.Exit(1)
 
 

@@ -166,7 +166,11 @@ def fit_cells(checked: Checked, store: Store, cells: list, *, address: str | Non
 
     # the cells keep their own records; Tune's per-trial result loggers are off, and so is its note about them
     logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
-    return tuner.fit(), name, asha
+    from rmbase.sweep.tune_errors import tune_failures_to
+
+    # a failed cell's traceback stays in the store (cells/<cell>/errors/, tune/errors.log), not on the terminal
+    with tune_failures_to(store.tune_dir / "errors.log"):
+        return tuner.fit(), name, asha
 
 
 def _shipped_recipes() -> dict[str, Any]:
