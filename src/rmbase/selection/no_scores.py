@@ -30,10 +30,13 @@ def size_only_fit(data, recipe: str, target: str = "score") -> dict | None:
     from sklearn.linear_model import LinearRegression
 
     X, y, _ = data.design(recipe, target, drop_missing=True)
-    if len(y) < 5:
+    # bases whose target was not measured (e.g. a sweep's bases evaluated on some subsets only) or whose size is
+    # unknown cannot inform a size-only fit
+    known = y.notna().to_numpy() & (X["params_b"].to_numpy(dtype=float) > 0)
+    if known.sum() < 5:
         return None
-    x = np.log(X[["params_b"]].to_numpy(dtype=float))
-    yv = y.to_numpy(dtype=float)
+    x = np.log(X.loc[known, ["params_b"]].to_numpy(dtype=float))
+    yv = y[known].to_numpy(dtype=float)
     res = []
     for i in range(len(yv)):
         keep = np.arange(len(yv)) != i
