@@ -120,6 +120,8 @@ def test_recommend_config_carries_candidates_as_text_or_list(tmp_path):
     (["recommend"], {"candidates": "gemma-2-9b-it", "canddates": "x"}, "unknown key(s) canddates"),
     (["recommend"], {"candidates": {"a": 1}}, "key candidates: expected a value, not a mapping"),
     (["recommend"], ["top", 2], "not a mapping of option: value"),
+    (["plan"], {"budget": "many"}, "key budget: Input should be a valid integer"),
+    (["plan"], {"json": "a.json", "json_out": "b.json"}, "sets the same option as another key"),
     (["report", "x"], {"bogus": 1}, "unknown key(s) bogus"),
     (["sweep", "status"], {"stor": "x"}, "unknown key(s) stor"),
     (["sweep", "collect"], {"all": True, "json": 1}, "unknown key(s) json"),

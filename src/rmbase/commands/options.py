@@ -146,6 +146,12 @@ def _read_config_file(ctx: typer.Context, param: Any, value: Path | None, *, lib
             item = ",".join(str(x) for x in item)  # comma-separated options (e.g. candidates) take a YAML list
         elif isinstance(item, dict):
             raise InputError(f"key {key}: expected a value, not a mapping", path=str(value))
+        try:  # checked here, so that a bad value names the file and its key (not only the option)
+            if hasattr(p, "get_runtime_param") and not isinstance(item, bool):
+                p.get_runtime_param().coerce(item, param=p, ctx=ctx)  # typer's own conversion of the option
+        except Exception as exc:  # noqa: BLE001 - click's BadParameter (typer ships its own click)
+            text = getattr(exc, "message", None) or str(exc)
+            raise InputError(f"key {key}: {text}", path=str(value)) from exc
         own[name] = item
     if rest and not library:
         raise InputError(f"unknown key(s) {', '.join(sorted(rest))}", path=str(value),
