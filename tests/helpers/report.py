@@ -31,7 +31,7 @@ def add_small_selection(study: dict, paths: dict[str, Path]) -> dict:
     from rmbase.datasets import load_tables
     from rmbase.selection import external_validation, selection_table
     from rmbase.selection.compare import influence_table
-    from rmbase.study import coverage_row, prediction_rows
+    from rmbase.study_rows import coverage_row, prediction_rows
 
     data = load_tables(paths["models"], paths["results"], paths["benchmarks"])
     preds: dict = {}
