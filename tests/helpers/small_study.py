@@ -1,5 +1,5 @@
 """A study on seven bundled models written as the user's own tables (fast: the analyses that need ten are skipped);
-the same tables as tests/hardening/test_study_small.py."""
+used by tests/hardening/test_study_small.py and the round-two hardening tests."""
 
 from __future__ import annotations
 

@@ -69,23 +69,29 @@ def _study_spearman(rows: pd.DataFrame, pred: np.ndarray) -> float:
     return float(np.mean(per)) if per else -np.inf
 
 
-def _lofo_score(prep, cfg: PooledConfig) -> float:
-    """Leave-one-family-out within the training rows: each family's rows predicted by a fit without them (its
-    family offset unknown), then the mean within-grid Spearman."""
-    fams = np.array(prep.info.families)[prep.base_index]
+def _held_out_latent(prep, cfg: PooledConfig, groups: np.ndarray, *, family_offsets: bool) -> np.ndarray:
+    """Each group's usable rows predicted (latent mean) by a fit on the other groups' rows; NaN where no fit.
+    ``family_offsets``: use the fitted family offsets (False when the held-out group is a family)."""
     pred = np.full(len(prep.rows), np.nan)
     usable = prep.usable(cfg)
     cols = prep.columns(cfg)
-    for f in np.unique(fams[usable]):
-        out = fams == f
+    for g in np.unique(groups[usable]):  # a group without usable rows has nothing to predict
+        out = groups == g
         model = fit_config(prep, cfg, mask=~out)
         if model is None:
             continue
         idx = np.flatnonzero(out & usable)
         ii = prep.base_index[idx]
-        pred[idx] = model.latent_mean(prep.info.F[np.ix_(ii, cols)], [prep.info.stages[i] for i in ii],
-                                      [None] * len(ii))
-    return _grid_spearman(prep.rows, pred)
+        families = [prep.info.families[i] if family_offsets else None for i in ii]
+        pred[idx] = model.latent_mean(prep.info.F[np.ix_(ii, cols)], [prep.info.stages[i] for i in ii], families)
+    return pred
+
+
+def _lofo_score(prep, cfg: PooledConfig) -> float:
+    """Leave-one-family-out within the training rows: each family's rows predicted by a fit without them (its
+    family offset unknown), then the mean within-grid Spearman."""
+    fams = np.array(prep.info.families)[prep.base_index]
+    return _grid_spearman(prep.rows, _held_out_latent(prep, cfg, fams, family_offsets=False))
 
 
 def _loso_score(prep, cfg: PooledConfig) -> float:
@@ -93,19 +99,7 @@ def _loso_score(prep, cfg: PooledConfig) -> float:
     from the other studies) by a fit on the other studies; the within-grid Spearman, each study weighing the same
     (:func:`_study_spearman`)."""
     studies = prep.rows["study"].to_numpy()
-    pred = np.full(len(prep.rows), np.nan)
-    usable = prep.usable(cfg)
-    cols = prep.columns(cfg)
-    for s in np.unique(studies):
-        out = studies == s
-        model = fit_config(prep, cfg, mask=~out)
-        if model is None:
-            continue
-        idx = np.flatnonzero(out & usable)
-        ii = prep.base_index[idx]
-        pred[idx] = model.latent_mean(prep.info.F[np.ix_(ii, cols)], [prep.info.stages[i] for i in ii],
-                                      [prep.info.families[i] for i in ii])
-    return _study_spearman(prep.rows, pred)
+    return _study_spearman(prep.rows, _held_out_latent(prep, cfg, studies, family_offsets=True))
 
 
 def inner_score(prep, cfg: PooledConfig) -> float:
