@@ -286,8 +286,10 @@ def _run_study(config: StudyConfig, *, timings: dict[str, float] | None = None,
         "provenance": provenance(config=config.to_dict(), data=data.data_sha256, seeds={"seed": config.seed},
                                  timings_s={k: round(v, 3) for k, v in timings.items()}),
     }
+    from rmbase.selection.oof_cache import store_combination
     from rmbase.selection.todays_bases import study_answer
 
+    store_combination(combination, X, y, seed=config.seed)  # its nested LOO is today's bases' ElasticNet LOO
     study.update(timed("todays_bases", study_answer, data, study))
     if config.presence and not few_features:
         study["presence"] = timed("presence", presence_block, data, X, y, config)

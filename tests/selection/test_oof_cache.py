@@ -51,3 +51,21 @@ def test_unwritable_cache_is_skipped(tmp_path, monkeypatch):
     X, y = _design()
     oof_cache.store("study_elasticnet", "loo", X, y, None, np.array([1.0, 2.0, 3.0, 4.0]))
     assert oof_cache.lookup("study_elasticnet", "loo", X, y) is None
+
+
+def test_the_study_combination_fills_the_cache_only_for_the_same_estimator(tmp_path, monkeypatch):
+    from rmbase.datasets import BENCHMARK_FEATURES
+
+    monkeypatch.setenv(oof_cache.CACHE_ENV, str(tmp_path))
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(5, len(BENCHMARK_FEATURES))), columns=list(BENCHMARK_FEATURES),
+                     index=[f"m{i}" for i in range(5)])
+    y = pd.Series(rng.normal(size=5), index=X.index)
+    pred = {m: float(i) for i, m in enumerate(X.index)}
+    combination = {"paper": {"features": list(BENCHMARK_FEATURES), "out_of_fold_predictions": pred}}
+    oof_cache.store_combination(combination, X, y, seed=1)  # another random state: another estimator
+    assert oof_cache.lookup("study_elasticnet", "loo", X[list(BENCHMARK_FEATURES)], y) is None
+    oof_cache.store_combination(combination, X, y, seed=0)
+    np.testing.assert_array_equal(oof_cache.lookup("study_elasticnet", "loo", X[list(BENCHMARK_FEATURES)], y),
+                                  [0.0, 1.0, 2.0, 3.0, 4.0])
+    oof_cache.store_combination({}, X, y, seed=0)  # no out-of-fold run (--no-out-of-fold): nothing to keep

@@ -74,3 +74,19 @@ def store(method: str, scheme: str, X: pd.DataFrame, y: pd.Series, groups, predi
         atomic_write_json(_file(key(method, scheme, X, y, groups)), entry)
     except OSError:
         pass
+
+
+def store_combination(combination: dict, X: pd.DataFrame, y: pd.Series, *, seed: int) -> None:
+    """The study's combination (``analysis.combination``) computes the nested leave-one-out predictions of
+    ``study_elasticnet`` on the study's design: the same estimator when ``seed`` is its default random state. Keep
+    them, so that ``recommend`` on the same design (the study's today's-bases step) does not compute them again; a
+    design that differs is simply another key."""
+    from rmbase.selection.compare import METHODS
+    from rmbase.study_elasticnet import StudyElasticNet
+
+    paper = combination.get("paper", {})
+    features = list(METHODS["study_elasticnet"].features)
+    pred = paper.get("out_of_fold_predictions")
+    if pred is None or seed != StudyElasticNet().random_state or paper.get("features") != features:
+        return
+    store("study_elasticnet", "loo", X[features].copy(), y, None, np.array([pred[str(m)] for m in X.index]))
