@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from rmbase.cli import main
 
 
@@ -50,3 +52,11 @@ def test_plan_proposes_from_trained_results(tmp_path, capsys):
     data = json.loads(out.read_text())
     assert len(data["proposals"]) == 2 and data["n_trained"] == 2
     assert data["best_trained"] == {"model": "Qwen/Qwen2.5-7B-Instruct", "score": 86.5}
+
+
+@pytest.mark.parametrize("value", ["-3", "0", "nan"])
+def test_max_params_out_of_range_is_named(value, capsys):
+    """A size limit that no base can meet is the option's error, not 'no candidate can be scored'."""
+    assert main(["recommend", "--max-params", value]) == 2
+    err = capsys.readouterr().err
+    assert "--max-params must be a finite number > 0" in err and "Traceback" not in err

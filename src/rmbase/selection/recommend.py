@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ConfigDict
 
+from rmbase import ranges as R
 from rmbase.config import Config
 from rmbase.datasets import BENCHMARK_FEATURES, TARGETS
 from rmbase.errors import InputError
@@ -125,6 +126,8 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
         raise InputError(f"alpha must be between 0 and 1, got {config.alpha}")
     if config.top < 1:
         raise InputError(f"--top must be at least 1, got {config.top}")
+    if config.max_params is not None and not R.PARAMS_B.contains(config.max_params):
+        raise InputError(f"--max-params must be {R.PARAMS_B.expected()}, got {config.max_params:g}")
     scores = candidate_scores(candidates=candidates, benchmarks=benchmarks, max_params=config.max_params,
                               pool_types=config.pool_types)
     if config.method == "pooled":
