@@ -135,7 +135,6 @@ def test_train_without_arguments_says_what_is_missing(capsys):
                                              ("--batch-size", "--global-batch-size", "16")])
 def test_old_spellings_still_work_with_a_note_and_not_beside_the_new(capsys, old, new, value):
     from helpers.cli import parsed
-
     from rmbase.commands.train import TRAIN_OPTIONS
 
     field = {"--model": "base", "--data": "train", "--val-data": "val", "--global-batch-size": "batch_size"}[new]
@@ -147,3 +146,16 @@ def test_old_spellings_still_work_with_a_note_and_not_beside_the_new(capsys, old
     assert f"{old} is deprecated" in err and "missing" in err and new not in err.split("missing")[1]
     assert main(["train", old, value, new, value]) == 2                # ... but not beside the new one
     assert f"{old} is the old name of {new}" in capsys.readouterr().err
+
+
+def test_truncation_left_is_the_old_long_pairs_truncate(capsys):
+    from helpers.cli import parsed
+    from rmbase.commands.train import TRAIN_OPTIONS
+
+    assert TRAIN_OPTIONS.values(parsed("train", "--truncation", "left"))["long_pairs"] == "truncate"
+    assert TRAIN_OPTIONS.values(parsed("train", "--truncation", "drop"))["long_pairs"] == "drop"
+    assert TRAIN_OPTIONS.values(parsed("train", "--long-pairs", "truncate"))["long_pairs"] == "truncate"
+    assert "--long-pairs is deprecated" in capsys.readouterr().err
+    assert main(["train", "--long-pairs", "truncate", "--truncation", "left"]) == 2
+    assert "--long-pairs is the old name of --truncation" in capsys.readouterr().err
+    assert main(["train", "--truncation", "truncate"]) == 2       # the new option takes the new values only

@@ -59,24 +59,28 @@ class Parsed:
 
 @dataclass(frozen=True)
 class ConfigOptions:
-    """How a command's options follow its config ``config`` (``"module:Class"``, imported on first use).
+    """How a command's options follow its config ``config`` (``"module:Class"``, imported on first use; or the class).
 
     ``names``: field -> option when the option is not ``--field-name`` (``{"base": "--model"}``); ``exclude``: fields
     with no option (set in a ``--config`` file, or by the command's own options); ``hidden``: options left out of the
     help; ``aliases``: field -> deprecated spelling(s); ``metavars``: field -> metavar (``{"out": "PATH"}`` for a path
-    kept as text); ``parsed``: field -> :class:`Parsed`; ``arguments``: fields taken as positional arguments."""
+    kept as text); ``parsed``: field -> :class:`Parsed`; ``choices``: field -> {choice shown: the config's value} when
+    the option's choices are not the config's (``{"left": "truncate"}``); ``arguments``: fields taken as positional arguments."""
 
-    config: str
+    config: str | type
     names: Mapping[str, str] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     hidden: tuple[str, ...] = ()
     aliases: Mapping[str, Alias | tuple[Alias, ...]] = field(default_factory=dict)
     metavars: Mapping[str, str] = field(default_factory=dict)
     parsed: Mapping[str, Parsed] = field(default_factory=dict)
+    choices: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     arguments: tuple[str, ...] = ()
 
     # ------------------------------------------------------------------ reading the config
     def config_class(self) -> Any:
+        if not isinstance(self.config, str):
+            return self.config
         module, _, name = self.config.partition(":")
         return getattr(importlib.import_module(module), name)
 
@@ -103,7 +107,8 @@ class ConfigOptions:
             out.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
                                          annotation=Annotated[annotation, option]))
             for alias in self.aliases_of(name):
-                base = str | None if alias.values else annotation  # old values: mapped and checked on use
+                plain = alias.values or name in self.choices  # old values: mapped and checked on use
+                base = str | None if plain else annotation
                 out.append(inspect.Parameter(alias.param, inspect.Parameter.KEYWORD_ONLY, default=None,
                                              annotation=Annotated[base, typer.Option(
                                                  alias.option, hidden=True, help=f"Deprecated: {self.option(name)}.")]))
@@ -112,17 +117,25 @@ class ConfigOptions:
     def _option(self, name: str, info: Any) -> tuple[Any, Any]:
         if name in self.parsed:
             kind, inner, metavar = "parsed", str, self.parsed[name].metavar
+        elif name in self.choices:
+            kind, inner, metavar = "choice", Literal[tuple(self.choices[name])], "|".join(self.choices[name])
         else:
-            kind, inner, metavar = _kind(info.annotation)
+            try:
+                kind, inner, metavar = _kind(info.annotation)
+            except TypeError as exc:
+                raise TypeError(f"field {name}: {exc}") from None
         metavar = self.metavars.get(name, metavar)
-        help_text = _help(info, None if name not in self.parsed else self.parsed[name].default)
+        shown = self.parsed[name].default if name in self.parsed else None
+        if name in self.choices and info.get_default() in self.choices[name].values():
+            shown = next(k for k, v in self.choices[name].items() if v == info.get_default())
+        help_text = _help(info, shown)
         hidden = name in self.hidden
         if name in self.arguments:
             return inner | None, typer.Argument(metavar=metavar, help=help_text, show_default=False, hidden=hidden)
         option = self.option(name)
         if kind == "flag":
             decl = f"{option}/--no-{option[2:]}"
-            return bool | None, typer.Option(decl, help=help_text, show_default=False, hidden=hidden)
+            return bool | None, typer.Option(decl, metavar=" ", help=help_text, show_default=False, hidden=hidden)
         annotation = list[str] | None if kind == "list" else inner | None
         return annotation, typer.Option(option, metavar=metavar, help=help_text, show_default=False, hidden=hidden)
 
@@ -145,7 +158,7 @@ class ConfigOptions:
             value = raw.get(name)
             for alias in self.aliases_of(name):
                 old = raw.get(alias.param)
-                if old is not None and alias.values:
+                if old is not None and (alias.values or name in self.choices):
                     old = _old_value(alias, old, info.annotation)
                 value = renamed(value, old, new=self.option(name), old=alias.option)
             out[name] = self._convert(name, info, value)
@@ -156,6 +169,8 @@ class ConfigOptions:
             return None
         if name in self.parsed:
             return self.parsed[name].parse(value, self.option(name))
+        if name in self.choices:
+            return self.choices[name].get(value, value)  # an old spelling's value is the config's already
         kind, inner, _ = _kind(info.annotation)
         if kind != "list":
             return value

@@ -25,10 +25,11 @@ def _attribute_range(text: str, option: str) -> tuple[float, float] | None:
 TRAIN_OPTIONS = ConfigOptions(
     "rmbase.training.config:TrainConfig",
     names={"base": "--model", "train": "--data", "val": "--val-data", "batch_size": "--global-batch-size",
-           "learning_rates": "--lr-grid"},
+           "learning_rates": "--lr-grid", "long_pairs": "--truncation"},
     aliases={"base": Alias("--base"), "train": Alias("--train"), "val": Alias("--val"),
-             "batch_size": Alias("--batch-size")},
-    metavars={"base": "MODEL", "train": "DATA", "val": "DATA", "out": "PATH"},
+             "batch_size": Alias("--batch-size"), "long_pairs": Alias("--long-pairs")},
+    metavars={"out": "PATH"},
+    choices={"long_pairs": {"drop": "drop", "left": "truncate"}},  # the config keeps its (saved) values
     parsed={"attribute_range": Parsed(_attribute_range, "MIN,MAX|none", "0,4")},
 )
 

@@ -27,9 +27,10 @@ class TrainConfig(Config):
     batch_size: int = Field(64, description="Global batch: per-device batch x gradient accumulation.")
     per_device_batch_size: int = Field(8, description="Micro-batch per step.")
     max_length: int = Field(2048, description="Maximum tokens per rendered conversation.")
+    # the option is --truncation drop|left; the field keeps its name and values (saved configs, sweep stores)
     long_pairs: Literal["drop", "truncate"] = Field("drop", description=(
-        "Longer than the maximum length: drop, or truncate (from the left, keeping BOS and the response end); "
-        "counted either way."))
+        "A conversation longer than the maximum length: dropped, or truncated from the left (keeping BOS and the "
+        "response end); counted either way."))
     warmup_steps: int = Field(20, description="Warm-up steps of the learning-rate schedule.")
     schedule: Literal["constant", "cosine"] = Field("constant", description=(
         "Learning-rate schedule after the warm-up steps."))
