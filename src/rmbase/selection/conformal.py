@@ -67,6 +67,7 @@ def start_fit_target(data, *, recipe: str, target: str, method: str, alpha: floa
     the workers busy), and the returned function fits ``method`` on all models and collects the intervals."""
     from rmbase.selection.compare import (  # scikit-learn: on use
         METHODS,
+        SLOW_METHODS,
         _groups,
         make_estimator,
         method_design,
@@ -80,7 +81,10 @@ def start_fit_target(data, *, recipe: str, target: str, method: str, alpha: floa
     lofo = None if groups is None else _start_oof(method, X, y, "lofo", groups, executor)
 
     def finish() -> dict:
-        est = make_estimator(method).fit(X, y)
+        from rmbase.selection import oof_cache
+
+        est = (oof_cache.fitted(method, X, y, lambda: make_estimator(method)) if method in SLOW_METHODS
+               else make_estimator(method).fit(X, y))
         res = y.to_numpy() - loo()
         out = {"target": target, "estimator": est, "features": features, "n_train": len(y), "residuals": res,
                "halfwidth": conformal_halfwidth(res, alpha), "coverage_loo": _coverage_loo(res, alpha),
