@@ -95,8 +95,15 @@ def test_plan_benchmarks_and_its_deprecated_name_pool(tmp_path, capsys):
     assert "--pool is the old name of --benchmarks" in capsys.readouterr().err
 
 
-def test_help_of_plan_names_benchmarks_not_pool(capsys, monkeypatch):
+@pytest.mark.parametrize("command", ["plan", "recommend"])
+def test_help_names_benchmarks_and_readable_types(command, capsys, monkeypatch):
+    """--benchmarks in both commands (plan's old --pool hidden); types a user reads (PATH, INT, NUMBER, a|b)."""
     monkeypatch.setenv("COLUMNS", "200")
-    assert main(["plan", "--help"]) == 0
+    assert main([command, "--help"]) == 0
     text = capsys.readouterr().out
     assert "--benchmarks" in text and "--pool" not in text
+    for typer_type in ("<str>", "<int>", "<float>", "<list[Path]>"):
+        assert typer_type not in text, typer_type
+    for metavar in ("PATH", "ID,...", "PATH...", "regression|bradley_terry", "INT"):
+        assert metavar in text, metavar
+    assert ("capability|flat" in text and "ei|thompson" in text) if command == "plan" else "NUMBER" in text
