@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 
 Restart = Annotated[bool, typer.Option(
-    "--restart", help="Discard the work an interrupted run with other options left behind, and start afresh "
+    "--restart", metavar=" ", help="Discard the work an interrupted run with other options left behind, and start afresh "
     "(without it such a run is refused, naming the changed options).")]
 
 
@@ -196,7 +196,7 @@ def _option_defaults(ctx: typer.Context, param: Any, value: Path | None) -> Path
 
 
 ConfigFile = Annotated[Path | None, typer.Option(
-    "--config", is_eager=True, callback=_config_with_library,
+    "--config", is_eager=True, callback=_config_with_library, metavar="FILE",
     help="YAML config of this command: its options (keys: the option names with '_', e.g. json_out or json) and "
     "its config's fields; options given on the command line override it. The resolved config is written beside the "
     "output.")]
