@@ -107,3 +107,17 @@ def test_help_names_benchmarks_and_readable_types(command, capsys, monkeypatch):
     for metavar in ("PATH", "ID,...", "PATH...", "regression|bradley_terry", "INT"):
         assert metavar in text, metavar
     assert ("capability|flat" in text and "ei|thompson" in text) if command == "plan" else "NUMBER" in text
+
+
+def test_every_config_field_is_an_option_of_its_command():
+    """recommend's and plan's options are built from RecommendConfig / PlanConfig: fields that had no option
+    (the draws' seed, the surrogate's tau) now have one, and what is not given is the config's default."""
+    from helpers.cli import parsed
+    from rmbase.commands.selection import PLAN_OPTIONS, RECOMMEND_OPTIONS
+    from rmbase.selection.plan_surrogate import PlanConfig
+    from rmbase.selection.recommend import RecommendConfig
+
+    cfg = RECOMMEND_OPTIONS.resolve(parsed("recommend", "--seed", "5", "--samples", "100", "--top-k", "2"), None)
+    assert cfg == RecommendConfig(seed=5, samples=100, top_k=2)
+    cfg = PLAN_OPTIONS.resolve(parsed("plan", "--tau", "2", "--no-study-prior", "--prior", "flat"), None)
+    assert cfg == PlanConfig(tau=2.0, study_prior=False, prior="flat")

@@ -11,7 +11,8 @@ from typing import Annotated
 
 import typer
 
-from rmbase.commands.options import ConfigFile, renamed, resolve_config
+from rmbase.commands.config_options import ConfigOptions
+from rmbase.commands.options import ConfigFile, renamed
 
 DATASET = "paper-2505.10775"
 
@@ -102,25 +103,25 @@ def _load_data(dataset: str):
     return load_bundled(dataset)
 
 
+# ------------------------------------------------------------------ the options of the library configs
+# (built on first use from the fields: help = the field's description, default = the config's); the tuples
+# (targets, pool_types, features) are set in a --config file
+RECOMMEND_OPTIONS = ConfigOptions("rmbase.selection.recommend:RecommendConfig", exclude=("targets", "pool_types"),
+                                  metavars={"recipe": "regression|bradley_terry"})
+PLAN_OPTIONS = ConfigOptions("rmbase.selection.plan_surrogate:PlanConfig", exclude=("features",),
+                             metavars={"prior": "capability|flat", "acquisition": "ei|thompson",
+                                       "prior_evidence": "pooled|study"})
+
+
 def register(app: typer.Typer) -> None:
-    app.command("recommend")(recommend_cmd)
-    app.command("plan")(plan_cmd)
+    app.command("recommend", cls=RECOMMEND_OPTIONS.command())(recommend_cmd)
+    app.command("plan", cls=PLAN_OPTIONS.command())(plan_cmd)
 
 
 def recommend_cmd(
     ctx: typer.Context,
     candidates: Candidates = None,
     benchmarks: Benchmarks = None,
-    recipe: Annotated[str, typer.Option("--recipe", metavar="regression|bradley_terry",
-                                        help="The recipe whose RM scores are predicted.")] = "regression",
-    max_params: Annotated[float | None, typer.Option("--max-params", metavar="NUMBER", help="Only candidates up to "
-                                                     "this size (billions).")] = None,
-    top: Annotated[int, typer.Option("--top", metavar="INT", help="How many to print.")] = 10,
-    method: Annotated[str | None, typer.Option("--method", metavar="TEXT", help="Predictor (see docs/selection.md); "
-                                               "default: the recipe's default, the method that holds up best on "
-                                               "held-out families and other studies.")] = None,
-    alpha: Annotated[float, typer.Option("--alpha", metavar="NUMBER", help="1 - nominal coverage of the prediction "
-                                         "intervals.")] = 0.1,
     dataset: RecommendDataset = DATASET,
     json_out: JsonOut = None,
     probes: RecommendProbes = None,
@@ -131,7 +132,7 @@ def recommend_cmd(
     """Predicted RM score (overall and per section, with checked intervals) of candidate bases, ranked."""
     from rmbase.report.console import wide_console
     from rmbase.report.recommend_console import recommendation_console
-    from rmbase.selection.recommend import RecommendConfig, recommend
+    from rmbase.selection.recommend import recommend
 
     _check_json(json_out)
     if html_out is not None:
@@ -140,8 +141,7 @@ def recommend_cmd(
         check_output_path(html_out, kind="file", option="--html")
         check_distinct_outputs({"--json": json_out, "--json (its config file)":
                                 json_out.with_suffix(".config.yaml") if json_out else None, "--html": html_out})
-    cfg = resolve_config(ctx, RecommendConfig, config,
-                         dict(method=method, recipe=recipe, max_params=max_params, top=top, alpha=alpha))
+    cfg = RECOMMEND_OPTIONS.resolve(ctx, config)
     result = recommend(_load_data(dataset), candidates=_split(candidates),
                        benchmarks=str(benchmarks) if benchmarks else None, config=cfg, n_jobs=2,
                        probes=_probe_table(probes))
@@ -163,20 +163,6 @@ def plan_cmd(
     budget: Annotated[int, typer.Option("--budget", metavar="INT", help="How many bases to propose.")] = 1,
     recipe: Annotated[str | None, typer.Option("--recipe", metavar="regression|bradley_terry", help="Recipe "
                                                "(filters --trained; default regression for --simulate).")] = None,
-    prior: Annotated[str, typer.Option("--prior", metavar="capability|flat", help="The surrogate's prior: "
-                                       "capability (a positive prior mean on oll_average and params_b) or "
-                                       "flat.")] = "capability",
-    acquisition: Annotated[str, typer.Option("--acquisition", metavar="ei|thompson", help="ei (expected "
-                                             "improvement) or thompson (Thompson sampling).")] = "ei",
-    family_sd: Annotated[float, typer.Option("--family-sd", metavar="NUMBER", help="Prior sd of a shared "
-                                             "per-family offset, in units of the score scale (0: ignore "
-                                             "families).")] = 0.5,
-    study_prior: Annotated[bool, typer.Option("--study-prior/--no-study-prior", metavar=" ", help="Use published "
-                                              "RM results as prior evidence (every study, pooled; see "
-                                              "--prior-evidence).")] = True,
-    prior_evidence: Annotated[str, typer.Option("--prior-evidence", metavar="pooled|study", help="pooled (every "
-                                                "study, mapped into one unit) or study (the bundled study's "
-                                                "results of --recipe only).")] = "pooled",
     simulate: Annotated[bool, typer.Option("--simulate", metavar=" ", help="Replay strategies on a bundled "
                                            "dataset's results.")] = False,
     dataset: PlanDataset = DATASET,
@@ -203,14 +189,11 @@ def plan_cmd(
     from rmbase.report.plan_console import plan_console, simulation_console
     from rmbase.selection.plan import plan as plan_bases
     from rmbase.selection.plan_simulation import simulate_dataset
-    from rmbase.selection.plan_surrogate import PlanConfig
 
     benchmarks = renamed(benchmarks, pool, new="--benchmarks", old="--pool")
     _check_json(json_out)
     con = wide_console()
-    cfg = resolve_config(ctx, PlanConfig, config,
-                         dict(prior=prior, acquisition=acquisition, family_sd=family_sd, study_prior=study_prior,
-                              prior_evidence=prior_evidence))
+    cfg = PLAN_OPTIONS.resolve(ctx, config)
     if simulate:
         result = simulate_dataset(_load_data(dataset), recipe=recipe or "regression", n_starts=starts, seed=seed)
         _write_json(json_out, result, cfg)

@@ -44,8 +44,8 @@ class PlanConfig(Config):
     prior: str = Field("capability", description="The surrogate's prior: capability (a positive prior mean on "
                        "oll_average and params_b) or flat.")
     acquisition: str = Field("ei", description="ei (expected improvement) or thompson (Thompson sampling).")
-    scale: float | None = Field(None, description="The unit of tau, prior_weight, noise and family_sd; default: 5 "
-                                "points, or 0.05 for 0-1 scores.")
+    scale: float | None = Field(None, description="The unit of the prior's and the noise's sds (tau, prior_weight, "
+                                "noise, family_sd); default: 5 points, or 0.05 for 0-1 scores.")
     tau: float = Field(1.0, description="Prior sd of each weight, in units of scale.")
     prior_weight: float = Field(1.0, description="Prior mean of the capability weights, in units of scale.")
     noise: float = Field(0.5, description="Noise sd, in units of scale.")

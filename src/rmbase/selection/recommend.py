@@ -47,7 +47,7 @@ class RecommendConfig(Config):
     top_k: int = Field(3, description="k of P(top k) among the candidates.")
     today_since: str = Field("2025-01-01", description="Today's bases: released on or after this date.")
     samples: int = Field(4000, description="Draws of the predictive distribution for P(best) and P(top k).")
-    seed: int = Field(0, description="Seed of those draws.")
+    seed: int = Field(0, description="Seed of the draws for P(best) and P(top k).")
 
 
 def _origin(model: str, scores: CandidateScores) -> str:
