@@ -90,7 +90,11 @@ def test_plan_benchmarks_and_its_deprecated_name_pool(tmp_path, capsys):
     assert main(["plan", "--pool", str(pool), "--benchmarks", str(pool), "--trained", str(trained)]) == 2
     assert "--pool is the old name of --benchmarks: give --benchmarks only" in capsys.readouterr().err
     cfg = tmp_path / "plan.yaml"
-    cfg.write_text(f"pool: {pool}\nbenchmarks: {pool}\n")  # the same refusal from a --config file
+    cfg.write_text(f"pool: {pool}\n")  # a --config file may use the old key, with the same note ...
+    assert main(["plan", "--config", str(cfg), "--trained", str(trained), "--budget", "2", "--json", str(old)]) == 0
+    assert "--pool is deprecated" in capsys.readouterr().err
+    assert json.loads(new.read_text())["proposals"] == json.loads(old.read_text())["proposals"]
+    cfg.write_text(f"pool: {pool}\nbenchmarks: {pool}\n")  # ... and is refused with both keys
     assert main(["plan", "--config", str(cfg), "--trained", str(trained)]) == 2
     assert "--pool is the old name of --benchmarks" in capsys.readouterr().err
 
