@@ -164,10 +164,24 @@ def _train():
     return TRAIN_OPTIONS
 
 
+def _recommend():
+    from rmbase.commands.selection import RECOMMEND_OPTIONS
+
+    return RECOMMEND_OPTIONS
+
+
+def _plan():
+    from rmbase.commands.selection import PLAN_OPTIONS
+
+    return PLAN_OPTIONS
+
+
 # command words, its options, the required options, the fields deliberately without an option
 CONVERTED = {
     "train": (("train",), _train, ("--model", "m", "--data", "t.jsonl", "--val-data", "v.jsonl", "--out", "o"),
               ()),
+    "recommend": (("recommend",), _recommend, (), ("targets", "pool_types")),  # tuples: set in a --config file
+    "plan": (("plan",), _plan, (), ("features",)),
 }
 
 
