@@ -164,11 +164,52 @@ def _train():
     return TRAIN_OPTIONS
 
 
+def _evaluate():
+    from rmbase.commands.evaluate import EVALUATE_OPTIONS
+
+    return EVALUATE_OPTIONS
+
+
+def _probe():
+    from rmbase.commands.probe import PROBE_OPTIONS
+
+    return PROBE_OPTIONS
+
+
 # command words, its options, the required options, the fields deliberately without an option
 CONVERTED = {
     "train": (("train",), _train, ("--model", "m", "--data", "t.jsonl", "--val-data", "v.jsonl", "--out", "o"),
               ()),
+    "evaluate": (("evaluate",), _evaluate, ("--model", "m", "--out", "o"), ("extra",)),
+    "probe": (("probe",), _probe, ("--model", "m", "--data", "p.jsonl", "--out", "o"), ()),
 }
+
+# command words, old spelling, new spelling, a value, the field (train's: tests/training/test_cli_train.py)
+RENAMES = [
+    (("probe",), "--pairs", "--data", "p.jsonl", "pairs"),
+    (("probe",), "--n-pairs", "--limit", "50", "n_pairs"),
+]
+
+
+@pytest.mark.parametrize("words, old, new, value, field", RENAMES)
+def test_old_spellings_still_work_with_a_note_and_not_beside_the_new(capsys, words, old, new, value, field):
+    from helpers.cli import parsed
+    from rmbase.cli import main
+
+    spec = CONVERTED[words[0]][1]()
+    assert str(spec.values(parsed(*words, old, value))[field]) == value     # the old name still sets the field
+    assert f"note: {old} is deprecated and goes in the next release; use {new}" in capsys.readouterr().err
+    assert main([*words, old, value, new, value]) == 2                       # ... but not beside the new one
+    assert f"{old} is the old name of {new}: give {new} only" in capsys.readouterr().err
+    assert old not in click_help(*words) and new in click_help(*words)      # hidden from the help
+
+
+def click_help(*words: str) -> str:
+    from rmbase.cli import app
+
+    result = CliRunner().invoke(app, [*words, "--help"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0
+    return result.output
 
 
 @pytest.mark.parametrize("name", sorted(CONVERTED))
@@ -178,6 +219,7 @@ def test_every_config_field_has_an_option_or_is_excluded_by_name(name):
     fields = set(spec.config_class().model_fields)
     assert set(spec.exclude) == set(excluded)
     assert set(spec.fields()) == fields - set(excluded)
+    assert all(spec.config_class().model_fields[f].description for f in spec.fields()), "a field without help"
     names = [p.name for p in spec.parameters()]
     assert set(fields) - set(excluded) <= set(names)
 

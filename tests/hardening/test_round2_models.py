@@ -67,7 +67,7 @@ def test_probe_refuses_a_reward_model(classifier_and_lm, tmp_path, capsys):
     pairs.write_text("".join(json.dumps({"prompt": f"q{i}", "chosen": t, "rejected": "no"}) + "\n"
                              for i, t in enumerate(TEXTS * 10)))
     out = tmp_path / "probe"
-    assert_refused(["probe", "--model", rm, "--pairs", pairs, "--out", out, "--device", "cpu",
+    assert_refused(["probe", "--model", rm, "--data", pairs, "--out", out, "--device", "cpu",
                     "--chat-template", "chatml"], capsys,
                    str(rm), "not a language model", not_written=(out,))
 
@@ -169,7 +169,7 @@ def test_a_device_this_machine_lacks_is_one_message(classifier_and_lm, corpus, t
     pairs.write_text("".join(json.dumps({"prompt": f"q{i}", "chosen": t, "rejected": "no"}) + "\n"
                              for i, t in enumerate(TEXTS * 10)))
     out = tmp_path / "probe"
-    assert_refused(["probe", "--model", lm, "--pairs", pairs, "--out", out, "--device", "cuda"], capsys,
+    assert_refused(["probe", "--model", lm, "--data", pairs, "--out", out, "--device", "cuda"], capsys,
                    "device 'cuda': CUDA is not available", not_written=(out,))
 
 
