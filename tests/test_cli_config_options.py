@@ -153,6 +153,20 @@ def test_options_are_built_on_use_not_at_registration(monkeypatch):
     assert calls == [1]
 
 
+def test_repeatable_tuple_fields_and_parsed_values_of_benchmarks_run():
+    from helpers.cli import parsed
+    from rmbase.commands.benchmarks import RUN_OPTIONS
+
+    ctx = parsed("benchmarks", "run", "--out", "o", "--model", "m", "--benchmark", "ifeval,bbh", "--benchmark", "gpqa",
+                 "--batch-size", "auto", "--limit", "0.5", "--no-chat-template")
+    cfg = RUN_OPTIONS.resolve(ctx, None)
+    assert (cfg.benchmarks, cfg.batch_size, cfg.limit, cfg.chat_template) == (("ifeval", "bbh", "gpqa"), "auto", 0.5,
+                                                                               False)
+    cfg = RUN_OPTIONS.resolve(parsed("benchmarks", "run", "--out", "o", "--model", "m", "--batch-size", "8",
+                                     "--limit", "20"), None)
+    assert (cfg.batch_size, cfg.limit, cfg.chat_template) == (8, 20, None)
+
+
 def test_a_field_of_a_type_without_an_option_must_be_excluded_or_parsed():
     with pytest.raises(TypeError, match="span"):
         ConfigOptions(Toy, exclude=("secret",)).parameters()
@@ -183,6 +197,12 @@ def _presence_score():
     return SCORE_OPTIONS
 
 
+def _benchmarks_run():
+    from rmbase.commands.benchmarks import RUN_OPTIONS
+
+    return RUN_OPTIONS
+
+
 # command words, its options, the required options, the fields deliberately without an option
 CONVERTED = {
     "train": (("train",), _train, ("--model", "m", "--data", "t.jsonl", "--val-data", "v.jsonl", "--out", "o"),
@@ -191,7 +211,9 @@ CONVERTED = {
     "probe": (("probe",), _probe, ("--model", "m", "--data", "p.jsonl", "--out", "o"), ()),
     "presence score": (("presence", "score"), _presence_score, ("--model", "m", "--data", "c.jsonl", "--out", "o"),
                        ()),
+    "benchmarks run": (("benchmarks", "run"), _benchmarks_run, ("--model", "m"), ()),
 }
+OWN_REQUIRED = {"benchmarks run": ("--out", "o")}  # required options of the command's own (not its config's)
 
 # command words, old spelling, new spelling, a value, the field (train's: tests/training/test_cli_train.py)
 RENAMES = [
@@ -242,7 +264,8 @@ def test_the_defaults_a_user_gets_are_the_configs(name):
 
     words, spec, required, _ = CONVERTED[name]
     spec = spec()
-    ctx = parsed(*words, *required)
+    own = OWN_REQUIRED.get(name, ())
+    ctx = parsed(*words, *required, *own)
     given = {k: v for k, v in spec.values(ctx).items() if v is not None}
     assert len(given) == len(required) // 2          # nothing but the given options has a value of the command's
     assert spec.resolve(ctx, None) == spec.config_class()(**given)

@@ -245,7 +245,7 @@ def _kind(annotation: Any) -> tuple[str, Any, str]:
         return "flag", bool, ""
     if get_origin(annotation) is Literal:
         return "choice", annotation, "|".join(str(a) for a in args)
-    if get_origin(annotation) is list and args:
+    if (get_origin(annotation) is list and args) or (get_origin(annotation) is tuple and args[1:] == (Ellipsis,)):
         return "list", args[0], _METAVARS.get(args[0], "TEXT") + "..."
     if annotation in _METAVARS:
         return "value", annotation, _METAVARS[annotation]
