@@ -203,6 +203,12 @@ def _benchmarks_run():
     return RUN_OPTIONS
 
 
+def _study():
+    from rmbase.commands.study import STUDY_OPTIONS
+
+    return STUDY_OPTIONS
+
+
 # command words, its options, the required options, the fields deliberately without an option
 CONVERTED = {
     "train": (("train",), _train, ("--model", "m", "--data", "t.jsonl", "--val-data", "v.jsonl", "--out", "o"),
@@ -212,6 +218,7 @@ CONVERTED = {
     "presence score": (("presence", "score"), _presence_score, ("--model", "m", "--data", "c.jsonl", "--out", "o"),
                        ()),
     "benchmarks run": (("benchmarks", "run"), _benchmarks_run, ("--model", "m"), ()),
+    "study": (("study",), _study, (), ()),
 }
 OWN_REQUIRED = {"benchmarks run": ("--out", "o")}  # required options of the command's own (not its config's)
 
