@@ -209,6 +209,18 @@ def _study():
     return STUDY_OPTIONS
 
 
+def _recommend():
+    from rmbase.commands.selection import RECOMMEND_OPTIONS
+
+    return RECOMMEND_OPTIONS
+
+
+def _plan():
+    from rmbase.commands.selection import PLAN_OPTIONS
+
+    return PLAN_OPTIONS
+
+
 # command words, its options, the required options, the fields deliberately without an option
 CONVERTED = {
     "train": (("train",), _train, ("--model", "m", "--data", "t.jsonl", "--val-data", "v.jsonl", "--out", "o"),
@@ -219,6 +231,8 @@ CONVERTED = {
                        ()),
     "benchmarks run": (("benchmarks", "run"), _benchmarks_run, ("--model", "m"), ()),
     "study": (("study",), _study, (), ()),
+    "recommend": (("recommend",), _recommend, (), ("targets", "pool_types")),  # tuples: set in a --config file
+    "plan": (("plan",), _plan, (), ("features",)),
 }
 OWN_REQUIRED = {"benchmarks run": ("--out", "o")}  # required options of the command's own (not its config's)
 

@@ -24,30 +24,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pydantic import ConfigDict
 
-from rmbase.config import Config
 from rmbase.errors import InputError
-from rmbase.selection.feature_frame import DEFAULT_FEATURES
+from rmbase.selection.configs import PlanConfig
 
 PRIORS = ("capability", "flat")
 ACQUISITIONS = ("ei", "thompson")
-
-
-class PlanConfig(Config):
-    model_config = ConfigDict(frozen=True)
-
-    features: tuple[str, ...] = DEFAULT_FEATURES
-    prior: str = "capability"
-    acquisition: str = "ei"
-    scale: float | None = None       # None: 5 points, or 0.05 for 0-1 scores
-    tau: float = 1.0                 # prior sd of each weight, in units of scale
-    prior_weight: float = 1.0        # prior mean of the capability weights, in units of scale
-    noise: float = 0.5               # noise sd, in units of scale
-    family_sd: float = 0.5           # prior sd of a shared per-family offset, in units of scale (0: no families)
-    study_prior: bool = True         # published RM results as prior evidence
-    prior_evidence: str = "pooled"   # "pooled": every study, mapped into one unit; "study": the bundled study's
-    #                                  results of the same recipe only (needs the recipe)
 
 
 def family_indicators(families) -> np.ndarray:

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pydantic import ConfigDict
 
 from rmbase import ranges as R
-from rmbase.config import Config
-from rmbase.datasets import BENCHMARK_FEATURES, TARGETS
+from rmbase.datasets import BENCHMARK_FEATURES
 from rmbase.errors import InputError
 from rmbase.selection.candidates import (
     BUNDLED_SOURCE,
@@ -23,27 +21,10 @@ from rmbase.selection.candidates import (
     candidate_stages,
     feature_status,
 )
-from rmbase.selection.conformal import fit_target
+from rmbase.selection.configs import RecommendConfig
+from rmbase.selection.conformal import fit_targets
 from rmbase.selection.pool import RULE as POOL_RULE
 from rmbase.selection.pool import count_left_out
-
-
-class RecommendConfig(Config):
-    model_config = ConfigDict(frozen=True)
-
-    method: str | None = None      # None: the recipe's default (rmbase.selection.default_method)
-    recipe: str = "regression"
-    targets: tuple[str, ...] = TARGETS
-    alpha: float = 0.1              # 1 - nominal interval coverage
-    max_params: float | None = None
-    top: int = 10
-    # default candidate pool = bundled rows of these leaderboard types (the study's bases are all chat/instruct
-    # models); explicit --candidates and --benchmarks files are not filtered by type
-    pool_types: tuple[str, ...] = ("chat", "fine-tuned")
-    top_k: int = 3                  # P(top-k) among the candidates
-    today_since: str = "2025-01-01"  # today's bases: released on or after this date (todays_bases)
-    samples: int = 4000             # draws of the predictive distribution for P(best) and P(top-k)
-    seed: int = 0
 
 
 def _origin(model: str, scores: CandidateScores) -> str:
@@ -157,8 +138,8 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
     if "family" in METHODS[config.method].features:
         cand = cand.assign(family=candidate_families(data, cand.index))
     available = [t for t in config.targets if t in data.results.columns and data.results[t].notna().any()]
-    fits = {t: fit_target(data, recipe=config.recipe, target=t, method=config.method, alpha=config.alpha,
-                          n_jobs=n_jobs) for t in available}
+    fits = fit_targets(data, recipe=config.recipe, targets=available, method=config.method, alpha=config.alpha,
+                       n_jobs=n_jobs)
     main = fits["score"] if "score" in fits else fits[available[0]]
     pred = {t: f["estimator"].predict(cand[f["features"]]) if len(cand) else np.zeros(0) for t, f in fits.items()}
     measured = data.target_table(config.recipe)
