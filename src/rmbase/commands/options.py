@@ -87,8 +87,17 @@ def resolve_config(ctx: typer.Context, cls: Any, config_file: Path | None, value
                    sources: Mapping[str, Iterable[str]] | None = None, flags: Mapping[str, str] | None = None) -> Any:
     """The command's config: see :func:`config_values` (``flags``: the option that sets a field when its name is
     not the field's, for messages); invalid values end in one ``InputError`` naming the field (and the file)."""
-    merged = config_values(ctx, cls, config_file, values, sources, flags)
+    merged = config_values(ctx, cls, config_file, {k: _plain(v) for k, v in values.items()}, sources, flags)
     return cls.build(_source=None if config_file is None else str(config_file), **merged)
+
+
+def _plain(value: Any) -> Any:
+    """Paths (alone or in a list) as text, the configs' field type for files and folders."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, list | tuple) and any(isinstance(v, Path) for v in value):
+        return [str(v) if isinstance(v, Path) else v for v in value]
+    return value
 
 
 # ------------------------------------------------------------------ the --config file (one mechanism)
@@ -109,10 +118,10 @@ def _file_keys(ctx: typer.Context, skip: str) -> dict[str, str]:
     return keys
 
 
-def _read_config_file(ctx: typer.Context, param: Any, value: Path | None, *, library: bool) -> Path | None:
+def _read_config_file(ctx: typer.Context, param: Any, value: Path | None) -> Path | None:
     """Eager ``--config``: the file's keys that name the command's own options become those options' defaults (so
-    that options given on the command line still win); the other keys are left for the command's library config
-    (``library``) and checked against its fields by :func:`config_values`, or refused at once."""
+    that options given on the command line still win); the other keys are left for the command's config and
+    checked against its fields by :func:`config_values` (an unknown key is refused there, naming the file)."""
     if value is None:
         return value
     import yaml
@@ -153,9 +162,6 @@ def _read_config_file(ctx: typer.Context, param: Any, value: Path | None, *, lib
             text = getattr(exc, "message", None) or str(exc)
             raise InputError(f"key {key}: {text}", path=str(value)) from exc
         own[name] = item
-    if rest and not library:
-        raise InputError(f"unknown key(s) {', '.join(sorted(rest))}", path=str(value),
-                         expected=f"some of this command's options: {', '.join(sorted(keys))}")
     ctx.default_map = {**(ctx.default_map or {}), **own}
     ctx.meta[_FILE] = {"path": str(value), "options": set(own), "rest": rest, "keys": sorted(keys)}
     return value
@@ -187,32 +193,26 @@ def _from_file(ctx: typer.Context, values: Mapping[str, Any],
     return {k: v for k, v in values.items() if any(p in meta["options"] for p in sources.get(k, (k,)))}
 
 
-def _config_with_library(ctx: typer.Context, param: Any, value: Path | None) -> Path | None:
-    return _read_config_file(ctx, param, value, library=True)
+_CONFIG_HELP = ("YAML config of this command: its options (keys: the option names with '_', e.g. json_out or json) "
+                "and its config's fields; options given on the command line override it. A command that writes output "
+                "writes its resolved config beside it, which reruns it.")
+
+ConfigFile = Annotated[Path | None, typer.Option("--config", is_eager=True, callback=_read_config_file,
+                                                 help=_CONFIG_HELP)]
 
 
-def _option_defaults(ctx: typer.Context, param: Any, value: Path | None) -> Path | None:
-    return _read_config_file(ctx, param, value, library=False)
+def config_file(config: str) -> Any:
+    """The ``--config FILE`` option of a command whose config is the class ``config`` ('package.module:Class',
+    imported only when a file is given): the file's unknown keys are refused as it is read, before a missing
+    argument or option is (a misspelt key is the cause, not the missing value)."""
 
+    def read(ctx, param, value):  # noqa: ANN001, ANN202 - typer passes the context, the option and its value
+        value = _read_config_file(ctx, param, value)
+        if value is not None:
+            import importlib
 
-ConfigFile = Annotated[Path | None, typer.Option(
-    "--config", is_eager=True, callback=_config_with_library,
-    help="YAML config of this command: its options (keys: the option names with '_', e.g. json_out or json) and "
-    "its config's fields; options given on the command line override it. The resolved config is written beside the "
-    "output.")]
+            module, _, name = config.partition(":")
+            _library_keys(ctx, getattr(importlib.import_module(module), name), value)
+        return value
 
-OptionsFile = Annotated[Path | None, typer.Option(
-    "--config", is_eager=True, callback=_option_defaults,
-    help="YAML of this command's options (keys: the option names with '_', e.g. on_conflict); options given on the "
-    "command line override it.")]
-
-
-def write_options(path: str | Path, values: Mapping[str, Any]) -> Path:
-    """Write a command's resolved options as YAML (atomically), loadable again with its ``--config``."""
-    import yaml
-
-    from rmbase.io import atomic_write_text
-
-    plain = {k: (str(v) if isinstance(v, Path) else v) for k, v in values.items()}
-    atomic_write_text(path, yaml.safe_dump(plain, sort_keys=False))
-    return Path(path)
+    return Annotated[Path | None, typer.Option("--config", is_eager=True, callback=read, help=_CONFIG_HELP)]

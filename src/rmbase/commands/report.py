@@ -7,18 +7,23 @@ from typing import Annotated
 
 import typer
 
-from rmbase.commands.options import OptionsFile
+from rmbase.commands.options import config_file, resolve_config
+
+ReportConfigFile = config_file("rmbase.report.config:ReportConfig")
 
 
 def report(
-    folder: Annotated[Path, typer.Argument(help="A folder written by `rmbase study --out` (holds study.json).")],
-    config: OptionsFile = None,
+    ctx: typer.Context,
+    folder: Annotated[Path, typer.Argument(metavar="DIR", show_default=False, help="A folder written by `rmbase study --out` (holds study.json).")],
+    config: ReportConfigFile = None,
 ) -> None:
     """Rebuild DIR/report.html and DIR/figures/ (PNG 200 dpi + SVG) from DIR/study.json alone."""
     from rmbase.report import rebuild_report
+    from rmbase.report.config import ReportConfig
 
-    path = rebuild_report(folder)
-    typer.echo(f"wrote {path} and {folder / 'figures'}")
+    cfg = resolve_config(ctx, ReportConfig, config, {"folder": folder})
+    path = rebuild_report(Path(cfg.folder))
+    typer.echo(f"wrote {path} and {Path(cfg.folder) / 'figures'}")
 
 
 def register(app: typer.Typer) -> None:
