@@ -7,7 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
-from rmbase.commands.options import ConfigFile, Restart, resolve_config
+from rmbase.commands.options import ConfigFile, Restart, config_file, resolve_config
+
+CompareConfigFile = config_file("rmbase.presence.config:CompareConfig")
+FeaturesConfigFile = config_file("rmbase.presence.config:FeaturesConfig")
 
 presence_app = typer.Typer(
     name="presence",
@@ -93,12 +96,12 @@ def _print_summary(console, summary: dict) -> None:
 @presence_app.command("compare")
 def compare(
     ctx: typer.Context,
-    folders: Annotated[list[Path] | None, typer.Argument(help="Presence folders (one per model).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Result file: .json (everything) or .csv (pairs).")] = None,
-    bins: Annotated[int, typer.Option(help="Equal-width bins over the pooled score range of each category.")] = 40,
+    folders: Annotated[list[Path] | None, typer.Argument(metavar="DIR...", show_default=False, help="Presence folders (one per model; at least two). \\[required]")] = None,
+    out: Annotated[Path | None, typer.Option("--out", metavar="PATH", help="Result file: .json (everything) or .csv (pairs); the resolved config is written beside it. \\[required]")] = None,
+    bins: Annotated[int, typer.Option(metavar="INT", help="Equal-width bins over the pooled score range of each category.")] = 40,
     share_family: Annotated[bool, typer.Option("--share-family", help="Apply the study's sharing rule (needs --models).")] = False,
-    models: Annotated[Path | None, typer.Option(help="Models table (model, family, params_b, pretrain_tokens_t).")] = None,
-    config: ConfigFile = None,
+    models: Annotated[Path | None, typer.Option(metavar="PATH", help="Models table (model, family, params_b, pretrain_tokens_t).")] = None,
+    config: CompareConfigFile = None,
 ) -> None:
     """Pairwise Jensen-Shannon distance (base 2) between the models' score distributions, per category and
     over all documents, on shared histogram bins."""
@@ -110,7 +113,7 @@ def compare(
     from rmbase.presence.config import CompareConfig
     from rmbase.provenance import provenance
 
-    cfg = _resolve(ctx, CompareConfig, config,
+    cfg = resolve_config(ctx, CompareConfig, config,
                    {"folders": folders, "out": out, "bins": bins, "share_family": share_family, "models": models})
     if cfg.out is None:
         from rmbase.errors import InputError
@@ -124,7 +127,7 @@ def compare(
         atomic_write_json(target, {**result, "provenance": provenance(config=cfg.to_dict())})
     write_resolved(cfg, target.with_name(target.stem + ".config.yaml"))
     _print_pairs(Console(highlight=False), result)
-    Console(highlight=False).print(f"wrote {target}")
+    Console(highlight=False).print(f"wrote {target}", markup=False)
 
 
 def _print_pairs(console, result: dict) -> None:
@@ -147,11 +150,11 @@ def _print_pairs(console, result: dict) -> None:
 @presence_app.command("features")
 def features(
     ctx: typer.Context,
-    folders: Annotated[list[Path] | None, typer.Argument(help="Presence folders (one per model).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Features table (.csv or .parquet): model, presence_<category>..., shared_from.")] = None,
+    folders: Annotated[list[Path] | None, typer.Argument(metavar="DIR...", show_default=False, help="Presence folders (one per model). \\[required]")] = None,
+    out: Annotated[Path | None, typer.Option("--out", metavar="PATH", help="Features table (.csv or .parquet): model, presence_<category>..., shared_from; the resolved config is written beside it. \\[required]")] = None,
     share_family: Annotated[bool, typer.Option("--share-family", help="Fill in unscored models of --models by the sharing rule.")] = False,
-    models: Annotated[Path | None, typer.Option(help="Models table (model, family, params_b, pretrain_tokens_t).")] = None,
-    config: ConfigFile = None,
+    models: Annotated[Path | None, typer.Option(metavar="PATH", help="Models table (model, family, params_b, pretrain_tokens_t).")] = None,
+    config: FeaturesConfigFile = None,
 ) -> None:
     """The per-category mean scores as features (presence_<category>) for `rmbase study --presence` and the
     selection predictors."""
@@ -162,7 +165,7 @@ def features(
     from rmbase.presence.config import FeaturesConfig
     from rmbase.presence.features import presence_table
 
-    cfg = _resolve(ctx, FeaturesConfig, config,
+    cfg = resolve_config(ctx, FeaturesConfig, config,
                    {"folders": folders, "out": out, "share_family": share_family, "models": models})
     target = cfg.check_out()
     table = presence_table(cfg.folders, share_family=cfg.share_family,
@@ -174,8 +177,8 @@ def features(
 
         atomic_write(target, lambda f: table.to_parquet(f))  # the index (model) is kept, as in the CSV
     write_resolved(cfg, target.with_name(target.stem + ".config.yaml"))
-    Console(highlight=False).print(table.to_string())
-    Console(highlight=False).print(f"wrote {target}")
+    Console(highlight=False).print(table.to_string(), markup=False)  # model ids as typed, never read as markup
+    Console(highlight=False).print(f"wrote {target}", markup=False)
 
 
 def register(app: typer.Typer) -> None:
