@@ -106,7 +106,35 @@ def test_collect_reruns_from_its_written_config(tmp_path, capsys):
     assert code == 0 and "1 cells" in stdout
 
 
+def test_presence_compare_and_features_rerun_from_their_written_config(tmp_path, capsys):
+    import numpy as np
+
+    from helpers.presence import fake_presence
+
+    rng = np.random.default_rng(0)
+    folders = [fake_presence(tmp_path / name, name, {"code": rng.normal(mu, 0.3, 50)})
+               for name, mu in (("org/A", -2.0), ("org/B", -2.5))]
+    for command, out, extra in (("compare", tmp_path / "jsd.json", ["--bins", "12"]),
+                                ("features", tmp_path / "feats.csv", [])):
+        code, _, err = run(["presence", command, *folders, "--out", out, *extra], capsys)
+        assert code == 0, err
+        first = out.read_text()
+        resolved = out.with_name(out.stem + ".config.yaml")
+        assert yaml.safe_load(resolved.read_text())["folders"] == [str(f) for f in folders]
+        out.unlink()
+        code, _, err = run(["presence", command, "--config", resolved], capsys)
+        assert code == 0, err
+        if command == "compare":  # the provenance has the time of the run
+            assert json.loads(out.read_text())["pairs"] == json.loads(first)["pairs"]
+            assert json.loads(out.read_text())["bins"] == 12
+        else:
+            assert out.read_text() == first
+
+
 @pytest.mark.parametrize(("argv", "content", "needles"), [
+    (["presence", "compare"], {"folders": ["a", "b"], "out": "OUT", "bins": "many"}, ["key bins"]),
+    (["presence", "compare"], {"folders": ["a", "b"], "out": "OUT", "bins": 1}, ["bins", "at least 2"]),
+    (["presence", "features"], {"folders": ["a"], "out": "OUT", "share": True}, ["unknown key(s) share"]),
     (["benchmarks", "import"], {"files": ["x.json"], "out": "OUT", "scale": "weird"}, ["scale", "normalised"]),
     (["benchmarks", "import"], {"files": ["x.json"], "out": "OUT", "on_conflict": 3}, ["on_conflict"]),
     (["benchmarks", "import"], {"files": ["x.json"], "out": "OUT", "modle": "m"}, ["unknown key(s) modle"]),
