@@ -60,3 +60,43 @@ def test_max_params_out_of_range_is_named(value, capsys):
     assert main(["recommend", "--max-params", value]) == 2
     err = capsys.readouterr().err
     assert "--max-params must be a finite number > 0" in err and "Traceback" not in err
+
+
+def _pool(tmp_path, names):
+    import pandas as pd
+
+    f = tmp_path / "scores.csv"
+    six = ("ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro")
+    pd.DataFrame({"model": names, "params_b": [1.0 + i for i in range(len(names))],
+                  **{b: [30.0 + 3 * i + j for i in range(len(names))] for j, b in enumerate(six)}}).to_csv(f, index=False)
+    return f
+
+
+def test_plan_benchmarks_and_its_deprecated_name_pool(tmp_path, capsys):
+    """plan --benchmarks (as recommend): the old --pool still works with a note on stderr; both at once is
+    refused. Names are printed as typed (an emoji code is not replaced)."""
+    smile = "acme/:smile:-x"
+    pool = _pool(tmp_path, [smile, "acme/[red]EVIL[/red]", *(f"acme/m{i}" for i in range(6))])
+    trained = tmp_path / "trained.csv"
+    trained.write_text(f"model,score\n{smile},70.0\nacme/m0,65.0\nacme/m1,62.0\n")
+    new, old = tmp_path / "new.json", tmp_path / "old.json"
+    assert main(["plan", "--benchmarks", str(pool), "--trained", str(trained), "--budget", "2", "--json",
+                 str(new)]) == 0
+    out, err = capsys.readouterr()
+    assert f"Best so far: {smile} (70.0)." in out and "deprecated" not in err
+    assert main(["plan", "--pool", str(pool), "--trained", str(trained), "--budget", "2", "--json", str(old)]) == 0
+    assert "note: --pool is deprecated and goes in the next release; use --benchmarks" in capsys.readouterr().err
+    assert json.loads(new.read_text())["proposals"] == json.loads(old.read_text())["proposals"]
+    assert main(["plan", "--pool", str(pool), "--benchmarks", str(pool), "--trained", str(trained)]) == 2
+    assert "--pool is the old name of --benchmarks: give --benchmarks only" in capsys.readouterr().err
+    cfg = tmp_path / "plan.yaml"
+    cfg.write_text(f"pool: {pool}\nbenchmarks: {pool}\n")  # the same refusal from a --config file
+    assert main(["plan", "--config", str(cfg), "--trained", str(trained)]) == 2
+    assert "--pool is the old name of --benchmarks" in capsys.readouterr().err
+
+
+def test_help_of_plan_names_benchmarks_not_pool(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["plan", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "--benchmarks" in text and "--pool" not in text

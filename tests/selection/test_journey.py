@@ -82,7 +82,7 @@ def test_new_candidates_end_to_end(tmp_path, results_dir, capsys):
     assert main(["plan", "--candidates", CANDIDATES]) == 2
     err = capsys.readouterr().err
     assert "rmbase benchmarks run --model acme/Newcomer-7B-Instruct" in err
-    assert "rmbase plan --pool bench/acme__Newcomer-7B-Instruct" in err
+    assert "rmbase plan --benchmarks bench/acme__Newcomer-7B-Instruct" in err
 
     # 2. the lm-eval results files are imported (sizes from lm-eval's recorded parameter counts)
     mine = tmp_path / "my_scores.csv"
@@ -112,7 +112,7 @@ def test_new_candidates_end_to_end(tmp_path, results_dir, capsys):
     trained.write_text("model,recipe,score\nQwen/Qwen2.5-7B-Instruct,regression,84.0\n"
                        "meta-llama/Llama-3.2-3B-Instruct,regression,75.0\n")
     plan_json = tmp_path / "plan.json"
-    assert main(["plan", "--pool", str(mine), "--candidates", CANDIDATES, "--trained", str(trained),
+    assert main(["plan", "--benchmarks", str(mine), "--candidates", CANDIDATES, "--trained", str(trained),
                  "--budget", "2", "--json", str(plan_json)]) == 0
     text = capsys.readouterr().out
     plan = json.loads(plan_json.read_text())

@@ -92,8 +92,7 @@ def guidance(models: list[str], *, data, recipe: str, candidates: list[str] | No
     out = []
     for m in models:
         folder = f"bench/{sanitise_model_id(m)}"
-        rerun = ["rmbase", command, "--benchmarks" if command == "recommend" else "--pool", f"{folder}/scores.csv",
-                 "--recipe", recipe]
+        rerun = ["rmbase", command, "--benchmarks", f"{folder}/scores.csv", "--recipe", recipe]
         if candidates:
             rerun += ["--candidates", ",".join(candidates)]
         rerun = [shlex.quote(a) for a in rerun]  # copy-paste safe, whatever the names hold

@@ -191,8 +191,8 @@ def plan(*, pool_file: str | None = None, candidates: list[str] | None = None, t
         if no_scores:
             hint += f"; then: {no_scores[0]['commands'][1]} (with your --trained file)"
         raise InputError(f"{len(unscorable)} candidate(s) cannot be planned over ({why}){hint}",
-                         expected="benchmark scores for every candidate (--pool FILE adds yours to the bundled "
-                                  "table)")
+                         expected="benchmark scores for every candidate (--benchmarks FILE adds yours to the "
+                                  "bundled table)")
     if pool.empty:
         raise InputError("the pool has no candidate with all benchmark features")
     extra: dict = {}
