@@ -83,8 +83,8 @@ def main() -> int:
     probe_s = run(["probe", "--model", str(base), "--pairs", str(splits["pairs"]), "--out", str(args.work / "probe"),
                    "--folds", "2", "--inner-folds", "2", "--n-pairs", str(args.pairs), *common],
                   args.work / "probe.log")
-    train_s = run(["train", "--model", str(base), "--train", str(splits["pairs"]), "--val", str(splits["val"]),
-                   "--out", str(args.work / "rm"), "--lr", str(args.lr), "--long-pairs", "truncate", "--batch-size",
+    train_s = run(["train", "--model", str(base), "--data", str(splits["pairs"]), "--val-data", str(splits["val"]),
+                   "--out", str(args.work / "rm"), "--lr", str(args.lr), "--truncation", "left", "--global-batch-size",
                    "16", "--per-device-batch-size", "8", "--eval-steps", "2", "--warmup-steps", "1", *common],
                   args.work / "train.log")
     res = json.loads((args.work / "probe" / "results.json").read_text())

@@ -177,9 +177,9 @@ def main() -> int:
             tdir, edir = args.work / "rm" / name, args.work / "eval" / name
             tfile = args.work / "rm" / f"{name}.seconds"
             if not (tdir / "model.safetensors").exists():
-                secs = rmbase("train", "--model", str(b["path"]), "--train", str(splits["train"]), "--val",
+                secs = rmbase("train", "--model", str(b["path"]), "--data", str(splits["train"]), "--val-data",
                               str(splits["val"]), "--out", str(tdir), "--lr", str(args.lr), "--max-length",
-                              str(args.max_length), "--long-pairs", "truncate", "--batch-size", "16",
+                              str(args.max_length), "--truncation", "left", "--global-batch-size", "16",
                               "--per-device-batch-size", "8", "--eval-steps", "4", "--warmup-steps", "2",
                               "--threads", str(args.threads), "--device", "cpu", *tpl,
                               log=args.work / f"train-{name}.log")

@@ -43,7 +43,7 @@ def test_study_n_jobs(tmp_path, capsys, jobs):
     assert_refused(["study", "--out", out, "--n-jobs", jobs], capsys, "n_jobs", not_written=(out,))
 
 
-TRAIN = ["train", "--model", "nobase", "--train", "no.jsonl", "--val", "no.jsonl"]
+TRAIN = ["train", "--model", "nobase", "--data", "no.jsonl", "--val-data", "no.jsonl"]
 
 
 @pytest.mark.parametrize("lr, shown", [(["--lr", "inf"], "inf"), (["--lr", "1e6"], "1e+06"),

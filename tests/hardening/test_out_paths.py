@@ -10,7 +10,7 @@ from helpers.bad_input import assert_refused
 # (command argv before the output option, output option, what kind of path the command writes)
 COMMANDS = {
     "study": (["study", "--no-selection", "--no-out-of-fold"], "--out", "dir"),
-    "train": (["train", "--model", "nobase", "--train", "no.jsonl", "--val", "no.jsonl"], "--out", "dir"),
+    "train": (["train", "--model", "nobase", "--data", "no.jsonl", "--val-data", "no.jsonl"], "--out", "dir"),
     "evaluate": (["evaluate", "--model", "nomodel"], "--out", "dir"),
     "benchmarks import": (["benchmarks", "import", "nofile.json"], "--out", "file"),
     "benchmarks run": (["benchmarks", "run", "--model", "nomodel"], "--out", "dir"),

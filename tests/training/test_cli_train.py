@@ -13,7 +13,7 @@ from rmbase.cli import main
 
 
 def _args(tiny_model_dir, tmp_path, train, val, *extra):
-    return ["train", "--model", str(tiny_model_dir), "--train", str(train), "--val", str(val),
+    return ["train", "--model", str(tiny_model_dir), "--data", str(train), "--val-data", str(val),
             "--out", str(tmp_path / "out"), *extra]
 
 
@@ -43,7 +43,7 @@ def test_base_that_cannot_be_a_sequence_classifier(tmp_path, capsys):
     base.mkdir()
     (base / "config.json").write_text(json.dumps({"model_type": "vit"}))
     data = write_jsonl(tmp_path / "d.jsonl", synthetic_pairs(4, 1))
-    code = main(["train", "--model", str(base), "--train", str(data), "--val", str(data), "--out",
+    code = main(["train", "--model", str(base), "--data", str(data), "--val-data", str(data), "--out",
                  str(tmp_path / "out")])
     assert code == 2 and "sequence classifier" in capsys.readouterr().err
 
@@ -61,7 +61,7 @@ def test_cli_trains_and_reports(tiny_model_dir, tmp_path, capsys):
     torch.set_num_threads(1)
     train = write_jsonl(tmp_path / "t.jsonl", synthetic_pairs(64, 1))
     val = write_jsonl(tmp_path / "v.jsonl", synthetic_pairs(12, 2) + synthetic_pairs(1, 2))  # one duplicate
-    code = main(_args(tiny_model_dir, tmp_path, train, val, "--lr-grid", "1e-3,3e-3", "--batch-size", "16",
+    code = main(_args(tiny_model_dir, tmp_path, train, val, "--lr-grid", "1e-3,3e-3", "--global-batch-size", "16",
                       "--per-device-batch-size", "16", "--eval-steps", "2", "--warmup-steps", "1",
                       "--max-length", "64", "--threads", "1", "--device", "cpu"))
     out = capsys.readouterr().out
@@ -85,8 +85,8 @@ def test_missing_base_folder_is_named(tmp_path, capsys):
 
     pairs = tmp_path / "pairs.jsonl"
     pairs.write_text('{"prompt": "p", "chosen": "a", "rejected": "b"}\n')
-    code = main(["train", "--model", str(tmp_path / "no-such-base"), "--recipe", "bradley_terry", "--train", str(pairs),
-                 "--val", str(pairs), "--out", str(tmp_path / "out")])
+    code = main(["train", "--model", str(tmp_path / "no-such-base"), "--recipe", "bradley_terry", "--data", str(pairs),
+                 "--val-data", str(pairs), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 2 and "no such model folder" in err and "cannot read the model config" not in err
     assert not (tmp_path / "out").exists()
@@ -119,20 +119,43 @@ def test_config_file_and_overriding_option(tiny_model_dir, tmp_path, capsys):
     assert main(["train", "--config", str(cfg_file)]) == 2
     err = capsys.readouterr().err
     assert "train.yaml" in err and "per_device_batch_size" in err
-    assert main(["train", "--train", str(train), "--val", str(val), "--out", str(tmp_path / "o3")]) == 2
+    assert main(["train", "--data", str(train), "--val-data", str(val), "--out", str(tmp_path / "o3")]) == 2
     assert "missing --model (key base)" in capsys.readouterr().err
 
 
 def test_train_without_arguments_says_what_is_missing(capsys):
     assert main(["train"]) == 2
     err = capsys.readouterr().err
-    assert "missing --model (key base), --train, --val, --out" in err and "Usage" not in err
+    assert "missing --model (key base), --data (key train), --val-data (key val), --out" in err
+    assert "Usage" not in err and err.count("error:") == 1
 
 
-def test_base_is_the_deprecated_spelling_of_model(capsys):
-    assert main(["train", "--base", "org/m"]) == 2          # the old name still sets the base ...
+@pytest.mark.parametrize("old, new, value", [("--base", "--model", "org/m"), ("--train", "--data", "t.jsonl"),
+                                             ("--val", "--val-data", "v.jsonl"),
+                                             ("--batch-size", "--global-batch-size", "16")])
+def test_old_spellings_still_work_with_a_note_and_not_beside_the_new(capsys, old, new, value):
+    from helpers.cli import parsed
+    from rmbase.commands.train import TRAIN_OPTIONS
+
+    field = {"--model": "base", "--data": "train", "--val-data": "val", "--global-batch-size": "batch_size"}[new]
+    values = TRAIN_OPTIONS.values(parsed("train", old, value))      # the old name still sets the field ...
+    assert str(values[field]) == value
+    assert f"{old} is deprecated" in capsys.readouterr().err
+    assert main(["train", old, value]) == 2
     err = capsys.readouterr().err
-    assert "--base is deprecated" in err and "missing --train, --val, --out" in err and "--model" not in \
-        err.split("missing")[1]
-    assert main(["train", "--base", "org/m", "--model", "org/m"]) == 2   # ... but not beside the new one
-    assert "--base is the old name of --model" in capsys.readouterr().err
+    assert f"{old} is deprecated" in err and "missing" in err and new not in err.split("missing")[1]
+    assert main(["train", old, value, new, value]) == 2                # ... but not beside the new one
+    assert f"{old} is the old name of {new}" in capsys.readouterr().err
+
+
+def test_truncation_left_is_the_old_long_pairs_truncate(capsys):
+    from helpers.cli import parsed
+    from rmbase.commands.train import TRAIN_OPTIONS
+
+    assert TRAIN_OPTIONS.values(parsed("train", "--truncation", "left"))["long_pairs"] == "truncate"
+    assert TRAIN_OPTIONS.values(parsed("train", "--truncation", "drop"))["long_pairs"] == "drop"
+    assert TRAIN_OPTIONS.values(parsed("train", "--long-pairs", "truncate"))["long_pairs"] == "truncate"
+    assert "--long-pairs is deprecated" in capsys.readouterr().err
+    assert main(["train", "--long-pairs", "truncate", "--truncation", "left"]) == 2
+    assert "--long-pairs is the old name of --truncation" in capsys.readouterr().err
+    assert main(["train", "--truncation", "truncate"]) == 2       # the new option takes the new values only

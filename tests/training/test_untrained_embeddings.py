@@ -98,8 +98,8 @@ def test_the_cli_shows_the_reset_note(tiny_model_dir, tmp_path, capsys):
     save_file(weights, base / "model.safetensors", metadata={"format": "pt"})
     train_file = write_jsonl(tmp_path / "train.jsonl", synthetic_pairs(16, 1))
     val_file = write_jsonl(tmp_path / "val.jsonl", synthetic_pairs(8, 2) + synthetic_pairs(1, 2))
-    code = main(["train", "--model", str(base), "--train", str(train_file), "--val", str(val_file), "--out",
-                 str(tmp_path / "out"), "--lr", "1e-3", "--batch-size", "8", "--per-device-batch-size", "8",
+    code = main(["train", "--model", str(base), "--data", str(train_file), "--val-data", str(val_file), "--out",
+                 str(tmp_path / "out"), "--lr", "1e-3", "--global-batch-size", "8", "--per-device-batch-size", "8",
                  "--max-steps", "1", "--eval-steps", "1", "--warmup-steps", "1", "--max-length", "64",
                  "--device", "cpu"])
     out = capsys.readouterr().out

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 
 Restart = Annotated[bool, typer.Option(
-    "--restart", help="Discard the work an interrupted run with other options left behind, and start afresh "
+    "--restart", metavar=" ", help="Discard the work an interrupted run with other options left behind, and start afresh "
     "(without it such a run is refused, naming the changed options).")]
 
 
@@ -198,7 +198,7 @@ _CONFIG_HELP = ("YAML config of this command: its options (keys: the option name
                 "writes its resolved config beside it, which reruns it.")
 
 ConfigFile = Annotated[Path | None, typer.Option("--config", is_eager=True, callback=_read_config_file,
-                                                 help=_CONFIG_HELP)]
+                                                 metavar="FILE", help=_CONFIG_HELP)]
 
 
 def config_file(config: str) -> Any:
@@ -215,4 +215,5 @@ def config_file(config: str) -> Any:
             _library_keys(ctx, getattr(importlib.import_module(module), name), value)
         return value
 
-    return Annotated[Path | None, typer.Option("--config", is_eager=True, callback=read, help=_CONFIG_HELP)]
+    return Annotated[Path | None, typer.Option("--config", is_eager=True, callback=read, metavar="FILE",
+                                               help=_CONFIG_HELP)]

@@ -15,44 +15,56 @@ from rmbase.training.recipes import get_recipe, known_recipe
 class TrainConfig(Config):
     """Everything that decides what ``rmbase train`` does. Defaults follow the study (arXiv 2505.10775)."""
 
-    base: str = Field(description="Hugging Face id or local folder of the base model")
+    base: str = Field(description="Base model to train from: Hugging Face id or local folder.")
     recipe: Annotated[str, AfterValidator(known_recipe)] = Field(
-        "bradley_terry", description="a registered recipe (rmbase.training.recipes)")
-    train: str = Field(description="training data: file or Hub dataset id")
-    val: str = Field(description="validation preference pairs (checkpoint, LR and merge-weight selection)")
-    out: str
-    learning_rates: list[float] = Field(default_factory=lambda: [2e-6])
-    epochs: float | None = None          # None -> the recipe's default (1 bradley_terry, 2 regression)
-    batch_size: int = 64                 # global batch: per_device_batch_size x gradient accumulation
-    per_device_batch_size: int = 8
-    max_length: int = 2048
-    long_pairs: Literal["drop", "truncate"] = "drop"   # what to do with texts longer than max_length (counted)
-    warmup_steps: int = 20
-    schedule: Literal["constant", "cosine"] = "constant"   # constant: 20 warm-up steps then a constant LR
-    eval_steps: int = 20                 # a checkpoint (and a validation score) every 20 steps
-    weight_decay: float = 0.0
-    seed: int = 42
-    lora: bool = False
-    lora_r: int = 16
-    lora_alpha: int = 32
-    lora_dropout: float = 0.0
-    chat_template: str | None = None     # None -> the tokenizer's own; a shipped name, jinja path or string
-    revision: str | None = None
-    trust_remote_code: bool = False
-    dtype: str | None = None             # None -> float32 on CPU, bfloat16 on GPU
-    device: str | None = None
-    attributes: list[str] = Field(default_factory=lambda: list(HELPSTEER2_ATTRIBUTES))
-    attribute_signs: list[int] = Field(default_factory=lambda: list(STUDY_SIGNS))
-    attribute_range: tuple[float, float] | None = (0.0, 4.0)
-    merge_steps: int = 20
-    use_margin: bool = False             # subtract the pair's margin inside the BT loss (TRL's margin option)
-    on_bad_rows: Literal["drop", "error"] = "drop"
-    max_steps: int | None = None         # cap on optimiser steps per run (quick checks); None = full epochs
-    threads: int | None = None           # torch CPU threads; None = torch's default
-    # recompute each layer's activations in the backward pass: the same gradients for about one more forward pass,
-    # and activations of one layer instead of all (SmolLM2-135M, 8 pairs x 128 tokens: 2.8 GiB -> 0.15 GiB)
-    activation_checkpointing: bool = True
-    keep_checkpoints: bool = False       # keep <out>.work/ (checkpoints of every LR) after success
+        "bradley_terry", description="A registered recipe: bradley_terry | regression (rmbase.training.recipes).")
+    train: str = Field(description="Training data: JSONL/Parquet/CSV file or Hub dataset id org/name[:split].")
+    val: str = Field(description="Validation preference pairs (checkpoint, learning-rate and merge-weight choice).")
+    out: str = Field(description="Output folder for the reward model and its records.")
+    learning_rates: list[float] = Field(default_factory=lambda: [2e-6], description=(
+        "Learning rates; the best by validation accuracy is kept, all are recorded."))
+    epochs: float | None = Field(None, description="Epochs (default: the recipe's: 1 bradley_terry, 2 regression).")
+    batch_size: int = Field(64, description="Global batch: per-device batch x gradient accumulation.")
+    per_device_batch_size: int = Field(8, description="Micro-batch per step.")
+    max_length: int = Field(2048, description="Maximum tokens per rendered conversation.")
+    # the option is --truncation drop|left; the field keeps its name and values (saved configs, sweep stores)
+    long_pairs: Literal["drop", "truncate"] = Field("drop", description=(
+        "A conversation longer than the maximum length: dropped, or truncated from the left (keeping BOS and the "
+        "response end); counted either way."))
+    warmup_steps: int = Field(20, description="Warm-up steps of the learning-rate schedule.")
+    schedule: Literal["constant", "cosine"] = Field("constant", description=(
+        "Learning-rate schedule after the warm-up steps."))
+    eval_steps: int = Field(20, description="A checkpoint and a validation score every N optimiser steps.")
+    weight_decay: float = Field(0.0, description="AdamW weight decay.")
+    seed: int = Field(42, description="Seed (set before the score head is created).")
+    lora: bool = Field(False, description="Train LoRA adapters + the score head (saved merged).")
+    lora_r: int = Field(16, description="LoRA rank.")
+    lora_alpha: int = Field(32, description="LoRA alpha.")
+    lora_dropout: float = Field(0.0, description="LoRA dropout.")
+    chat_template: str | None = Field(None, description=(
+        "Chat template: chatml, llama3, zephyr, a .jinja path or a template string (default: the tokenizer's)."))
+    revision: str | None = Field(None, description="Model revision (Hub).")
+    trust_remote_code: bool = Field(False, description="Allow the checkpoint's own Python code.")
+    dtype: str | None = Field(None, description="float32 | bfloat16 (default: float32 on CPU, bfloat16 on GPU).")
+    device: str | None = Field(None, description="cpu | cuda | cuda:N (default: cuda when available).")
+    attributes: list[str] = Field(default_factory=lambda: list(HELPSTEER2_ATTRIBUTES), description=(
+        "Regression: the attribute columns."))
+    attribute_signs: list[int] = Field(default_factory=lambda: list(STUDY_SIGNS), description=(
+        "Regression: +1/-1 per attribute for the merge weights."))
+    attribute_range: tuple[float, float] | None = Field((0.0, 4.0), description=(
+        "Regression: allowed min,max of the attribute values, or none."))
+    merge_steps: int = Field(20, description="Regression: steps of the merge-weight search.")
+    use_margin: bool = Field(False, description="Bradley-Terry: subtract each pair's margin (TRL's margin option).")
+    on_bad_rows: Literal["drop", "error"] = Field("drop", description=(
+        "Rows with missing or invalid values: drop (and count) or error."))
+    max_steps: int | None = Field(None, description=(
+        "Stop each run after N optimiser steps (quick checks; default: the full epochs)."))
+    threads: int | None = Field(None, description="CPU threads for torch (default: torch's).")
+    # SmolLM2-135M, 8 pairs x 128 tokens: activations 2.8 GiB -> 0.15 GiB with checkpointing
+    activation_checkpointing: bool = Field(True, description=(
+        "Recompute each layer's activations in the backward pass: the same results, far less memory, about a "
+        "quarter more compute."))
+    keep_checkpoints: bool = Field(False, description="Keep OUT.work/ (the checkpoints of every LR) after success.")
 
     @field_validator("learning_rates")
     @classmethod

@@ -57,7 +57,7 @@ def encode_pairs(tokenizer: Any, pairs: pd.DataFrame, *, max_length: int, policy
         out.append(item)
     if not out:
         raise InputError(f"{name}: no pair fits max_length={max_length} ({report.dropped} too long)",
-                         expected="a larger --max-length or --long-pairs truncate")
+                         expected="a larger --max-length or --truncation left")
     return out, report
 
 
@@ -80,7 +80,7 @@ def encode_responses(tokenizer: Any, rows: pd.DataFrame, attributes: list[str], 
         out.append({"input_ids": seq, "labels": lab.tolist()})
     if not out:
         raise InputError(f"no training row fits max_length={max_length} ({report.dropped} too long)",
-                         expected="a larger --max-length or --long-pairs truncate")
+                         expected="a larger --max-length or --truncation left")
     return out, report
 
 

@@ -110,7 +110,7 @@ def data_warnings(report: dict[str, Any]) -> list[str]:
                        f"when truncated to max_length={length['max_length']}")
         elif length.get("dropped_too_long"):
             out.append(f"{part}: dropped {length['dropped_too_long']} item(s) longer than "
-                       f"max_length={length['max_length']} (use --long-pairs truncate to keep them)")
+                       f"max_length={length['max_length']} (use --truncation left to keep them)")
         if length.get("truncated"):
             out.append(f"{part}: truncated {length['truncated']} item(s) to max_length={length['max_length']}")
     return out

@@ -1,0 +1,194 @@
+"""The options of a command built from its library config (rmbase.commands.config_options): each feature of the
+builder on a toy config, run through typer as the CLI runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import pytest
+import typer
+from pydantic import Field
+from typer.testing import CliRunner
+
+from rmbase.commands.config_options import Alias, ConfigOptions, Parsed
+from rmbase.commands.options import ConfigFile
+from rmbase.config import Config
+from rmbase.errors import InputError
+
+
+class Toy(Config):
+    model: str = Field(description="The model [a folder].")
+    data: Path = Field(description="The data.")
+    steps: int = Field(7, description="Steps.")
+    rate: float = Field(0.5, description="A rate.")
+    mode: Literal["drop", "left"] = Field("drop", description="What to do.")
+    fast: bool = Field(False, description="Go fast.")
+    slow: bool = Field(True, description="Go slow.")
+    tags: list[str] = Field(default_factory=lambda: ["a", "b"], description="Tags.")
+    sizes: list[int] = Field(default_factory=list, description="Sizes.")
+    files: list[Path] = Field(default_factory=list, description="Files.")
+    span: tuple[float, float] | None = Field((0.0, 4.0), description="A span.")
+    note: str | None = Field(None, description="A note.")
+    secret: int = 3
+
+
+def _span(text: str, option: str) -> tuple[float, float] | None:
+    if text == "none":
+        return None
+    lo, hi = text.split(",")
+    return float(lo), float(hi)
+
+
+TOY = ConfigOptions(Toy, names={"model": "--base-model"}, exclude=("secret",), hidden=("note",),
+                    aliases={"model": Alias("--old-model"), "mode": Alias("--policy", {"truncate": "left"})},
+                    parsed={"span": Parsed(_span, "MIN,MAX|none", "0,4")})
+
+
+def _app(seen: list) -> typer.Typer:
+    app = typer.Typer(rich_markup_mode="rich", add_completion=False)
+
+    @app.command("toy", cls=TOY.command())
+    def toy(ctx: typer.Context, config: ConfigFile = None) -> None:
+        seen.append(TOY.resolve(ctx, config))
+
+    @app.command("other")
+    def other() -> None: ...
+
+    return app
+
+
+def run(*args: str) -> tuple[object, list]:
+    seen: list = []
+    result = CliRunner().invoke(_app(seen), ["toy", *args], env={"COLUMNS": "250"})
+    return result, seen
+
+
+def config(*args: str) -> Toy:
+    result, seen = run(*args)
+    assert result.exit_code == 0, (result.output, result.exception)
+    return seen[0]
+
+
+REQUIRED = ("--base-model", "m", "--data", "d.jsonl")
+
+
+def test_defaults_come_from_the_config():
+    assert config(*REQUIRED) == Toy(model="m", data=Path("d.jsonl"))
+
+
+def test_types_are_converted():
+    cfg = config(*REQUIRED, "--steps", "3", "--rate", "1e-3", "--note", "hi", "--span", "1,2")
+    assert (cfg.steps, cfg.rate, cfg.note, cfg.span, cfg.data) == (3, 1e-3, "hi", (1.0, 2.0), Path("d.jsonl"))
+    assert config(*REQUIRED, "--span", "none").span is None
+    result, _ = run(*REQUIRED, "--steps", "many")
+    assert result.exit_code == 2 and "--steps" in result.output
+
+
+def test_choices_are_checked():
+    assert config(*REQUIRED, "--mode", "left").mode == "left"
+    result, seen = run(*REQUIRED, "--mode", "middle")
+    assert result.exit_code == 2 and "'middle' is not one of 'drop', 'left'" in result.output and not seen
+
+
+def test_lists_are_comma_separated_or_repeated():
+    cfg = config(*REQUIRED, "--tags", "x, y", "--tags", "z", "--sizes", "1,2", "--files", "a.txt,b.txt")
+    assert cfg.tags == ["x", "y", "z"] and cfg.sizes == [1, 2] and cfg.files == [Path("a.txt"), Path("b.txt")]
+    result, _ = run(*REQUIRED, "--sizes", "1,x")
+    assert isinstance(result.exception, InputError) and "--sizes: 'x' is not an integer" in str(result.exception)
+
+
+def test_bool_fields_are_on_off_flags():
+    cfg = config(*REQUIRED, "--fast", "--no-slow")
+    assert cfg.fast is True and cfg.slow is False
+    assert config(*REQUIRED, "--no-fast").fast is False
+
+
+def test_missing_required_values_are_named_by_their_options():
+    result, seen = run("--steps", "2")
+    assert isinstance(result.exception, InputError) and not seen
+    assert str(result.exception).startswith("missing --base-model (key model), --data")
+
+
+def test_help_shows_readable_metavars_required_and_the_configs_defaults():
+    result, _ = run("--help")
+    text = " ".join(result.output.split())
+    for shown in ("--base-model TEXT The model [a folder]. [required]", "--data PATH The data. [required]",
+                  "--steps INT Steps. [default: 7]", "--rate NUMBER A rate. [default: 0.5]",
+                  "--mode drop|left What to do. [default: drop]", "--tags TEXT... Tags. [default: a,b]",
+                  "--sizes INT... Sizes. [default: none]", "--files PATH...",
+                  "--span MIN,MAX|none A span. [default: 0,4]", "--fast --no-fast Go fast. [default: no]", "[default: yes]"):
+        assert shown in text, shown
+    for absent in ("<str>", "<list", "<int>", "<float>", "--note", "--secret", "--old-model", "--policy"):
+        assert absent not in text, absent
+
+
+def test_excluded_fields_come_from_the_config_file(tmp_path):
+    file = tmp_path / "toy.yaml"
+    file.write_text("secret: 9\nmodel: f\ndata: d\nsteps: 4\n")
+    cfg = config("--config", str(file), "--steps", "5")
+    assert (cfg.secret, cfg.model, cfg.steps) == (9, "f", 5)
+
+
+def test_deprecated_spelling_sets_the_field_with_a_note_and_maps_old_values():
+    result, seen = run("--old-model", "m", "--data", "d", "--policy", "truncate")
+    assert seen[0].model == "m" and seen[0].mode == "left"
+    err = result.stderr
+    assert "--old-model is deprecated" in err and "--policy is deprecated" in err
+    result, _ = run("--old-model", "m", "--base-model", "m", "--data", "d")
+    assert "--old-model is the old name of --base-model" in str(result.exception)
+    result, _ = run(*REQUIRED, "--policy", "middle")
+    assert "--policy: 'middle' is not one of 'truncate', 'drop'" in str(result.exception)
+
+
+def test_options_are_built_on_use_not_at_registration(monkeypatch):
+    calls = []
+    monkeypatch.setattr(ConfigOptions, "parameters", lambda self: calls.append(1) or [])
+    app = _app([])
+    CliRunner().invoke(app, ["other"])
+    CliRunner().invoke(app, ["--help"])
+    assert calls == []
+    CliRunner().invoke(app, ["toy", "--help"])
+    assert calls == [1]
+
+
+def test_a_field_of_a_type_without_an_option_must_be_excluded_or_parsed():
+    with pytest.raises(TypeError, match="span"):
+        ConfigOptions(Toy, exclude=("secret",)).parameters()
+
+
+# ---------------------------------------------------------------- the commands built from their configs
+def _train():
+    from rmbase.commands.train import TRAIN_OPTIONS
+
+    return TRAIN_OPTIONS
+
+
+# command words, its options, the required options, the fields deliberately without an option
+CONVERTED = {
+    "train": (("train",), _train, ("--model", "m", "--data", "t.jsonl", "--val-data", "v.jsonl", "--out", "o"),
+              ()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONVERTED))
+def test_every_config_field_has_an_option_or_is_excluded_by_name(name):
+    _, spec, _, excluded = CONVERTED[name]
+    spec = spec()
+    fields = set(spec.config_class().model_fields)
+    assert set(spec.exclude) == set(excluded)
+    assert set(spec.fields()) == fields - set(excluded)
+    names = [p.name for p in spec.parameters()]
+    assert set(fields) - set(excluded) <= set(names)
+
+
+@pytest.mark.parametrize("name", sorted(CONVERTED))
+def test_the_defaults_a_user_gets_are_the_configs(name):
+    from helpers.cli import parsed
+
+    words, spec, required, _ = CONVERTED[name]
+    spec = spec()
+    ctx = parsed(*words, *required)
+    given = {k: v for k, v in spec.values(ctx).items() if v is not None}
+    assert len(given) == len(required) // 2          # nothing but the given options has a value of the command's
+    assert spec.resolve(ctx, None) == spec.config_class()(**given)
