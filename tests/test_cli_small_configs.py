@@ -153,3 +153,26 @@ def test_a_bad_config_file_is_one_message_naming_file_and_key(tmp_path, capsys, 
     content = {k: (str(out) if v == "OUT" else v) for k, v in content.items()}
     cfg = _yaml(tmp_path / "opts.yaml", content)
     assert_refused([*argv, "--config", cfg], capsys, str(cfg), *needles, not_written=(out.parent,))
+
+
+@pytest.mark.parametrize(("argv", "shown"), [
+    (["benchmarks", "import"], ["FILE...", "--out", "PATH", "normalised|raw|both", "[required]"]),
+    (["benchmarks", "show"], ["MODEL...", "--scores", "PATH...", "--all", "[default: no]"]),
+    (["evaluate", "summarize"], ["FILE", "--rules", "TEXT", "--out", "PATH"]),
+    (["sweep", "run"], ["SWEEP_CONFIG", "--store", "DIR", "--scheduler", "fifo|asha", "--max-concurrent", "INT"]),
+    (["sweep", "status"], ["STORE", "[required]"]),
+    (["sweep", "collect"], ["STORE", "--out", "PATH", "[default: results.parquet]", "--all"]),
+    (["report"], ["DIR", "[required]"]),
+    (["presence", "compare"], ["DIR...", "--bins", "INT", "[default: 40]"]),
+    (["presence", "features"], ["DIR...", "--share-family"]),
+])
+def test_help_marks_required_and_shows_readable_types(capsys, monkeypatch, argv, shown):
+    """typer 0.29's type column (<list[str]>, <path>, <bool>) is not shown; metavars are; a required field is marked
+    and a default comes from the config."""
+    monkeypatch.setenv("COLUMNS", "250")
+    code, out, err = run([*argv, "--help"], capsys)
+    assert code == 0, err
+    for word in ("<list", "<path>", "<bool>", "<str>", "<int>", "<float>", "]..."):
+        assert word not in out, (word, out)
+    for word in ["--config", "FILE", *shown]:
+        assert word in out, (word, out)

@@ -7,10 +7,8 @@ from typing import Annotated
 
 import typer
 
-from rmbase.commands.options import ConfigFile, config_file, resolve_config
-
-ImportConfigFile = config_file("rmbase.benchmarks.command_configs:ImportConfig")
-ShowConfigFile = config_file("rmbase.benchmarks.command_configs:ShowConfig")
+from rmbase.commands.config_options import ConfigOptions
+from rmbase.commands.options import ConfigFile, resolve_config
 
 bench_app = typer.Typer(help="Benchmark scores of bases: import harness/leaderboard files, show, run lm-eval.",
                         no_args_is_help=True)
@@ -24,28 +22,23 @@ def _print_warnings(console, table) -> None:  # noqa: ANN001 - rich console and 
                       f"{terminal(table.warning_examples.get(kind, ''))})", highlight=False, soft_wrap=True)
 
 
-@bench_app.command("import")
-def import_(
-    ctx: typer.Context,
-    files: Annotated[list[str], typer.Argument(metavar="FILE...", show_default=False, help="lm-eval results_*.json, EvalPlus *_eval_results.json, leaderboard tables (CSV/Parquet or 'open-llm-leaderboard/contents' from the Hub), plain CSV model,benchmark,value; folders of JSONs; Swallow LLM Leaderboard model.yml files (read together: the newest snapshot wins, docs/benchmarks.md).")],
-    out: Annotated[Path, typer.Option("--out", metavar="PATH", help="Output long table (.csv or .parquet); a .provenance.json and the resolved config (OUT.config.yaml) are written beside it.")],
-    scale: Annotated[str, typer.Option(metavar="normalised|raw|both", help="normalised (leaderboard 0-100 for the six; works with `rmbase study --benchmarks`) | raw | both")] = "normalised",
-    model: Annotated[str | None, typer.Option(metavar="TEXT", help="Model id for JSON files (overrides the id they record).")] = None,
-    on_conflict: Annotated[str, typer.Option("--on-conflict", metavar="error|drop|first", help="Equal-rank duplicates with different values: error | drop | first")] = "error",
-    names: Annotated[str, typer.Option(metavar="hf|short", help="Model names written: hf (org/name) | short (name only, as the study's tables name models)")] = "hf",
-    models: Annotated[Path | None, typer.Option("--models", metavar="PATH", help="Keep only the models of this models table (columns model[, hf_id], e.g. the study's models.csv) and name them as it does.")] = None,
-    config: ImportConfigFile = None,
-) -> None:
+IMPORT_OPTIONS = ConfigOptions("rmbase.benchmarks.command_configs:ImportConfig", arguments=("files",),
+                               metavars={"files": "FILE...", "out": "PATH", "models": "PATH"})
+SHOW_OPTIONS = ConfigOptions("rmbase.benchmarks.command_configs:ShowConfig", arguments=("models",),
+                             names={"json_out": "--json", "all_features": "--all"},
+                             metavars={"models": "MODEL...", "scores": "PATH...", "json_out": "PATH"})
+
+
+@bench_app.command("import", cls=IMPORT_OPTIONS.command())
+def import_(ctx: typer.Context, config: ConfigFile = None) -> None:
     """Import benchmark results into one long table (ids normalised, duplicates resolved by the recorded rule)."""
     from rich.console import Console
 
-    from rmbase.benchmarks.command_configs import ImportConfig
     from rmbase.benchmarks.import_pipeline import import_files
     from rmbase.config import write_resolved
     from rmbase.io import check_output_path
 
-    cfg = resolve_config(ctx, ImportConfig, config, dict(files=files, out=out, scale=scale, model=model,
-                                                         on_conflict=on_conflict, names=names, models=models))
+    cfg = IMPORT_OPTIONS.resolve(ctx, config)
     target = Path(cfg.out)
     check_output_path(target, kind="file", suffixes=(".csv", ".parquet", ".pq"))
     check_output_path(f"{target}.provenance.json", kind="file", option="--out (its provenance file)")
@@ -78,25 +71,15 @@ def import_(
                   highlight=False, soft_wrap=True, markup=False)
 
 
-@bench_app.command("show")
-def show(
-    ctx: typer.Context,
-    models: Annotated[list[str], typer.Argument(metavar="MODEL...", show_default=False, help="Model ids (any spelling; a name without organisation works).")],
-    scores: Annotated[list[str] | None, typer.Option("--scores", metavar="PATH", help="Score files to read (anything `import` reads; repeatable); default: the bundled tables.")] = None,
-    bundled: Annotated[bool | None, typer.Option("--bundled/--no-bundled", help="Harmonise with the bundled tables (leaderboard v2, Swallow). Default: only when --scores is not given.")] = None,
-    json_out: Annotated[Path | None, typer.Option("--json", metavar="PATH", help="Also write every feature of the models as JSON (and the resolved config beside it, JSON.config.yaml).")] = None,
-    all_features: Annotated[bool, typer.Option("--all", help="Also print the mapped values of the other sources' features (default: the selection features and what is observed).")] = False,
-    config: ShowConfigFile = None,
-) -> None:
+@bench_app.command("show", cls=SHOW_OPTIONS.command())
+def show(ctx: typer.Context, config: ConfigFile = None) -> None:
     """Print each model's features: observed values with their sources, mapped values with origin and sd."""
     from rich.console import Console
 
-    from rmbase.benchmarks.command_configs import ShowConfig
     from rmbase.errors import InputError
     from rmbase.io import check_output_path
 
-    cfg = resolve_config(ctx, ShowConfig, config, dict(models=models, scores=scores, bundled=bundled,
-                                                       json_out=json_out, all_features=all_features))
+    cfg = SHOW_OPTIONS.resolve(ctx, config)
     target = None if cfg.json_out is None else Path(cfg.json_out)
     if target is not None:
         check_output_path(target, kind="file", option="--json", suffixes=(".json",))

@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
-from rmbase.commands.options import ConfigFile, Restart, config_file, resolve_config
-
-SummarizeConfigFile = config_file("rmbase.rm_eval.summary_files:SummarizeConfig")
+from rmbase.commands.config_options import ConfigOptions
+from rmbase.commands.options import ConfigFile, Restart, resolve_config
 
 evaluate_app = typer.Typer(
     name="evaluate",
@@ -116,14 +115,11 @@ def _print_results(console, results: dict) -> None:
                   "truncated")
 
 
-def summarize_cmd(
-    ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(metavar="FILE", show_default=False, help="Per-subset figures: CSV/TSV/Parquet (model, subset, correct, total | accuracy), a reward-bench results JSON, or an rmbase scores.jsonl.")],
-    rules: Annotated[str | None, typer.Option(metavar="TEXT", help="v1 | v1-prior | v2, or a registered benchmark's (default: from the subset names).")] = None,
-    allow_partial: Annotated[bool, typer.Option("--allow-partial", help="Allow sections with missing subsets (marked partial).")] = False,
-    out: Annotated[Path | None, typer.Option("--out", metavar="PATH", help="Write the summaries as JSON to this file (and the resolved config beside it, OUT.config.yaml).")] = None,
-    config: SummarizeConfigFile = None,
-) -> None:
+SUMMARIZE_OPTIONS = ConfigOptions("rmbase.rm_eval.summary_files:SummarizeConfig", arguments=("file",),
+                                  metavars={"file": "FILE", "out": "PATH"})
+
+
+def summarize_cmd(ctx: typer.Context, config: ConfigFile = None) -> None:
     """Compute RewardBench sections and score from per-subset figures; print a table (and write JSON)."""
     from rich.console import Console
     from rich.table import Table
@@ -132,10 +128,9 @@ def summarize_cmd(
     from rmbase.escaping import terminal
     from rmbase.io import atomic_write_json, check_output_path, sha256_file
     from rmbase.provenance import provenance
-    from rmbase.rm_eval.summary_files import SummarizeConfig, summarize_file
+    from rmbase.rm_eval.summary_files import summarize_file
 
-    cfg = resolve_config(ctx, SummarizeConfig, config,
-                         {"file": file, "rules": rules, "allow_partial": allow_partial, "out": out})
+    cfg = SUMMARIZE_OPTIONS.resolve(ctx, config)
     target = None if cfg.out is None else Path(cfg.out)
     if target is not None:
         check_output_path(target, kind="file")
@@ -166,7 +161,7 @@ def summarize_cmd(
         console.print(f"wrote {target} and {target.with_suffix('.config.yaml')}", markup=False)
 
 
-evaluate_app.command("summarize")(summarize_cmd)
+evaluate_app.command("summarize", cls=SUMMARIZE_OPTIONS.command())(summarize_cmd)
 
 
 def register(app: typer.Typer) -> None:

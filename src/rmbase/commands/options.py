@@ -65,6 +65,7 @@ def config_values(ctx: typer.Context, cls: Any, config_file: Path | None, values
     gave; without a file, every option's value. Options left at ``None`` are dropped, so that the config's own
     default applies."""
     passed = given_options(ctx, values, sources)
+    _refuse_bad_file_values(ctx)
     if config_file is None:
         merged = {k: v for k, v in values.items() if v is not None or k in passed}
     else:
@@ -81,6 +82,17 @@ def config_values(ctx: typer.Context, cls: Any, config_file: Path | None, values
                          path=None if config_file is None else str(config_file),
                          expected="the option on the command line or the key in the --config file")
     return merged
+
+
+def _refuse_bad_file_values(ctx: typer.Context) -> None:
+    """A --config file's value its option cannot take is refused, naming the file and the key, unless the option
+    was given on the command line (which wins over the file)."""
+    meta = ctx.meta.get(_FILE) or {}
+    for name, text in meta.get("bad", {}).items():
+        if not _given(ctx, name):
+            from rmbase.errors import InputError
+
+            raise InputError(text, path=meta["path"])
 
 
 def resolve_config(ctx: typer.Context, cls: Any, config_file: Path | None, values: Mapping[str, Any],
@@ -141,6 +153,7 @@ def _read_config_file(ctx: typer.Context, param: Any, value: Path | None) -> Pat
     params = {p.name: p for p in ctx.command.params}
     own: dict[str, Any] = {}
     rest: dict[str, Any] = {}
+    bad: dict[str, str] = {}
     for key, item in data.items():
         name = keys.get(str(key))
         if name is None:
@@ -160,10 +173,11 @@ def _read_config_file(ctx: typer.Context, param: Any, value: Path | None) -> Pat
                 p.get_runtime_param().coerce(item, param=p, ctx=ctx)  # typer's own conversion of the option
         except Exception as exc:  # noqa: BLE001 - click's BadParameter (typer ships its own click)
             text = getattr(exc, "message", None) or str(exc)
-            raise InputError(f"key {key}: {text}", path=str(value)) from exc
+            bad[name] = f"key {key}: {text}"  # refused when the config is resolved, unless the option is given
+            continue
         own[name] = item
     ctx.default_map = {**(ctx.default_map or {}), **own}
-    ctx.meta[_FILE] = {"path": str(value), "options": set(own), "rest": rest, "keys": sorted(keys)}
+    ctx.meta[_FILE] = {"path": str(value), "options": set(own), "rest": rest, "keys": sorted(keys), "bad": bad}
     return value
 
 
@@ -199,21 +213,3 @@ _CONFIG_HELP = ("YAML config of this command: its options (keys: the option name
 
 ConfigFile = Annotated[Path | None, typer.Option("--config", is_eager=True, callback=_read_config_file,
                                                  metavar="FILE", help=_CONFIG_HELP)]
-
-
-def config_file(config: str) -> Any:
-    """The ``--config FILE`` option of a command whose config is the class ``config`` ('package.module:Class',
-    imported only when a file is given): the file's unknown keys are refused as it is read, before a missing
-    argument or option is (a misspelt key is the cause, not the missing value)."""
-
-    def read(ctx, param, value):  # noqa: ANN001, ANN202 - typer passes the context, the option and its value
-        value = _read_config_file(ctx, param, value)
-        if value is not None:
-            import importlib
-
-            module, _, name = config.partition(":")
-            _library_keys(ctx, getattr(importlib.import_module(module), name), value)
-        return value
-
-    return Annotated[Path | None, typer.Option("--config", is_eager=True, callback=read, metavar="FILE",
-                                               help=_CONFIG_HELP)]

@@ -7,10 +7,12 @@ from typing import Annotated, Any
 
 import typer
 
-from rmbase.commands.options import ConfigFile, Restart, config_file, resolve_config
+from rmbase.commands.config_options import ConfigOptions
+from rmbase.commands.options import ConfigFile, Restart, resolve_config
 
-CompareConfigFile = config_file("rmbase.presence.config:CompareConfig")
-FeaturesConfigFile = config_file("rmbase.presence.config:FeaturesConfig")
+_FOLDERS = {"folders": "DIR...", "out": "PATH", "models": "PATH"}
+COMPARE_OPTIONS = ConfigOptions("rmbase.presence.config:CompareConfig", arguments=("folders",), metavars=_FOLDERS)
+FEATURES_OPTIONS = ConfigOptions("rmbase.presence.config:FeaturesConfig", arguments=("folders",), metavars=_FOLDERS)
 
 presence_app = typer.Typer(
     name="presence",
@@ -93,16 +95,8 @@ def _print_summary(console, summary: dict) -> None:
     console.print("skipped: " + (", ".join(f"{k} {v}" for k, v in skipped.items()) or "none"))
 
 
-@presence_app.command("compare")
-def compare(
-    ctx: typer.Context,
-    folders: Annotated[list[Path] | None, typer.Argument(metavar="DIR...", show_default=False, help="Presence folders (one per model; at least two). \\[required]")] = None,
-    out: Annotated[Path | None, typer.Option("--out", metavar="PATH", help="Result file: .json (everything) or .csv (pairs); the resolved config is written beside it. \\[required]")] = None,
-    bins: Annotated[int, typer.Option(metavar="INT", help="Equal-width bins over the pooled score range of each category.")] = 40,
-    share_family: Annotated[bool, typer.Option("--share-family", help="Apply the study's sharing rule (needs --models).")] = False,
-    models: Annotated[Path | None, typer.Option(metavar="PATH", help="Models table (model, family, params_b, pretrain_tokens_t).")] = None,
-    config: CompareConfigFile = None,
-) -> None:
+@presence_app.command("compare", cls=COMPARE_OPTIONS.command())
+def compare(ctx: typer.Context, config: ConfigFile = None) -> None:
     """Pairwise Jensen-Shannon distance (base 2) between the models' score distributions, per category and
     over all documents, on shared histogram bins."""
     from rich.console import Console
@@ -110,11 +104,9 @@ def compare(
     from rmbase.config import write_resolved
     from rmbase.io import atomic_write_json, atomic_write_text
     from rmbase.presence.compare import compare_folders, pairs_frame
-    from rmbase.presence.config import CompareConfig
     from rmbase.provenance import provenance
 
-    cfg = resolve_config(ctx, CompareConfig, config,
-                   {"folders": folders, "out": out, "bins": bins, "share_family": share_family, "models": models})
+    cfg = COMPARE_OPTIONS.resolve(ctx, config)
     if cfg.out is None:
         from rmbase.errors import InputError
 
@@ -147,26 +139,17 @@ def _print_pairs(console, result: dict) -> None:
     console.print(table)
 
 
-@presence_app.command("features")
-def features(
-    ctx: typer.Context,
-    folders: Annotated[list[Path] | None, typer.Argument(metavar="DIR...", show_default=False, help="Presence folders (one per model). \\[required]")] = None,
-    out: Annotated[Path | None, typer.Option("--out", metavar="PATH", help="Features table (.csv or .parquet): model, presence_<category>..., shared_from; the resolved config is written beside it. \\[required]")] = None,
-    share_family: Annotated[bool, typer.Option("--share-family", help="Fill in unscored models of --models by the sharing rule.")] = False,
-    models: Annotated[Path | None, typer.Option(metavar="PATH", help="Models table (model, family, params_b, pretrain_tokens_t).")] = None,
-    config: FeaturesConfigFile = None,
-) -> None:
+@presence_app.command("features", cls=FEATURES_OPTIONS.command())
+def features(ctx: typer.Context, config: ConfigFile = None) -> None:
     """The per-category mean scores as features (presence_<category>) for `rmbase study --presence` and the
     selection predictors."""
     from rich.console import Console
 
     from rmbase.config import write_resolved
     from rmbase.io import atomic_write_text, read_table
-    from rmbase.presence.config import FeaturesConfig
     from rmbase.presence.features import presence_table
 
-    cfg = resolve_config(ctx, FeaturesConfig, config,
-                   {"folders": folders, "out": out, "share_family": share_family, "models": models})
+    cfg = FEATURES_OPTIONS.resolve(ctx, config)
     target = cfg.check_out()
     table = presence_table(cfg.folders, share_family=cfg.share_family,
                            models=read_table(cfg.models) if cfg.models else None)

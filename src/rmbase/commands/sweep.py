@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
-from rmbase.commands.options import config_file, resolve_config
+from rmbase.commands.config_options import ConfigOptions
+from rmbase.commands.options import ConfigFile
 
-RunConfigFile = config_file("rmbase.sweep.command_configs:SweepRunConfig")
-StatusConfigFile = config_file("rmbase.sweep.command_configs:SweepStatusConfig")
-CollectConfigFile = config_file("rmbase.sweep.command_configs:SweepCollectConfig")
+_CONFIGS = "rmbase.sweep.command_configs:"
+RUN_OPTIONS = ConfigOptions(_CONFIGS + "SweepRunConfig", arguments=("config",),
+                            metavars={"config": "SWEEP_CONFIG", "store": "DIR"})
+STATUS_OPTIONS = ConfigOptions(_CONFIGS + "SweepStatusConfig", arguments=("store",), metavars={"store": "STORE"})
+COLLECT_OPTIONS = ConfigOptions(_CONFIGS + "SweepCollectConfig", arguments=("store",), names={"keep_all": "--all"},
+                                metavars={"store": "STORE", "out": "PATH"})
 
 sweep_app = typer.Typer(
     name="sweep",
@@ -21,28 +24,12 @@ sweep_app = typer.Typer(
 )
 
 
-@sweep_app.command("run")
-def run(
-    ctx: typer.Context,
-    config: Annotated[Path, typer.Argument(metavar="SWEEP_CONFIG", show_default=False, help="Sweep config (YAML): bases, recipes, learning rates, seeds, data, eval sets, resources.")],
-    store: Annotated[Path, typer.Option("--store", metavar="DIR", help="Store folder: cells, checkpoints, results (rerun the same command to resume); the resolved options are written into it (run.config.yaml).")],
-    address: Annotated[str | None, typer.Option("--address", metavar="TEXT", help="Ray cluster to join (default: RAY_ADDRESS, else Ray starts embedded here).")] = None,
-    max_concurrent: Annotated[int | None, typer.Option("--max-concurrent", metavar="INT", min=1, help="Cells running at once (default: as many as the resources allow).")] = None,
-    scheduler: Annotated[str | None, typer.Option("--scheduler", metavar="fifo|asha", help="fifo | asha (stop hopeless cells early; default: the config's).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate everything, summarise the cells and the estimated device-hours; start nothing.")] = False,
-    throughput: Annotated[float | None, typer.Option("--throughput", metavar="NUMBER", help="Effective TFLOP/s per GPU for the estimate (default: the config's cost.tflops_per_gpu).")] = None,
-    plan: Annotated[int | None, typer.Option("--plan", metavar="INT", min=1, help="Train only K bases of the pool, chosen in batches by the selection room's planner.")] = None,
-    plan_batch: Annotated[int, typer.Option("--plan-batch", metavar="INT", min=1, help="Bases per planner batch (with --plan).")] = 2,
-    live: Annotated[bool, typer.Option("--live/--no-live", help="Live display of the cells and an ETA.")] = True,
-    verbose: Annotated[bool, typer.Option("--verbose", help="With --dry-run: list every cell, not only the summary per base and recipe.")] = False,
-    options_file: RunConfigFile = None,
-) -> None:
+@sweep_app.command("run", cls=RUN_OPTIONS.command())
+def run(ctx: typer.Context, options_file: ConfigFile = None) -> None:
     """Run every unfinished cell of SWEEP_CONFIG into --store (or, with --dry-run, check and price it)."""
     from rmbase.sweep.checks import load_sweep_config, validate
-    from rmbase.sweep.command_configs import SweepRunConfig
 
-    values = {name: value for name, value in locals().items() if name in SweepRunConfig.model_fields}
-    opts = resolve_config(ctx, SweepRunConfig, options_file, values)
+    opts = RUN_OPTIONS.resolve(ctx, options_file)  # options_file: the argument SWEEP_CONFIG is the field `config`
     store = Path(opts.store)
     cfg = load_sweep_config(opts.config)
     checked = validate(cfg, source=opts.config, address=opts.address, check_devices=not opts.dry_run)
@@ -152,20 +139,15 @@ def _print_dry_run(console, checked, throughput: float | None, verbose: bool = F
     console.print("dry run: config valid, nothing started")
 
 
-@sweep_app.command("status")
-def status(
-    ctx: typer.Context,
-    store: Annotated[Path, typer.Argument(metavar="STORE", show_default=False, help="The sweep store.")],
-    options_file: StatusConfigFile = None,
-) -> None:
+@sweep_app.command("status", cls=STATUS_OPTIONS.command())
+def status(ctx: typer.Context, config: ConfigFile = None) -> None:
     """One table of cells: state, best validation accuracy, eval scores, device-hours, error."""
     from rich.table import Table
 
     from rmbase.escaping import terminal
     from rmbase.sweep.collect import open_store, status_rows
-    from rmbase.sweep.command_configs import SweepStatusConfig
 
-    store = Path(resolve_config(ctx, SweepStatusConfig, options_file, {"store": store}).store)
+    store = Path(STATUS_OPTIONS.resolve(ctx, config).store)
     rows = status_rows(open_store(store))
     score_cols = sorted({k for r in rows for k in r if k.startswith("score:")})
     table = Table(title=f"sweep store {terminal(str(store))}: {len(rows)} cells")
@@ -204,24 +186,15 @@ def _hours(v) -> str:
     return "—" if v is None else f"{v:.4f}"
 
 
-@sweep_app.command("collect")
-def collect(
-    ctx: typer.Context,
-    store: Annotated[Path, typer.Argument(metavar="STORE", show_default=False, help="The sweep store.")],
-    out: Annotated[Path, typer.Option("--out", metavar="PATH", help="Long RM result table (.parquet or .csv); curves, cell status and the resolved config (OUT.config.yaml) are written beside it.")] = Path("results.parquet"),
-    keep_all: Annotated[bool, typer.Option("--all", help="Keep every cell (default: per base and recipe, the learning rate with the best validation accuracy).")] = False,
-    allow_incomplete: Annotated[bool, typer.Option("--allow-incomplete", help="Choose the learning rate of a base x recipe among its finished cells even when others failed or have not run (default: no choice is made for it).")] = False,
-    options_file: CollectConfigFile = None,
-) -> None:
+@sweep_app.command("collect", cls=COLLECT_OPTIONS.command())
+def collect(ctx: typer.Context, config: ConfigFile = None) -> None:
     """Write the long RM result table of the store (the study's choice of learning rate and checkpoint)."""
     from rmbase.config import write_resolved
     from rmbase.escaping import terminal
     from rmbase.io import check_output_path
     from rmbase.sweep.collect import collect as do_collect
-    from rmbase.sweep.command_configs import SweepCollectConfig
 
-    cfg = resolve_config(ctx, SweepCollectConfig, options_file,
-                         {"store": store, "out": out, "keep_all": keep_all, "allow_incomplete": allow_incomplete})
+    cfg = COLLECT_OPTIONS.resolve(ctx, config)
     resolved = Path(cfg.out).with_suffix(".config.yaml")
     check_output_path(resolved, kind="file", option="--out (its config file)")
     info = do_collect(cfg.store, cfg.out, keep_all=cfg.keep_all, allow_incomplete=cfg.allow_incomplete)
