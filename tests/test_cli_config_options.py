@@ -164,6 +164,18 @@ def _train():
     return TRAIN_OPTIONS
 
 
+def _recommend():
+    from rmbase.commands.selection import RECOMMEND_OPTIONS
+
+    return RECOMMEND_OPTIONS
+
+
+def _plan():
+    from rmbase.commands.selection import PLAN_OPTIONS
+
+    return PLAN_OPTIONS
+
+
 def _spec(module: str, name: str):
     def spec():
         import importlib
@@ -189,6 +201,8 @@ CONVERTED = {
                          ()),
     "presence features": (("presence", "features"), _spec("presence", "FEATURES_OPTIONS"), ("a", "--out", "f.csv"),
                           ()),
+    "recommend": (("recommend",), _recommend, (), ("targets", "pool_types")),  # tuples: set in a --config file
+    "plan": (("plan",), _plan, (), ("features",)),
 }
 
 

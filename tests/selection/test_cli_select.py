@@ -90,13 +90,38 @@ def test_plan_benchmarks_and_its_deprecated_name_pool(tmp_path, capsys):
     assert main(["plan", "--pool", str(pool), "--benchmarks", str(pool), "--trained", str(trained)]) == 2
     assert "--pool is the old name of --benchmarks: give --benchmarks only" in capsys.readouterr().err
     cfg = tmp_path / "plan.yaml"
-    cfg.write_text(f"pool: {pool}\nbenchmarks: {pool}\n")  # the same refusal from a --config file
+    cfg.write_text(f"pool: {pool}\n")  # a --config file may use the old key, with the same note ...
+    assert main(["plan", "--config", str(cfg), "--trained", str(trained), "--budget", "2", "--json", str(old)]) == 0
+    assert "--pool is deprecated" in capsys.readouterr().err
+    assert json.loads(new.read_text())["proposals"] == json.loads(old.read_text())["proposals"]
+    cfg.write_text(f"pool: {pool}\nbenchmarks: {pool}\n")  # ... and is refused with both keys
     assert main(["plan", "--config", str(cfg), "--trained", str(trained)]) == 2
     assert "--pool is the old name of --benchmarks" in capsys.readouterr().err
 
 
-def test_help_of_plan_names_benchmarks_not_pool(capsys, monkeypatch):
+@pytest.mark.parametrize("command", ["plan", "recommend"])
+def test_help_names_benchmarks_and_readable_types(command, capsys, monkeypatch):
+    """--benchmarks in both commands (plan's old --pool hidden); types a user reads (PATH, INT, NUMBER, a|b)."""
     monkeypatch.setenv("COLUMNS", "200")
-    assert main(["plan", "--help"]) == 0
+    assert main([command, "--help"]) == 0
     text = capsys.readouterr().out
     assert "--benchmarks" in text and "--pool" not in text
+    for typer_type in ("<str>", "<int>", "<float>", "<list[Path]>"):
+        assert typer_type not in text, typer_type
+    for metavar in ("PATH", "ID,...", "PATH...", "regression|bradley_terry", "INT"):
+        assert metavar in text, metavar
+    assert ("capability|flat" in text and "ei|thompson" in text) if command == "plan" else "NUMBER" in text
+
+
+def test_every_config_field_is_an_option_of_its_command():
+    """recommend's and plan's options are built from RecommendConfig / PlanConfig: fields that had no option
+    (the draws' seed, the surrogate's tau) now have one, and what is not given is the config's default."""
+    from helpers.cli import parsed
+    from rmbase.commands.selection import PLAN_OPTIONS, RECOMMEND_OPTIONS
+    from rmbase.selection.plan_surrogate import PlanConfig
+    from rmbase.selection.recommend import RecommendConfig
+
+    cfg = RECOMMEND_OPTIONS.resolve(parsed("recommend", "--seed", "5", "--samples", "100", "--top-k", "2"), None)
+    assert cfg == RecommendConfig(seed=5, samples=100, top_k=2)
+    cfg = PLAN_OPTIONS.resolve(parsed("plan", "--tau", "2", "--no-study-prior", "--prior", "flat"), None)
+    assert cfg == PlanConfig(tau=2.0, study_prior=False, prior="flat")

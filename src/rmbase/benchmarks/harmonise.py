@@ -86,7 +86,44 @@ def build_feature_table(tables: list[Any] | Any, models: list[pd.DataFrame] | pd
     tables = tables if isinstance(tables, list | tuple) else [tables]
     frames = [getattr(t, "frame", t) for t in tables]
     model_frames = [] if models is None else (list(models) if isinstance(models, list | tuple) else [models])
-    return fill(observe(frames, model_frames), config or HarmoniseConfig())
+    config = config or HarmoniseConfig()
+    from rmbase import user_cache
+
+    key = _cache_key(frames, model_frames, config)
+    table = user_cache.load(CACHE_KIND, key, FeatureTable) if key else None
+    if table is None:
+        table = fill(observe(frames, model_frames), config)
+        if key:
+            user_cache.store(CACHE_KIND, key, table)
+    return table
+
+
+CACHE_KIND = "features"
+# the code the table depends on: a change in any of them is another cache key
+_CACHE_MODULES = ("rmbase.benchmarks.harmonise", "rmbase.benchmarks.harmonise_fit", "rmbase.benchmarks.completion",
+                  "rmbase.benchmarks.feature_sources", "rmbase.benchmarks.leaderboard", "rmbase.benchmarks.sizes",
+                  "rmbase.model_ids")
+
+
+def _cache_key(frames: list[pd.DataFrame], model_frames: list[pd.DataFrame], config: HarmoniseConfig) -> str | None:
+    """The per-user cache key of a table (:mod:`rmbase.user_cache`, kind ``features``): every input table's
+    values, the config, the versions and the harmonising code; None (no caching) when an input cannot be hashed."""
+    import hashlib
+
+    from rmbase import user_cache
+
+    h = hashlib.sha256()
+    try:
+        for group in (frames, model_frames):
+            h.update(f"{len(group)} tables".encode())
+            for f in group:
+                user_cache.frame_hash(h, f)
+    except (TypeError, ValueError):
+        return None
+    h.update(config.model_dump_json().encode())
+    h.update(user_cache.versions().encode())
+    h.update(user_cache.source_hash(*_CACHE_MODULES).encode())
+    return h.hexdigest()
 
 
 @functools.lru_cache(maxsize=1)

@@ -11,9 +11,37 @@ from typing import Annotated
 
 import typer
 
-from rmbase.commands.options import ConfigFile, renamed, resolve_config
+from rmbase.commands.config_options import ConfigOptions
+from rmbase.commands.options import ConfigFile, renamed
 
 DATASET = "paper-2505.10775"
+
+# ------------------------------------------------------------------ the options both commands share
+Candidates = Annotated[str | None, typer.Option(
+    "--candidates", metavar="ID,...", help="Comma-separated model ids (any spelling; looked up in the bundled table "
+    "and the --benchmarks file); default: the whole pool.")]
+Benchmarks = Annotated[Path | None, typer.Option(
+    "--benchmarks", metavar="PATH", help="Candidates' benchmark file (anything `rmbase benchmarks import` reads), "
+    "added to the bundled leaderboard table (its values win where both have a model).")]
+JsonOut = Annotated[Path | None, typer.Option(
+    "--json", metavar="PATH", help="Also write the full result as JSON here (and the resolved config beside it).")]
+
+
+def _dataset(help_text: str):  # noqa: ANN202 - an Annotated option
+    return Annotated[str, typer.Option("--dataset", metavar="TEXT", help=help_text)]
+
+
+def _probes(help_text: str):  # noqa: ANN202 - an Annotated option
+    return Annotated[list[Path] | None, typer.Option("--probes", metavar="PATH...", help="`rmbase probe` output "
+                                                     "folders (or a folder of them; repeatable), joined to the "
+                                                     "candidates by model id: " + help_text)]
+
+
+RecommendDataset = _dataset("Bundled dataset whose RM results train the predictor.")
+PlanDataset = _dataset("Bundled dataset of the study prior and of --simulate.")
+RecommendProbes = _probes("each candidate's probe accuracies are shown beside its prediction.")
+PlanProbes = _probes("a probe can be a feature of the surrogate (--probe-feature) or tell whether probing first "
+                     "is worth it (--probe-rho).")
 
 
 def _split(value: str | None, option: str = "--candidates") -> list[str] | None:
@@ -75,41 +103,36 @@ def _load_data(dataset: str):
     return load_bundled(dataset)
 
 
+# ------------------------------------------------------------------ the options of the library configs
+# (built on first use from the fields: help = the field's description, default = the config's); the tuples
+# (targets, pool_types, features) are set in a --config file
+RECOMMEND_OPTIONS = ConfigOptions("rmbase.selection.recommend:RecommendConfig", exclude=("targets", "pool_types"),
+                                  metavars={"recipe": "regression|bradley_terry"})
+PLAN_OPTIONS = ConfigOptions("rmbase.selection.plan_surrogate:PlanConfig", exclude=("features",),
+                             metavars={"prior": "capability|flat", "acquisition": "ei|thompson",
+                                       "prior_evidence": "pooled|study"})
+
+
 def register(app: typer.Typer) -> None:
-    app.command("recommend")(recommend_cmd)
-    app.command("plan")(plan_cmd)
+    app.command("recommend", cls=RECOMMEND_OPTIONS.command())(recommend_cmd)
+    app.command("plan", cls=PLAN_OPTIONS.command())(plan_cmd)
 
 
 def recommend_cmd(
     ctx: typer.Context,
-    candidates: Annotated[str | None, typer.Option("--candidates", help="Comma-separated model ids (any "
-                                                   "spelling).")] = None,
-    benchmarks: Annotated[Path | None, typer.Option("--benchmarks", help="Candidates' benchmark file (anything "
-                                                    "`rmbase benchmarks import` reads); default: the bundled "
-                                                    "leaderboard table.")] = None,
-    recipe: Annotated[str, typer.Option("--recipe", help="regression | bradley_terry")] = "regression",
-    max_params: Annotated[float | None, typer.Option("--max-params", help="Only candidates up to this size "
-                                                     "(billions).")] = None,
-    top: Annotated[int, typer.Option("--top", help="How many to print.")] = 10,
-    method: Annotated[str | None, typer.Option("--method", help="Predictor (see docs/selection.md); default: the "
-                                               "recipe's default, the method that holds up best on held-out "
-                                               "families and other studies.")] = None,
-    alpha: Annotated[float, typer.Option("--alpha", help="1 - nominal coverage of the prediction "
-                                         "intervals.")] = 0.1,
-    dataset: Annotated[str, typer.Option("--dataset", help="Training data (bundled dataset).")] = DATASET,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the full result as JSON here (and "
-                                                  "the resolved config beside it).")] = None,
-    probes: Annotated[list[Path] | None, typer.Option("--probes", help="`rmbase probe` output folders (or a "
-                                                      "folder of them): each candidate's probe accuracies shown "
-                                                      "beside its prediction (repeatable).")] = None,
-    html_out: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML page here "
-                                                  "(ranking, intervals, drivers, Pareto front).")] = None,
+    candidates: Candidates = None,
+    benchmarks: Benchmarks = None,
+    dataset: RecommendDataset = DATASET,
+    json_out: JsonOut = None,
+    probes: RecommendProbes = None,
+    html_out: Annotated[Path | None, typer.Option("--html", metavar="PATH", help="Also write a self-contained HTML "
+                                                  "page here (ranking, intervals, drivers, Pareto front).")] = None,
     config: ConfigFile = None,
 ) -> None:
     """Predicted RM score (overall and per section, with checked intervals) of candidate bases, ranked."""
     from rmbase.report.console import wide_console
     from rmbase.report.recommend_console import recommendation_console
-    from rmbase.selection.recommend import RecommendConfig, recommend
+    from rmbase.selection.recommend import recommend
 
     _check_json(json_out)
     if html_out is not None:
@@ -118,8 +141,7 @@ def recommend_cmd(
         check_output_path(html_out, kind="file", option="--html")
         check_distinct_outputs({"--json": json_out, "--json (its config file)":
                                 json_out.with_suffix(".config.yaml") if json_out else None, "--html": html_out})
-    cfg = resolve_config(ctx, RecommendConfig, config,
-                         dict(method=method, recipe=recipe, max_params=max_params, top=top, alpha=alpha))
+    cfg = RECOMMEND_OPTIONS.resolve(ctx, config)
     result = recommend(_load_data(dataset), candidates=_split(candidates),
                        benchmarks=str(benchmarks) if benchmarks else None, config=cfg, n_jobs=2,
                        probes=_probe_table(probes))
@@ -133,48 +155,33 @@ def recommend_cmd(
 
 def plan_cmd(
     ctx: typer.Context,
-    benchmarks: Annotated[Path | None, typer.Option("--benchmarks", help="Candidates' benchmark file (anything "
-                                                    "`rmbase benchmarks import` reads), added to the bundled "
-                                                    "leaderboard table.")] = None,
+    benchmarks: Benchmarks = None,
     pool: Annotated[Path | None, typer.Option("--pool", hidden=True, help="Deprecated: --benchmarks.")] = None,
-    candidates: Annotated[str | None, typer.Option("--candidates", help="Comma-separated pool ids (bundled "
-                                                   "scores).")] = None,
-    trained: Annotated[Path | None, typer.Option("--trained", help="Results so far: CSV/Parquet with model, "
-                                                 "score (and recipe).")] = None,
-    budget: Annotated[int, typer.Option("--budget", help="How many bases to propose.")] = 1,
-    recipe: Annotated[str | None, typer.Option("--recipe", help="Recipe (filters --trained; default regression "
-                                               "for --simulate).")] = None,
-    prior: Annotated[str, typer.Option("--prior", help="capability | flat")] = "capability",
-    acquisition: Annotated[str, typer.Option("--acquisition", help="ei | thompson")] = "ei",
-    family_sd: Annotated[float, typer.Option("--family-sd", help="Prior sd of a shared per-family offset, in "
-                                             "units of the score scale (0: ignore families).")] = 0.5,
-    study_prior: Annotated[bool, typer.Option("--study-prior/--no-study-prior", help="Use published RM "
-                                              "results as prior evidence (every study, pooled; see "
-                                              "--prior-evidence).")] = True,
-    prior_evidence: Annotated[str, typer.Option("--prior-evidence", help="pooled (every study, mapped into one "
-                                                "unit) | study (the bundled study's results of --recipe "
-                                                "only).")] = "pooled",
-    simulate: Annotated[bool, typer.Option("--simulate", help="Replay strategies on a bundled dataset's "
-                                           "results.")] = False,
-    dataset: Annotated[str, typer.Option("--dataset", help="Dataset for --simulate and the study prior.")] = DATASET,
-    starts: Annotated[int, typer.Option("--starts", help="Random starts for --simulate.")] = 200,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the full result as JSON here (and "
-                                                  "the resolved config beside it).")] = None,
-    probes: Annotated[list[Path] | None, typer.Option("--probes", help="`rmbase probe` output folders (or a "
-                                                      "folder of them), joined to the pool by model id "
-                                                      "(repeatable).")] = None,
-    probe_feature: Annotated[str | None, typer.Option("--probe-feature", help="Use this probe as a surrogate "
-                                                      "feature: probe_frozen_bt | probe_likelihood | "
-                                                      "probe_judge.")] = None,
-    probe_rho: Annotated[float | None, typer.Option("--probe-rho", help="Correlation of a probe with the RM "
-                                                    "score beyond the benchmark features (measure it: "
+    candidates: Candidates = None,
+    trained: Annotated[Path | None, typer.Option("--trained", metavar="PATH", help="Results so far: CSV/Parquet "
+                                                 "with model, score (and recipe).")] = None,
+    budget: Annotated[int, typer.Option("--budget", metavar="INT", help="How many bases to propose.")] = 1,
+    recipe: Annotated[str | None, typer.Option("--recipe", metavar="regression|bradley_terry", help="Recipe "
+                                               "(filters --trained; default regression for --simulate).")] = None,
+    simulate: Annotated[bool, typer.Option("--simulate", metavar=" ", help="Replay strategies on a bundled "
+                                           "dataset's results.")] = False,
+    dataset: PlanDataset = DATASET,
+    starts: Annotated[int, typer.Option("--starts", metavar="INT", help="Random starts for --simulate.")] = 200,
+    seed: Annotated[int, typer.Option("--seed", metavar="INT", help="Seed of the proposals (Thompson sampling) and "
+                                      "of --simulate's starts.")] = 0,
+    json_out: JsonOut = None,
+    probes: PlanProbes = None,
+    probe_feature: Annotated[str | None, typer.Option(
+        "--probe-feature", metavar="TEXT", help="Use this probe as a surrogate feature: probe_frozen_bt, "
+        "probe_likelihood or probe_judge.")] = None,
+    probe_rho: Annotated[float | None, typer.Option("--probe-rho", metavar="NUMBER", help="Correlation of a probe "
+                                                    "with the RM score beyond the benchmark features (measure it: "
                                                     "docs/probes.md); asks whether probing first is worth "
                                                     "it.")] = None,
-    probe_cost: Annotated[float | None, typer.Option("--probe-cost", help="Compute of probing one "
-                                                     "candidate.")] = None,
-    train_cost: Annotated[float | None, typer.Option("--train-cost", help="Compute of training one cell (same "
-                                                     "unit).")] = None,
+    probe_cost: Annotated[float | None, typer.Option("--probe-cost", metavar="NUMBER", help="Compute of probing "
+                                                     "one candidate.")] = None,
+    train_cost: Annotated[float | None, typer.Option("--train-cost", metavar="NUMBER", help="Compute of training "
+                                                     "one cell (same unit).")] = None,
     config: ConfigFile = None,
 ) -> None:
     """Propose the next bases to train (Bayesian optimisation), or --simulate strategies on known results."""
@@ -182,14 +189,11 @@ def plan_cmd(
     from rmbase.report.plan_console import plan_console, simulation_console
     from rmbase.selection.plan import plan as plan_bases
     from rmbase.selection.plan_simulation import simulate_dataset
-    from rmbase.selection.plan_surrogate import PlanConfig
 
     benchmarks = renamed(benchmarks, pool, new="--benchmarks", old="--pool")
     _check_json(json_out)
     con = wide_console()
-    cfg = resolve_config(ctx, PlanConfig, config,
-                         dict(prior=prior, acquisition=acquisition, family_sd=family_sd, study_prior=study_prior,
-                              prior_evidence=prior_evidence))
+    cfg = PLAN_OPTIONS.resolve(ctx, config)
     if simulate:
         result = simulate_dataset(_load_data(dataset), recipe=recipe or "regression", n_starts=starts, seed=seed)
         _write_json(json_out, result, cfg)

@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-CACHE_ENV = "RMBASE_CACHE_DIR"
+from rmbase.user_cache import CACHE_ENV  # noqa: F401 - the variable naming the cache folder: public here
 
 
 def cache_dir() -> Path:
-    root = os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "rmbase"
-    return Path(root).expanduser() / "oof"
+    from rmbase.user_cache import cache_dir as user_cache_dir
+
+    return user_cache_dir("oof")
 
 
 def design_hash(X: pd.DataFrame, y: pd.Series, groups=None) -> str:
