@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -125,3 +127,14 @@ def test_every_config_field_is_an_option_of_its_command():
     assert cfg == RecommendConfig(seed=5, samples=100, top_k=2)
     cfg = PLAN_OPTIONS.resolve(parsed("plan", "--tau", "2", "--no-study-prior", "--prior", "flat"), None)
     assert cfg == PlanConfig(tau=2.0, study_prior=False, prior="flat")
+
+
+@pytest.mark.parametrize("command", ["recommend", "plan"])
+def test_help_of_the_command_is_light(command):
+    """The options come from the configs (rmbase.selection.configs), which import no numpy/pandas/scikit-learn."""
+    code = (f"import sys; from rmbase.cli import main; rc = main(['{command}', '--help']); "
+            "heavy = [m for m in ('numpy', 'pandas', 'sklearn', 'scipy') if m in sys.modules]; "
+            "print('HEAVY', heavy); sys.exit(rc)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "--benchmarks" in proc.stdout and "HEAVY []" in proc.stdout

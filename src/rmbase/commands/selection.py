@@ -106,9 +106,9 @@ def _load_data(dataset: str):
 # ------------------------------------------------------------------ the options of the library configs
 # (built on first use from the fields: help = the field's description, default = the config's); the tuples
 # (targets, pool_types, features) are set in a --config file
-RECOMMEND_OPTIONS = ConfigOptions("rmbase.selection.recommend:RecommendConfig", exclude=("targets", "pool_types"),
+RECOMMEND_OPTIONS = ConfigOptions("rmbase.selection.configs:RecommendConfig", exclude=("targets", "pool_types"),
                                   metavars={"recipe": "regression|bradley_terry"})
-PLAN_OPTIONS = ConfigOptions("rmbase.selection.plan_surrogate:PlanConfig", exclude=("features",),
+PLAN_OPTIONS = ConfigOptions("rmbase.selection.configs:PlanConfig", exclude=("features",),
                              metavars={"prior": "capability|flat", "acquisition": "ei|thompson",
                                        "prior_evidence": "pooled|study"})
 

@@ -24,37 +24,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pydantic import ConfigDict, Field
 
-from rmbase.config import Config
 from rmbase.errors import InputError
-from rmbase.selection.feature_frame import DEFAULT_FEATURES
+from rmbase.selection.configs import PlanConfig
 
 PRIORS = ("capability", "flat")
 ACQUISITIONS = ("ei", "thompson")
-
-
-class PlanConfig(Config):
-    """The surrogate and acquisition of ``rmbase plan`` (each field's description is its option's help)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    features: tuple[str, ...] = Field(DEFAULT_FEATURES, description="Benchmark features of the surrogate (sizes "
-                                      "logged).")
-    prior: str = Field("capability", description="The surrogate's prior: capability (a positive prior mean on "
-                       "oll_average and params_b) or flat.")
-    acquisition: str = Field("ei", description="ei (expected improvement) or thompson (Thompson sampling).")
-    scale: float | None = Field(None, description="The unit of the prior's and the noise's sds (tau, prior_weight, "
-                                "noise, family_sd); default: 5 points, or 0.05 for 0-1 scores.")
-    tau: float = Field(1.0, description="Prior sd of each weight, in units of scale.")
-    prior_weight: float = Field(1.0, description="Prior mean of the capability weights, in units of scale.")
-    noise: float = Field(0.5, description="Noise sd, in units of scale.")
-    family_sd: float = Field(0.5, description="Prior sd of a shared per-family offset, in units of the score scale "
-                             "(0: ignore families).")
-    study_prior: bool = Field(True, description="Use published RM results as prior evidence (every study, pooled; "
-                              "see --prior-evidence).")
-    prior_evidence: str = Field("pooled", description="pooled (every study, mapped into one unit) or study (the "
-                                "bundled study's results of --recipe only).")
 
 
 def family_indicators(families) -> np.ndarray:

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pydantic import ConfigDict, Field
 
 from rmbase import ranges as R
-from rmbase.config import Config
-from rmbase.datasets import BENCHMARK_FEATURES, TARGETS
+from rmbase.datasets import BENCHMARK_FEATURES
 from rmbase.errors import InputError
 from rmbase.selection.candidates import (
     BUNDLED_SOURCE,
@@ -23,31 +21,10 @@ from rmbase.selection.candidates import (
     candidate_stages,
     feature_status,
 )
+from rmbase.selection.configs import RecommendConfig
 from rmbase.selection.conformal import fit_target
 from rmbase.selection.pool import RULE as POOL_RULE
 from rmbase.selection.pool import count_left_out
-
-
-class RecommendConfig(Config):
-    """How ``rmbase recommend`` ranks candidate bases (each field's description is its option's help)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    method: str | None = Field(None, description="Predictor (see docs/selection.md); default: the recipe's default, "
-                               "the method that holds up best on held-out families and other studies.")
-    recipe: str = Field("regression", description="The recipe whose RM scores are predicted.")
-    targets: tuple[str, ...] = Field(TARGETS, description="The RM scores predicted: the overall score and its "
-                                     "sections.")
-    alpha: float = Field(0.1, description="1 - nominal coverage of the prediction intervals.")
-    max_params: float | None = Field(None, description="Only candidates up to this size (billions).")
-    top: int = Field(10, description="How many to print.")
-    pool_types: tuple[str, ...] = Field(("chat", "fine-tuned"), description=(
-        "The default candidate pool: the bundled rows of these leaderboard types (the study's bases are all "
-        "chat/instruct models); explicit --candidates and --benchmarks files are not filtered by type."))
-    top_k: int = Field(3, description="k of P(top k) among the candidates.")
-    today_since: str = Field("2025-01-01", description="Today's bases: released on or after this date.")
-    samples: int = Field(4000, description="Draws of the predictive distribution for P(best) and P(top k).")
-    seed: int = Field(0, description="Seed of the draws for P(best) and P(top k).")
 
 
 def _origin(model: str, scores: CandidateScores) -> str:
