@@ -69,3 +69,26 @@ def test_the_study_combination_fills_the_cache_only_for_the_same_estimator(tmp_p
     np.testing.assert_array_equal(oof_cache.lookup("study_elasticnet", "loo", X[list(BENCHMARK_FEATURES)], y),
                                   [0.0, 1.0, 2.0, 3.0, 4.0])
     oof_cache.store_combination({}, X, y, seed=0)  # no out-of-fold run (--no-out-of-fold): nothing to keep
+
+
+def test_a_fitted_slow_predictor_is_read_back_for_the_same_design_only(tmp_path, monkeypatch):
+    from rmbase.study_elasticnet import StudyElasticNet
+
+    monkeypatch.setenv(oof_cache.CACHE_ENV, str(tmp_path))
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(12, 2)), columns=["a", "b"], index=[f"m{i}" for i in range(12)])
+    y = pd.Series(X.a * 2 + rng.normal(size=12) * 0.1, index=X.index)
+    calls = []
+
+    def make():
+        calls.append(1)
+        return StudyElasticNet(degrees=(1,), cv=3)
+
+    first = oof_cache.fitted("study_elasticnet", X, y, make)
+    assert len(list((tmp_path / oof_cache.FITS_KIND).glob("*.pkl"))) == 1
+    again = oof_cache.fitted("study_elasticnet", X, y, make)
+    assert again is not first and again.chosen_params() == first.chosen_params()
+    np.testing.assert_array_equal(again.predict(X), first.predict(X))
+    other = oof_cache.fitted("study_elasticnet", X, y + 1.0, make)  # another target: fitted, not read
+    np.testing.assert_allclose(other.predict(X), first.predict(X) + 1.0, atol=1e-6)
+    assert len(list((tmp_path / oof_cache.FITS_KIND).glob("*.pkl"))) == 2

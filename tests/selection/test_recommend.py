@@ -174,3 +174,36 @@ def family_design(study):
 
     X, y, _ = method_design(study, METHODS["family_effect"], "bradley_terry", "score")
     return X, y
+
+
+def _same_fit(a: dict, b: dict) -> None:
+    np.testing.assert_array_equal(a["residuals"], b["residuals"])  # identical out-of-fold predictions
+    assert (a["halfwidth"], a["coverage_loo"], a["coverage_lofo"]) == (b["halfwidth"], b["coverage_loo"],
+                                                                       b["coverage_lofo"])
+    assert a["estimator"].selected_features_ == b["estimator"].selected_features_
+
+
+def test_every_targets_folds_in_one_pool_give_what_one_target_at_a_time_gives(study, tmp_path, monkeypatch):
+    from rmbase.selection import compare
+    from rmbase.selection.conformal import fit_target, fit_targets
+
+    monkeypatch.setenv("RMBASE_CACHE_DIR", str(tmp_path))
+    targets = ["score", "chat", "safety"]
+    serial = {t: fit_target(study, recipe="regression", target=t, method="sparse_ridge", alpha=0.1) for t in targets}
+    pooled = fit_targets(study, recipe="regression", targets=targets, method="sparse_ridge", alpha=0.1, n_jobs=2)
+    for t in targets:
+        _same_fit(serial[t], pooled[t])
+        assert serial[t]["coverage_lofo"] is not None
+    # a slow method's out-of-fold predictions are stored by the pooled call and read by the next one
+    monkeypatch.setattr(compare, "SLOW_METHODS", ("sparse_ridge",))
+    first = fit_targets(study, recipe="regression", targets=targets, method="sparse_ridge", alpha=0.1, n_jobs=2)
+    assert len(list((tmp_path / "oof").glob("*.json"))) == 2 * len(targets)  # loo and lofo of each target
+
+    def no_folds(*args, **kwargs):
+        raise AssertionError("the cached predictions were computed again")
+
+    monkeypatch.setattr("rmbase.validation.submit_out_of_fold", no_folds)
+    again = fit_targets(study, recipe="regression", targets=targets, method="sparse_ridge", alpha=0.1, n_jobs=2)
+    for t in targets:
+        _same_fit(serial[t], first[t])
+        _same_fit(serial[t], again[t])

@@ -91,15 +91,13 @@ def feature_status(models, features) -> tuple[dict[str, str], dict[str, dict[str
     ft = feature_table()
     status, origin = {}, {}
     cols = [f for f in features if f in ft.status.columns]
-    for m in models:
-        if m not in ft.status.index:
-            continue
-        st = ft.status.loc[m, cols]
-        status[m] = "mapped" if (st == "mapped").any() else "observed"
-        if (st == "mapped").any() and m in ft.origin.index:
-            for f in cols:  # origin -> the features mapped from it
-                if st[f] == "mapped":
-                    origin.setdefault(m, {}).setdefault(str(ft.origin.at[m, f]), []).append(f)
+    known = [m for m in models if m in ft.status.index]
+    mapped = ft.status.loc[known, cols].to_numpy() == "mapped"  # the table's frames share one index
+    origins = ft.origin.loc[known, cols].to_numpy()
+    for i, m in enumerate(known):
+        status[m] = "mapped" if mapped[i].any() else "observed"
+        for j in np.flatnonzero(mapped[i]):  # origin -> the features mapped from it
+            origin.setdefault(m, {}).setdefault(str(origins[i, j]), []).append(cols[j])
     return status, origin
 
 

@@ -1,6 +1,6 @@
 """A per-user cache of the slow predictors' out-of-fold predictions (the study's ElasticNet: 54 nested fits per
 target for leave-one-out and leave-one-family-out), so that ``recommend`` builds its conformal intervals without
-refitting them at every call.
+refitting them at every call; and the slow predictors fitted on all models (:func:`fitted`, folder ``fits``).
 
 Nothing precomputed ships with the package: the first call on a machine computes and stores them. An entry is keyed
 by a hash of the design it was computed on (models, features, values, target, groups), the method and scheme, and
@@ -74,6 +74,37 @@ def store(method: str, scheme: str, X: pd.DataFrame, y: pd.Series, groups, predi
         atomic_write_json(_file(key(method, scheme, X, y, groups)), entry)
     except OSError:
         pass
+
+
+FITS_KIND = "fits"
+
+
+def _fit_key(method: str, X: pd.DataFrame, y: pd.Series) -> str:
+    import sklearn
+
+    from rmbase import user_cache
+
+    return hashlib.sha256(f"{method}|{design_hash(X, y)}|{user_cache.versions()}|scikit-learn {sklearn.__version__}|"
+                          f"{user_cache.source_hash(*_FIT_MODULES)}".encode()).hexdigest()
+
+
+# the code a fitted slow predictor depends on: a change in any of them is another key
+_FIT_MODULES = ("rmbase.study_elasticnet", "rmbase.selection.predictors", "rmbase.selection.compare")
+
+
+def fitted(method: str, X: pd.DataFrame, y: pd.Series, make):
+    """``make().fit(X, y)``, kept in the per-user cache (:mod:`rmbase.user_cache`, kind ``fits``) for a slow
+    method: a later call on the very same design reads the fitted estimator instead of searching its grid again."""
+    from rmbase import user_cache
+
+    key = _fit_key(method, X, y)
+    est = make()
+    stored = user_cache.load(FITS_KIND, key, type(est))
+    if stored is not None:
+        return stored
+    est.fit(X, y)
+    user_cache.store(FITS_KIND, key, est)
+    return est
 
 
 def store_combination(combination: dict, X: pd.DataFrame, y: pd.Series, *, seed: int) -> None:

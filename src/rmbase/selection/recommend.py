@@ -22,7 +22,7 @@ from rmbase.selection.candidates import (
     feature_status,
 )
 from rmbase.selection.configs import RecommendConfig
-from rmbase.selection.conformal import fit_target
+from rmbase.selection.conformal import fit_targets
 from rmbase.selection.pool import RULE as POOL_RULE
 from rmbase.selection.pool import count_left_out
 
@@ -138,8 +138,8 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
     if "family" in METHODS[config.method].features:
         cand = cand.assign(family=candidate_families(data, cand.index))
     available = [t for t in config.targets if t in data.results.columns and data.results[t].notna().any()]
-    fits = {t: fit_target(data, recipe=config.recipe, target=t, method=config.method, alpha=config.alpha,
-                          n_jobs=n_jobs) for t in available}
+    fits = fit_targets(data, recipe=config.recipe, targets=available, method=config.method, alpha=config.alpha,
+                       n_jobs=n_jobs)
     main = fits["score"] if "score" in fits else fits[available[0]]
     pred = {t: f["estimator"].predict(cand[f["features"]]) if len(cand) else np.zeros(0) for t, f in fits.items()}
     measured = data.target_table(config.recipe)
