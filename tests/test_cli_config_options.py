@@ -221,7 +221,16 @@ def _plan():
     return PLAN_OPTIONS
 
 
-# command words, its options, the required options, the fields deliberately without an option
+def _spec(module: str, name: str):
+    def spec():
+        import importlib
+
+        return getattr(importlib.import_module(f"rmbase.commands.{module}"), name)
+
+    return spec
+
+
+# command words, its options, the required options (and arguments), the fields deliberately without an option
 CONVERTED = {
     "train": (("train",), _train, ("--model", "m", "--data", "t.jsonl", "--val-data", "v.jsonl", "--out", "o"),
               ()),
@@ -231,6 +240,18 @@ CONVERTED = {
                        ()),
     "benchmarks run": (("benchmarks", "run"), _benchmarks_run, ("--model", "m"), ()),
     "study": (("study",), _study, (), ()),
+    "benchmarks import": (("benchmarks", "import"), _spec("benchmarks", "IMPORT_OPTIONS"),
+                          ("a.json", "--out", "t.csv"), ()),
+    "benchmarks show": (("benchmarks", "show"), _spec("benchmarks", "SHOW_OPTIONS"), ("org/m",), ()),
+    "evaluate summarize": (("evaluate", "summarize"), _spec("evaluate", "SUMMARIZE_OPTIONS"), ("f.csv",), ()),
+    "sweep run": (("sweep", "run"), _spec("sweep", "RUN_OPTIONS"), ("s.yaml", "--store", "st"), ()),
+    "sweep status": (("sweep", "status"), _spec("sweep", "STATUS_OPTIONS"), ("st",), ()),
+    "sweep collect": (("sweep", "collect"), _spec("sweep", "COLLECT_OPTIONS"), ("st",), ()),
+    "report": (("report",), _spec("report", "REPORT_OPTIONS"), ("d",), ()),
+    "presence compare": (("presence", "compare"), _spec("presence", "COMPARE_OPTIONS"), ("a", "b", "--out", "j.json"),
+                         ()),
+    "presence features": (("presence", "features"), _spec("presence", "FEATURES_OPTIONS"), ("a", "--out", "f.csv"),
+                          ()),
     "recommend": (("recommend",), _recommend, (), ("targets", "pool_types")),  # tuples: set in a --config file
     "plan": (("plan",), _plan, (), ("features",)),
 }
@@ -288,5 +309,7 @@ def test_the_defaults_a_user_gets_are_the_configs(name):
     own = OWN_REQUIRED.get(name, ())
     ctx = parsed(*words, *required, *own)
     given = {k: v for k, v in spec.values(ctx).items() if v is not None}
-    assert len(given) == len(required) // 2          # nothing but the given options has a value of the command's
+    arguments = [p.name for p in ctx.command.params if getattr(p, "param_type_name", "") == "argument"]
+    # nothing but the given options and arguments has a value of the command's
+    assert len(given) == sum(w.startswith("--") for w in required) + sum(bool(ctx.params.get(a)) for a in arguments)
     assert spec.resolve(ctx, None) == spec.config_class()(**given)

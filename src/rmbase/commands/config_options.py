@@ -132,8 +132,9 @@ class ConfigOptions:
             shown = next(k for k, v in self.choices[name].items() if v == info.get_default())
         help_text = _help(info, shown)
         hidden = name in self.hidden
-        if name in self.arguments:
-            return inner | None, typer.Argument(metavar=metavar, help=help_text, show_default=False, hidden=hidden)
+        if name in self.arguments:  # a list field: any number of values (FILE...), taken as they are
+            annotation = list[str] | None if kind == "list" else inner | None
+            return annotation, typer.Argument(metavar=metavar, help=help_text, show_default=False, hidden=hidden)
         option = self.option(name)
         if kind == "flag":
             decl = f"{option}/--no-{option[2:]}"
@@ -177,6 +178,8 @@ class ConfigOptions:
         kind, inner, _ = _kind(info.annotation)
         if kind != "list":
             return value
+        if name in self.arguments:  # positional values are not comma-separated (a file name may hold a comma)
+            return [_element(str(x), inner, self.option(name)) for x in value]
         items = [part.strip() for item in value for part in str(item).split(",")]
         return [_element(x, inner, self.option(name)) for x in items if x]
 

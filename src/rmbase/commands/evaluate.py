@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
 from rmbase.commands.config_options import ConfigOptions, Parsed
-from rmbase.commands.options import ConfigFile, OptionsFile, Restart, write_options
+from rmbase.commands.options import ConfigFile, Restart
 
 
 def _format(text: str | bool, option: str) -> bool:
@@ -94,28 +93,29 @@ def _print_results(console, results: dict) -> None:
                   "truncated")
 
 
-def summarize_cmd(
-    file: Annotated[Path, typer.Argument(help="Per-subset figures: CSV/TSV/Parquet (model, subset, correct, total | accuracy), a reward-bench results JSON, or an rmbase scores.jsonl.")],
-    rules: Annotated[str | None, typer.Option(help="v1 | v1-prior | v2 (default: from the subset names).")] = None,
-    allow_partial: Annotated[bool, typer.Option("--allow-partial", help="Allow sections with missing subsets (marked partial).")] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the summaries as JSON to this file (and the resolved options beside it, OUT.config.yaml).")] = None,
-    config: OptionsFile = None,
-) -> None:
+SUMMARIZE_OPTIONS = ConfigOptions("rmbase.rm_eval.summary_files:SummarizeConfig", arguments=("file",),
+                                  metavars={"file": "FILE", "out": "PATH"})
+
+
+def summarize_cmd(ctx: typer.Context, config: ConfigFile = None) -> None:
     """Compute RewardBench sections and score from per-subset figures; print a table (and write JSON)."""
     from rich.console import Console
     from rich.table import Table
 
+    from rmbase.config import write_resolved
     from rmbase.escaping import terminal
     from rmbase.io import atomic_write_json, check_output_path, sha256_file
     from rmbase.provenance import provenance
     from rmbase.rm_eval.summary_files import summarize_file
 
-    if out is not None:
-        check_output_path(out, kind="file")
-        check_output_path(out.with_suffix(".config.yaml"), kind="file", option="--out (its config file)")
-    summaries = summarize_file(file, rules, allow_partial=allow_partial)
+    cfg = SUMMARIZE_OPTIONS.resolve(ctx, config)
+    target = None if cfg.out is None else Path(cfg.out)
+    if target is not None:
+        check_output_path(target, kind="file")
+        check_output_path(target.with_suffix(".config.yaml"), kind="file", option="--out (its config file)")
+    summaries = summarize_file(cfg.file, cfg.rules, allow_partial=cfg.allow_partial)
     sections = list(dict.fromkeys(s for summ in summaries.values() for s in summ.sections))
-    table = Table(title=terminal(f"RewardBench sections from {file.name}"))
+    table = Table(title=terminal(f"RewardBench sections from {Path(cfg.file).name}"))
     table.add_column("model")
     table.add_column("rules")
     for s in sections:
@@ -131,17 +131,15 @@ def summarize_cmd(
     ignored = sorted({s for summ in summaries.values() for s in summ.ignored_subsets})
     if ignored:
         console.print(f"ignored {len(ignored)} subset name(s) outside the rules: {', '.join(ignored)}", markup=False)
-    if out is not None:
-        atomic_write_json(out, {"models": {m: s.as_dict() for m, s in summaries.items()},
-                                "provenance": provenance(config={"file": str(file), "rules": rules,
-                                                                 "allow_partial": allow_partial},
-                                                         data={str(file): sha256_file(file)})})
-        write_options(out.with_suffix(".config.yaml"), {"file": str(file), "rules": rules,
-                                                        "allow_partial": allow_partial, "out": str(out)})
-        console.print(f"wrote {out}", markup=False)
+    if target is not None:
+        atomic_write_json(target, {"models": {m: s.as_dict() for m, s in summaries.items()},
+                                   "provenance": provenance(config=cfg.model_dump(mode="json", exclude={"out"}),
+                                                            data={cfg.file: sha256_file(cfg.file)})})
+        write_resolved(cfg, target.with_suffix(".config.yaml"))
+        console.print(f"wrote {target} and {target.with_suffix('.config.yaml')}", markup=False)
 
 
-evaluate_app.command("summarize")(summarize_cmd)
+evaluate_app.command("summarize", cls=SUMMARIZE_OPTIONS.command())(summarize_cmd)
 
 
 def register(app: typer.Typer) -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
 
 import typer
 
 from rmbase.commands.config_options import Alias, ConfigOptions
-from rmbase.commands.options import ConfigFile, Restart, resolve_config
+from rmbase.commands.options import ConfigFile, Restart
+
+_FOLDERS = {"folders": "DIR...", "out": "PATH", "models": "PATH"}
+COMPARE_OPTIONS = ConfigOptions("rmbase.presence.config:CompareConfig", arguments=("folders",), metavars=_FOLDERS)
+FEATURES_OPTIONS = ConfigOptions("rmbase.presence.config:FeaturesConfig", arguments=("folders",), metavars=_FOLDERS)
 
 presence_app = typer.Typer(
     name="presence",
@@ -17,14 +20,6 @@ presence_app = typer.Typer(
     no_args_is_help=True,
 )
 
-
-
-def _resolve(ctx: typer.Context, cls: Any, config: Path | None, values: dict[str, Any]) -> Any:
-    """The typed config (``rmbase.commands.options.resolve_config``: the --config file's values, overridden by the
-    options given on the command line); paths become strings, the configs' field type."""
-    values = {k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
-              for k, v in values.items()}
-    return resolve_config(ctx, cls, config, values)
 
 
 SCORE_OPTIONS = ConfigOptions(
@@ -66,16 +61,8 @@ def _print_summary(console, summary: dict) -> None:
     console.print("skipped: " + (", ".join(f"{k} {v}" for k, v in skipped.items()) or "none"))
 
 
-@presence_app.command("compare")
-def compare(
-    ctx: typer.Context,
-    folders: Annotated[list[Path] | None, typer.Argument(help="Presence folders (one per model).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Result file: .json (everything) or .csv (pairs).")] = None,
-    bins: Annotated[int, typer.Option(help="Equal-width bins over the pooled score range of each category.")] = 40,
-    share_family: Annotated[bool, typer.Option("--share-family", help="Apply the study's sharing rule (needs --models).")] = False,
-    models: Annotated[Path | None, typer.Option(help="Models table (model, family, params_b, pretrain_tokens_t).")] = None,
-    config: ConfigFile = None,
-) -> None:
+@presence_app.command("compare", cls=COMPARE_OPTIONS.command())
+def compare(ctx: typer.Context, config: ConfigFile = None) -> None:
     """Pairwise Jensen-Shannon distance (base 2) between the models' score distributions, per category and
     over all documents, on shared histogram bins."""
     from rich.console import Console
@@ -83,11 +70,9 @@ def compare(
     from rmbase.config import write_resolved
     from rmbase.io import atomic_write_json, atomic_write_text
     from rmbase.presence.compare import compare_folders, pairs_frame
-    from rmbase.presence.config import CompareConfig
     from rmbase.provenance import provenance
 
-    cfg = _resolve(ctx, CompareConfig, config,
-                   {"folders": folders, "out": out, "bins": bins, "share_family": share_family, "models": models})
+    cfg = COMPARE_OPTIONS.resolve(ctx, config)
     if cfg.out is None:
         from rmbase.errors import InputError
 
@@ -100,7 +85,7 @@ def compare(
         atomic_write_json(target, {**result, "provenance": provenance(config=cfg.to_dict())})
     write_resolved(cfg, target.with_name(target.stem + ".config.yaml"))
     _print_pairs(Console(highlight=False), result)
-    Console(highlight=False).print(f"wrote {target}")
+    Console(highlight=False).print(f"wrote {target}", markup=False)
 
 
 def _print_pairs(console, result: dict) -> None:
@@ -120,26 +105,17 @@ def _print_pairs(console, result: dict) -> None:
     console.print(table)
 
 
-@presence_app.command("features")
-def features(
-    ctx: typer.Context,
-    folders: Annotated[list[Path] | None, typer.Argument(help="Presence folders (one per model).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Features table (.csv or .parquet): model, presence_<category>..., shared_from.")] = None,
-    share_family: Annotated[bool, typer.Option("--share-family", help="Fill in unscored models of --models by the sharing rule.")] = False,
-    models: Annotated[Path | None, typer.Option(help="Models table (model, family, params_b, pretrain_tokens_t).")] = None,
-    config: ConfigFile = None,
-) -> None:
+@presence_app.command("features", cls=FEATURES_OPTIONS.command())
+def features(ctx: typer.Context, config: ConfigFile = None) -> None:
     """The per-category mean scores as features (presence_<category>) for `rmbase study --presence` and the
     selection predictors."""
     from rich.console import Console
 
     from rmbase.config import write_resolved
     from rmbase.io import atomic_write_text, read_table
-    from rmbase.presence.config import FeaturesConfig
     from rmbase.presence.features import presence_table
 
-    cfg = _resolve(ctx, FeaturesConfig, config,
-                   {"folders": folders, "out": out, "share_family": share_family, "models": models})
+    cfg = FEATURES_OPTIONS.resolve(ctx, config)
     target = cfg.check_out()
     table = presence_table(cfg.folders, share_family=cfg.share_family,
                            models=read_table(cfg.models) if cfg.models else None)
@@ -150,8 +126,8 @@ def features(
 
         atomic_write(target, lambda f: table.to_parquet(f))  # the index (model) is kept, as in the CSV
     write_resolved(cfg, target.with_name(target.stem + ".config.yaml"))
-    Console(highlight=False).print(table.to_string())
-    Console(highlight=False).print(f"wrote {target}")
+    Console(highlight=False).print(table.to_string(), markup=False)  # model ids as typed, never read as markup
+    Console(highlight=False).print(f"wrote {target}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -53,7 +53,8 @@ def default_batch_tokens(device: str) -> int:
 
 
 class _FileOutput(Config):
-    out: str | None = None
+    out: str | None = Field(None, description="The output file (required); the resolved config is written beside "
+                            "it (FILE-stem.config.yaml).")
     allowed_suffixes: ClassVar[tuple[str, ...]] = (".json", ".csv")
 
     def check_out(self) -> Path:
@@ -69,16 +70,17 @@ class _FileOutput(Config):
 class CompareConfig(_FileOutput):
     """Options of ``rmbase presence compare``."""
 
-    folders: list[str] = Field(min_length=2)
-    bins: int = Field(40, ge=2)
-    share_family: bool = False
-    models: str | None = None
+    folders: list[str] = Field(min_length=2, description="Presence folders (one per model).")
+    bins: int = Field(40, ge=2, description="Equal-width bins over the pooled score range of each category.")
+    share_family: bool = Field(False, description="Apply the study's sharing rule (needs models).")
+    models: str | None = Field(None, description="Models table (model, family, params_b, pretrain_tokens_t).")
 
 
 class FeaturesConfig(_FileOutput):
     """Options of ``rmbase presence features``."""
 
-    folders: list[str] = Field(min_length=1)
-    share_family: bool = False
-    models: str | None = None
+    folders: list[str] = Field(min_length=1, description="Presence folders (one per model).")
+    share_family: bool = Field(False, description="Fill in unscored models of the models table by the sharing "
+                               "rule.")
+    models: str | None = Field(None, description="Models table (model, family, params_b, pretrain_tokens_t).")
     allowed_suffixes: ClassVar[tuple[str, ...]] = (".csv", ".parquet")
