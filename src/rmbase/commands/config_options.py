@@ -260,7 +260,7 @@ def _kind(annotation: Any) -> tuple[str, Any, str]:
 
 def _help(info: Any, shown: str | None) -> str:
     """The option's help: the field's description, ``[required]`` or the config's default (rich markup escaped)."""
-    from rich.markup import escape
+    from rmbase.escaping import terminal as escape
 
     text = escape((info.description or "").strip())
     if info.is_required():

@@ -115,7 +115,7 @@ def _print_dry_run(console, checked, throughput: float | None, verbose: bool = F
     for col in ("base", "recipe", "cells", "params (B)", "steps / cell", f"{unit}-h"):
         table.add_column(col, justify="left" if col in ("base", "recipe") else "right")
     for (base, recipe), rows in groups.items():
-        table.add_row(terminal(base), recipe, str(len(rows)), f"{rows[0][1].params_b:.3g}",
+        table.add_row(terminal(base), terminal(recipe), str(len(rows)), f"{rows[0][1].params_b:.3g}",
                       str(max(c.steps for _, c in rows)), f"{sum(c.gpu_hours for _, c in rows):.3g}")
     console.print(table)
     if verbose:
@@ -124,7 +124,7 @@ def _print_dry_run(console, checked, throughput: float | None, verbose: bool = F
             cells.add_column(col, justify="right" if col in ("lr", "seed", "params (B)", "steps", f"{unit}-h")
                              else "left")
         for cell, cost in zip(checked.cells, costs, strict=True):
-            cells.add_row(terminal(cell.id), terminal(cell.base), cell.recipe, f"{cell.learning_rate:g}",
+            cells.add_row(terminal(cell.id), terminal(cell.base), terminal(cell.recipe), f"{cell.learning_rate:g}",
                           str(cell.seed), f"{cost.params_b:.3g}", str(cost.steps), f"{cost.gpu_hours:.3g}")
         console.print(cells)
     else:
