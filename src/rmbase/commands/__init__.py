@@ -11,5 +11,8 @@ COMMAND_MODULES = ("study", "report", "benchmarks", "train", "evaluate", "sweep"
 
 
 def register_all(app: typer.Typer) -> None:
+    from rmbase.commands.readable_help import readable_help
+
+    readable_help()
     for name in COMMAND_MODULES:
         importlib.import_module(f"rmbase.commands.{name}").register(app)

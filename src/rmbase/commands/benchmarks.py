@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from rmbase.commands.options import ConfigFile, OptionsFile, resolve_config, write_options
+from rmbase.commands.config_options import ConfigOptions, Parsed
+from rmbase.commands.options import ConfigFile
 
 bench_app = typer.Typer(help="Benchmark scores of bases: import harness/leaderboard files, show, run lm-eval.",
                         no_args_is_help=True)
@@ -21,95 +22,75 @@ def _print_warnings(console, table) -> None:  # noqa: ANN001 - rich console and 
                       f"{terminal(table.warning_examples.get(kind, ''))})", highlight=False, soft_wrap=True)
 
 
-@bench_app.command("import")
-def import_(
-    files: Annotated[list[str], typer.Argument(help="lm-eval results_*.json, EvalPlus *_eval_results.json, "
-                                               "leaderboard tables (CSV/Parquet or 'open-llm-leaderboard/contents' "
-                                               "from the Hub), plain CSV model,benchmark,value; folders of JSONs; "
-                                               "Swallow LLM Leaderboard model.yml files (read together: the "
-                                               "newest snapshot wins, docs/benchmarks.md).")],
-    out: Annotated[Path, typer.Option("--out", help="Output long table (.csv or .parquet); a .provenance.json "
-                                      "is written beside it.")],
-    scale: Annotated[str, typer.Option(help="normalised (leaderboard 0-100 for the six; works with `rmbase study "
-                                       "--benchmarks`) | raw | both")] = "normalised",
-    model: Annotated[str | None, typer.Option(help="Model id for JSON files (overrides the id they record).")] = None,
-    on_conflict: Annotated[str, typer.Option("--on-conflict", help="Equal-rank duplicates with different values: "
-                                             "error | drop | first")] = "error",
-    names: Annotated[str, typer.Option(help="Model names written: hf (org/name) | short (name only, as the study's "
-                                       "tables name models)")] = "hf",
-    models: Annotated[Path | None, typer.Option("--models", help="Keep only the models of this models table "
-                                                "(columns model[, hf_id], e.g. the study's models.csv) and name "
-                                                "them as it does.")] = None,
-    config: OptionsFile = None,
-) -> None:
+IMPORT_OPTIONS = ConfigOptions("rmbase.benchmarks.command_configs:ImportConfig", arguments=("files",),
+                               metavars={"files": "FILE...", "out": "PATH", "models": "PATH"})
+SHOW_OPTIONS = ConfigOptions("rmbase.benchmarks.command_configs:ShowConfig", arguments=("models",),
+                             names={"json_out": "--json", "all_features": "--all"},
+                             metavars={"models": "MODEL...", "scores": "PATH...", "json_out": "PATH"})
+
+
+@bench_app.command("import", cls=IMPORT_OPTIONS.command())
+def import_(ctx: typer.Context, config: ConfigFile = None) -> None:
     """Import benchmark results into one long table (ids normalised, duplicates resolved by the recorded rule)."""
     from rich.console import Console
 
     from rmbase.benchmarks.import_pipeline import import_files
+    from rmbase.config import write_resolved
     from rmbase.io import check_output_path
 
-    check_output_path(out, kind="file", suffixes=(".csv", ".parquet", ".pq"))
-    check_output_path(f"{out}.provenance.json", kind="file", option="--out (its provenance file)")
-    check_output_path(out.with_suffix(".config.yaml"), kind="file", option="--out (its config file)")
+    cfg = IMPORT_OPTIONS.resolve(ctx, config)
+    target = Path(cfg.out)
+    check_output_path(target, kind="file", suffixes=(".csv", ".parquet", ".pq"))
+    check_output_path(f"{target}.provenance.json", kind="file", option="--out (its provenance file)")
+    check_output_path(target.with_suffix(".config.yaml"), kind="file", option="--out (its config file)")
     from rmbase.benchmarks.benchmark_table import models_path
 
-    check_output_path(models_path(out), kind="file", option="--out (its models file)")
-    table = import_files(files, model=model, scale=scale, on_conflict=on_conflict)
-    if models is not None:
+    check_output_path(models_path(target), kind="file", option="--out (its models file)")
+    table = import_files(cfg.files, model=cfg.model, scale=cfg.scale, on_conflict=cfg.on_conflict)
+    if cfg.models is not None:
         from rmbase.io import read_table, sha256_file
 
-        table.restrict_to(read_table(models), str(models))
-        table.inputs[str(models)] = sha256_file(models)
+        table.restrict_to(read_table(cfg.models), cfg.models)
+        table.inputs[cfg.models] = sha256_file(cfg.models)
     if not len(table.frame):
         from rmbase.errors import InputError
 
-        raise InputError("nothing to import: 0 rows" + (f" (no model of {models} has scores in the files)"
-                                                        if models is not None else ""),
-                         expected="files with scores" + (" of the models of --models" if models is not None else ""))
-    options = {"files": files, "scale": scale, "model": model, "on_conflict": on_conflict, "names": names,
-               "models": str(models) if models else None}
-    table.write(out, config=options, names=names)
-    write_options(out.with_suffix(".config.yaml"), {**options, "out": str(out)})
+        raise InputError("nothing to import: 0 rows" + (f" (no model of {cfg.models} has scores in the files)"
+                                                        if cfg.models is not None else ""),
+                         expected="files with scores" + (" of the models of --models" if cfg.models is not None
+                                                          else ""))
+    table.write(target, config=cfg.model_dump(mode="json", exclude={"out"}), names=cfg.names)
+    write_resolved(cfg, target.with_suffix(".config.yaml"))
     console = Console()
     _print_warnings(console, table)
     s = table.summary()
-    console.print(f"wrote {out}: {s['rows']} rows, {s['models']} models, benchmarks {', '.join(s['benchmarks'])}; "
-                  f"{s['duplicates_dropped']} duplicate row(s) dropped by the rule (see {out}.provenance.json)"
-                  + (f"; the source's models (stage, reasoning, pretrained_from) in {models_path(out)}"
+    console.print(f"wrote {target}: {s['rows']} rows, {s['models']} models, benchmarks {', '.join(s['benchmarks'])}; "
+                  f"{s['duplicates_dropped']} duplicate row(s) dropped by the rule (see {target}.provenance.json)"
+                  + (f"; the source's models (stage, reasoning, pretrained_from) in {models_path(target)}"
                      if table.model_info is not None and len(table.model_info) else ""),
                   highlight=False, soft_wrap=True, markup=False)
 
 
-@bench_app.command("show")
-def show(
-    models: Annotated[list[str], typer.Argument(help="Model ids (any spelling; a name without organisation works).")],
-    scores: Annotated[list[str] | None, typer.Option("--scores", help="Score files to read (anything `import` "
-                                                      "reads); default: the bundled tables.")] = None,
-    bundled: Annotated[bool | None, typer.Option("--bundled/--no-bundled", help="Harmonise with the bundled tables "
-                                                 "(leaderboard v2, Swallow). Default: only when --scores is not "
-                                                 "given.")] = None,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Also write every feature of the models as JSON.")]
-    = None,
-    all_features: Annotated[bool, typer.Option("--all", help="Also print the mapped values of the other sources' "
-                                               "features (default: the selection features and what is observed).")]
-    = False,
-    config: OptionsFile = None,
-) -> None:
+@bench_app.command("show", cls=SHOW_OPTIONS.command())
+def show(ctx: typer.Context, config: ConfigFile = None) -> None:
     """Print each model's features: observed values with their sources, mapped values with origin and sd."""
     from rich.console import Console
 
     from rmbase.errors import InputError
     from rmbase.io import check_output_path
 
-    if json_out is not None:
-        check_output_path(json_out, kind="file", option="--json", suffixes=(".json",))
+    cfg = SHOW_OPTIONS.resolve(ctx, config)
+    target = None if cfg.json_out is None else Path(cfg.json_out)
+    if target is not None:
+        check_output_path(target, kind="file", option="--json", suffixes=(".json",))
+        check_output_path(target.with_suffix(".config.yaml"), kind="file", option="--json (its config file)")
     console = Console()
-    table = _feature_table(console, scores, bundled)
+    table = _feature_table(console, cfg.scores, cfg.bundled)
     from rmbase.model_ids import ModelIdIndex
 
-    found, missing = ModelIdIndex(table.values.index).join(models)  # a name several organisations use: refused
+    found, missing = ModelIdIndex(table.values.index).join(cfg.models)  # a name several organisations use: refused
     if missing:
-        where = "the given score files" if scores else "the bundled tables (rmbase/datasets)"
+        where = "the given score files" if cfg.scores else "the bundled tables (rmbase/datasets)"
         raise InputError(f"no scores for {', '.join(missing)} in {where}",
                          expected="an id as on the Hugging Face Hub, or --scores FILE with its results")
     from rmbase.benchmarks.harmonise_view import describe, show_payload
@@ -117,7 +98,7 @@ def show(
     shown = [describe(table, model) for model in dict.fromkeys(found.values())]
     hidden = 0
     for entry in shown:
-        hidden += _print_model(console, entry, all_features)
+        hidden += _print_model(console, entry, cfg.all_features)
     if hidden:
         console.print(f"{hidden} mapped value(s) of other sources' features not shown (--all prints them, --json "
                       "writes them)", highlight=False, markup=False, soft_wrap=True)
@@ -132,11 +113,13 @@ def show(
         console.print(f"note: {disagree} feature value(s) above observed by several sources that disagree: every "
                       "value is listed, the value shown is their mean and the sd half their range",
                       highlight=False, markup=False, soft_wrap=True)
-    if json_out is not None:
+    if target is not None:
+        from rmbase.config import write_resolved
         from rmbase.io import atomic_write_json
 
-        atomic_write_json(json_out, show_payload(table, list(dict.fromkeys(found.values()))))
-        console.print(f"wrote {json_out}", highlight=False, markup=False)
+        atomic_write_json(target, show_payload(table, list(dict.fromkeys(found.values()))))
+        write_resolved(cfg, target.with_suffix(".config.yaml"))
+        console.print(f"wrote {target} and {target.with_suffix('.config.yaml')}", highlight=False, markup=False)
 
 
 def _feature_table(console, scores: list[str] | None, bundled: bool | None):  # noqa: ANN001, ANN202 - lazy types
@@ -185,40 +168,44 @@ def _print_model(console, entry: dict, all_features: bool) -> int:  # noqa: ANN0
     return left_out
 
 
-@bench_app.command("run")
+def _batch_size(text: str, option: str) -> int | str:
+    return int(text) if text.strip().isdigit() else text  # 'auto' (or a bad value, refused by lm-eval's check)
+
+
+def _limit(text: str, option: str) -> int | float:
+    from rmbase.errors import InputError
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"{option}: {text!r} is not a number", expected="examples per task, or a fraction") from None
+    return int(value) if value >= 1 else value
+
+
+RUN_OPTIONS = ConfigOptions(
+    "rmbase.benchmarks.run:RunConfig",
+    names={"benchmarks": "--benchmark"},
+    metavars={"include_path": "PATH", "suite": "leaderboard|study"},
+    parsed={"batch_size": Parsed(_batch_size, "INT|auto", "1"), "limit": Parsed(_limit, "NUMBER")},
+)
+
+
+@bench_app.command("run", cls=RUN_OPTIONS.command())
 def run(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option("--out", help="Output folder (resumable: finished benchmarks are kept).")],
-    model: Annotated[str | None, typer.Option(help="Hugging Face id or local folder of the model.")] = None,
-    suite: Annotated[str, typer.Option(help="leaderboard | study")] = "leaderboard",
-    benchmark: Annotated[list[str] | None, typer.Option("--benchmark", help="Only these benchmarks of the suite "
-                                                        "(repeatable).")] = None,
-    device: Annotated[str, typer.Option(help="cpu, cuda, cuda:0 ...")] = "cpu",
-    dtype: Annotated[str, typer.Option(help="auto | bfloat16 | float16 | float32")] = "auto",
-    batch_size: Annotated[str, typer.Option("--batch-size", help="Integer or 'auto'.")] = "1",
-    limit: Annotated[float | None, typer.Option(help="Examples per task (smoke tests only: scores are then not "
-                                                "comparable with the leaderboard).")] = None,
-    chat_template: Annotated[bool | None, typer.Option("--chat-template/--no-chat-template", help="Default: use "
-                                                       "it when the tokenizer has one, as the leaderboard did.")] = None,
-    include_path: Annotated[Path | None, typer.Option("--include-path", help="Extra lm-eval task folder.")] = None,
-    evalplus: Annotated[bool, typer.Option("--evalplus/--no-evalplus", help="Run EvalPlus for HumanEval+/MBPP+ "
-                                           "(suite study).")] = True,
+    out: Annotated[Path, typer.Option("--out", metavar="PATH", help="Output folder (resumable: finished benchmarks "
+                                      "are kept).")],
     config: ConfigFile = None,
 ) -> None:
     """Run lm-evaluation-harness (and EvalPlus) on MODEL, one benchmark at a time, then import the results."""
     from rich.console import Console
 
-    from rmbase.benchmarks.run import RunConfig, run_suite
+    from rmbase.benchmarks.run import run_suite
     from rmbase.config import write_resolved
     from rmbase.io import check_output_path
 
     check_output_path(out, kind="dir")
-    bs: int | str = int(batch_size) if batch_size.isdigit() else batch_size
-    lim: int | float | None = int(limit) if limit is not None and limit >= 1 else limit
-    values = dict(model=model, suite=suite, device=device, dtype=dtype, batch_size=bs, limit=lim,
-                  chat_template=chat_template, include_path=str(include_path) if include_path else None,
-                  evalplus=evalplus, benchmarks=tuple(benchmark) if benchmark else None)
-    cfg = resolve_config(ctx, RunConfig, config, values, sources={"benchmarks": ("benchmark",)})
+    cfg = RUN_OPTIONS.resolve(ctx, config)
     options = cfg.model_dump(exclude={"model", "suite"})
     report = run_suite(cfg.model, cfg.suite, out, **options)
     if out.is_dir():

@@ -65,6 +65,7 @@ def config_values(ctx: typer.Context, cls: Any, config_file: Path | None, values
     gave; without a file, every option's value. Options left at ``None`` are dropped, so that the config's own
     default applies."""
     passed = given_options(ctx, values, sources)
+    _refuse_bad_file_values(ctx)
     if config_file is None:
         merged = {k: v for k, v in values.items() if v is not None or k in passed}
     else:
@@ -83,12 +84,32 @@ def config_values(ctx: typer.Context, cls: Any, config_file: Path | None, values
     return merged
 
 
+def _refuse_bad_file_values(ctx: typer.Context) -> None:
+    """A --config file's value its option cannot take is refused, naming the file and the key, unless the option
+    was given on the command line (which wins over the file)."""
+    meta = ctx.meta.get(_FILE) or {}
+    for name, text in meta.get("bad", {}).items():
+        if not _given(ctx, name):
+            from rmbase.errors import InputError
+
+            raise InputError(text, path=meta["path"])
+
+
 def resolve_config(ctx: typer.Context, cls: Any, config_file: Path | None, values: Mapping[str, Any],
                    sources: Mapping[str, Iterable[str]] | None = None, flags: Mapping[str, str] | None = None) -> Any:
     """The command's config: see :func:`config_values` (``flags``: the option that sets a field when its name is
     not the field's, for messages); invalid values end in one ``InputError`` naming the field (and the file)."""
-    merged = config_values(ctx, cls, config_file, values, sources, flags)
+    merged = config_values(ctx, cls, config_file, {k: _plain(v) for k, v in values.items()}, sources, flags)
     return cls.build(_source=None if config_file is None else str(config_file), **merged)
+
+
+def _plain(value: Any) -> Any:
+    """Paths (alone or in a list) as text, the configs' field type for files and folders."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, list | tuple) and any(isinstance(v, Path) for v in value):
+        return [str(v) if isinstance(v, Path) else v for v in value]
+    return value
 
 
 # ------------------------------------------------------------------ the --config file (one mechanism)
@@ -109,10 +130,10 @@ def _file_keys(ctx: typer.Context, skip: str) -> dict[str, str]:
     return keys
 
 
-def _read_config_file(ctx: typer.Context, param: Any, value: Path | None, *, library: bool) -> Path | None:
+def _read_config_file(ctx: typer.Context, param: Any, value: Path | None) -> Path | None:
     """Eager ``--config``: the file's keys that name the command's own options become those options' defaults (so
-    that options given on the command line still win); the other keys are left for the command's library config
-    (``library``) and checked against its fields by :func:`config_values`, or refused at once."""
+    that options given on the command line still win); the other keys are left for the command's config and
+    checked against its fields by :func:`config_values` (an unknown key is refused there, naming the file)."""
     if value is None:
         return value
     import yaml
@@ -132,6 +153,7 @@ def _read_config_file(ctx: typer.Context, param: Any, value: Path | None, *, lib
     params = {p.name: p for p in ctx.command.params}
     own: dict[str, Any] = {}
     rest: dict[str, Any] = {}
+    bad: dict[str, str] = {}
     for key, item in data.items():
         name = keys.get(str(key))
         if name is None:
@@ -151,13 +173,11 @@ def _read_config_file(ctx: typer.Context, param: Any, value: Path | None, *, lib
                 p.get_runtime_param().coerce(item, param=p, ctx=ctx)  # typer's own conversion of the option
         except Exception as exc:  # noqa: BLE001 - click's BadParameter (typer ships its own click)
             text = getattr(exc, "message", None) or str(exc)
-            raise InputError(f"key {key}: {text}", path=str(value)) from exc
+            bad[name] = f"key {key}: {text}"  # refused when the config is resolved, unless the option is given
+            continue
         own[name] = item
-    if rest and not library:
-        raise InputError(f"unknown key(s) {', '.join(sorted(rest))}", path=str(value),
-                         expected=f"some of this command's options: {', '.join(sorted(keys))}")
     ctx.default_map = {**(ctx.default_map or {}), **own}
-    ctx.meta[_FILE] = {"path": str(value), "options": set(own), "rest": rest, "keys": sorted(keys)}
+    ctx.meta[_FILE] = {"path": str(value), "options": set(own), "rest": rest, "keys": sorted(keys), "bad": bad}
     return value
 
 
@@ -187,32 +207,9 @@ def _from_file(ctx: typer.Context, values: Mapping[str, Any],
     return {k: v for k, v in values.items() if any(p in meta["options"] for p in sources.get(k, (k,)))}
 
 
-def _config_with_library(ctx: typer.Context, param: Any, value: Path | None) -> Path | None:
-    return _read_config_file(ctx, param, value, library=True)
+_CONFIG_HELP = ("YAML config of this command: its options (keys: the option names with '_', e.g. json_out or json) "
+                "and its config's fields; options given on the command line override it. A command that writes output "
+                "writes its resolved config beside it, which reruns it.")
 
-
-def _option_defaults(ctx: typer.Context, param: Any, value: Path | None) -> Path | None:
-    return _read_config_file(ctx, param, value, library=False)
-
-
-ConfigFile = Annotated[Path | None, typer.Option(
-    "--config", is_eager=True, callback=_config_with_library, metavar="FILE",
-    help="YAML config of this command: its options (keys: the option names with '_', e.g. json_out or json) and "
-    "its config's fields; options given on the command line override it. The resolved config is written beside the "
-    "output.")]
-
-OptionsFile = Annotated[Path | None, typer.Option(
-    "--config", is_eager=True, callback=_option_defaults,
-    help="YAML of this command's options (keys: the option names with '_', e.g. on_conflict); options given on the "
-    "command line override it.")]
-
-
-def write_options(path: str | Path, values: Mapping[str, Any]) -> Path:
-    """Write a command's resolved options as YAML (atomically), loadable again with its ``--config``."""
-    import yaml
-
-    from rmbase.io import atomic_write_text
-
-    plain = {k: (str(v) if isinstance(v, Path) else v) for k, v in values.items()}
-    atomic_write_text(path, yaml.safe_dump(plain, sort_keys=False))
-    return Path(path)
+ConfigFile = Annotated[Path | None, typer.Option("--config", is_eager=True, callback=_read_config_file,
+                                                 metavar="FILE", help=_CONFIG_HELP)]

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
-from rmbase.commands.options import OptionsFile
+from rmbase.commands.config_options import ConfigOptions
+from rmbase.commands.options import ConfigFile
+
+_CONFIGS = "rmbase.sweep.command_configs:"
+RUN_OPTIONS = ConfigOptions(_CONFIGS + "SweepRunConfig", arguments=("config",),
+                            metavars={"config": "SWEEP_CONFIG", "store": "DIR"})
+STATUS_OPTIONS = ConfigOptions(_CONFIGS + "SweepStatusConfig", arguments=("store",), metavars={"store": "STORE"})
+COLLECT_OPTIONS = ConfigOptions(_CONFIGS + "SweepCollectConfig", arguments=("store",), names={"keep_all": "--all"},
+                                metavars={"store": "STORE", "out": "PATH"})
 
 sweep_app = typer.Typer(
     name="sweep",
@@ -17,53 +24,50 @@ sweep_app = typer.Typer(
 )
 
 
-@sweep_app.command("run")
-def run(
-    config: Annotated[Path, typer.Argument(help="Sweep config (YAML): bases, recipes, learning rates, seeds, data, eval sets, resources.")],
-    store: Annotated[Path, typer.Option("--store", help="Store folder: cells, checkpoints, results (rerun the same command to resume).")],
-    address: Annotated[str | None, typer.Option("--address", help="Ray cluster to join (default: RAY_ADDRESS, else Ray starts embedded here).")] = None,
-    max_concurrent: Annotated[int | None, typer.Option("--max-concurrent", min=1, help="Cells running at once (default: as many as the resources allow).")] = None,
-    scheduler: Annotated[str | None, typer.Option("--scheduler", help="fifo | asha (stop hopeless cells early; default: the config's).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate everything, summarise the cells and the estimated device-hours; start nothing.")] = False,
-    throughput: Annotated[float | None, typer.Option("--throughput", help="Effective TFLOP/s per GPU for the estimate (default: the config's cost.tflops_per_gpu).")] = None,
-    plan: Annotated[int | None, typer.Option("--plan", min=1, help="Train only K bases of the pool, chosen in batches by the selection room's planner.")] = None,
-    plan_batch: Annotated[int, typer.Option("--plan-batch", min=1, help="Bases per planner batch (with --plan).")] = 2,
-    live: Annotated[bool, typer.Option("--live/--no-live", help="Live display of the cells and an ETA.")] = True,
-    verbose: Annotated[bool, typer.Option("--verbose", help="With --dry-run: list every cell, not only the summary per base and recipe.")] = False,
-    options_file: OptionsFile = None,
-) -> None:
-    """Run every unfinished cell of CONFIG into --store (or, with --dry-run, check and price it)."""
-
-    from rmbase.errors import InputError
+@sweep_app.command("run", cls=RUN_OPTIONS.command())
+def run(ctx: typer.Context, options_file: ConfigFile = None) -> None:
+    """Run every unfinished cell of SWEEP_CONFIG into --store (or, with --dry-run, check and price it)."""
     from rmbase.sweep.checks import load_sweep_config, validate
 
-    if scheduler is not None and scheduler not in ("fifo", "asha"):
-        raise InputError(f"unknown --scheduler {scheduler!r}", expected="fifo | asha")
-    if throughput is not None:
-        from rmbase.ranges import THROUGHPUT_TFLOPS, check_value
-
-        check_value(throughput, THROUGHPUT_TFLOPS, where="--throughput")
-    cfg = load_sweep_config(config)
-    checked = validate(cfg, source=str(config), address=address, check_devices=not dry_run)
+    opts = RUN_OPTIONS.resolve(ctx, options_file)  # options_file: the argument SWEEP_CONFIG is the field `config`
+    store = Path(opts.store)
+    cfg = load_sweep_config(opts.config)
+    checked = validate(cfg, source=opts.config, address=opts.address, check_devices=not opts.dry_run)
     console = _console()
-    if dry_run:
+    if opts.dry_run:
         from rmbase.sweep.store import Store
 
         Store(store).check_output()
-        _print_dry_run(console, checked, throughput, verbose)
+        _print_dry_run(console, checked, opts.throughput, opts.verbose)
         return
-    if plan is not None:
+    from rmbase.config import write_resolved
+    from rmbase.sweep.command_configs import RUN_CONFIG_NAME
+
+    try:
+        _run_cells(console, opts, checked, store)
+    except typer.Exit:  # cells failed: the same file reruns them
+        write_resolved(opts, store / RUN_CONFIG_NAME)
+        raise
+    write_resolved(opts, store / RUN_CONFIG_NAME)
+
+
+def _run_cells(console, opts, checked, store: Path) -> None:  # noqa: ANN001 - rich console, lazily imported types
+    cfg = checked.config
+    if opts.plan is not None:
+        from rmbase.escaping import terminal
         from rmbase.sweep.planned import run_planned
 
-        outcome = run_planned(checked, store, k=plan, batch=plan_batch, address=address,
-                              max_concurrent=max_concurrent, scheduler=scheduler,
-                              progress=lambda msg: console.print(msg))
-        console.print(f"planned sweep: trained {', '.join(outcome['order'])}; record in {store / 'plan.json'}")
+        outcome = run_planned(checked, store, k=opts.plan, batch=opts.plan_batch, address=opts.address,
+                              max_concurrent=opts.max_concurrent, scheduler=opts.scheduler,
+                              progress=lambda msg: console.print(msg, markup=False))
+        console.print(f"planned sweep: trained {terminal(', '.join(outcome['order']))}; record in "
+                      f"{terminal(str(store / 'plan.json'))}")
         return
     from rmbase.sweep.engine import run_sweep
 
+    address, max_concurrent, scheduler = opts.address, opts.max_concurrent, opts.scheduler
     display = None
-    if live:
+    if opts.live:
         from rmbase.sweep.display import live_callback
         from rmbase.sweep.store import Store
 
@@ -111,7 +115,7 @@ def _print_dry_run(console, checked, throughput: float | None, verbose: bool = F
     for col in ("base", "recipe", "cells", "params (B)", "steps / cell", f"{unit}-h"):
         table.add_column(col, justify="left" if col in ("base", "recipe") else "right")
     for (base, recipe), rows in groups.items():
-        table.add_row(terminal(base), recipe, str(len(rows)), f"{rows[0][1].params_b:.3g}",
+        table.add_row(terminal(base), terminal(recipe), str(len(rows)), f"{rows[0][1].params_b:.3g}",
                       str(max(c.steps for _, c in rows)), f"{sum(c.gpu_hours for _, c in rows):.3g}")
     console.print(table)
     if verbose:
@@ -120,7 +124,7 @@ def _print_dry_run(console, checked, throughput: float | None, verbose: bool = F
             cells.add_column(col, justify="right" if col in ("lr", "seed", "params (B)", "steps", f"{unit}-h")
                              else "left")
         for cell, cost in zip(checked.cells, costs, strict=True):
-            cells.add_row(terminal(cell.id), terminal(cell.base), cell.recipe, f"{cell.learning_rate:g}",
+            cells.add_row(terminal(cell.id), terminal(cell.base), terminal(cell.recipe), f"{cell.learning_rate:g}",
                           str(cell.seed), f"{cost.params_b:.3g}", str(cost.steps), f"{cost.gpu_hours:.3g}")
         console.print(cells)
     else:
@@ -135,17 +139,15 @@ def _print_dry_run(console, checked, throughput: float | None, verbose: bool = F
     console.print("dry run: config valid, nothing started")
 
 
-@sweep_app.command("status")
-def status(
-    store: Annotated[Path, typer.Argument(help="The sweep store.")],
-    options_file: OptionsFile = None,
-) -> None:
+@sweep_app.command("status", cls=STATUS_OPTIONS.command())
+def status(ctx: typer.Context, config: ConfigFile = None) -> None:
     """One table of cells: state, best validation accuracy, eval scores, device-hours, error."""
     from rich.table import Table
 
     from rmbase.escaping import terminal
     from rmbase.sweep.collect import open_store, status_rows
 
+    store = Path(STATUS_OPTIONS.resolve(ctx, config).store)
     rows = status_rows(open_store(store))
     score_cols = sorted({k for r in rows for k in r if k.startswith("score:")})
     table = Table(title=f"sweep store {terminal(str(store))}: {len(rows)} cells")
@@ -184,29 +186,30 @@ def _hours(v) -> str:
     return "—" if v is None else f"{v:.4f}"
 
 
-@sweep_app.command("collect")
-def collect(
-    store: Annotated[Path, typer.Argument(help="The sweep store.")],
-    out: Annotated[Path, typer.Option("--out", help="Long RM result table (.parquet or .csv); curves and cell status are written beside it.")] = Path("results.parquet"),
-    keep_all: Annotated[bool, typer.Option("--all", help="Keep every cell (default: per base and recipe, the learning rate with the best validation accuracy).")] = False,
-    allow_incomplete: Annotated[bool, typer.Option("--allow-incomplete", help="Choose the learning rate of a base x recipe among its finished cells even when others failed or have not run (default: no choice is made for it).")] = False,
-    options_file: OptionsFile = None,
-) -> None:
+@sweep_app.command("collect", cls=COLLECT_OPTIONS.command())
+def collect(ctx: typer.Context, config: ConfigFile = None) -> None:
     """Write the long RM result table of the store (the study's choice of learning rate and checkpoint)."""
+    from rmbase.config import write_resolved
     from rmbase.escaping import terminal
+    from rmbase.io import check_output_path
     from rmbase.sweep.collect import collect as do_collect
 
-    info = do_collect(store, out, keep_all=keep_all, allow_incomplete=allow_incomplete)
+    cfg = COLLECT_OPTIONS.resolve(ctx, config)
+    resolved = Path(cfg.out).with_suffix(".config.yaml")
+    check_output_path(resolved, kind="file", option="--out (its config file)")
+    info = do_collect(cfg.store, cfg.out, keep_all=cfg.keep_all, allow_incomplete=cfg.allow_incomplete)
+    write_resolved(cfg, resolved)
     console = _console()
-    console.print(f"{info['rows']} rows from {info['cells']} cells; wrote {terminal(', '.join(info['files']))}")
+    console.print(f"{info['rows']} rows from {info['cells']} cells; wrote "
+                  f"{terminal(', '.join([*info['files'], str(resolved)]))}")
     if info["incomplete"]:
-        what = ("its learning rate was chosen among the finished cells (--allow-incomplete)" if allow_incomplete
+        what = ("its learning rate was chosen among the finished cells (--allow-incomplete)" if cfg.allow_incomplete
                 else "no learning rate chosen (rows kept with complete=False; --allow-incomplete chooses among the "
                      "finished cells)")
         console.print(f"incomplete: {len(info['incomplete'])} base x recipe with unfinished cells, {what}:")
         for line in info["incomplete"]:
             console.print(f"  {terminal(line)}")
-        console.print(f"see `rmbase sweep status {terminal(str(store))}`")
+        console.print(f"see `rmbase sweep status {terminal(cfg.store)}`")
 
 
 def register(app: typer.Typer) -> None:

@@ -16,11 +16,26 @@ import math
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
+from rmbase.config import Config
 from rmbase.errors import InputError
 from rmbase.rm_eval.registry import detect_rules, get_rules, subset_figures, summarize
 from rmbase.rm_eval.rules import Summary, check_accuracy
 
 METADATA_KEYS = {"model", "model_type", "chat_template", "ref_model", "revision"}
+
+
+class SummarizeConfig(Config):
+    """Options of ``rmbase evaluate summarize`` (written beside its ``--out`` file as OUT.config.yaml)."""
+
+    file: str = Field(description="Per-subset figures: CSV/TSV/Parquet (model, subset, correct, total | accuracy), "
+                      "a reward-bench results JSON, or an rmbase scores.jsonl.")
+    rules: str | None = Field(None, description="v1 | v1-prior | v2, or a registered benchmark's (default: from "
+                              "the subset names).")
+    allow_partial: bool = Field(False, description="Allow sections with missing subsets (marked partial).")
+    out: str | None = Field(None, description="Write the summaries as JSON to this file (and the resolved config "
+                            "beside it, OUT.config.yaml).")
 
 
 def _accuracy_tables_from_frame(df: Any, path: str) -> dict[str, dict[str, float]]:
