@@ -7,9 +7,10 @@ PNG 200 dpi + SVG), everything on, on 2 idle cores: <= 10 s wall and <= 15 s CPU
 
 What it prints:
 1. ``rmbase study --out DIR`` in a fresh process (cold: nothing cached, an empty ``$RMBASE_CACHE_DIR``), for this
-   checkout and for the baseline, rmbase at ``--baseline-ref`` (git archive of its src/, the code path before this issue's work) in the same run:
-   wall, CPU of the process and all its workers, the largest process's peak RSS and the peak PSS of the whole
-   process tree; the ratio. Both study.json files are compared number by number (tests/test_study_golden.py's rule).
+   checkout and for the baseline, rmbase at ``--baseline-ref`` (git archive of its src/, the code path before this
+   issue's work) in the same run: wall, CPU of the process and all its workers, the largest process's peak RSS and
+   the peak PSS of the whole process tree; the ratio. Both study.json files are compared number by number
+   (tests/test_study_golden.py's rule).
 2. The per-analysis wall times study.json records (provenance.timings_s) for this checkout.
 3. A second baseline for the combination's nested cross-validation alone: scikit-learn's GridSearchCV over
    Pipeline(PolynomialFeatures, ElasticNet) with the same grid and folds inside ``--gridsearch-folds`` outer folds,
