@@ -80,8 +80,8 @@ def main() -> int:
     for d in ("probe", "rm"):
         subprocess.call(["rm", "-rf", str(args.work / d)])  # cold runs: no cache, no earlier model
     common = ["--max-length", str(args.max_length), "--threads", "1", "--device", "cpu"]
-    probe_s = run(["probe", "--model", str(base), "--pairs", str(splits["pairs"]), "--out", str(args.work / "probe"),
-                   "--folds", "2", "--inner-folds", "2", "--n-pairs", str(args.pairs), *common],
+    probe_s = run(["probe", "--model", str(base), "--data", str(splits["pairs"]), "--out", str(args.work / "probe"),
+                   "--folds", "2", "--inner-folds", "2", "--limit", str(args.pairs), *common],
                   args.work / "probe.log")
     train_s = run(["train", "--model", str(base), "--data", str(splits["pairs"]), "--val-data", str(splits["val"]),
                    "--out", str(args.work / "rm"), "--lr", str(args.lr), "--truncation", "left", "--global-batch-size",

@@ -162,8 +162,8 @@ def main() -> int:
         tpl = ["--chat-template", b["chat_template"]] if b["chat_template"] else []
         pdir = args.work / "probe" / name
         if not (pdir / "results.json").exists():
-            rmbase("probe", "--model", str(b["path"]), "--model-id", name, "--pairs", str(splits["probe"]),
-                   "--n-pairs", str(args.probe_pairs), "--max-length", str(args.max_length), "--threads",
+            rmbase("probe", "--model", str(b["path"]), "--model-id", name, "--data", str(splits["probe"]),
+                   "--limit", str(args.probe_pairs), "--max-length", str(args.max_length), "--threads",
                    str(args.threads), "--device", "cpu", "--out", str(pdir), *tpl, log=args.work / f"probe-{name}.log")
         probe = json.loads((pdir / "results.json").read_text())
         row = {"base": name, **{p: probe["probes"][p]["accuracy"] for p in PROBES},

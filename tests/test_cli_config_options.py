@@ -3,6 +3,7 @@ builder on a toy config, run through typer as the CLI runs it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -152,6 +153,20 @@ def test_options_are_built_on_use_not_at_registration(monkeypatch):
     assert calls == [1]
 
 
+def test_repeatable_tuple_fields_and_parsed_values_of_benchmarks_run():
+    from helpers.cli import parsed
+    from rmbase.commands.benchmarks import RUN_OPTIONS
+
+    ctx = parsed("benchmarks", "run", "--out", "o", "--model", "m", "--benchmark", "ifeval,bbh", "--benchmark", "gpqa",
+                 "--batch-size", "auto", "--limit", "0.5", "--no-chat-template")
+    cfg = RUN_OPTIONS.resolve(ctx, None)
+    assert (cfg.benchmarks, cfg.batch_size, cfg.limit, cfg.chat_template) == (("ifeval", "bbh", "gpqa"), "auto", 0.5,
+                                                                               False)
+    cfg = RUN_OPTIONS.resolve(parsed("benchmarks", "run", "--out", "o", "--model", "m", "--batch-size", "8",
+                                     "--limit", "20"), None)
+    assert (cfg.batch_size, cfg.limit, cfg.chat_template) == (8, 20, None)
+
+
 def test_a_field_of_a_type_without_an_option_must_be_excluded_or_parsed():
     with pytest.raises(TypeError, match="span"):
         ConfigOptions(Toy, exclude=("secret",)).parameters()
@@ -162,6 +177,36 @@ def _train():
     from rmbase.commands.train import TRAIN_OPTIONS
 
     return TRAIN_OPTIONS
+
+
+def _evaluate():
+    from rmbase.commands.evaluate import EVALUATE_OPTIONS
+
+    return EVALUATE_OPTIONS
+
+
+def _probe():
+    from rmbase.commands.probe import PROBE_OPTIONS
+
+    return PROBE_OPTIONS
+
+
+def _presence_score():
+    from rmbase.commands.presence import SCORE_OPTIONS
+
+    return SCORE_OPTIONS
+
+
+def _benchmarks_run():
+    from rmbase.commands.benchmarks import RUN_OPTIONS
+
+    return RUN_OPTIONS
+
+
+def _study():
+    from rmbase.commands.study import STUDY_OPTIONS
+
+    return STUDY_OPTIONS
 
 
 def _recommend():
@@ -189,6 +234,12 @@ def _spec(module: str, name: str):
 CONVERTED = {
     "train": (("train",), _train, ("--model", "m", "--data", "t.jsonl", "--val-data", "v.jsonl", "--out", "o"),
               ()),
+    "evaluate": (("evaluate",), _evaluate, ("--model", "m", "--out", "o"), ("extra",)),
+    "probe": (("probe",), _probe, ("--model", "m", "--data", "p.jsonl", "--out", "o"), ()),
+    "presence score": (("presence", "score"), _presence_score, ("--model", "m", "--data", "c.jsonl", "--out", "o"),
+                       ()),
+    "benchmarks run": (("benchmarks", "run"), _benchmarks_run, ("--model", "m"), ()),
+    "study": (("study",), _study, (), ()),
     "benchmarks import": (("benchmarks", "import"), _spec("benchmarks", "IMPORT_OPTIONS"),
                           ("a.json", "--out", "t.csv"), ()),
     "benchmarks show": (("benchmarks", "show"), _spec("benchmarks", "SHOW_OPTIONS"), ("org/m",), ()),
@@ -204,6 +255,37 @@ CONVERTED = {
     "recommend": (("recommend",), _recommend, (), ("targets", "pool_types")),  # tuples: set in a --config file
     "plan": (("plan",), _plan, (), ("features",)),
 }
+OWN_REQUIRED = {"benchmarks run": ("--out", "o")}  # required options of the command's own (not its config's)
+
+# command words, old spelling, new spelling, a value, the field (train's: tests/training/test_cli_train.py)
+RENAMES = [
+    (("probe",), "--pairs", "--data", "p.jsonl", "pairs"),
+    (("probe",), "--n-pairs", "--limit", "50", "n_pairs"),
+    (("presence", "score"), "--corpus", "--data", "c.jsonl", "corpus"),
+    (("presence", "score"), "--max-tokens", "--max-length", "64", "max_tokens"),
+]
+
+
+@pytest.mark.parametrize("words, old, new, value, field", RENAMES)
+def test_old_spellings_still_work_with_a_note_and_not_beside_the_new(capsys, words, old, new, value, field):
+    from helpers.cli import parsed
+    from rmbase.cli import main
+
+    spec = CONVERTED[" ".join(words)][1]()
+    assert str(spec.values(parsed(*words, old, value))[field]) == value     # the old name still sets the field
+    assert f"note: {old} is deprecated and goes in the next release; use {new}" in capsys.readouterr().err
+    assert main([*words, old, value, new, value]) == 2                       # ... but not beside the new one
+    assert f"{old} is the old name of {new}: give {new} only" in capsys.readouterr().err
+    shown = re.findall(r"--[\w-]+", click_help(*words))
+    assert old not in shown and new in shown                                 # hidden from the help
+
+
+def click_help(*words: str) -> str:
+    from rmbase.cli import app
+
+    result = CliRunner().invoke(app, [*words, "--help"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0
+    return result.output
 
 
 @pytest.mark.parametrize("name", sorted(CONVERTED))
@@ -213,6 +295,7 @@ def test_every_config_field_has_an_option_or_is_excluded_by_name(name):
     fields = set(spec.config_class().model_fields)
     assert set(spec.exclude) == set(excluded)
     assert set(spec.fields()) == fields - set(excluded)
+    assert all(spec.config_class().model_fields[f].description for f in spec.fields()), "a field without help"
     names = [p.name for p in spec.parameters()]
     assert set(fields) - set(excluded) <= set(names)
 
@@ -223,7 +306,8 @@ def test_the_defaults_a_user_gets_are_the_configs(name):
 
     words, spec, required, _ = CONVERTED[name]
     spec = spec()
-    ctx = parsed(*words, *required)
+    own = OWN_REQUIRED.get(name, ())
+    ctx = parsed(*words, *required, *own)
     given = {k: v for k, v in spec.values(ctx).items() if v is not None}
     arguments = [p.name for p in ctx.command.params if getattr(p, "param_type_name", "") == "argument"]
     # nothing but the given options and arguments has a value of the command's

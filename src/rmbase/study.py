@@ -38,27 +38,38 @@ def skipped_analyses(n_models: int) -> dict[str, str]:
 
 
 class StudyConfig(Config):
-    dataset: str | None = "paper-2505.10775"
-    models: Path | None = None
-    results: list[Path] | None = None    # tables, sweep stores or `rmbase evaluate` folders (one or more)
-    benchmarks: Path | None = None
-    post_training: Path | None = None
-    recipe: Annotated[str, AfterValidator(known_recipe)] = "regression"
-    target: Literal[TARGETS] = Field("score", description="the RM figure studied: score or a section")
-    defaults: dict[str, str] = Field(default_factory=dict, description="size group -> default model overrides")
-    combination_features: list[str] = Field(
-        default_factory=lambda: list(SIX))
-    drop_missing: bool = False
-    n_bootstrap: int = Field(2000, ge=2000)
-    seed: int = 0
-    n_jobs: int | None = 2
-    out_of_fold: bool = True
-    selection: bool = True
-    full_selection: bool = False
-    presence: list[Path] = Field(default_factory=list, description="presence folders (rmbase presence score)")
-    presence_share_family: bool = False
-    probes: list[Path] = Field(default_factory=list, description="`rmbase probe` outputs: probe features joined "
-                               "by model id, correlated with the RM target (study.json 'probes')")
+    dataset: str | None = Field("paper-2505.10775", description=(
+        "Bundled dataset (ignored when --models/--results/--benchmarks are given)."))
+    models: Path | None = Field(None, description="Models table (CSV or Parquet).")
+    results: list[Path] | None = Field(None, description=(
+        "RM results: a results table (wide, or the long table of `rmbase sweep collect`), a sweep store, or "
+        "`rmbase evaluate` output folders. Bases the bundled tables know need no --models/--benchmarks."))
+    benchmarks: Path | None = Field(None, description="Benchmark table, long or wide (CSV or Parquet).")
+    post_training: Path | None = Field(None, description="Post-training stages table.")
+    recipe: Annotated[str, AfterValidator(known_recipe)] = Field("regression", description=(
+        "regression | bradley_terry (or a registered recipe)."))
+    target: Literal[TARGETS] = Field("score", description="The RM figure studied: the score or a section.")
+    defaults: dict[str, str] = Field(default_factory=dict, description=(
+        "Size-group default, GROUP=MODEL, e.g. '<3B=gemma-2-2b-it'."))
+    combination_features: list[str] = Field(default_factory=lambda: list(SIX), description=(
+        "Benchmarks combined to predict the RM figure."))
+    drop_missing: bool = Field(False, description="Leave out (and list) models that lack a feature.")
+    n_bootstrap: int = Field(2000, ge=2000, description="Bootstrap resamples (>= 2000).")
+    seed: int = Field(0, description="Seed of the bootstrap and of the CV folds.")
+    n_jobs: int | None = Field(2, description="Processes for the nested cross-validation (-1: every core).")
+    out_of_fold: bool = Field(True, description=(
+        "Judge the combination out of fold too (nested leave-one-out; the slow part)."))
+    selection: bool = Field(True, description=(
+        "Compare the predictors out of fold (study.json 'selection') and validate them externally."))
+    full_selection: bool = Field(False, description=(
+        "Also run the study's ElasticNet for both recipes and leave-one-family-out in the selection table (slow)."))
+    presence: list[Path] = Field(default_factory=list, description=(
+        "Presence folders (rmbase presence score): report MAE with and without their features."))
+    presence_share_family: bool = Field(False, description=(
+        "Let unscored bases reuse the largest family member's presence scores (same pre-training tokens)."))
+    probes: list[Path] = Field(default_factory=list, description=(
+        "`rmbase probe` output folders (or a folder of them): probe features joined by model id and correlated "
+        "with the RM target (study.json 'probes')."))
 
     @field_validator("defaults")
     @classmethod

@@ -37,7 +37,7 @@ def corpus(tmp_path):
 def test_presence_refuses_a_reward_model(classifier_and_lm, corpus, tmp_path, capsys):
     rm, lm = classifier_and_lm
     out = tmp_path / "p"
-    assert_refused(["presence", "score", "--model", rm, "--corpus", corpus, "--out", out, "--device", "cpu"], capsys,
+    assert_refused(["presence", "score", "--model", rm, "--data", corpus, "--out", out, "--device", "cpu"], capsys,
                    str(rm), "LlamaForSequenceClassification", "no LM head", not_written=(out,))
 
 
@@ -67,7 +67,7 @@ def test_probe_refuses_a_reward_model(classifier_and_lm, tmp_path, capsys):
     pairs.write_text("".join(json.dumps({"prompt": f"q{i}", "chosen": t, "rejected": "no"}) + "\n"
                              for i, t in enumerate(TEXTS * 10)))
     out = tmp_path / "probe"
-    assert_refused(["probe", "--model", rm, "--pairs", pairs, "--out", out, "--device", "cpu",
+    assert_refused(["probe", "--model", rm, "--data", pairs, "--out", out, "--device", "cpu",
                     "--chat-template", "chatml"], capsys,
                    str(rm), "not a language model", not_written=(out,))
 
@@ -78,11 +78,11 @@ def test_presence_with_no_scorable_document_writes_nothing(classifier_and_lm, tm
     corpus = tmp_path / "short.jsonl"
     corpus.write_text("".join(json.dumps({"text": "", "category": "web"}) + "\n" for _ in range(3)))
     out = tmp_path / "p"
-    assert_refused(["presence", "score", "--model", lm, "--corpus", corpus, "--out", out, "--device", "cpu"], capsys,
+    assert_refused(["presence", "score", "--model", lm, "--data", corpus, "--out", out, "--device", "cpu"], capsys,
                    "no document could be scored", not_written=(out,))
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert_refused(["presence", "score", "--model", lm, "--corpus", corpus, "--out", empty, "--device", "cpu"],
+    assert_refused(["presence", "score", "--model", lm, "--data", corpus, "--out", empty, "--device", "cpu"],
                    capsys, "no document could be scored")
     assert list(empty.iterdir()) == []
 
@@ -90,7 +90,7 @@ def test_presence_with_no_scorable_document_writes_nothing(classifier_and_lm, tm
 def _presence(lm, corpus, out, capsys, *extra):
     from rmbase.cli import main
 
-    assert main(["presence", "score", "--model", str(lm), "--corpus", str(corpus), "--out", str(out),
+    assert main(["presence", "score", "--model", str(lm), "--data", str(corpus), "--out", str(out),
                  "--device", "cpu", *map(str, extra)]) == 0
     capsys.readouterr()
     return out
@@ -163,13 +163,13 @@ def test_a_device_this_machine_lacks_is_one_message(classifier_and_lm, corpus, t
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     _, lm = classifier_and_lm
     out = tmp_path / "p"
-    assert_refused(["presence", "score", "--model", lm, "--corpus", corpus, "--out", out, "--device", "cuda"], capsys,
+    assert_refused(["presence", "score", "--model", lm, "--data", corpus, "--out", out, "--device", "cuda"], capsys,
                    "device 'cuda': CUDA is not available", not_written=(out,))
     pairs = tmp_path / "pairs.jsonl"
     pairs.write_text("".join(json.dumps({"prompt": f"q{i}", "chosen": t, "rejected": "no"}) + "\n"
                              for i, t in enumerate(TEXTS * 10)))
     out = tmp_path / "probe"
-    assert_refused(["probe", "--model", lm, "--pairs", pairs, "--out", out, "--device", "cuda"], capsys,
+    assert_refused(["probe", "--model", lm, "--data", pairs, "--out", out, "--device", "cuda"], capsys,
                    "device 'cuda': CUDA is not available", not_written=(out,))
 
 
@@ -178,7 +178,7 @@ def test_a_folder_that_is_not_a_model_is_named_so(corpus, tmp_path, capsys):
     folder = tmp_path / "not_a_model"
     folder.mkdir()
     (folder / "notes.txt").write_text("hello")
-    assert_refused(["presence", "score", "--model", folder, "--corpus", corpus, "--out", tmp_path / "p", "--device",
+    assert_refused(["presence", "score", "--model", folder, "--data", corpus, "--out", tmp_path / "p", "--device",
                     "cpu"], capsys, str(folder), "not a model folder (no config.json or tokenizer files)")
 
 

@@ -124,9 +124,9 @@ def test_bad_input_is_an_input_error_before_any_output(tiny_lm, tmp_path, clean_
 
 def test_cli_exit_codes_and_resolved_config(tiny_lm, tmp_path, clean_rows, capsys):
     corpus = write_jsonl(tmp_path / "c.jsonl", clean_rows)
-    assert cli_main(["presence", "score", "--model", str(tiny_lm), "--corpus", str(tmp_path / "nope.jsonl"),
+    assert cli_main(["presence", "score", "--model", str(tiny_lm), "--data", str(tmp_path / "nope.jsonl"),
                      "--out", str(tmp_path / "o")]) == 2
-    assert cli_main(["presence", "score", "--model", str(tiny_lm), "--corpus", str(corpus), "--text-field", "x",
+    assert cli_main(["presence", "score", "--model", str(tiny_lm), "--data", str(corpus), "--text-field", "x",
                      "--out", str(tmp_path / "o")]) == 2
     assert "column 'x'" in capsys.readouterr().err
     (tmp_path / "cfg.yaml").write_text(f"model: {tiny_lm}\ncorpus: {corpus}\nmax_tokens: 8\ndevice: cpu\n")

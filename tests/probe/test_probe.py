@@ -104,7 +104,7 @@ def test_frozen_bt_is_at_chance_without_a_signal(llama_dir, tmp_path):
 def test_cli_writes_results_config_and_per_pair_records_and_a_rerun_resumes(llama_dir, marker_pairs, tmp_path,
                                                                            capsys):
     out = tmp_path / "probe"
-    args = ["probe", "--model", str(llama_dir), "--pairs", str(marker_pairs), "--out", str(out), "--device", "cpu",
+    args = ["probe", "--model", str(llama_dir), "--data", str(marker_pairs), "--out", str(out), "--device", "cpu",
             "--bootstrap", "100", "--max-length", "128"]
     assert cli_main(args) == 0
     first = json.loads((out / "results.json").read_text())
@@ -180,7 +180,7 @@ def test_bad_rows_are_counted_and_too_few_pairs_is_exit_2(llama_dir, tmp_path, c
     few = tmp_path / "few.jsonl"
     few.write_text("".join(json.dumps(r) + "\n" for r in rows[3:13]))
     out = tmp_path / "few-out"
-    assert cli_main(["probe", "--model", str(llama_dir), "--pairs", str(few), "--out", str(out)]) == 2
+    assert cli_main(["probe", "--model", str(llama_dir), "--data", str(few), "--out", str(out)]) == 2
     assert "at least 30" in capsys.readouterr().err
     assert not out.exists()
 
@@ -188,7 +188,7 @@ def test_bad_rows_are_counted_and_too_few_pairs_is_exit_2(llama_dir, tmp_path, c
 def test_bad_options_are_exit_2(llama_dir, marker_pairs, tmp_path, capsys):
     file_out = tmp_path / "a-file"
     file_out.write_text("x")
-    base = ["probe", "--model", str(llama_dir), "--pairs", str(marker_pairs)]
+    base = ["probe", "--model", str(llama_dir), "--data", str(marker_pairs)]
     assert cli_main([*base, "--out", str(file_out)]) == 2
     assert cli_main([*base, "--out", str(tmp_path / "o"), "--probes", "frozen_bt,oracle"]) == 2
     assert "unknown probe" in capsys.readouterr().err

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from rmbase.commands.config_options import ConfigOptions
-from rmbase.commands.options import ConfigFile, resolve_config
+from rmbase.commands.config_options import ConfigOptions, Parsed
+from rmbase.commands.options import ConfigFile
 
 bench_app = typer.Typer(help="Benchmark scores of bases: import harness/leaderboard files, show, run lm-eval.",
                         no_args_is_help=True)
@@ -168,40 +168,44 @@ def _print_model(console, entry: dict, all_features: bool) -> int:  # noqa: ANN0
     return left_out
 
 
-@bench_app.command("run")
+def _batch_size(text: str, option: str) -> int | str:
+    return int(text) if text.strip().isdigit() else text  # 'auto' (or a bad value, refused by lm-eval's check)
+
+
+def _limit(text: str, option: str) -> int | float:
+    from rmbase.errors import InputError
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"{option}: {text!r} is not a number", expected="examples per task, or a fraction") from None
+    return int(value) if value >= 1 else value
+
+
+RUN_OPTIONS = ConfigOptions(
+    "rmbase.benchmarks.run:RunConfig",
+    names={"benchmarks": "--benchmark"},
+    metavars={"include_path": "PATH", "suite": "leaderboard|study"},
+    parsed={"batch_size": Parsed(_batch_size, "INT|auto", "1"), "limit": Parsed(_limit, "NUMBER")},
+)
+
+
+@bench_app.command("run", cls=RUN_OPTIONS.command())
 def run(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option("--out", help="Output folder (resumable: finished benchmarks are kept).")],
-    model: Annotated[str | None, typer.Option(help="Hugging Face id or local folder of the model.")] = None,
-    suite: Annotated[str, typer.Option(help="leaderboard | study")] = "leaderboard",
-    benchmark: Annotated[list[str] | None, typer.Option("--benchmark", help="Only these benchmarks of the suite "
-                                                        "(repeatable).")] = None,
-    device: Annotated[str, typer.Option(help="cpu, cuda, cuda:0 ...")] = "cpu",
-    dtype: Annotated[str, typer.Option(help="auto | bfloat16 | float16 | float32")] = "auto",
-    batch_size: Annotated[str, typer.Option("--batch-size", help="Integer or 'auto'.")] = "1",
-    limit: Annotated[float | None, typer.Option(help="Examples per task (smoke tests only: scores are then not "
-                                                "comparable with the leaderboard).")] = None,
-    chat_template: Annotated[bool | None, typer.Option("--chat-template/--no-chat-template", help="Default: use "
-                                                       "it when the tokenizer has one, as the leaderboard did.")] = None,
-    include_path: Annotated[Path | None, typer.Option("--include-path", help="Extra lm-eval task folder.")] = None,
-    evalplus: Annotated[bool, typer.Option("--evalplus/--no-evalplus", help="Run EvalPlus for HumanEval+/MBPP+ "
-                                           "(suite study).")] = True,
+    out: Annotated[Path, typer.Option("--out", metavar="PATH", help="Output folder (resumable: finished benchmarks "
+                                      "are kept).")],
     config: ConfigFile = None,
 ) -> None:
     """Run lm-evaluation-harness (and EvalPlus) on MODEL, one benchmark at a time, then import the results."""
     from rich.console import Console
 
-    from rmbase.benchmarks.run import RunConfig, run_suite
+    from rmbase.benchmarks.run import run_suite
     from rmbase.config import write_resolved
     from rmbase.io import check_output_path
 
     check_output_path(out, kind="dir")
-    bs: int | str = int(batch_size) if batch_size.isdigit() else batch_size
-    lim: int | float | None = int(limit) if limit is not None and limit >= 1 else limit
-    values = dict(model=model, suite=suite, device=device, dtype=dtype, batch_size=bs, limit=lim,
-                  chat_template=chat_template, include_path=str(include_path) if include_path else None,
-                  evalplus=evalplus, benchmarks=tuple(benchmark) if benchmark else None)
-    cfg = resolve_config(ctx, RunConfig, config, values, sources={"benchmarks": ("benchmark",)})
+    cfg = RUN_OPTIONS.resolve(ctx, config)
     options = cfg.model_dump(exclude={"model", "suite"})
     report = run_suite(cfg.model, cfg.suite, out, **options)
     if out.is_dir():

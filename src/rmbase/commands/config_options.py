@@ -50,11 +50,13 @@ class Alias:
 @dataclass(frozen=True)
 class Parsed:
     """An option whose text is parsed by the command (a field of a type without a plain option, e.g. a range):
-    ``parse(text, option)`` gives the field's value; ``metavar`` and ``default`` are shown in the help."""
+    ``parse(text, option)`` gives the field's value; ``metavar`` and ``default`` are shown in the help. ``many``: a
+    repeatable option (``parse`` gets the list of its values)."""
 
-    parse: Callable[[str, str], Any]
+    parse: Callable[[Any, str], Any]
     metavar: str
     default: str | None = None
+    many: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ class ConfigOptions:
 
     def _option(self, name: str, info: Any) -> tuple[Any, Any]:
         if name in self.parsed:
-            kind, inner, metavar = "parsed", str, self.parsed[name].metavar
+            kind, inner, metavar = "list" if self.parsed[name].many else "parsed", str, self.parsed[name].metavar
         elif name in self.choices:
             kind, inner, metavar = "choice", Literal[tuple(self.choices[name])], "|".join(self.choices[name])
         else:
@@ -169,7 +171,8 @@ class ConfigOptions:
         if value is None or value == ():  # () : a repeatable option not given
             return None
         if name in self.parsed:
-            return self.parsed[name].parse(value, self.option(name))
+            parsed = self.parsed[name]
+            return parsed.parse(list(value) if parsed.many else value, self.option(name))
         if name in self.choices:
             return self.choices[name].get(value, value)  # an old spelling's value is the config's already
         kind, inner, _ = _kind(info.annotation)
@@ -248,7 +251,7 @@ def _kind(annotation: Any) -> tuple[str, Any, str]:
         return "flag", bool, ""
     if get_origin(annotation) is Literal:
         return "choice", annotation, "|".join(str(a) for a in args)
-    if get_origin(annotation) is list and args:
+    if (get_origin(annotation) is list and args) or (get_origin(annotation) is tuple and args[1:] == (Ellipsis,)):
         return "list", args[0], _METAVARS.get(args[0], "TEXT") + "..."
     if annotation in _METAVARS:
         return "value", annotation, _METAVARS[annotation]
@@ -275,6 +278,8 @@ def _shown(default: Any) -> str:
         return "yes" if default else "no"
     if isinstance(default, list | tuple):
         return ",".join(_shown(x) for x in default) or "none"
+    if isinstance(default, dict):
+        return ",".join(f"{k}={_shown(v)}" for k, v in default.items()) or "none"
     if isinstance(default, float):
         return f"{default:g}"
     return str(default)

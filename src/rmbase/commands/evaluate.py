@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
-from rmbase.commands.config_options import ConfigOptions
-from rmbase.commands.options import ConfigFile, Restart, resolve_config
+from rmbase.commands.config_options import ConfigOptions, Parsed
+from rmbase.commands.options import ConfigFile, Restart
+
+
+def _format(text: str | bool, option: str) -> bool:
+    from rmbase.errors import InputError
+
+    if isinstance(text, bool):  # the config's own key (rewardbench_format) in a --config file
+        return text
+
+    if text not in ("rmbase", "rewardbench"):
+        raise InputError(f"unknown {option} {text!r}", expected="rmbase | rewardbench")
+    return text == "rewardbench"
+
+
+EVALUATE_OPTIONS = ConfigOptions(
+    "rmbase.rm_eval.runner:EvaluateConfig",
+    names={"rewardbench_format": "--format"},
+    exclude=("extra",),
+    metavars={"out": "PATH", "data": "PATH", "truncation": "left|right|error",
+              "benchmark": "rewardbench|rewardbench2"},
+    parsed={"rewardbench_format": Parsed(_format, "rmbase|rewardbench", "rmbase")},
+)
 
 evaluate_app = typer.Typer(
     name="evaluate",
@@ -16,63 +36,21 @@ evaluate_app = typer.Typer(
     "per-subset figures. Run `rmbase evaluate --model M --benchmark rewardbench --out DIR`.",
     invoke_without_command=True,
     no_args_is_help=False,
+    cls=EVALUATE_OPTIONS.group(),
 )
 
 
 @evaluate_app.callback()
-def evaluate(
-    ctx: typer.Context,
-    model: Annotated[str | None, typer.Option(help="Reward model: local folder or Hugging Face id.")] = None,
-    benchmark: Annotated[str, typer.Option(help="rewardbench (v1, split 'filtered') | rewardbench2 (split 'test').")] = "rewardbench",
-    out: Annotated[Path | None, typer.Option("--out", help="Output folder for results.json and scores.jsonl.")] = None,
-    data: Annotated[Path | None, typer.Option(help="Local JSON/JSONL/Parquet with the benchmark's columns (default: the Hub dataset).")] = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", help="Sequences per forward pass (scores do not depend on it).")] = 16,
-    max_length: Annotated[int, typer.Option("--max-length", help="Max tokens per sequence; longer ones are truncated and counted.")] = 2048,
-    truncation: Annotated[str, typer.Option(help="left (cut the prompt side) | right | error.")] = "left",
-    dtype: Annotated[str | None, typer.Option(help="float32 | bfloat16 | float16 (default: float32 on CPU, bfloat16 on GPU).")] = None,
-    device: Annotated[str | None, typer.Option(help="cpu | cuda | cuda:N (default: cuda when available).")] = None,
-    chat_template: Annotated[str | None, typer.Option("--chat-template", help="Named template (chatml, llama3, zephyr), a .jinja path or a template string; default: the tokenizer's.")] = None,
-    revision: Annotated[str | None, typer.Option(help="Model revision (Hub).")] = None,
-    trust_remote_code: Annotated[bool, typer.Option("--trust-remote-code", help="Allow the checkpoint's own Python code.")] = False,
-    allow_new_head: Annotated[bool, typer.Option("--allow-new-head", help="Accept a checkpoint without a trained score head (a fresh head seeded by --head-seed; for tests and benchmarks).")] = False,
-    head_seed: Annotated[int, typer.Option("--head-seed", help="Seed of a freshly initialised head.")] = 0,
-    merge_weights: Annotated[str | None, typer.Option("--merge-weights", help="Comma-separated merge vector for a multi-attribute model (default: merge_weights.json in the model folder).")] = None,
-    allow_partial: Annotated[bool, typer.Option("--allow-partial", help="Score sections with missing subsets from the subsets present (marked partial).")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="rmbase | rewardbench (also write reward-bench's result layout under DIR/rewardbench/).")] = "rmbase",
-    chunk_size: Annotated[int, typer.Option("--chunk-size", help="Examples per saved chunk (an interrupted run resumes by chunk).")] = 512,
-    limit: Annotated[int | None, typer.Option(help="Score only the first N examples (a quick check).")] = None,
-    threads: Annotated[int | None, typer.Option(help="CPU threads for torch (default: torch's; 1 is often fastest on a busy machine).")] = None,
-    restart: Restart = False,
-    config: ConfigFile = None,
-) -> None:
+def evaluate(ctx: typer.Context, restart: Restart = False, config: ConfigFile = None) -> None:
     """Score every example with a sequence-classification reward model and write DIR/results.json (subsets,
     sections, score, provenance) and DIR/scores.jsonl (every completion's score)."""
     if ctx.invoked_subcommand is not None:
         return
     from rich.console import Console
 
-    from rmbase.errors import InputError
-    from rmbase.rm_eval.runner import EvaluateConfig, evaluate_model
+    from rmbase.rm_eval.runner import evaluate_model
 
-    if fmt not in ("rmbase", "rewardbench"):
-        raise InputError(f"unknown --format {fmt!r}", expected="rmbase | rewardbench")
-    weights = None
-    if merge_weights is not None:
-        try:
-            weights = [float(x) for x in merge_weights.split(",") if x.strip()]
-        except ValueError as exc:
-            raise InputError(f"--merge-weights {merge_weights!r}", expected="comma-separated numbers") from exc
-    values = dict(model=model, out=None if out is None else str(out), benchmark=benchmark,
-                  data=None if data is None else str(data), revision=revision, chat_template=chat_template,
-                  batch_size=batch_size, max_length=max_length, truncation=truncation, dtype=dtype, device=device,
-                  trust_remote_code=trust_remote_code, allow_new_head=allow_new_head, head_seed=head_seed,
-                  merge_weights=weights, allow_partial=allow_partial, rewardbench_format=fmt == "rewardbench",
-                  chunk_size=chunk_size, limit=limit, threads=threads)
-    sources = {"rewardbench_format": ("fmt",)}
-    if config is None and (model is None or out is None):
-        raise InputError("--model and --out are required to score a model",
-                         expected="rmbase evaluate --model PATH_OR_ID --benchmark rewardbench --out DIR")
-    cfg = resolve_config(ctx, EvaluateConfig, config, values, sources)
+    cfg = EVALUATE_OPTIONS.resolve(ctx, config)
     from rmbase.io import check_output_path
 
     out = check_output_path(cfg.out, kind="dir")  # before the model is loaded or anything scored

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
 
 import typer
 
-from rmbase.commands.config_options import ConfigOptions
-from rmbase.commands.options import ConfigFile, Restart, resolve_config
+from rmbase.commands.config_options import Alias, ConfigOptions
+from rmbase.commands.options import ConfigFile, Restart
 
 _FOLDERS = {"folders": "DIR...", "out": "PATH", "models": "PATH"}
 COMPARE_OPTIONS = ConfigOptions("rmbase.presence.config:CompareConfig", arguments=("folders",), metavars=_FOLDERS)
@@ -23,56 +22,23 @@ presence_app = typer.Typer(
 
 
 
-def _resolve(ctx: typer.Context, cls: Any, config: Path | None, values: dict[str, Any]) -> Any:
-    """The typed config (``rmbase.commands.options.resolve_config``: the --config file's values, overridden by the
-    options given on the command line); paths become strings, the configs' field type."""
-    values = {k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
-              for k, v in values.items()}
-    return resolve_config(ctx, cls, config, values)
+SCORE_OPTIONS = ConfigOptions(
+    "rmbase.presence.config:PresenceConfig",
+    names={"corpus": "--data", "corpus_revision": "--data-revision", "max_tokens": "--max-length"},
+    aliases={"corpus": Alias("--corpus"), "max_tokens": Alias("--max-tokens")},
+    metavars={"out": "PATH"},
+)
 
 
-@presence_app.command("score")
-def score(
-    ctx: typer.Context,
-    model: Annotated[str | None, typer.Option(help="Causal LM: local folder (safetensors or --gguf-file) or Hub id.")] = None,
-    corpus: Annotated[str | None, typer.Option(help="JSONL or Parquet file, a folder of them, or a Hub dataset id (streamed).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Output folder: shards/, summary.json, config.yaml.")] = None,
-    name: Annotated[str | None, typer.Option(help="Model id recorded in summary.json (default: --model).")] = None,
-    text_field: Annotated[str, typer.Option("--text-field", help="Field holding the document text.")] = "text",
-    category_field: Annotated[str, typer.Option("--category-field", help="Field holding the document category.")] = "category",
-    split: Annotated[str, typer.Option(help="Split of a Hub dataset.")] = "train",
-    subset: Annotated[str | None, typer.Option(help="Configuration (subset) of a Hub dataset.")] = None,
-    limit: Annotated[int | None, typer.Option(help="Read at most this many corpus records.")] = None,
-    max_tokens: Annotated[int, typer.Option("--max-tokens", help="Score the first N tokens of each document (BOS included).")] = 2048,
-    batch_tokens: Annotated[int | None, typer.Option("--batch-tokens", help="Padded tokens per forward pass (default 2048 on CPU, 16384 on GPU; scores do not depend on it).")] = None,
-    max_batch_size: Annotated[int | None, typer.Option("--max-batch-size", help="At most this many documents per forward pass.")] = None,
-    shard_size: Annotated[int, typer.Option("--shard-size", help="Records per shard (the unit of resumption and of Ray tasks).")] = 1000,
-    dtype: Annotated[str | None, typer.Option(help="float32 | bfloat16 | float16 (default: float32 on CPU, bfloat16 on GPU).")] = None,
-    device: Annotated[str | None, typer.Option(help="cpu | cuda | cuda:N (default: cuda when available).")] = None,
-    revision: Annotated[str | None, typer.Option(help="Model revision (Hub).")] = None,
-    gguf_file: Annotated[str | None, typer.Option("--gguf-file", help="GGUF file inside the model folder.")] = None,
-    trust_remote_code: Annotated[bool, typer.Option("--trust-remote-code", help="Allow the checkpoint's own Python code.")] = False,
-    threads: Annotated[int | None, typer.Option(help="CPU threads for torch.")] = None,
-    family: Annotated[str | None, typer.Option(help="Model family (for the sharing rule of compare/features).")] = None,
-    params_b: Annotated[float | None, typer.Option("--params-b", help="Parameters, billions.")] = None,
-    pretrain_tokens_t: Annotated[float | None, typer.Option("--pretrain-tokens-t", help="Pre-training tokens, trillions.")] = None,
-    ray: Annotated[bool, typer.Option("--ray", help="Run shards as Ray tasks (several GPUs or a cluster).")] = False,
-    address: Annotated[str | None, typer.Option(help="Ray cluster address (default: RAY_ADDRESS, else an embedded Ray).")] = None,
-    gpus_per_task: Annotated[float, typer.Option("--gpus-per-task", help="GPUs per Ray shard task.")] = 0.0,
-    restart: Restart = False,
-    config: ConfigFile = None,
-) -> None:
+@presence_app.command("score", cls=SCORE_OPTIONS.command())
+def score(ctx: typer.Context, restart: Restart = False, config: ConfigFile = None) -> None:
     """Score every document: S(D) = mean log p(t_i | t_<i) over its first N tokens (the first token is context
     only). Writes per-document shards and DIR/summary.json; a rerun resumes."""
-    values = dict(locals())  # every option above, by name
-    for not_config in ("config", "ctx", "restart"):
-        values.pop(not_config)
     from rich.console import Console
 
-    from rmbase.presence.config import PresenceConfig
     from rmbase.presence.score import score_corpus
 
-    cfg = _resolve(ctx, PresenceConfig, config, values)
+    cfg = SCORE_OPTIONS.resolve(ctx, config)
     err = Console(stderr=True, highlight=False)
     summary = score_corpus(cfg, progress=lambda msg: err.print(msg), restart=restart)
     _print_summary(Console(highlight=False), summary)

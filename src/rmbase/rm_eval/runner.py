@@ -30,27 +30,37 @@ PACKAGES = ("rmbase", "numpy", "pandas", "torch", "transformers", "tokenizers", 
 class EvaluateConfig(Config):
     """Everything that defines one evaluation run (recorded in the results' provenance)."""
 
-    model: str
-    out: str
-    benchmark: str = "rewardbench"
-    data: str | None = None
-    data_revision: str | None = None
-    revision: str | None = None
-    chat_template: str | None = None
-    batch_size: int = 16
-    max_length: int = 2048
-    truncation: str = "left"
-    dtype: str | None = None
-    device: str | None = None
-    trust_remote_code: bool = False
-    allow_new_head: bool = False
-    head_seed: int = 0
-    merge_weights: list[float] | None = None
-    allow_partial: bool = False
-    rewardbench_format: bool = False
-    chunk_size: int = 512
-    limit: int | None = None
-    threads: int | None = None
+    model: str = Field(description="Reward model: local folder or Hugging Face id.")
+    out: str = Field(description="Output folder for results.json and scores.jsonl.")
+    benchmark: str = Field("rewardbench", description=(
+        "rewardbench (v1, split 'filtered') | rewardbench2 (split 'test')."))
+    data: str | None = Field(None, description=(
+        "Local JSON/JSONL/Parquet with the benchmark's columns (default: the Hub dataset)."))
+    data_revision: str | None = Field(None, description="Revision of the Hub dataset.")
+    revision: str | None = Field(None, description="Model revision (Hub).")
+    chat_template: str | None = Field(None, description=(
+        "Named template (chatml, llama3, zephyr), a .jinja path or a template string; default: the tokenizer's."))
+    batch_size: int = Field(16, description="Sequences per forward pass (scores do not depend on it).")
+    max_length: int = Field(2048, description="Max tokens per sequence; longer ones are truncated and counted.")
+    truncation: str = Field("left", description="left (cut the prompt side) | right | error.")
+    dtype: str | None = Field(None, description=(
+        "float32 | bfloat16 | float16 (default: float32 on CPU, bfloat16 on GPU)."))
+    device: str | None = Field(None, description="cpu | cuda | cuda:N (default: cuda when available).")
+    trust_remote_code: bool = Field(False, description="Allow the checkpoint's own Python code.")
+    allow_new_head: bool = Field(False, description=(
+        "Accept a checkpoint without a trained score head (a fresh head seeded by --head-seed; for tests and "
+        "benchmarks)."))
+    head_seed: int = Field(0, description="Seed of a freshly initialised head.")
+    merge_weights: list[float] | None = Field(None, description=(
+        "Merge vector of a multi-attribute model (default: merge_weights.json in the model folder)."))
+    allow_partial: bool = Field(False, description=(
+        "Score sections with missing subsets from the subsets present (marked partial)."))
+    rewardbench_format: bool = Field(False, description=(
+        "rmbase | rewardbench (also write reward-bench's result layout under OUT/rewardbench/)."))
+    chunk_size: int = Field(512, description="Examples per saved chunk (an interrupted run resumes by chunk).")
+    limit: int | None = Field(None, description="Score only the first N examples (a quick check).")
+    threads: int | None = Field(None, description=(
+        "CPU threads for torch (default: torch's; 1 is often fastest on a busy machine)."))
     extra: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("benchmark")
