@@ -1,7 +1,8 @@
 """Benchmark scores of candidate bases: the long table, importers, leaderboard v2 normalisation, bundled scores,
 and running lm-evaluation-harness / EvalPlus. See docs/benchmarks.md.
 
-Public API (imported on first use; lm-eval, EvalPlus and torch are imported inside :func:`run_suite`)::
+Public API (imported on first use, so that a command's config, e.g. ``rmbase.benchmarks.command_configs``, loads
+without pandas; lm-eval, EvalPlus and torch are imported inside :func:`run_suite`)::
 
     load_bundled_scores()   long table (model, benchmark, value, scale, source, mode, date), normalised 0-100
     rmbase.datasets.load_swallow()  the bundled Swallow LLM Leaderboard (scores with modes, models)
@@ -20,35 +21,58 @@ Public API (imported on first use; lm-eval, EvalPlus and torch are imported insi
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-# name -> the module that defines it; imported on first use (PEP 562), so that a light module of this package (the
-# commands' configs) does not load pandas
-_LAZY = {"BenchmarkTable": "benchmark_table", "load_bundled_models": "bundled", "load_bundled_scores": "bundled",
-         "load_bundled_wide": "bundled", "lookup": "bundled", "wide_scores": "bundled", "FeatureTable": "harmonise",
-         "HarmoniseConfig": "harmonise", "build_feature_table": "harmonise", "bundled_feature_table": "harmonise",
-         "feature_table_with": "harmonise", "harmonisation_held_out": "harmonise_check",
-         "import_files": "import_pipeline", "AVERAGE": "leaderboard", "SIX": "leaderboard"}
+_WHERE = {
+    "BenchmarkTable": "benchmark_table",
+    "load_bundled_models": "bundled", "load_bundled_scores": "bundled", "load_bundled_wide": "bundled",
+    "lookup": "bundled", "wide_scores": "bundled",
+    "FeatureTable": "harmonise", "HarmoniseConfig": "harmonise", "build_feature_table": "harmonise",
+    "bundled_feature_table": "harmonise", "feature_table_with": "harmonise",
+    "harmonisation_held_out": "harmonise_check",
+    "import_files": "import_pipeline",
+    "AVERAGE": "leaderboard", "SIX": "leaderboard",
+}
 
 __all__ = ["AVERAGE", "SIX", "BenchmarkTable", "FeatureTable", "HarmoniseConfig", "build_feature_table",
            "bundled_feature_table", "feature_table_with", "harmonisation_held_out", "import_files", "load_bundled_models",
            "load_bundled_scores", "load_bundled_wide", "lookup", "run_suite", "wide_scores"]
+
+if TYPE_CHECKING:
+    from rmbase.benchmarks.benchmark_table import BenchmarkTable
+    from rmbase.benchmarks.bundled import (
+        load_bundled_models,
+        load_bundled_scores,
+        load_bundled_wide,
+        lookup,
+        wide_scores,
+    )
+    from rmbase.benchmarks.harmonise import (
+        FeatureTable,
+        HarmoniseConfig,
+        build_feature_table,
+        bundled_feature_table,
+        feature_table_with,
+    )
+    from rmbase.benchmarks.harmonise_check import harmonisation_held_out
+    from rmbase.benchmarks.import_pipeline import import_files
+    from rmbase.benchmarks.leaderboard import AVERAGE, SIX
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rmbase.benchmarks' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"rmbase.benchmarks.{module}"), name)
+    globals()[name] = value  # once imported, a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 def run_suite(*args, **kwargs):  # thin lazy wrapper of rmbase.benchmarks.run.run_suite (lm-eval loads late)
     from rmbase.benchmarks.run import run_suite as _run
 
     return _run(*args, **kwargs)
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'rmbase.benchmarks' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"rmbase.benchmarks.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
