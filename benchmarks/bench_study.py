@@ -6,10 +6,11 @@ Targets (issue 21): the whole command (analyses, nested cross-validation, study.
 PNG 200 dpi + SVG), everything on, on 2 idle cores: <= 10 s wall and <= 15 s CPU including the worker processes.
 
 What it prints:
-1. ``rmbase study --out DIR`` in a fresh process (cold: nothing cached), for this checkout and for the baseline,
-   rmbase at ``--baseline-ref`` (git archive of its src/, the code path before this issue's work) in the same run:
-   wall, CPU of the process and all its workers, the largest process's peak RSS and the peak PSS of the whole
-   process tree; the ratio. Both study.json files are compared number by number (tests/test_study_golden.py's rule).
+1. ``rmbase study --out DIR`` in a fresh process (cold: nothing cached, an empty ``$RMBASE_CACHE_DIR``), for this
+   checkout and for the baseline, rmbase at ``--baseline-ref`` (git archive of its src/, the code path before this
+   issue's work) in the same run: wall, CPU of the process and all its workers, the largest process's peak RSS and
+   the peak PSS of the whole process tree; the ratio. Both study.json files are compared number by number
+   (tests/test_study_golden.py's rule).
 2. The per-analysis wall times study.json records (provenance.timings_s) for this checkout.
 3. A second baseline for the combination's nested cross-validation alone: scikit-learn's GridSearchCV over
    Pipeline(PolynomialFeatures, ElasticNet) with the same grid and folds inside ``--gridsearch-folds`` outer folds,
@@ -67,10 +68,14 @@ def study_numbers_differ(a: Path, b: Path) -> list[str]:
 
 
 def cold_study(src: Path, out: Path, repeat: int):
+    """The fastest of ``repeat`` fresh processes, each with a new empty per-user cache folder ($RMBASE_CACHE_DIR:
+    the harmonised feature table and the out-of-fold predictions the answer box reuses), as on a fresh install."""
     runs = []
-    for _ in range(repeat):
+    for i in range(repeat):
         shutil.rmtree(out, ignore_errors=True)
-        m = run_measured(rmbase_cmd("study", "--out", str(out)), env_for(src))
+        cache = out.parent / f"{out.name}-cache-{i}"
+        shutil.rmtree(cache, ignore_errors=True)
+        m = run_measured(rmbase_cmd("study", "--out", str(out)), {**env_for(src), "RMBASE_CACHE_DIR": str(cache)})
         if m.returncode != 0:
             sys.exit(f"rmbase study failed ({src}):\n{m.stderr[-3000:]}")
         runs.append(m)

@@ -98,7 +98,12 @@ def rankdata_rows(a: np.ndarray) -> np.ndarray:
 
 def spearman_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Spearman correlation of each row of x with the matching row of y (shape (..., n)); NaN for constant rows."""
-    rx, ry = rankdata_rows(x), rankdata_rows(y)
+    return pearson_of_ranks(rankdata_rows(x), rankdata_rows(y))
+
+
+def pearson_of_ranks(rx: np.ndarray, ry: np.ndarray) -> np.ndarray:
+    """:func:`spearman_rows` from the rows' ranks (:func:`rankdata_rows`): a table of many pairs ranks each column
+    once."""
     rx = rx - rx.mean(axis=-1, keepdims=True)
     ry = ry - ry.mean(axis=-1, keepdims=True)
     num = (rx * ry).sum(axis=-1)

@@ -207,3 +207,16 @@ def test_every_targets_folds_in_one_pool_give_what_one_target_at_a_time_gives(st
     for t in targets:
         _same_fit(serial[t], first[t])
         _same_fit(serial[t], again[t])
+
+
+def test_without_the_family_check_the_ranking_and_intervals_are_the_same(study, tmp_path, monkeypatch):
+    monkeypatch.setenv("RMBASE_CACHE_DIR", str(tmp_path))
+    cfg = RecommendConfig(method="sparse_ridge", targets=("score", "chat"), max_params=9)
+    full = recommend(study, config=cfg)
+    light = recommend(study, config=cfg, family_check=False)
+    for t in ("score", "chat"):
+        a, b = full["interval"]["per_target"][t], light["interval"]["per_target"][t]
+        assert a["empirical_coverage_lofo"] is not None and b["empirical_coverage_lofo"] is None
+        assert {k: v for k, v in a.items() if k != "empirical_coverage_lofo"} == \
+            {k: v for k, v in b.items() if k != "empirical_coverage_lofo"}
+    assert full["ranking"] == light["ranking"] and full["todays_bases"] == light["todays_bases"]

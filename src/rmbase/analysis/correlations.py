@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from rmbase.metrics import critical_pearson_r, spearman_rows
+from rmbase.metrics import critical_pearson_r, pearson_of_ranks, rankdata_rows, spearman_rows
 
 N_BOOTSTRAP = 2000
 
@@ -19,7 +19,10 @@ def bootstrap_spearman_ci(x, y, *, n_boot: int = N_BOOTSTRAP, seed: int = 0, lev
     Resamples where either side is constant (undefined rho) are left out of the percentiles."""
     x, y = np.asarray(x, float), np.asarray(y, float)
     idx = rng_indices if rng_indices is not None else np.random.default_rng(seed).integers(0, len(x), (n_boot, len(x)))
-    rho = spearman_rows(x[idx], y[idx])
+    return _percentile_ci(spearman_rows(x[idx], y[idx]), level)
+
+
+def _percentile_ci(rho: np.ndarray, level: float) -> tuple[float, float]:
     rho = rho[np.isfinite(rho)]
     alpha = (1 - level) / 2
     return float(np.quantile(rho, alpha)), float(np.quantile(rho, 1 - alpha))
@@ -45,12 +48,15 @@ def correlation_table(X: pd.DataFrame, targets: pd.DataFrame, *, n_boot: int = N
     # the same resample indices for every pair, so CIs are comparable across features and targets
     idx = np.random.default_rng(seed).integers(0, n, (n_boot, n))
     rows = []
+    # every column's resampled ranks once (what bootstrap_spearman_ci computes per pair)
+    ranks = {("x", c): rankdata_rows(X[c].to_numpy(float)[idx]) for c in X.columns}
+    ranks.update({("y", t): rankdata_rows(targets[t].to_numpy(float)[idx]) for t in targets.columns})
     for target in targets.columns:
         y = targets[target].to_numpy(float)
         for feature in X.columns:
             x = X[feature].to_numpy(float)
             pr, sr, kr = stats.pearsonr(x, y), stats.spearmanr(x, y), stats.kendalltau(x, y)
-            lo, hi = bootstrap_spearman_ci(x, y, rng_indices=idx)
+            lo, hi = _percentile_ci(pearson_of_ranks(ranks["x", feature], ranks["y", target]), 0.95)
             rows.append({"feature": feature, "target": target, "n": n,
                          "pearson": float(pr.statistic), "pearson_p": float(pr.pvalue),
                          "spearman": float(sr.statistic), "spearman_p": float(sr.pvalue),

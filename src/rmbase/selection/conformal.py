@@ -62,9 +62,10 @@ def _start_oof(method: str, X, y, scheme: str, groups, executor) -> Callable[[],
 
 
 def start_fit_target(data, *, recipe: str, target: str, method: str, alpha: float,
-                     executor: Executor | None = None) -> Callable[[], dict]:
+                     executor: Executor | None = None, family_check: bool = True) -> Callable[[], dict]:
     """:func:`fit_target` in two steps: the out-of-fold folds go to ``executor`` now (every target's at once keeps
-    the workers busy), and the returned function fits ``method`` on all models and collects the intervals."""
+    the workers busy), and the returned function fits ``method`` on all models and collects the intervals.
+    ``family_check=False``: no leave-one-family-out predictions (``coverage_lofo`` None)."""
     from rmbase.selection.compare import (  # scikit-learn: on use
         METHODS,
         SLOW_METHODS,
@@ -78,7 +79,7 @@ def start_fit_target(data, *, recipe: str, target: str, method: str, alpha: floa
     X, y, dropped = method_design(data, METHODS[method], recipe, target)
     loo = _start_oof(method, X, y, "loo", None, executor)
     groups = _groups(data, X.index)
-    lofo = None if groups is None else _start_oof(method, X, y, "lofo", groups, executor)
+    lofo = None if groups is None or not family_check else _start_oof(method, X, y, "lofo", groups, executor)
 
     def finish() -> dict:
         from rmbase.selection import oof_cache
@@ -103,7 +104,7 @@ def fit_target(data, *, recipe: str, target: str, method: str, alpha: float, n_j
 
 
 def fit_targets(data, *, recipe: str, targets: list[str], method: str, alpha: float,
-                n_jobs: int | None = None) -> dict[str, dict]:
+                n_jobs: int | None = None, family_check: bool = True) -> dict[str, dict]:
     """:func:`fit_target` for every target, with every target's out-of-fold folds handed to one pool of
     ``n_jobs`` forked workers at once (when 2 or more, and something is left to compute): the in-sample fits run
     here meanwhile. The same results as one target at a time, in one process."""
@@ -118,6 +119,6 @@ def fit_targets(data, *, recipe: str, targets: list[str], method: str, alpha: fl
 
         pool = worker_pool(jobs)
     with pool as executor:
-        finish = {t: start_fit_target(data, recipe=recipe, target=t, method=method, alpha=alpha, executor=executor)
-                  for t in targets}
+        finish = {t: start_fit_target(data, recipe=recipe, target=t, method=method, alpha=alpha, executor=executor,
+                                      family_check=family_check) for t in targets}
         return {t: f() for t, f in finish.items()}

@@ -79,7 +79,8 @@ def recipe_default(recipe: str) -> dict:
 
 
 def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | None = None,
-              config: RecommendConfig | None = None, n_jobs: int | None = None, probes=None) -> dict:
+              config: RecommendConfig | None = None, n_jobs: int | None = None, probes=None,
+              family_check: bool = True) -> dict:
     """Rank candidate bases by predicted RM score (``config.recipe``), with intervals, P(best) and P(top-k) among
     the candidates, the evidence behind each row, the Pareto front and the drivers.
 
@@ -90,6 +91,10 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
     ``probes`` (a :func:`rmbase.probe.table.load_probe_table` table): each ranked candidate's probe accuracies are
     shown beside its prediction (``row["probes"]``); the predictor does not use them, since the bases it is fitted
     on have none (with probes of the training bases, ``rmbase study --probes`` measures how they relate).
+
+    ``family_check=False`` leaves out the intervals' leave-one-family-out coverage check
+    (``interval.per_target[t].empirical_coverage_lofo`` is then None) for a caller that does not show it: it
+    costs one nested fit per family (the study's answer box uses the ranking only).
 
     Raises :class:`InputError` when no candidate can be scored (the message lists why for each)."""
     from rmbase.selection.compare import METHODS, make_estimator  # scikit-learn: on use
@@ -139,7 +144,7 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
         cand = cand.assign(family=candidate_families(data, cand.index))
     available = [t for t in config.targets if t in data.results.columns and data.results[t].notna().any()]
     fits = fit_targets(data, recipe=config.recipe, targets=available, method=config.method, alpha=config.alpha,
-                       n_jobs=n_jobs)
+                       n_jobs=n_jobs, family_check=family_check)
     main = fits["score"] if "score" in fits else fits[available[0]]
     pred = {t: f["estimator"].predict(cand[f["features"]]) if len(cand) else np.zeros(0) for t, f in fits.items()}
     measured = data.target_table(config.recipe)
