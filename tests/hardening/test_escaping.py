@@ -126,3 +126,30 @@ def test_study_summary_and_headline(tmp_path, capsys):
     assert set(names.values()) <= set(study["models"])
     best = {g["best_model"] for g in study["gains"]} - set(DEFAULT_MODELS.values())
     assert best and all(b in stdout for b in best)  # the terminal headline, as typed
+
+
+def test_presence_features_and_score_progress(tmp_path, capsys, monkeypatch):
+    """presence features prints its table, and presence score its progress lines and output path, as typed."""
+    import numpy as np
+
+    from helpers.presence import fake_presence
+    from rmbase.presence import score as score_mod
+
+    folders = [fake_presence(tmp_path / f"p{i}", name, {"code": np.array([-2.0 - i, -2.5])})
+               for i, name in enumerate(HOSTILE[:2])]
+    code, out, err = run(["presence", "features", *folders, "--out", tmp_path / "f.csv"], capsys)
+    assert code == 0, err
+    assert all(name in _lines(out) for name in HOSTILE[:2])
+
+    stats = {"count": 1, "mean": -2.0, "std": 0.0, "quantiles": {"0.5": -2.0}, "tokens": 3, "truncated": 0}
+
+    def fake_score(cfg, progress, restart):
+        progress(f"read {HOSTILE[1]}")
+        return {"model": HOSTILE[1], "categories": {"[b]c[/b]": stats}, "all": stats, "skipped": {}}
+
+    monkeypatch.setattr(score_mod, "score_corpus", fake_score)
+    out_dir = tmp_path / "[red]out[/red]"
+    code, out, err = run(["presence", "score", "--model", "m", "--data", "c.jsonl", "--out", out_dir], capsys)
+    assert code == 0, err
+    assert f"read {HOSTILE[1]}" in err and HOSTILE[1] in _lines(out) and "[b]c[/b]" in out
+    assert str(out_dir / "summary.json") in _lines(out)

@@ -40,9 +40,9 @@ def score(ctx: typer.Context, restart: Restart = False, config: ConfigFile = Non
 
     cfg = SCORE_OPTIONS.resolve(ctx, config)
     err = Console(stderr=True, highlight=False)
-    summary = score_corpus(cfg, progress=lambda msg: err.print(msg), restart=restart)
+    summary = score_corpus(cfg, progress=lambda msg: err.print(msg, markup=False), restart=restart)
     _print_summary(Console(highlight=False), summary)
-    Console(highlight=False).print(f"wrote {Path(cfg.out) / 'summary.json'}")
+    Console(highlight=False).print(f"wrote {Path(cfg.out) / 'summary.json'}", markup=False)
 
 
 def _print_summary(console, summary: dict) -> None:

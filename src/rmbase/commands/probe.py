@@ -29,7 +29,7 @@ def probe(ctx: typer.Context, restart: Restart = False, config: ConfigFile = Non
     cfg = PROBE_OPTIONS.resolve(ctx, config)
     check_output(Path(cfg.out))
     err = Console(stderr=True, highlight=False)
-    result = run_probes(cfg, progress=lambda msg: err.print(msg), restart=restart)
+    result = run_probes(cfg, progress=lambda msg: err.print(msg, markup=False), restart=restart)
     _print(Console(highlight=False), result)
 
 
