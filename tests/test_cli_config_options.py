@@ -313,3 +313,17 @@ def test_the_defaults_a_user_gets_are_the_configs(name):
     # nothing but the given options and arguments has a value of the command's
     assert len(given) == sum(w.startswith("--") for w in required) + sum(bool(ctx.params.get(a)) for a in arguments)
     assert spec.resolve(ctx, None) == spec.config_class()(**given)
+
+
+@pytest.mark.parametrize("name", sorted(CONVERTED))
+def test_a_commands_help_builds_its_options_without_the_heavy_libraries(name):
+    """The configs live in modules that import only pydantic and constants: `rmbase CMD --help` loads no numpy."""
+    import subprocess
+    import sys
+
+    words = list(CONVERTED[name][0])
+    code = ("import sys; from rmbase.cli import main; rc = main(sys.argv[1:] + ['--help']); "
+            "print('HEAVY', [m for m in ('numpy', 'pandas', 'sklearn', 'torch') if m in sys.modules]); sys.exit(rc)")
+    proc = subprocess.run([sys.executable, "-c", code, *words], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "HEAVY []" in proc.stdout, proc.stdout[-300:]

@@ -14,7 +14,7 @@ PACKAGE = Path(rmbase.__file__).resolve().parent
 # benchmarks / datasets -> the ground floor (every other top-level module: config, io, forward, validation, ...)
 FLOORS = {
     4: ("cli", "commands"),
-    3: ("study", "sweep"),
+    3: ("study", "study_config", "sweep"),
     2: ("analysis", "selection", "report"),
     1: ("training", "rm_eval", "probe", "presence", "benchmarks", "datasets"),
 }

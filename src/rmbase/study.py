@@ -10,18 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Literal
-
-from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from rmbase import study_scores as S
-from rmbase.benchmarks.leaderboard import SIX
-from rmbase.config import Config
 from rmbase.datasets.schema import TARGETS
 from rmbase.errors import InputError
 from rmbase.report.schema import STUDY_SCHEMA_VERSION as SCHEMA_VERSION  # one definition, read by the report
+from rmbase.study_config import StudyConfig
 from rmbase.study_rows import coverage_row, design_table, prediction_rows
-from rmbase.training.recipes import known_recipe
 
 # what each analysis needs (models with complete data); with fewer, it is skipped and study.json says why
 ANALYSIS_NEEDS = {
@@ -35,75 +30,6 @@ def skipped_analyses(n_models: int) -> dict[str, str]:
     """The analyses that cannot run on ``n_models`` models, each with what it needs."""
     return {name: f"needs at least {k} models with complete data ({n_models} here): {why}"
             for name, (k, why) in ANALYSIS_NEEDS.items() if n_models < k}
-
-
-class StudyConfig(Config):
-    dataset: str | None = Field("paper-2505.10775", description=(
-        "Bundled dataset (ignored when --models/--results/--benchmarks are given)."))
-    models: Path | None = Field(None, description="Models table (CSV or Parquet).")
-    results: list[Path] | None = Field(None, description=(
-        "RM results: a results table (wide, or the long table of `rmbase sweep collect`), a sweep store, or "
-        "`rmbase evaluate` output folders. Bases the bundled tables know need no --models/--benchmarks."))
-    benchmarks: Path | None = Field(None, description="Benchmark table, long or wide (CSV or Parquet).")
-    post_training: Path | None = Field(None, description="Post-training stages table.")
-    recipe: Annotated[str, AfterValidator(known_recipe)] = Field("regression", description=(
-        "regression | bradley_terry (or a registered recipe)."))
-    target: Literal[TARGETS] = Field("score", description="The RM figure studied: the score or a section.")
-    defaults: dict[str, str] = Field(default_factory=dict, description=(
-        "Size-group default, GROUP=MODEL, e.g. '<3B=gemma-2-2b-it'."))
-    combination_features: list[str] = Field(default_factory=lambda: list(SIX), description=(
-        "Benchmarks combined to predict the RM figure."))
-    drop_missing: bool = Field(False, description="Leave out (and list) models that lack a feature.")
-    n_bootstrap: int = Field(2000, ge=2000, description="Bootstrap resamples (>= 2000).")
-    seed: int = Field(0, description="Seed of the bootstrap and of the CV folds.")
-    n_jobs: int | None = Field(2, description="Processes for the nested cross-validation (-1: every core).")
-    out_of_fold: bool = Field(True, description=(
-        "Judge the combination out of fold too (nested leave-one-out; the slow part)."))
-    selection: bool = Field(True, description=(
-        "Compare the predictors out of fold (study.json 'selection') and validate them externally."))
-    full_selection: bool = Field(False, description=(
-        "Also run the study's ElasticNet for both recipes and leave-one-family-out in the selection table (slow)."))
-    presence: list[Path] = Field(default_factory=list, description=(
-        "Presence folders (rmbase presence score): report MAE with and without their features."))
-    presence_share_family: bool = Field(False, description=(
-        "Let unscored bases reuse the largest family member's presence scores (same pre-training tokens)."))
-    probes: list[Path] = Field(default_factory=list, description=(
-        "`rmbase probe` output folders (or a folder of them): probe features joined by model id and correlated "
-        "with the RM target (study.json 'probes')."))
-
-    @field_validator("defaults")
-    @classmethod
-    def _known_groups(cls, value: dict[str, str]) -> dict[str, str]:
-        from rmbase.analysis.gains import GROUP_LABELS
-
-        unknown = [g for g in value if g not in GROUP_LABELS]
-        if unknown:
-            raise ValueError(f"unknown size group(s) {', '.join(map(repr, unknown))} (groups: "
-                             f"{', '.join(GROUP_LABELS)})")
-        return value
-
-    @field_validator("n_jobs")
-    @classmethod
-    def _jobs(cls, value: int | None) -> int | None:
-        if value is not None and value < 1 and value != -1:
-            raise ValueError(f"n_jobs must be at least 1 (or -1 for every core), got {value}")
-        return value
-
-    @field_validator("results", mode="before")
-    @classmethod
-    def _listed(cls, v):
-        return [v] if isinstance(v, (str, Path)) else v
-
-    @model_validator(mode="after")
-    def _one_source(self):
-        if self.results:
-            self.dataset = None
-        elif self.models is not None or self.benchmarks is not None:
-            raise ValueError("--models and --benchmarks describe the bases of --results: give --results too")
-        elif self.dataset is None:
-            raise ValueError("give --dataset or --results (with --models/--benchmarks where the bundled tables do "
-                             "not know the bases)")
-        return self
 
 
 def load_data(config: StudyConfig):
@@ -162,7 +88,6 @@ def _check_target(data, config: StudyConfig) -> None:
     rows = data.results[data.results.recipe == config.recipe]
     if rows.empty:
         return
-    from rmbase.datasets.schema import TARGETS
 
     covered = [t for t in TARGETS if t in rows.columns and rows[t].notna().any()]
     if config.target not in covered:
@@ -185,7 +110,7 @@ def _run_study(config: StudyConfig, *, timings: dict[str, float] | None = None,
                progress: Callable[[str], None] | None = None) -> dict:
     from rmbase import analysis
     from rmbase.datasets import STUDY_DEFAULT_BASES
-    from rmbase.datasets.schema import BENCHMARK_FEATURES, TARGETS
+    from rmbase.datasets.schema import BENCHMARK_FEATURES
     from rmbase.provenance import provenance
 
     timings = {} if timings is None else timings

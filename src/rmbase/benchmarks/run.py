@@ -21,35 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
-
+from rmbase.benchmarks.run_config import RunConfig
 from rmbase.benchmarks.suites import TaskSpec, suite
-from rmbase.config import Config
 from rmbase.errors import InputError
 
 RESULTS_NAME = "results.json"
-
-
-class RunConfig(Config):
-    model: str = Field(description="Hugging Face id or local folder of the model.")
-    suite: str = Field("leaderboard", description="leaderboard | study.")
-    device: str = Field("cpu", description="cpu, cuda, cuda:0 ...")
-    dtype: str = Field("auto", description="auto | bfloat16 | float16 | float32.")
-    batch_size: int | str = Field(1, description="Sequences per forward pass: an integer or 'auto'.")
-    limit: int | float | None = Field(None, description=(
-        "Examples per task (a fraction below 1); smoke tests only: scores are then not comparable with the "
-        "leaderboard."))
-    chat_template: bool | None = Field(None, description=(
-        "Apply the chat template (default: when the tokenizer has one, as the leaderboard did)."))
-    include_path: str | None = Field(None, description="Extra lm-eval task folder.")
-    include_defaults: bool = Field(True, description=(
-        "Load lm-eval's own tasks (--no-include-defaults: only --include-path; a faster start)."))
-    evalplus: bool = Field(True, description="Run EvalPlus for HumanEval+/MBPP+ (suite study).")
-    trust_remote_code: bool = Field(False, description="Allow the checkpoint's own Python code.")
-    benchmarks: tuple[str, ...] | None = Field(None, description="Only these benchmarks of the suite.")
-
-    def as_dict(self) -> dict[str, Any]:
-        return self.to_dict()
 
 
 @dataclass

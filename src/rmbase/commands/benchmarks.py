@@ -183,7 +183,7 @@ def _limit(text: str, option: str) -> int | float:
 
 
 RUN_OPTIONS = ConfigOptions(
-    "rmbase.benchmarks.run:RunConfig",
+    "rmbase.benchmarks.run_config:RunConfig",
     names={"benchmarks": "--benchmark"},
     metavars={"include_path": "PATH", "suite": "leaderboard|study"},
     parsed={"batch_size": Parsed(_batch_size, "INT|auto", "1"), "limit": Parsed(_limit, "NUMBER")},

@@ -22,7 +22,7 @@ def _format(text: str | bool, option: str) -> bool:
 
 
 EVALUATE_OPTIONS = ConfigOptions(
-    "rmbase.rm_eval.runner:EvaluateConfig",
+    "rmbase.rm_eval.config:EvaluateConfig",
     names={"rewardbench_format": "--format"},
     exclude=("extra",),
     metavars={"out": "PATH", "data": "PATH", "truncation": "left|right|error",

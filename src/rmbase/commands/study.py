@@ -18,7 +18,7 @@ def _size_defaults(items: list[str], option: str) -> dict[str, str]:
 
 
 STUDY_OPTIONS = ConfigOptions(
-    "rmbase.study:StudyConfig",
+    "rmbase.study_config:StudyConfig",
     names={"defaults": "--default"},
     parsed={"defaults": Parsed(_size_defaults, "GROUP=MODEL", many=True)},
 )

@@ -12,6 +12,7 @@ import pandas as pd
 
 from rmbase import ranges as R
 from rmbase.benchmarks.leaderboard import AVERAGE, SIX
+from rmbase.datasets.targets import SECTIONS, TARGETS  # noqa: F401  (read from here too)
 from rmbase.errors import InputError
 from rmbase.training.recipes import recipe_names as recipes  # noqa: F401  (the live registry, read by the loaders)
 
@@ -21,8 +22,6 @@ MODEL_FEATURES = ("params_b", "pretrain_tokens_t")
 # model features a models table may leave out (most bases do not publish them): the analyses then go without them
 OPTIONAL_MODEL_FEATURES = ("pretrain_tokens_t",)
 FEATURES = (*BENCHMARK_FEATURES, OLL_AVERAGE, *MODEL_FEATURES)
-SECTIONS = ("chat", "chat_hard", "safety", "reasoning")
-TARGETS = ("score", *SECTIONS)
 
 
 @dataclass(frozen=True)

@@ -15,81 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator, model_validator
-
-from rmbase.config import RESOLVED_NAME, Config
-from rmbase.errors import InputError
+from rmbase.config import RESOLVED_NAME
 from rmbase.io import atomic_write_json, atomic_write_text, staged_output_dir, work_folder
-from rmbase.rm_eval.data import Example, benchmark_info, load_examples
+from rmbase.rm_eval.config import EvaluateConfig
+from rmbase.rm_eval.data import Example, load_examples
 from rmbase.rm_eval.results import build_results, write_rewardbench_layout, write_scores_jsonl
 
 PACKAGES = ("rmbase", "numpy", "pandas", "torch", "transformers", "tokenizers", "accelerate", "datasets",
             "safetensors")
-
-
-class EvaluateConfig(Config):
-    """Everything that defines one evaluation run (recorded in the results' provenance)."""
-
-    model: str = Field(description="Reward model: local folder or Hugging Face id.")
-    out: str = Field(description="Output folder for results.json and scores.jsonl.")
-    benchmark: str = Field("rewardbench", description=(
-        "rewardbench (v1, split 'filtered') | rewardbench2 (split 'test')."))
-    data: str | None = Field(None, description=(
-        "Local JSON/JSONL/Parquet with the benchmark's columns (default: the Hub dataset)."))
-    data_revision: str | None = Field(None, description="Revision of the Hub dataset.")
-    revision: str | None = Field(None, description="Model revision (Hub).")
-    chat_template: str | None = Field(None, description=(
-        "Named template (chatml, llama3, zephyr), a .jinja path or a template string; default: the tokenizer's."))
-    batch_size: int = Field(16, description="Sequences per forward pass (scores do not depend on it).")
-    max_length: int = Field(2048, description="Max tokens per sequence; longer ones are truncated and counted.")
-    truncation: str = Field("left", description="left (cut the prompt side) | right | error.")
-    dtype: str | None = Field(None, description=(
-        "float32 | bfloat16 | float16 (default: float32 on CPU, bfloat16 on GPU)."))
-    device: str | None = Field(None, description="cpu | cuda | cuda:N (default: cuda when available).")
-    trust_remote_code: bool = Field(False, description="Allow the checkpoint's own Python code.")
-    allow_new_head: bool = Field(False, description=(
-        "Accept a checkpoint without a trained score head (a fresh head seeded by --head-seed; for tests and "
-        "benchmarks)."))
-    head_seed: int = Field(0, description="Seed of a freshly initialised head.")
-    merge_weights: list[float] | None = Field(None, description=(
-        "Merge vector of a multi-attribute model (default: merge_weights.json in the model folder)."))
-    allow_partial: bool = Field(False, description=(
-        "Score sections with missing subsets from the subsets present (marked partial)."))
-    rewardbench_format: bool = Field(False, description=(
-        "rmbase | rewardbench (also write reward-bench's result layout under OUT/rewardbench/)."))
-    chunk_size: int = Field(512, description="Examples per saved chunk (an interrupted run resumes by chunk).")
-    limit: int | None = Field(None, description="Score only the first N examples (a quick check).")
-    threads: int | None = Field(None, description=(
-        "CPU threads for torch (default: torch's; 1 is often fastest on a busy machine)."))
-    extra: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("benchmark")
-    @classmethod
-    def _known_benchmark(cls, v: str) -> str:
-        try:
-            benchmark_info(v)
-        except InputError as exc:  # a ValueError of the field, so that the error names it
-            raise ValueError(str(exc)) from None
-        return v
-
-    @model_validator(mode="after")
-    def _positive(self) -> EvaluateConfig:
-        if self.chunk_size < 1:
-            raise InputError(f"chunk size must be at least 1, got {self.chunk_size}")
-        if self.limit is not None and self.limit < 1:
-            raise InputError(f"limit must be at least 1, got {self.limit}")
-        if self.threads is not None and self.threads < 1:
-            raise InputError(f"threads must be at least 1, got {self.threads}")
-        for name in ("batch_size", "max_length"):
-            if getattr(self, name) < 1:
-                raise InputError(f"{name.replace('_', ' ')} must be at least 1, got {getattr(self, name)}")
-        from rmbase.hf_models import check_device
-        from rmbase.hf_text import TRUNCATION_POLICIES
-
-        if self.truncation not in TRUNCATION_POLICIES:
-            raise InputError(f"unknown truncation {self.truncation!r}", expected=" | ".join(TRUNCATION_POLICIES))
-        self.device = check_device(self.device)
-        return self
 
 
 def _fingerprint(cfg: EvaluateConfig, data_sha: str, template_sha: str, dtype: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from rmbase.config import Config
-from rmbase.training.merge_search import HELPSTEER2_ATTRIBUTES, STUDY_SIGNS
+from rmbase.training.attributes import HELPSTEER2_ATTRIBUTES, STUDY_SIGNS
 from rmbase.training.recipes import get_recipe, known_recipe
 
 

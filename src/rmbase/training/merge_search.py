@@ -39,10 +39,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rmbase.errors import InputError
+from rmbase.training.attributes import HELPSTEER2_ATTRIBUTES, STUDY_SIGNS
 
-HELPSTEER2_ATTRIBUTES = ("helpfulness", "correctness", "coherence", "complexity", "verbosity")
-#: the study's signs: positive weights for the first four attributes, negative for verbosity
-STUDY_SIGNS = (1, 1, 1, 1, -1)
 STEPS = 20  # weights are multiples of 1/STEPS in [0, 1]
 _FIXED_POINT_BITS = 40
 INNER_DIMS = 2  # weights enumerated per block by a matmul (block = 21^INNER_DIMS rows x pairs)
