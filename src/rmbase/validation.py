@@ -38,17 +38,7 @@ def submit_out_of_fold(estimator, X: pd.DataFrame, y: pd.Series, *, scheme: str 
                        executor: Executor | None = None) -> Callable[[], np.ndarray]:
     """:func:`out_of_fold_predictions` in two steps: the folds are handed to ``executor`` now (or run when the
     returned function is called, without one), and the returned function collects the predictions."""
-    if scheme == "loo":
-        cv, groups = LeaveOneOut(), None
-    elif scheme == "lofo":
-        if groups is None:
-            raise ValueError("leave-one-family-out needs groups (the family of each model)")
-        cv = LeaveOneGroupOut()
-    else:
-        raise ValueError(f"unknown scheme {scheme!r}; expected one of {SCHEMES}")
-    if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
-    folds = list(cv.split(X, y, groups))
+    folds = outer_folds(X, y, scheme=scheme, groups=groups)
     futures = None if executor is None else [executor.submit(_fold_prediction, estimator, X, y, train, test)
                                              for train, test in folds]
 
@@ -61,6 +51,22 @@ def submit_out_of_fold(estimator, X: pd.DataFrame, y: pd.Series, *, scheme: str 
         return pred
 
     return collect
+
+
+def outer_folds(X, y, *, scheme: str = "loo", groups=None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, test) row positions of every outer fold of ``scheme`` (``loo``; ``lofo``: one family held out at a
+    time, ``groups``)."""
+    if scheme == "loo":
+        cv, groups = LeaveOneOut(), None
+    elif scheme == "lofo":
+        if groups is None:
+            raise ValueError("leave-one-family-out needs groups (the family of each model)")
+        cv = LeaveOneGroupOut()
+    else:
+        raise ValueError(f"unknown scheme {scheme!r}; expected one of {SCHEMES}")
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
+    return list(cv.split(X, y, groups))
 
 
 def worker_count(n_jobs: int | None, n_folds: int) -> int:

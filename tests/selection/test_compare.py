@@ -76,3 +76,23 @@ def test_influential_bases_finds_the_one_misranked_base():
     assert out[0]["model"] == "m3" and out[0]["predicted_rank"] == 1 and out[0]["true_rank"] == 37
     assert out[0]["coverage_mean_5_10_if_right"] == 1.0 and out[0]["coverage_gain"] > 0
     assert len(out) == 1
+
+
+def test_family_effect_and_bayesian_linear_share_their_fits_with_the_same_predictions(study):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rmbase.selection.compare import family_and_linear_oof, oof_predictions, start_selection_table
+
+    (fe, y_fe, _), (bl, y_bl, _) = family_and_linear_oof(study, recipe="regression", scheme="lofo")
+    alone_fe = oof_predictions(study, "family_effect", recipe="regression", scheme="lofo")
+    alone_bl = oof_predictions(study, "bayesian_linear", recipe="regression", scheme="lofo")
+    np.testing.assert_array_equal(fe, alone_fe[0])  # bit for bit: the same fits
+    np.testing.assert_array_equal(bl, alone_bl[0])
+    assert y_fe.equals(alone_fe[1]) and y_bl.equals(alone_bl[1])
+    # in the table, with and without an executor, in the requested method order
+    for executor in (None, ThreadPoolExecutor(2)):
+        rows = start_selection_table(study, recipes=("regression",), methods=("bayesian_linear", "family_effect"),
+                                     schemes=("lofo",), executor=executor)({})
+        assert [r["method"] for r in rows] == ["bayesian_linear", "family_effect"]
+        assert rows[0]["mae"] == pytest.approx(float(np.mean(np.abs(bl - y_bl.to_numpy()))), abs=0)
+        assert rows[1]["mae"] == pytest.approx(float(np.mean(np.abs(fe - y_fe.to_numpy()))), abs=0)

@@ -222,6 +222,9 @@ class _ConfigParams:
         params = self.__dict__.get("_params")
         if params is None:  # one list, kept: click appends its --help option to it and pops it again
             built = self.__dict__["_config_params"] = _typer_params(self.options_spec.parameters())
+            fields = self.options_spec.fields()
+            for p in built:  # optional for typer (a --config file may give it), required by the config: the usage
+                p.required_by_config = p.name in fields and fields[p.name].is_required()  # line shows it as such
             params = self.__dict__["_params"] = [*built, *self.__dict__.get("_own_params", [])]
         return params
 

@@ -7,6 +7,7 @@ outer fold by :func:`rmbase.validation.out_of_fold_predictions`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -117,6 +118,28 @@ def oof_predictions(data, method: str, *, recipe: str, target: str = "score", sc
     return pred, y, pred
 
 
+def family_and_linear_oof(data, *, recipe: str, target: str = "score", scheme: str = "loo"
+                          ) -> tuple[tuple[np.ndarray, pd.Series, np.ndarray], tuple[np.ndarray, pd.Series, np.ndarray]]:
+    """:func:`oof_predictions` of ``family_effect`` and of ``bayesian_linear`` from the same outer fits: the family
+    model's ``estimator_`` is ``bayesian_linear`` fitted on the same rows of the same design (its own feature
+    columns, the same target), so its predictions are ``bayesian_linear``'s, and the table fits it once."""
+    X, y, _ = method_design(data, METHODS["family_effect"], recipe, target)
+    groups = _groups(data, X.index) if scheme == "lofo" else None
+    if scheme == "lofo" and groups is None:
+        raise InputError("leave-one-family-out needs a 'family' for every model (at least 3 families)")
+    from sklearn.base import clone
+
+    from rmbase.validation import outer_folds
+
+    family, linear = np.empty(len(y)), np.empty(len(y))
+    model = METHODS["family_effect"].make()
+    for train, test in outer_folds(X, y, scheme=scheme, groups=groups):
+        fitted = clone(model).fit(X.iloc[train], y.iloc[train])
+        family[test] = fitted.predict(X.iloc[test])
+        linear[test] = fitted.estimator_.predict(X.iloc[test])
+    return (family, y, family), (linear, y, linear)
+
+
 def selection_table(data, *, recipes: Iterable[str] | None = None, target: str = "score",
                     n_jobs: int | None = None, methods: Iterable[str] = DEFAULT_METHODS,
                     schemes: Iterable[str] = ("loo", "lofo"), predictions: dict | None = None) -> list[dict]:
@@ -150,10 +173,18 @@ def start_selection_table(data, *, recipes: Iterable[str] | None = None, target:
         for scheme in schemes:
             if scheme == "lofo" and _groups(data, X.index) is None:
                 continue
+            shared = None  # family_effect's fits give bayesian_linear's predictions too: one task for both
+            if {"family_effect", "bayesian_linear"} <= set(methods):
+                kw = {"recipe": recipe, "target": target, "scheme": scheme}
+                shared = (executor.submit(family_and_linear_oof, data, **kw).result if executor is not None
+                          else functools.cache(partial(family_and_linear_oof, data, **kw)))
             for method in methods:
                 kw = {"recipe": recipe, "target": target, "scheme": scheme, "n_jobs": n_jobs}
-                get = (executor.submit(oof_predictions, data, method, **kw).result if executor is not None
-                       else partial(oof_predictions, data, method, **kw))
+                if shared is not None and method in ("family_effect", "bayesian_linear"):
+                    get = partial(_pick, shared, 0 if method == "family_effect" else 1)
+                else:
+                    get = (executor.submit(oof_predictions, data, method, **kw).result if executor is not None
+                           else partial(oof_predictions, data, method, **kw))
                 jobs.append((method, scheme, recipe, get))
 
     def rows_of(predictions: dict | None = None) -> list[dict]:
@@ -170,6 +201,10 @@ def start_selection_table(data, *, recipes: Iterable[str] | None = None, target:
         return rows
 
     return rows_of
+
+
+def _pick(get: Callable[[], tuple], i: int):
+    return get()[i]
 
 
 def influential_bases(ranking: pd.Series, y: pd.Series, *, top: int = 3) -> list[dict]:
