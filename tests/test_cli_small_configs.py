@@ -176,3 +176,16 @@ def test_help_marks_required_and_shows_readable_types(capsys, monkeypatch, argv,
         assert word not in out, (word, out)
     for word in ["--config", "FILE", *shown]:
         assert word in out, (word, out)
+
+
+@pytest.mark.parametrize(("argv", "usage"), [
+    (["benchmarks", "import"], "[OPTIONS] FILE..."), (["benchmarks", "show"], "[OPTIONS] MODEL..."),
+    (["evaluate", "summarize"], "[OPTIONS] FILE"), (["sweep", "run"], "[OPTIONS] SWEEP_CONFIG"),
+    (["sweep", "collect"], "[OPTIONS] STORE"), (["report"], "[OPTIONS] DIR"), (["presence", "compare"], "[OPTIONS] DIR..."),
+])
+def test_usage_line_shows_a_required_argument_as_required(capsys, monkeypatch, argv, usage):
+    monkeypatch.setenv("COLUMNS", "250")
+    code, out, err = run([*argv, "--help"], capsys)
+    assert code == 0, err
+    line = next(x for x in out.splitlines() if "Usage:" in x)
+    assert line.strip().endswith(f"{' '.join(argv)} {usage}")  # the program name is the test runner's here

@@ -119,8 +119,8 @@ class ConfigOptions:
     def _option(self, name: str, info: Any) -> tuple[Any, Any]:
         if name in self.parsed:
             kind, inner, metavar = "list" if self.parsed[name].many else "parsed", str, self.parsed[name].metavar
-        elif name in self.choices:
-            kind, inner, metavar = "choice", Literal[tuple(self.choices[name])], "|".join(self.choices[name])
+        elif name in self.choices:  # checked on use: the config's own values are accepted too (a --config file)
+            kind, inner, metavar = "value", str, "|".join(self.choices[name])
         else:
             try:
                 kind, inner, metavar = _kind(info.annotation)
@@ -174,7 +174,15 @@ class ConfigOptions:
             parsed = self.parsed[name]
             return parsed.parse(list(value) if parsed.many else value, self.option(name))
         if name in self.choices:
-            return self.choices[name].get(value, value)  # an old spelling's value is the config's already
+            choices = self.choices[name]
+            if value in choices:
+                return choices[value]
+            if value not in choices.values():
+                from rmbase.errors import InputError
+
+                raise InputError(f"{self.option(name)}: {value!r} is not one of {', '.join(map(repr, choices))}",
+                                 expected="|".join(choices))
+            return value  # the config's own value (its key in a --config file, or an old spelling's)
         kind, inner, _ = _kind(info.annotation)
         if kind != "list":
             return value
@@ -214,6 +222,9 @@ class _ConfigParams:
         params = self.__dict__.get("_params")
         if params is None:  # one list, kept: click appends its --help option to it and pops it again
             built = self.__dict__["_config_params"] = _typer_params(self.options_spec.parameters())
+            fields = self.options_spec.fields()
+            for p in built:  # optional for typer (a --config file may give it), required by the config: the usage
+                p.required_by_config = p.name in fields and fields[p.name].is_required()  # line shows it as such
             params = self.__dict__["_params"] = [*built, *self.__dict__.get("_own_params", [])]
         return params
 

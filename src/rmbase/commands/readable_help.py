@@ -1,7 +1,8 @@
 """Help a user reads: typer 0.29 prints a type column beside every parameter (``<list[str]>``, ``<path>``,
 ``<bool>``) and repeats an argument's ``...`` in the usage line (``[FILE...]...``). Here an argument with a metavar
-(``FILE...``, ``DIR``) shows it once, as its name, and a flag (``--help``, ``--dry-run``) shows no type; the other
-parameters keep their metavar (``PATH``, ``INT``, ``a|b``). Only the rendering of the help changes.
+(``FILE...``, ``DIR``) shows it once, as its name, and without brackets in the usage line when its config requires it
+(``required_by_config``, set by :mod:`rmbase.commands.config_options`); a flag (``--help``, ``--dry-run``) shows no
+type; the other parameters keep their metavar (``PATH``, ``INT``, ``a|b``). Only the rendering of the help changes.
 
 Module-level imports: typer and the standard library only.
 """
@@ -27,6 +28,8 @@ def readable_help() -> None:
         return None if self.metavar is not None else argument_type(self, ctx)
 
     def argument_usage_name(self: TyperArgument) -> str:
+        if getattr(self, "required_by_config", False):  # e.g. STORE, not [STORE] (set by commands.config_options)
+            return self.display_name_raw + ("" if self.nargs == 1 or self.display_name_raw.endswith("...") else "...")
         name = argument_usage(self)
         return name.removesuffix("...") if self.metavar is not None and self.metavar.endswith("...") else name
 

@@ -21,7 +21,8 @@ class SweepRunConfig(Config):
 
     config: str = Field(description="Sweep config (YAML): bases, recipes, learning rates, seeds, data, eval sets, "
                         "resources.")
-    store: str = Field(description="Store folder: cells, checkpoints, results (rerun the same command to resume).")
+    store: str = Field(description="Store folder: cells, checkpoints, results, and this run's resolved config "
+                       "(run.config.yaml: --config of it reruns the sweep, resuming it).")
     address: str | None = Field(None, description="Ray cluster to join (default: RAY_ADDRESS, else Ray starts "
                                 "embedded here).")
     max_concurrent: int | None = Field(None, ge=1, description="Cells running at once (default: as many as the "
