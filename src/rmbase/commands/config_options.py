@@ -119,8 +119,8 @@ class ConfigOptions:
     def _option(self, name: str, info: Any) -> tuple[Any, Any]:
         if name in self.parsed:
             kind, inner, metavar = "list" if self.parsed[name].many else "parsed", str, self.parsed[name].metavar
-        elif name in self.choices:
-            kind, inner, metavar = "choice", Literal[tuple(self.choices[name])], "|".join(self.choices[name])
+        elif name in self.choices:  # checked on use: the config's own values are accepted too (a --config file)
+            kind, inner, metavar = "value", str, "|".join(self.choices[name])
         else:
             try:
                 kind, inner, metavar = _kind(info.annotation)
@@ -174,7 +174,15 @@ class ConfigOptions:
             parsed = self.parsed[name]
             return parsed.parse(list(value) if parsed.many else value, self.option(name))
         if name in self.choices:
-            return self.choices[name].get(value, value)  # an old spelling's value is the config's already
+            choices = self.choices[name]
+            if value in choices:
+                return choices[value]
+            if value not in choices.values():
+                from rmbase.errors import InputError
+
+                raise InputError(f"{self.option(name)}: {value!r} is not one of {', '.join(map(repr, choices))}",
+                                 expected="|".join(choices))
+            return value  # the config's own value (its key in a --config file, or an old spelling's)
         kind, inner, _ = _kind(info.annotation)
         if kind != "list":
             return value

@@ -13,8 +13,8 @@ from rmbase.commands.options import ConfigFile, Restart
 def _format(text: str | bool, option: str) -> bool:
     from rmbase.errors import InputError
 
-    if isinstance(text, bool):  # the config's own key (rewardbench_format) in a --config file
-        return text
+    if isinstance(text, bool) or text in ("True", "False"):  # the config's key (rewardbench_format: true) in a
+        return text in (True, "True")                          # --config file (click passes the boolean as text)
 
     if text not in ("rmbase", "rewardbench"):
         raise InputError(f"unknown {option} {text!r}", expected="rmbase | rewardbench")

@@ -142,13 +142,15 @@ def _read_config_file(ctx: typer.Context, param: Any, value: Path | None) -> Pat
         raise InputError("not a mapping of option: value", path=str(value),
                          expected=f"some of {', '.join(sorted(keys))}")
     params = {p.name: p for p in ctx.command.params}
+    spec = getattr(ctx.command, "options_spec", None)  # options built from the config (commands.config_options)
+    fields = set() if spec is None else set(spec.fields())
     own: dict[str, Any] = {}
     rest: dict[str, Any] = {}
     bad: dict[str, str] = {}
     for key, item in data.items():
         name = keys.get(str(key))
-        if name is None:
-            rest[str(key)] = item
+        if name is None or (isinstance(item, dict) and name == str(key) and name in fields):
+            rest[str(key)] = item  # a mapping under a config field's own name is the field's value (study defaults)
             continue
         if name in own:
             raise InputError(f"key {key} sets the same option as another key", path=str(value))
