@@ -225,7 +225,9 @@ def _run_study(config: StudyConfig, *, timings: dict[str, float] | None = None,
     from rmbase.selection.oof_cache import store_combination
     from rmbase.selection.todays_bases import study_answer
 
-    store_combination(combination, X, y, seed=config.seed)  # its nested LOO is today's bases' ElasticNet LOO
+    # its nested LOO and its in-sample fit are today's bases' ElasticNet LOO and fit
+    store_combination(combination, X, y, seed=config.seed,
+                      fitted=None if combination_job is None else combination_job.estimator)
     study.update(timed("todays_bases", study_answer, data, study))
     if config.presence and not few_features:
         study["presence"] = timed("presence", presence_block, data, X, y, config)

@@ -78,10 +78,7 @@ def test_a_fitted_slow_predictor_is_read_back_for_the_same_design_only(tmp_path,
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(12, 2)), columns=["a", "b"], index=[f"m{i}" for i in range(12)])
     y = pd.Series(X.a * 2 + rng.normal(size=12) * 0.1, index=X.index)
-    calls = []
-
     def make():
-        calls.append(1)
         return StudyElasticNet(degrees=(1,), cv=3)
 
     first = oof_cache.fitted("study_elasticnet", X, y, make)
@@ -92,3 +89,26 @@ def test_a_fitted_slow_predictor_is_read_back_for_the_same_design_only(tmp_path,
     other = oof_cache.fitted("study_elasticnet", X, y + 1.0, make)  # another target: fitted, not read
     np.testing.assert_allclose(other.predict(X), first.predict(X) + 1.0, atol=1e-6)
     assert len(list((tmp_path / oof_cache.FITS_KIND).glob("*.pkl"))) == 2
+
+
+def test_the_study_combination_keeps_its_fit_for_recommend(tmp_path, monkeypatch):
+    from rmbase.analysis import start_combination
+    from rmbase.datasets import BENCHMARK_FEATURES
+    from rmbase.study_elasticnet import StudyElasticNet
+
+    monkeypatch.setenv(oof_cache.CACHE_ENV, str(tmp_path))
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.normal(size=(14, len(BENCHMARK_FEATURES))), columns=list(BENCHMARK_FEATURES),
+                     index=[f"m{i}" for i in range(14)])
+    y = pd.Series(X.iloc[:, 0] + rng.normal(size=14) * 0.3, index=X.index)
+    job = start_combination(X, y, out_of_fold=False)
+    combination = job()
+    oof_cache.store_combination(combination, X, y, seed=0, fitted=job.estimator)
+
+    def no_fit(self, X, y):
+        raise AssertionError("fitted again instead of read")
+
+    monkeypatch.setattr(StudyElasticNet, "fit", no_fit)
+    read = oof_cache.fitted("study_elasticnet", X[list(BENCHMARK_FEATURES)], y, StudyElasticNet)
+    assert read.chosen_params() == job.estimator.chosen_params()
+    np.testing.assert_array_equal(read.predict(X), job.estimator.predict(X))

@@ -42,7 +42,8 @@ def combination_analysis(X: pd.DataFrame, y: pd.Series, *, features=BENCHMARK_FE
 def start_combination(X: pd.DataFrame, y: pd.Series, *, features=BENCHMARK_FEATURES, seed: int = 0,
                       out_of_fold: bool = True, executor: Executor | None = None) -> Callable[[], dict]:
     """:func:`combination_analysis` in two steps: the outer folds go to ``executor`` now (the in-sample fit runs
-    here meanwhile, when the returned function is called) and the returned function collects the result."""
+    here meanwhile, when the returned function is called) and the returned function collects the result. Its
+    ``estimator`` attribute is the in-sample StudyElasticNet (fitted once the function has run)."""
     features = [f for f in features if f in X.columns]
     Xf = X[features]
     estimator = StudyElasticNet(random_state=seed)
@@ -67,5 +68,7 @@ def start_combination(X: pd.DataFrame, y: pd.Series, *, features=BENCHMARK_FEATU
             result["out_of_fold"]["validation"] = "nested leave-one-out (grid search inside every outer fold)"
             result["out_of_fold_predictions"] = {m: float(p) for m, p in zip(Xf.index, oof, strict=True)}
         return {"paper": result}
+
+    finish.estimator = estimator  # type: ignore[attr-defined]
 
     return finish

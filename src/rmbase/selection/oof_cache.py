@@ -107,17 +107,22 @@ def fitted(method: str, X: pd.DataFrame, y: pd.Series, make):
     return est
 
 
-def store_combination(combination: dict, X: pd.DataFrame, y: pd.Series, *, seed: int) -> None:
+def store_combination(combination: dict, X: pd.DataFrame, y: pd.Series, *, seed: int, fitted=None) -> None:
     """The study's combination (``analysis.combination``) computes the nested leave-one-out predictions of
-    ``study_elasticnet`` on the study's design: the same estimator when ``seed`` is its default random state. Keep
-    them, so that ``recommend`` on the same design (the study's today's-bases step) does not compute them again; a
-    design that differs is simply another key."""
+    ``study_elasticnet`` on the study's design and fits it on all of it (``fitted``): the same estimator when
+    ``seed`` is its default random state. Keep both, so that ``recommend`` on the same design (the study's
+    today's-bases step, a later call) does not compute them again; a design that differs is simply another key."""
+    from rmbase import user_cache
     from rmbase.selection.compare import METHODS
     from rmbase.study_elasticnet import StudyElasticNet
 
     paper = combination.get("paper", {})
     features = list(METHODS["study_elasticnet"].features)
-    pred = paper.get("out_of_fold_predictions")
-    if pred is None or seed != StudyElasticNet().random_state or paper.get("features") != features:
+    if seed != StudyElasticNet().random_state or paper.get("features") != features:
         return
-    store("study_elasticnet", "loo", X[features].copy(), y, None, np.array([pred[str(m)] for m in X.index]))
+    Xf = X[features].copy()
+    pred = paper.get("out_of_fold_predictions")
+    if pred is not None:
+        store("study_elasticnet", "loo", Xf, y, None, np.array([pred[str(m)] for m in X.index]))
+    if isinstance(fitted, StudyElasticNet) and hasattr(fitted, "enet_"):
+        user_cache.store(FITS_KIND, _fit_key("study_elasticnet", Xf, y), fitted)
