@@ -21,7 +21,9 @@ from measure import REPO, baseline_src, env_for, machine_line, rmbase_cmd, run_m
 
 BASELINE_REF = "c399a21"  # main before the options were built from the configs (issue 19, session 5)
 COMMANDS = {"rmbase --help": ((), 0.5), **{f"rmbase {c} --help": (tuple(c.split()), None) for c in (
-    "train", "evaluate", "probe", "presence score", "benchmarks run", "study")}}
+    "train", "evaluate", "probe", "presence score", "benchmarks run", "study",
+    "benchmarks import", "benchmarks show", "evaluate summarize", "sweep run", "sweep status", "sweep collect",
+    "report", "presence compare", "presence features")}}
 
 
 def fastest(src: Path, args: tuple[str, ...], repeat: int):

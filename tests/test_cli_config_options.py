@@ -370,3 +370,16 @@ def test_a_config_file_takes_the_new_option_name_the_old_one_and_the_field_name(
     file.write_text(required + "val: v2.jsonl\n")      # an old option's key beside the new one's: refused
     with pytest.raises(InputError, match="key val sets the same option|--val is the old name"):
         TRAIN_OPTIONS.resolve(parsed("train", "--config", str(file)), file)
+
+
+def test_rmbase_help_builds_no_commands_options():
+    """`rmbase --help` lists the commands without building their options: no config module, not even pydantic."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from rmbase.cli import main; rc = main(['--help']); "
+            "print('LOADED', sorted(m for m in sys.modules if m == 'pydantic' or m.endswith(('config', 'configs')) "
+            "and m.startswith('rmbase.') and m != 'rmbase.commands.config_options')); sys.exit(rc)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "LOADED []" in proc.stdout, proc.stdout[-300:]

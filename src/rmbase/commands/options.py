@@ -99,17 +99,8 @@ def resolve_config(ctx: typer.Context, cls: Any, config_file: Path | None, value
                    sources: Mapping[str, Iterable[str]] | None = None, flags: Mapping[str, str] | None = None) -> Any:
     """The command's config: see :func:`config_values` (``flags``: the option that sets a field when its name is
     not the field's, for messages); invalid values end in one ``InputError`` naming the field (and the file)."""
-    merged = config_values(ctx, cls, config_file, {k: _plain(v) for k, v in values.items()}, sources, flags)
+    merged = config_values(ctx, cls, config_file, values, sources, flags)
     return cls.build(_source=None if config_file is None else str(config_file), **merged)
-
-
-def _plain(value: Any) -> Any:
-    """Paths (alone or in a list) as text, the configs' field type for files and folders."""
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, list | tuple) and any(isinstance(v, Path) for v in value):
-        return [str(v) if isinstance(v, Path) else v for v in value]
-    return value
 
 
 # ------------------------------------------------------------------ the --config file (one mechanism)
