@@ -57,7 +57,7 @@ def test_plan_config_file_and_override(tmp_path):
     trained = tmp_path / "trained.csv"
     trained.write_text("model,score\nLlama-3.1-8B-Instruct,83.2\nQwen2.5-7B-Instruct,86.5\n")
     out = tmp_path / "plan.json"
-    assert main(["plan", "--config", str(cfg), "--acquisition", "ei", "--trained", str(trained), "--json",
+    assert main(["plan", "--config", str(cfg), "--acquisition", "ei", "--results", str(trained), "--json",
                  str(out)]) == 0
     resolved = yaml.safe_load((tmp_path / "plan.config.yaml").read_text())
     assert (resolved["prior"], resolved["acquisition"], resolved["noise"]) == ("flat", "ei", 0.25)
@@ -97,12 +97,12 @@ def test_plan_config_carries_the_commands_own_options(tmp_path):
     cfg = _yaml(tmp_path / "plan.yaml", {"budget": 3, "prior": "flat", "json": str(tmp_path / "plan.json")})
     trained = tmp_path / "trained.csv"
     trained.write_text("model,score\nLlama-3.1-8B-Instruct,83.2\nQwen2.5-7B-Instruct,86.5\n")
-    assert main(["plan", "--config", str(cfg), "--trained", str(trained), "--no-study-prior"]) == 0
+    assert main(["plan", "--config", str(cfg), "--results", str(trained), "--no-study-prior"]) == 0
     result = json.loads((tmp_path / "plan.json").read_text())
     assert len(result["proposals"]) == 3                      # budget: 3 from the file
     assert yaml.safe_load((tmp_path / "plan.config.yaml").read_text())["prior"] == "flat"
     # an option given on the command line wins over the file's
-    assert main(["plan", "--config", str(cfg), "--budget", "1", "--trained", str(trained), "--no-study-prior"]) == 0
+    assert main(["plan", "--config", str(cfg), "--budget", "1", "--results", str(trained), "--no-study-prior"]) == 0
     assert len(json.loads((tmp_path / "plan.json").read_text())["proposals"]) == 1
 
 

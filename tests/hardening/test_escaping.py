@@ -89,7 +89,7 @@ def test_plan(tmp_path, capsys):
     trained = tmp_path / "trained.csv"
     pd.DataFrame({"model": HOSTILE[:2] + ["acme/m0", "acme/m1"], "score": [60.0, 70.0, 65.0, 62.0]}).to_csv(
         trained, index=False)
-    code, out, err = run(["plan", "--benchmarks", pool, "--trained", trained, "--budget", "3"], capsys)
+    code, out, err = run(["plan", "--benchmarks", pool, "--results", trained, "--budget", "3"], capsys)
     assert code == 0, err
     flat = _lines(out).replace(" ", "")
     assert "acme/[red]EVIL[/red]" in flat  # best so far (70.0)

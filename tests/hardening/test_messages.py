@@ -28,7 +28,7 @@ def test_folder_given_as_a_table(tmp_path, capsys, folder):
     assert_refused(["study", "--models", folder, "--results", results, "--benchmarks", bench, "--out",
                     tmp_path / "o"], capsys, str(folder), "is a folder, not a file")
     assert_refused(["evaluate", "summarize", folder], capsys, str(folder), "is a folder, not a file")
-    assert_refused(["plan", "--trained", folder], capsys, str(folder), "is a folder, not a file")
+    assert_refused(["plan", "--results", folder], capsys, str(folder), "is a folder, not a file")
 
 
 def test_folder_given_as_a_json(tmp_path):

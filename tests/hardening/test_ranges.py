@@ -140,7 +140,7 @@ def test_inf_is_called_inf():
 def test_plan_trained_scores_out_of_range(tmp_path, capsys):
     trained = tmp_path / "trained.csv"
     pd.DataFrame({"model": ["Llama-3.1-8B-Instruct"], "score": [1e9]}).to_csv(trained, index=False)
-    assert_refused(["plan", "--trained", trained], capsys,
+    assert_refused(["plan", "--results", trained], capsys,
                    str(trained), "row 1", "column 'score'", "from 0 to 100")
 
 

@@ -42,7 +42,7 @@ def test_plan_simulate_and_refusals(tmp_path, capsys):
     assert "budget 3 is larger" in capsys.readouterr().err
     bad = tmp_path / "trained.csv"
     bad.write_text("model,score\nacme/unknown,0.5\n")
-    assert main(["plan", "--trained", str(bad)]) == 2
+    assert main(["plan", "--results", str(bad)]) == 2
     assert "another dataset" in capsys.readouterr().err
 
 
@@ -50,7 +50,7 @@ def test_plan_proposes_from_trained_results(tmp_path, capsys):
     trained = tmp_path / "trained.csv"
     trained.write_text("model,score\nLlama-3.1-8B-Instruct,83.2\nQwen2.5-7B-Instruct,86.5\n")
     out = tmp_path / "plan.json"
-    assert main(["plan", "--trained", str(trained), "--budget", "2", "--json", str(out)]) == 0
+    assert main(["plan", "--results", str(trained), "--budget", "2", "--json", str(out)]) == 0
     data = json.loads(out.read_text())
     assert len(data["proposals"]) == 2 and data["n_trained"] == 2
     assert data["best_trained"] == {"model": "Qwen/Qwen2.5-7B-Instruct", "score": 86.5}
@@ -82,22 +82,22 @@ def test_plan_benchmarks_and_its_deprecated_name_pool(tmp_path, capsys):
     trained = tmp_path / "trained.csv"
     trained.write_text(f"model,score\n{smile},70.0\nacme/m0,65.0\nacme/m1,62.0\n")
     new, old = tmp_path / "new.json", tmp_path / "old.json"
-    assert main(["plan", "--benchmarks", str(pool), "--trained", str(trained), "--budget", "2", "--json",
+    assert main(["plan", "--benchmarks", str(pool), "--results", str(trained), "--budget", "2", "--json",
                  str(new)]) == 0
     out, err = capsys.readouterr()
     assert f"Best so far: {smile} (70.0)." in out and "deprecated" not in err
-    assert main(["plan", "--pool", str(pool), "--trained", str(trained), "--budget", "2", "--json", str(old)]) == 0
+    assert main(["plan", "--pool", str(pool), "--results", str(trained), "--budget", "2", "--json", str(old)]) == 0
     assert "note: --pool is deprecated and goes in the next release; use --benchmarks" in capsys.readouterr().err
     assert json.loads(new.read_text())["proposals"] == json.loads(old.read_text())["proposals"]
-    assert main(["plan", "--pool", str(pool), "--benchmarks", str(pool), "--trained", str(trained)]) == 2
+    assert main(["plan", "--pool", str(pool), "--benchmarks", str(pool), "--results", str(trained)]) == 2
     assert "--pool is the old name of --benchmarks: give --benchmarks only" in capsys.readouterr().err
     cfg = tmp_path / "plan.yaml"
     cfg.write_text(f"pool: {pool}\n")  # a --config file may use the old key, with the same note ...
-    assert main(["plan", "--config", str(cfg), "--trained", str(trained), "--budget", "2", "--json", str(old)]) == 0
+    assert main(["plan", "--config", str(cfg), "--results", str(trained), "--budget", "2", "--json", str(old)]) == 0
     assert "--pool is deprecated" in capsys.readouterr().err
     assert json.loads(new.read_text())["proposals"] == json.loads(old.read_text())["proposals"]
     cfg.write_text(f"pool: {pool}\nbenchmarks: {pool}\n")  # ... and is refused with both keys
-    assert main(["plan", "--config", str(cfg), "--trained", str(trained)]) == 2
+    assert main(["plan", "--config", str(cfg), "--results", str(trained)]) == 2
     assert "--pool is the old name of --benchmarks" in capsys.readouterr().err
 
 

@@ -112,7 +112,7 @@ def test_new_candidates_end_to_end(tmp_path, results_dir, capsys):
     trained.write_text("model,recipe,score\nQwen/Qwen2.5-7B-Instruct,regression,84.0\n"
                        "meta-llama/Llama-3.2-3B-Instruct,regression,75.0\n")
     plan_json = tmp_path / "plan.json"
-    assert main(["plan", "--benchmarks", str(mine), "--candidates", CANDIDATES, "--trained", str(trained),
+    assert main(["plan", "--benchmarks", str(mine), "--candidates", CANDIDATES, "--results", str(trained),
                  "--budget", "2", "--json", str(plan_json)]) == 0
     text = capsys.readouterr().out
     plan = json.loads(plan_json.read_text())

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rmbase.commands.config_options import ConfigOptions, Parsed
+from rmbase.commands.config_options import ADVANCED, INPUTS, ConfigOptions, Parsed
 from rmbase.commands.options import ConfigFile
 
 bench_app = typer.Typer(help="Benchmark scores of bases: import harness/leaderboard files, show, run lm-eval.",
@@ -23,10 +23,12 @@ def _print_warnings(console, table) -> None:  # noqa: ANN001 - rich console and 
 
 
 IMPORT_OPTIONS = ConfigOptions("rmbase.benchmarks.command_configs:ImportConfig", arguments=("files",),
-                               metavars={"files": "FILE...", "out": "PATH", "models": "PATH"})
+                               metavars={"files": "FILE...", "out": "PATH", "models": "PATH"},
+                               panels={INPUTS: ("out", "models", "model"), "Import": ("scale", "on_conflict", "names")})
 SHOW_OPTIONS = ConfigOptions("rmbase.benchmarks.command_configs:ShowConfig", arguments=("models",),
                              names={"json_out": "--json", "all_features": "--all"},
-                             metavars={"models": "MODEL...", "scores": "PATH...", "json_out": "PATH"})
+                             metavars={"models": "MODEL...", "scores": "PATH...", "json_out": "PATH"},
+                             panels={INPUTS: ("scores", "bundled", "json_out"), "Display": ("all_features",)})
 
 
 @bench_app.command("import", cls=IMPORT_OPTIONS.command())
@@ -187,6 +189,9 @@ RUN_OPTIONS = ConfigOptions(
     names={"benchmarks": "--benchmark"},
     metavars={"include_path": "PATH", "suite": "leaderboard|study"},
     parsed={"batch_size": Parsed(_batch_size, "INT|auto", "1"), "limit": Parsed(_limit, "NUMBER")},
+    panels={INPUTS: ("model", "out", "suite", "benchmarks"),
+            "Evaluation": ("limit", "chat_template", "include_path", "include_defaults", "evalplus"),
+            ADVANCED: ("device", "dtype", "batch_size", "trust_remote_code")},
 )
 
 

@@ -32,6 +32,9 @@ from rmbase.commands.options import renamed, resolve_config
 
 _VALUES = "rmbase.config_options"  # ctx.meta key: the built options' values, taken out of typer's callback kwargs
 _METAVARS = {str: "TEXT", Path: "PATH", int: "INT", float: "NUMBER"}
+INPUTS = "Inputs and output"  # help panels every command shares (``panels``), first and last
+ADVANCED = "Advanced"
+OTHER = "Other options"  # the options no panel names (--restart, --config, --help), last
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,10 @@ class ConfigOptions:
     with no option (set in a ``--config`` file, or by the command's own options); ``hidden``: options left out of the
     help; ``aliases``: field -> deprecated spelling(s); ``metavars``: field -> metavar (``{"out": "PATH"}`` for a path
     kept as text); ``parsed``: field -> :class:`Parsed`; ``choices``: field -> {choice shown: the config's value} when
-    the option's choices are not the config's (``{"left": "truncate"}``); ``arguments``: fields taken as positional arguments."""
+    the option's choices are not the config's (``{"left": "truncate"}``); ``arguments``: fields taken as positional
+    arguments; ``panels``: help panel -> the options shown in it (config fields or the command's own parameters, by
+    name), in that order: the main ones first (:data:`INPUTS`), :data:`ADVANCED` last; the options no panel names
+    come after them, in :data:`OTHER`."""
 
     config: str | type
     names: Mapping[str, str] = field(default_factory=dict)
@@ -78,6 +84,7 @@ class ConfigOptions:
     parsed: Mapping[str, Parsed] = field(default_factory=dict)
     choices: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     arguments: tuple[str, ...] = ()
+    panels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ reading the config
     def config_class(self) -> Any:
@@ -225,7 +232,8 @@ class _ConfigParams:
             fields = self.options_spec.fields()
             for p in built:  # optional for typer (a --config file may give it), required by the config: the usage
                 p.required_by_config = p.name in fields and fields[p.name].is_required()  # line shows it as such
-            params = self.__dict__["_params"] = [*built, *self.__dict__.get("_own_params", [])]
+            params = [*built, *self.__dict__.get("_own_params", [])]
+            params = self.__dict__["_params"] = _in_panels(params, self.options_spec.panels)
         return params
 
     @params.setter
@@ -233,10 +241,35 @@ class _ConfigParams:
         self.__dict__["_own_params"] = list(value)
         self.__dict__.pop("_params", None)
 
+    def get_help_option(self, ctx: typer.Context) -> Any:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.rich_help_panel = OTHER
+        return option
+
     def invoke(self, ctx: typer.Context) -> Any:
         names = {p.name for p in self.__dict__.get("_config_params") or ()}
         ctx.meta[_VALUES] = {name: ctx.params.pop(name) for name in list(ctx.params) if name in names}
         return super().invoke(ctx)  # type: ignore[misc]
+
+
+def _in_panels(params: list[Any], panels: Mapping[str, tuple[str, ...]]) -> list[Any]:
+    """``params`` with each option in its help panel (``rich_help_panel``), the options ordered as the panels list
+    them; the arguments keep their order (first, as typer shows them)."""
+    titles = list(panels)
+    place = {name: (i, j) for i, names in enumerate(panels.values()) for j, name in enumerate(names)}
+    keys = []
+    for k, p in enumerate(params):
+        if getattr(p, "param_type_name", "") != "option":
+            keys.append((-1, k))
+            continue
+        if p.name in place:
+            p.rich_help_panel = titles[place[p.name][0]]
+        elif not getattr(p, "rich_help_panel", None):
+            p.rich_help_panel = OTHER
+        own = titles.index(p.rich_help_panel) if p.rich_help_panel in titles else len(titles)
+        keys.append(place.get(p.name, (own, len(params) + k)))
+    return [p for _, p in sorted(zip(keys, params, strict=True), key=lambda item: item[0])]
 
 
 def _typer_params(parameters: list[inspect.Parameter]) -> list[Any]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from rmbase.commands.config_options import ConfigOptions, Parsed
+from rmbase.commands.config_options import ADVANCED, INPUTS, ConfigOptions, Parsed
 from rmbase.commands.options import ConfigFile, Restart
 
 
@@ -28,6 +28,10 @@ EVALUATE_OPTIONS = ConfigOptions(
     metavars={"out": "PATH", "data": "PATH", "truncation": "left|right|error",
               "benchmark": "rewardbench|rewardbench2"},
     parsed={"rewardbench_format": Parsed(_format, "rmbase|rewardbench", "rmbase")},
+    panels={INPUTS: ("model", "benchmark", "out", "data", "data_revision", "limit", "rewardbench_format"),
+            "Scoring": ("max_length", "truncation", "chat_template", "merge_weights", "allow_new_head", "head_seed",
+                        "allow_partial"),
+            ADVANCED: ("revision", "trust_remote_code", "dtype", "device", "batch_size", "chunk_size", "threads")},
 )
 
 evaluate_app = typer.Typer(
@@ -94,7 +98,8 @@ def _print_results(console, results: dict) -> None:
 
 
 SUMMARIZE_OPTIONS = ConfigOptions("rmbase.rm_eval.summary_files:SummarizeConfig", arguments=("file",),
-                                  metavars={"file": "FILE", "out": "PATH"})
+                                  metavars={"file": "FILE", "out": "PATH"},
+                                  panels={INPUTS: ("out",), "Rules": ("rules", "allow_partial")})
 
 
 def summarize_cmd(ctx: typer.Context, config: ConfigFile = None) -> None:

@@ -6,12 +6,14 @@ from pathlib import Path
 
 import typer
 
-from rmbase.commands.config_options import Alias, ConfigOptions
+from rmbase.commands.config_options import ADVANCED, INPUTS, Alias, ConfigOptions
 from rmbase.commands.options import ConfigFile, Restart
 
 _FOLDERS = {"folders": "DIR...", "out": "PATH", "models": "PATH"}
-COMPARE_OPTIONS = ConfigOptions("rmbase.presence.config:CompareConfig", arguments=("folders",), metavars=_FOLDERS)
-FEATURES_OPTIONS = ConfigOptions("rmbase.presence.config:FeaturesConfig", arguments=("folders",), metavars=_FOLDERS)
+COMPARE_OPTIONS = ConfigOptions("rmbase.presence.config:CompareConfig", arguments=("folders",), metavars=_FOLDERS,
+                                panels={INPUTS: ("out", "models"), "Comparison": ("bins", "share_family")})
+FEATURES_OPTIONS = ConfigOptions("rmbase.presence.config:FeaturesConfig", arguments=("folders",), metavars=_FOLDERS,
+                                 panels={INPUTS: ("out", "models"), "Features": ("share_family",)})
 
 presence_app = typer.Typer(
     name="presence",
@@ -27,6 +29,12 @@ SCORE_OPTIONS = ConfigOptions(
     names={"corpus": "--data", "corpus_revision": "--data-revision", "max_tokens": "--max-length"},
     aliases={"corpus": Alias("--corpus"), "max_tokens": Alias("--max-tokens")},
     metavars={"out": "PATH"},
+    panels={INPUTS: ("model", "corpus", "out", "gguf_file", "text_field", "category_field", "split", "subset",
+                     "corpus_revision", "limit"),
+            "Scoring": ("max_tokens", "batch_tokens", "max_batch_size", "shard_size"),
+            "Model facts": ("name", "family", "params_b", "pretrain_tokens_t"),
+            "Ray": ("ray", "address", "gpus_per_task"),
+            ADVANCED: ("dtype", "device", "revision", "trust_remote_code", "threads")},
 )
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from rmbase.commands.config_options import Alias, ConfigOptions
+from rmbase.commands.config_options import ADVANCED, INPUTS, Alias, ConfigOptions
 from rmbase.commands.options import ConfigFile, Restart
 
 PROBE_OPTIONS = ConfigOptions(
@@ -14,6 +14,10 @@ PROBE_OPTIONS = ConfigOptions(
     names={"pairs": "--data", "n_pairs": "--limit"},
     aliases={"pairs": Alias("--pairs"), "n_pairs": Alias("--n-pairs")},
     metavars={"out": "PATH", "truncation": "left|right|error"},
+    panels={INPUTS: ("model", "pairs", "out", "model_id", "n_pairs"),
+            "Probes": ("probes", "max_length", "truncation", "chat_template", "folds", "inner_folds", "n_cs",
+                       "bootstrap", "seed"),
+            ADVANCED: ("revision", "trust_remote_code", "dtype", "device", "batch_size", "chunk_pairs", "threads")},
 )
 
 

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from rmbase.commands.config_options import ConfigOptions
+from rmbase.commands.config_options import ADVANCED, INPUTS, ConfigOptions
 from rmbase.commands.options import ConfigFile, renamed
 
 DATASET = "paper-2505.10775"
@@ -106,11 +106,20 @@ def _load_data(dataset: str):
 # ------------------------------------------------------------------ the options of the library configs
 # (built on first use from the fields: help = the field's description, default = the config's); the tuples
 # (targets, pool_types, features) are set in a --config file
-RECOMMEND_OPTIONS = ConfigOptions("rmbase.selection.configs:RecommendConfig", exclude=("targets", "pool_types"),
-                                  metavars={"recipe": "regression|bradley_terry"})
-PLAN_OPTIONS = ConfigOptions("rmbase.selection.configs:PlanConfig", exclude=("features",),
-                             metavars={"prior": "capability|flat", "acquisition": "ei|thompson",
-                                       "prior_evidence": "pooled|study"})
+RECOMMEND_OPTIONS = ConfigOptions(
+    "rmbase.selection.configs:RecommendConfig", exclude=("targets", "pool_types"),
+    metavars={"recipe": "regression|bradley_terry"},
+    panels={INPUTS: ("candidates", "benchmarks", "dataset", "probes", "json_out", "html_out"),
+            "Method": ("recipe", "method", "alpha", "max_params", "top", "top_k", "today_since"),
+            ADVANCED: ("samples", "seed")})
+PLAN_OPTIONS = ConfigOptions(
+    "rmbase.selection.configs:PlanConfig", exclude=("features",),
+    metavars={"prior": "capability|flat", "acquisition": "ei|thompson", "prior_evidence": "pooled|study"},
+    panels={INPUTS: ("benchmarks", "candidates", "results", "dataset", "probes", "json_out"),
+            "Planning": ("budget", "recipe", "acquisition", "prior", "study_prior", "prior_evidence", "seed"),
+            "Probing first": ("probe_feature", "probe_rho", "probe_cost", "train_cost"),
+            "Simulation": ("simulate", "starts"),
+            ADVANCED: ("scale", "tau", "prior_weight", "noise", "family_sd")})
 
 
 def register(app: typer.Typer) -> None:
@@ -158,11 +167,12 @@ def plan_cmd(
     benchmarks: Benchmarks = None,
     pool: Annotated[Path | None, typer.Option("--pool", hidden=True, help="Deprecated: --benchmarks.")] = None,
     candidates: Candidates = None,
-    trained: Annotated[Path | None, typer.Option("--trained", metavar="PATH", help="Results so far: CSV/Parquet "
-                                                 "with model, score (and recipe).")] = None,
+    results: Annotated[Path | None, typer.Option("--results", metavar="PATH", help="Results of the bases trained so "
+                                                 "far: CSV/Parquet with model, score (and recipe).")] = None,
+    trained: Annotated[Path | None, typer.Option("--trained", hidden=True, help="Deprecated: --results.")] = None,
     budget: Annotated[int, typer.Option("--budget", metavar="INT", help="How many bases to propose.")] = 1,
     recipe: Annotated[str | None, typer.Option("--recipe", metavar="regression|bradley_terry", help="Recipe "
-                                               "(filters --trained; default regression for --simulate).")] = None,
+                                               "(filters --results; default regression for --simulate).")] = None,
     simulate: Annotated[bool, typer.Option("--simulate", metavar=" ", help="Replay strategies on a bundled "
                                            "dataset's results.")] = False,
     dataset: PlanDataset = DATASET,
@@ -191,6 +201,7 @@ def plan_cmd(
     from rmbase.selection.plan_simulation import simulate_dataset
 
     benchmarks = renamed(benchmarks, pool, new="--benchmarks", old="--pool")
+    results = renamed(results, trained, new="--results", old="--trained")
     _check_json(json_out)
     con = wide_console()
     cfg = PLAN_OPTIONS.resolve(ctx, config)
@@ -200,7 +211,7 @@ def plan_cmd(
         con.print(simulation_console(result))
         return
     result = plan_bases(pool_file=str(benchmarks) if benchmarks else None, candidates=_split(candidates),
-                        trained_file=str(trained) if trained else None, budget=budget, recipe=recipe, config=cfg,
+                        trained_file=str(results) if results else None, budget=budget, recipe=recipe, config=cfg,
                         seed=seed, data=_load_data(dataset) if cfg.study_prior else None,
                         probes=_probe_table(probes), probe_feature=probe_feature,
                         probe_costs=_probe_costs(probe_rho, probe_cost, train_cost))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rmbase.commands.config_options import ConfigOptions, Parsed
+from rmbase.commands.config_options import ADVANCED, INPUTS, ConfigOptions, Parsed
 from rmbase.commands.options import ConfigFile
 
 
@@ -21,6 +21,10 @@ STUDY_OPTIONS = ConfigOptions(
     "rmbase.study_config:StudyConfig",
     names={"defaults": "--default"},
     parsed={"defaults": Parsed(_size_defaults, "GROUP=MODEL", many=True)},
+    panels={INPUTS: ("dataset", "models", "results", "benchmarks", "post_training", "presence", "probes", "out"),
+            "Method": ("recipe", "target", "defaults", "combination_features", "drop_missing",
+                       "presence_share_family", "selection", "full_selection", "out_of_fold"),
+            ADVANCED: ("n_bootstrap", "seed", "n_jobs")},
 )
 
 

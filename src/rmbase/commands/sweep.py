@@ -6,15 +6,19 @@ from pathlib import Path
 
 import typer
 
-from rmbase.commands.config_options import ConfigOptions
+from rmbase.commands.config_options import ADVANCED, INPUTS, ConfigOptions
 from rmbase.commands.options import ConfigFile
 
 _CONFIGS = "rmbase.sweep.command_configs:"
 RUN_OPTIONS = ConfigOptions(_CONFIGS + "SweepRunConfig", arguments=("config",),
-                            metavars={"config": "SWEEP_CONFIG", "store": "DIR"})
+                            metavars={"config": "SWEEP_CONFIG", "store": "DIR"},
+                            panels={INPUTS: ("store",),
+                                    "Run": ("dry_run", "verbose", "live", "scheduler", "max_concurrent", "throughput"),
+                                    "Planner": ("plan", "plan_batch"), ADVANCED: ("address",)})
 STATUS_OPTIONS = ConfigOptions(_CONFIGS + "SweepStatusConfig", arguments=("store",), metavars={"store": "STORE"})
 COLLECT_OPTIONS = ConfigOptions(_CONFIGS + "SweepCollectConfig", arguments=("store",), names={"keep_all": "--all"},
-                                metavars={"store": "STORE", "out": "PATH"})
+                                metavars={"store": "STORE", "out": "PATH"},
+                                panels={INPUTS: ("out",), "Selection": ("keep_all", "allow_incomplete")})
 
 sweep_app = typer.Typer(
     name="sweep",

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from rmbase.commands.config_options import Alias, ConfigOptions, Parsed
+from rmbase.commands.config_options import ADVANCED, INPUTS, Alias, ConfigOptions, Parsed
 from rmbase.commands.options import ConfigFile, Restart, given_options
 
 
@@ -31,6 +31,14 @@ TRAIN_OPTIONS = ConfigOptions(
     metavars={"out": "PATH"},
     choices={"long_pairs": {"drop": "drop", "left": "truncate"}},  # the config keeps its (saved) values
     parsed={"attribute_range": Parsed(_attribute_range, "MIN,MAX|none", "0,4")},
+    panels={INPUTS: ("base", "train", "val", "out"),
+            "Training": ("recipe", "learning_rates", "lr", "epochs", "batch_size", "per_device_batch_size", "max_length",
+                         "long_pairs", "warmup_steps", "schedule", "eval_steps", "weight_decay", "max_steps", "seed",
+                         "use_margin", "on_bad_rows"),
+            "LoRA": ("lora", "lora_r", "lora_alpha", "lora_dropout"),
+            "Regression recipe": ("attributes", "attribute_signs", "attribute_range", "merge_steps"),
+            ADVANCED: ("chat_template", "revision", "trust_remote_code", "dtype", "device", "threads",
+                       "activation_checkpointing", "keep_checkpoints")},
 )
 
 

@@ -97,7 +97,7 @@ def answer(study: dict) -> str:
     if todays:
         out.append("<p><strong>Today's bases</strong> (predicted, not measured):</p>" + todays_table(todays))
     next_steps.append("Choose each next training from what you have measured so far: "
-                      "<code>rmbase plan --trained results.csv</code>.")
+                      "<code>rmbase plan --results results.csv</code>.")
     out.append("<p><strong>What to do next</strong></p>" + H.bullets(next_steps, escaped=True) + "</section>")
     return "".join(out)
 

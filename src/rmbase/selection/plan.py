@@ -189,7 +189,7 @@ def plan(*, pool_file: str | None = None, candidates: list[str] | None = None, t
         why = "; ".join(f"{u['model']}: {u['reason']}" for u in unscorable[:10])
         hint = "".join(f"; to score {g['model']}: {g['commands'][0]}" for g in no_scores[:3])
         if no_scores:
-            hint += f"; then: {no_scores[0]['commands'][1]} (with your --trained file)"
+            hint += f"; then: {no_scores[0]['commands'][1]} (with your --results file)"
         raise InputError(f"{len(unscorable)} candidate(s) cannot be planned over ({why}){hint}",
                          expected="benchmark scores for every candidate (--benchmarks FILE adds yours to the "
                                   "bundled table)")

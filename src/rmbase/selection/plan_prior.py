@@ -27,7 +27,7 @@ def study_evidence(data, recipe: str | None, trained: pd.Series | None, features
     record = {"used": False, "dataset": data.name, "recipe": recipe}
     recipes = sorted(data.results.recipe.unique())
     if recipe is None:
-        record["reason"] = ("no recipe given (--recipe, or a recipe column in --trained): the study's results are "
+        record["reason"] = ("no recipe given (--recipe, or a recipe column in --results): the study's results are "
                             f"evidence only for the same recipe ({', '.join(recipes)})")
         return None, record
     if recipe not in recipes:
