@@ -101,6 +101,35 @@ def test_plan_benchmarks_and_its_deprecated_name_pool(tmp_path, capsys):
     assert "--pool is the old name of --benchmarks" in capsys.readouterr().err
 
 
+def test_plan_results_and_its_deprecated_name_trained(tmp_path, capsys, monkeypatch):
+    """plan --results (the same table as study --results): the old --trained still works with a note on stderr,
+    hidden from the help; both at once is refused; a --config file may use the old key."""
+    trained = tmp_path / "trained.csv"
+    trained.write_text("model,score\nLlama-3.1-8B-Instruct,83.2\nQwen2.5-7B-Instruct,86.5\n")
+    new, old = tmp_path / "new.json", tmp_path / "old.json"
+    assert main(["plan", "--results", str(trained), "--budget", "2", "--json", str(new)]) == 0
+    assert "deprecated" not in capsys.readouterr().err
+    assert main(["plan", "--trained", str(trained), "--budget", "2", "--json", str(old)]) == 0
+    assert "note: --trained is deprecated and goes in the next release; use --results" in capsys.readouterr().err
+    assert json.loads(old.read_text())["best_trained"] == {"model": "Qwen/Qwen2.5-7B-Instruct", "score": 86.5}
+    assert json.loads(new.read_text())["proposals"] == json.loads(old.read_text())["proposals"]
+    assert main(["plan", "--trained", str(trained), "--results", str(trained)]) == 2
+    assert "--trained is the old name of --results: give --results only" in capsys.readouterr().err
+    cfg = tmp_path / "plan.yaml"
+    cfg.write_text(f"trained: {trained}\nbudget: 2\n")  # the old key, with the same note ...
+    old.unlink()
+    assert main(["plan", "--config", str(cfg), "--json", str(old)]) == 0
+    assert "--trained is deprecated" in capsys.readouterr().err
+    assert json.loads(new.read_text())["proposals"] == json.loads(old.read_text())["proposals"]
+    cfg.write_text(f"trained: {trained}\nresults: {trained}\n")  # ... and refused with both keys
+    assert main(["plan", "--config", str(cfg)]) == 2
+    assert "--trained is the old name of --results" in capsys.readouterr().err
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["plan", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "--results" in text and "--trained" not in text
+
+
 @pytest.mark.parametrize("command", ["plan", "recommend"])
 def test_help_names_benchmarks_and_readable_types(command, capsys, monkeypatch):
     """--benchmarks in both commands (plan's old --pool hidden); types a user reads (PATH, INT, NUMBER, a|b)."""
