@@ -118,7 +118,8 @@ def test_help_shows_readable_metavars_required_and_the_configs_defaults():
                   "--steps INT Steps. [default: 7]", "--rate NUMBER A rate. [default: 0.5]",
                   "--mode drop|left What to do. [default: drop]", "--tags TEXT... Tags. [default: a,b]",
                   "--sizes INT... Sizes. [default: none]", "--files PATH...",
-                  "--span MIN,MAX|none A span. [default: 0,4]", "--fast / --no-fast Go fast. [default: no]", "[default: yes]"):
+                  "--span MIN,MAX|none A span. [default: 0,4]", "--fast / --no-fast Go fast. [default: no]",
+                  "[default: yes]"):
         assert shown in text, shown
     for absent in ("<str>", "<list", "<int>", "<float>", "--note", "--secret", "--old-model", "--policy"):
         assert absent not in text, absent
