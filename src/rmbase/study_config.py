@@ -25,7 +25,8 @@ class StudyConfig(Config):
     post_training: Path | None = Field(None, description="Post-training stages table.")
     recipe: Annotated[str, AfterValidator(known_recipe)] = Field("regression", description=(
         "regression | bradley_terry (or a registered recipe)."))
-    target: Literal[TARGETS] = Field("score", description="The RM figure studied: the score or a section.")
+    target: Literal[TARGETS] = Field("score", description="The RM figure studied (the score or a section): "
+                                         + " | ".join(TARGETS) + ".")
     defaults: dict[str, str] = Field(default_factory=dict, description=(
         "Size-group default, GROUP=MODEL, e.g. '<3B=gemma-2-2b-it'."))
     combination_features: list[str] = Field(default_factory=lambda: list(SIX), description=(

@@ -20,6 +20,7 @@ def _size_defaults(items: list[str], option: str) -> dict[str, str]:
 STUDY_OPTIONS = ConfigOptions(
     "rmbase.study_config:StudyConfig",
     names={"defaults": "--default"},
+    metavars={"target": "FIGURE"},  # its choices are listed in the help (a|b|c... would be wider than the column)
     parsed={"defaults": Parsed(_size_defaults, "GROUP=MODEL", many=True)},
     panels={INPUTS: ("dataset", "models", "results", "benchmarks", "post_training", "presence", "probes", "out"),
             "Method": ("recipe", "target", "defaults", "combination_features", "drop_missing",
