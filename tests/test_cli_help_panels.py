@@ -107,3 +107,21 @@ def test_the_compact_display_leaves_the_flags_as_they_are():
     shown = compact_flags([lora])[0]
     assert shown is not lora and shown.opts == ["--lora / --no-lora"] and shown.secondary_opts == []
     assert lora.opts == ["--lora"] and lora.secondary_opts == ["--no-lora"]
+
+
+def test_a_typer_without_the_display_hooks_keeps_its_own_help(tmp_path):
+    """readable_help adjusts private typer methods; a typer that lacks them gets its own (plainer) help, not a crash."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from typer.core import TyperArgument\n"
+            "del TyperArgument._usage_display_name\n"  # as in a typer release without the hook
+            "import sys\n"
+            "from rmbase.cli import main\n"
+            "sys.exit(main(['train', '--help']))\n")
+    env = {**os.environ, "COLUMNS": "200"}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "--global-batch-size" in run.stdout and "Traceback" not in run.stderr

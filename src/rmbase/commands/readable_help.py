@@ -24,6 +24,10 @@ def readable_help() -> None:
     """Apply the rules above to typer's parameter classes (once)."""
     if getattr(TyperArgument, _PATCHED, False):
         return
+    needed = ((TyperArgument, "display_type_rich"), (TyperArgument, "_usage_display_name"),
+              (TyperOption, "display_type_rich"))
+    if not all(hasattr(cls, name) for cls, name in needed):  # another typer: its own help, unchanged (still correct)
+        return
     argument_type = TyperArgument.display_type_rich
     argument_usage = TyperArgument._usage_display_name
     option_type = TyperOption.display_type_rich
@@ -52,8 +56,8 @@ def _with_compact_flags(format_help: Any) -> Any:
     def formatted(self: Any, ctx: Any, formatter: Any) -> Any:
         from typer import rich_utils
 
-        if not getattr(rich_utils, _PATCHED, False):
-            print_panel = rich_utils._print_options_panel
+        print_panel = getattr(rich_utils, "_print_options_panel", None)
+        if print_panel is not None and not getattr(rich_utils, _PATCHED, False):
 
             def print_options_panel(*, params: list[Any], **kwargs: Any) -> None:
                 print_panel(params=compact_flags(params), **kwargs)
