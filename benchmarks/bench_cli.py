@@ -29,7 +29,15 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import REPO, baseline_src, env_for, machine_line, rmbase_cmd, run_measured  # noqa: E402
+from measure import (  # noqa: E402
+    REPO,
+    baseline_src,
+    env_for,
+    machine_line,
+    print_comparison,
+    rmbase_cmd,
+    run_measured,
+)
 
 BASELINE_REF = "05a39ae"  # main before the speed work of issue 21
 PLAN_BASES = ("Qwen2.5-7B-Instruct", "Llama-3.1-8B-Instruct", "gemma-2-9b-it", "Mistral-7B-Instruct-v0.3")
@@ -77,16 +85,8 @@ def main() -> None:
     for name, (cli_args, target, cache) in COMMANDS.items():
         repeat = args.cold_repeat if cache == "cold" else args.repeat
         ours = fastest(REPO / "src", cli_args, repeat, cache)
-        status = "" if ours.returncode == 0 else f"  FAILED (exit {ours.returncode}): {ours.stderr.strip()[-300:]}"
-        verdict = "meets" if ours.wall_s <= target else "misses"
-        print(f"{name}\n  this checkout:           {ours.line()}  [target <= {target} s wall: {verdict}]{status}")
-        if base_src is not None:
-            base = fastest(base_src, cli_args, repeat, cache)
-            failed = "" if base.returncode == 0 else f"  (baseline exit {base.returncode})"
-            print(f"  baseline {args.baseline_ref:<15} {base.line()}{failed}")
-            if ours.returncode == 0 and base.returncode == 0:
-                print(f"  ratio baseline/this checkout: wall x{base.wall_s / ours.wall_s:.2f}, "
-                      f"CPU x{base.cpu_s / ours.cpu_s:.2f}")
+        base = None if base_src is None else fastest(base_src, cli_args, repeat, cache)
+        print_comparison(name, ours, base, args.baseline_ref, target)
     print(f"machine after: {machine_line()}")
 
 

@@ -17,7 +17,15 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import REPO, baseline_src, env_for, machine_line, rmbase_cmd, run_measured  # noqa: E402
+from measure import (  # noqa: E402
+    REPO,
+    baseline_src,
+    env_for,
+    machine_line,
+    print_comparison,
+    rmbase_cmd,
+    run_measured,
+)
 
 BASELINE_REF = "c399a21"  # main before the options were built from the configs (issue 19, session 5)
 COMMANDS = {"rmbase --help": ((), 0.5), **{f"rmbase {c} --help": (tuple(c.split()), None) for c in (
@@ -43,16 +51,8 @@ def main() -> None:
     base_src = None if args.no_baseline else baseline_src(args.baseline_ref)
     for name, (cli_args, target) in COMMANDS.items():
         ours = fastest(REPO / "src", cli_args, args.repeat)
-        status = "" if ours.returncode == 0 else f"  FAILED (exit {ours.returncode}): {ours.stderr.strip()[-300:]}"
-        verdict = "" if target is None else f"  [target <= {target} s wall: " + \
-            ("meets]" if ours.wall_s <= target else "misses]")
-        print(f"{name}\n  this checkout:           {ours.line()}{verdict}{status}")
-        if base_src is not None:
-            base = fastest(base_src, cli_args, args.repeat)
-            print(f"  baseline {args.baseline_ref:<15} {base.line()}")
-            if ours.returncode == 0 and base.returncode == 0:
-                print(f"  ratio baseline/this checkout: wall x{base.wall_s / ours.wall_s:.2f}, "
-                      f"CPU x{base.cpu_s / ours.cpu_s:.2f}")
+        base = None if base_src is None else fastest(base_src, cli_args, args.repeat)
+        print_comparison(name, ours, base, args.baseline_ref, target)
     print(f"machine after: {machine_line()}")
 
 

@@ -129,3 +129,18 @@ def env_for(src: Path) -> dict[str, str]:
 def machine_line() -> str:
     load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",) * 3
     return f"{os.cpu_count()} cores, load average {' '.join(f'{x:.2f}' for x in load)}"
+
+
+def print_comparison(name: str, ours: Measured, base: Measured | None, ref: str, target: float | None) -> None:
+    """One command's lines: this checkout (with its target's verdict, or why it failed), the baseline at ``ref``
+    measured in the same run (when there is one) and the ratio baseline/this checkout of wall and CPU seconds."""
+    status = "" if ours.returncode == 0 else f"  FAILED (exit {ours.returncode}): {ours.stderr.strip()[-300:]}"
+    verdict = "" if target is None else \
+        f"  [target <= {target} s wall: {'meets' if ours.wall_s <= target else 'misses'}]"
+    print(f"{name}\n  this checkout:           {ours.line()}{verdict}{status}")
+    if base is None:
+        return
+    failed = "" if base.returncode == 0 else f"  (baseline exit {base.returncode})"
+    print(f"  baseline {ref:<15} {base.line()}{failed}")
+    if ours.returncode == 0 and base.returncode == 0:
+        print(f"  ratio baseline/this checkout: wall x{base.wall_s / ours.wall_s:.2f}, CPU x{base.cpu_s / ours.cpu_s:.2f}")
