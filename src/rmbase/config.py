@@ -21,7 +21,7 @@ _SCALARS = {"int": "an integer", "float": "a number", "str": "a text", "bool": "
 
 def _is_tag(part: object) -> bool:
     """A member tag pydantic adds to the location of a union's errors (``list[float]``), not a field name."""
-    return isinstance(part, str) and ("[" in part or part in _SCALARS or part.startswith("function-"))
+    return isinstance(part, str) and ("[" in part or part in _SCALARS or part.startswith(("function-", "constrained-")))
 
 
 def _words(tag: str) -> str:
@@ -66,7 +66,17 @@ def _union_error(errors: list[dict]) -> str | None:
     field = ".".join(str(x) for x in prefix) or "the config"
     value = errors[0].get("input")
     shown = repr(value) if not isinstance(value, dict | list) or len(repr(value)) < 60 else type(value).__name__
-    return f"{field}: {shown} is not valid (expected {' or '.join(_words(t) for t in tags)})"
+    if members and all(e["type"] == "finite_number" for e in members):
+        return f"{field}: must be a finite number, got {shown}"
+    expected = []
+    for tag in tags:  # a constrained member (PositiveInt | OpenUnitInterval): the bound its value missed
+        err = next(e for e in members if str(e["loc"][cut]) == tag)
+        words = _words(tag.removeprefix("constrained-"))
+        if err["type"] in _BOUNDS:
+            key, bound = _BOUNDS[err["type"]]
+            words += f" {bound} {(err.get('ctx') or {}).get(key)}"
+        expected.append(words)
+    return f"{field}: {shown} is not valid (expected {' or '.join(expected)})"
 
 
 _BOUNDS = {"greater_than_equal": ("ge", "at least"), "greater_than": ("gt", "more than"),
@@ -84,6 +94,8 @@ def _plain(err: dict) -> str | None:
     if kind in _BOUNDS:
         key, words = _BOUNDS[kind]
         return f"must be {words} {ctx.get(key)}, got {shown}"
+    if kind == "finite_number":
+        return f"must be a finite number, got {shown}"
     if kind == "too_short":
         return f"needs at least {ctx.get('min_length')} item(s), got {ctx.get('actual_length')}"
     if kind == "too_long":

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from rmbase.benchmarks.leaderboard import SIX
 from rmbase.config import Config
+from rmbase.config_types import Seed
 from rmbase.datasets.targets import TARGETS
 from rmbase.training.recipes import known_recipe
 
@@ -32,8 +33,8 @@ class StudyConfig(Config):
     combination_features: list[str] = Field(default_factory=lambda: list(SIX), description=(
         "Benchmarks combined to predict the RM figure."))
     drop_missing: bool = Field(False, description="Leave out (and list) models that lack a feature.")
-    n_bootstrap: int = Field(2000, ge=2000, description="Bootstrap resamples (>= 2000).")
-    seed: int = Field(0, description="Seed of the bootstrap and of the CV folds.")
+    n_bootstrap: int = Field(2000, ge=2000, description="Bootstrap resamples.")
+    seed: Seed = Field(0, description="Seed of the bootstrap and of the CV folds.")
     n_jobs: int | None = Field(2, description="Processes for the nested cross-validation (-1: every core).")
     out_of_fold: bool = Field(True, description=(
         "Judge the combination out of fold too (nested leave-one-out; the slow part)."))

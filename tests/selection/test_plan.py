@@ -102,7 +102,7 @@ def test_family_offsets_move_untrained_siblings(synth):
     assert (fam[1:4] > 2.0).all()                                  # the untrained siblings rise
     assert np.abs(fam[others]).max() < 0.5 * np.abs(flat[others]).max()
     assert np.abs(fam[others]).max() < fam[1:4].min()
-    with pytest.raises(InputError, match="family-sd"):
+    with pytest.raises(InputError, match="family_sd: must be at least 0"):
         propose(X, None, config=PlanConfig(family_sd=-1.0))
 
 

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from rmbase.benchmarks.completion import FactorCompletion
 from rmbase.benchmarks.feature_sources import Observed, feature_block, observe
 from rmbase.benchmarks.harmonise_fit import Z90, calibration_factors, choose_rank, hide_blocks
 from rmbase.benchmarks.leaderboard import AVERAGE, SIX
 from rmbase.config import Config
+from rmbase.config_types import NonNegativeInt, PositiveInt, Seed
 
 SELECTION_FEATURES: tuple[str, ...] = (*SIX, AVERAGE, "params_b")
 COVARIATES = ("log2_params", "is_post")
@@ -31,12 +33,12 @@ _PRE_STAGES = {"pretrained"}
 class HarmoniseConfig(Config):
     """How the harmonised table is fitted. ``rank='auto'`` chooses among ``ranks`` by hiding training cells."""
 
-    rank: int | Literal["auto"] = 3
-    ranks: tuple[int, ...] = (1, 2, 3, 4, 5)
-    folds: int = 5
-    repeats: int = 2
-    seed: int = 0
-    min_observed: int = 8       # a feature observed for fewer models is kept as observed but never mapped
+    rank: PositiveInt | Literal["auto"] = 3
+    ranks: tuple[PositiveInt, ...] = (1, 2, 3, 4, 5)
+    folds: Annotated[int, Field(ge=2)] = 5
+    repeats: PositiveInt = 2
+    seed: Seed = 0
+    min_observed: NonNegativeInt = 8       # a feature observed for fewer models is kept as observed but never mapped
     covariates: bool = True     # size (log2 params_b) and stage (post-trained or not) inform the mapping
 
 

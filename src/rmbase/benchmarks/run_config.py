@@ -3,20 +3,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from rmbase.config import Config
+from rmbase.config_types import NonEmptyText, OpenUnitInterval, PositiveInt
+
+_Auto = Annotated[str, Field(pattern=r"^auto(:[1-9][0-9]*)?$")]  # lm-eval's auto batch size (auto:N: N tries)
 
 
 class RunConfig(Config):
-    model: str = Field(description="Hugging Face id or local folder of the model.")
+    model: NonEmptyText = Field(description="Hugging Face id or local folder of the model.")
     suite: str = Field("leaderboard", description="leaderboard | study.")
     device: str = Field("cpu", description="cpu, cuda, cuda:0 ...")
     dtype: str = Field("auto", description="auto | bfloat16 | float16 | float32.")
-    batch_size: int | str = Field(1, description="Sequences per forward pass: an integer or 'auto'.")
-    limit: int | float | None = Field(None, description=(
+    batch_size: PositiveInt | _Auto = Field(1, description="Sequences per forward pass: an integer or 'auto'.")
+    limit: PositiveInt | OpenUnitInterval | None = Field(None, description=(
         "Examples per task (a fraction below 1); smoke tests only: scores are then not comparable with the "
         "leaderboard."))
     chat_template: bool | None = Field(None, description=(

@@ -9,21 +9,22 @@ from typing import ClassVar
 from pydantic import Field
 
 from rmbase.config import Config
+from rmbase.config_types import NonEmptyText, NonNegativeFloat, PositiveFloat
 from rmbase.errors import InputError
 
 
 class PresenceConfig(Config):
     """Options of ``rmbase presence score`` (all of them; written as DIR/config.yaml)."""
 
-    model: str = Field(description="Causal LM: local folder (safetensors or --gguf-file) or Hub id.")
+    model: NonEmptyText = Field(description="Causal LM: local folder (safetensors or --gguf-file) or Hub id.")
     corpus: str = Field(description="JSONL or Parquet file, a folder of them, or a Hub dataset id (streamed).")
     out: str = Field(description="Output folder: shards/, summary.json, config.yaml.")
-    name: str | None = Field(None, description="Model id recorded in summary.json (default: --model).")
+    name: NonEmptyText | None = Field(None, description="Model id recorded in summary.json (default: --model).")
     text_field: str = Field("text", description="Field holding the document text.")
     category_field: str = Field("category", description="Field holding the document category.")
-    split: str = Field("train", description="Split of a Hub dataset.")
-    subset: str | None = Field(None, description="Configuration (subset) of a Hub dataset.")
-    corpus_revision: str | None = Field(None, description="Revision of a Hub dataset.")
+    split: NonEmptyText = Field("train", description="Split of a Hub dataset.")
+    subset: NonEmptyText | None = Field(None, description="Configuration (subset) of a Hub dataset.")
+    corpus_revision: NonEmptyText | None = Field(None, description="Revision of a Hub dataset.")
     limit: int | None = Field(None, ge=1, description="Read at most this many corpus records.")
     max_tokens: int = Field(2048, ge=2, description="Score the first N tokens of each document (BOS included).")
     batch_tokens: int | None = Field(None, ge=2, description=(
@@ -34,16 +35,16 @@ class PresenceConfig(Config):
     dtype: str | None = Field(None, description=(
         "float32 | bfloat16 | float16 (default: float32 on CPU, bfloat16 on GPU)."))
     device: str | None = Field(None, description="cpu | cuda | cuda:N (default: cuda when available).")
-    revision: str | None = Field(None, description="Model revision (Hub).")
+    revision: NonEmptyText | None = Field(None, description="Model revision (Hub).")
     gguf_file: str | None = Field(None, description="GGUF file inside the model folder.")
     trust_remote_code: bool = Field(False, description="Allow the checkpoint's own Python code.")
     threads: int | None = Field(None, ge=1, description="CPU threads for torch.")
     family: str | None = Field(None, description="Model family (for the sharing rule of compare/features).")
-    params_b: float | None = Field(None, gt=0, description="Parameters, billions.")
-    pretrain_tokens_t: float | None = Field(None, gt=0, description="Pre-training tokens, trillions.")
+    params_b: PositiveFloat | None = Field(None, description="Parameters, billions.")
+    pretrain_tokens_t: PositiveFloat | None = Field(None, description="Pre-training tokens, trillions.")
     ray: bool = Field(False, description="Run shards as Ray tasks (several GPUs or a cluster).")
     address: str | None = Field(None, description="Ray cluster address (default: RAY_ADDRESS, else an embedded Ray).")
-    gpus_per_task: float = Field(0.0, ge=0, description="GPUs per Ray shard task.")
+    gpus_per_task: NonNegativeFloat = Field(0.0, description="GPUs per Ray shard task.")
 
 
 def default_batch_tokens(device: str) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator, model_validator
 
 from rmbase.config import Config
+from rmbase.config_types import NonEmptyText, Seed
 
 PROBES = ("frozen_bt", "likelihood", "judge")
 TRUNCATION = ("left", "right", "error")
@@ -13,13 +14,14 @@ TRUNCATION = ("left", "right", "error")
 class ProbeConfig(Config):
     """Everything that defines one probe run; fields that change the numbers enter the cache fingerprint."""
 
-    model: str = Field(description="Base model: local folder or Hugging Face id.")
+    model: NonEmptyText = Field(description="Base model: local folder or Hugging Face id.")
     pairs: str = Field(description="Preference pairs: JSONL/JSON/Parquet/CSV (prompt, chosen, rejected or HH-RLHF "
                        "dialogues) or a Hub dataset id org/name[:split].")
     out: str = Field(description="Output folder (results.json, pairs.jsonl, config.yaml, a resumable cache).")
     probes: list[str] = Field(default_factory=lambda: list(PROBES), description=(
         "Probes to run: frozen_bt, likelihood, judge."))
-    model_id: str | None = Field(None, description="Id recorded for the model in feature tables (default: --model).")
+    model_id: NonEmptyText | None = Field(None, description="Id recorded for the model in feature tables (default: "
+                                          "--model).")
     n_pairs: int = Field(1000, ge=1, description=(
         "Pairs used at most (a seeded random sample when there are more)."))
     max_length: int | None = Field(None, ge=8, description="Max tokens per prompt+response text (judge texts: "
@@ -27,7 +29,7 @@ class ProbeConfig(Config):
     truncation: str = Field("left", description="left (cut the prompt side, keep BOS) | right | error.")
     chat_template: str | None = Field(None, description="Named template, .jinja path or template string "
                                       "(default: the tokenizer's).")
-    revision: str | None = Field(None, description="Model revision (Hub).")
+    revision: NonEmptyText | None = Field(None, description="Model revision (Hub).")
     trust_remote_code: bool = Field(False, description="Allow the checkpoint's own Python code.")
     dtype: str | None = Field(None, description="float32 | bfloat16 | float16 (default: float32 on CPU, bf16 on GPU).")
     device: str | None = Field(None, description="cpu | cuda | cuda:N (default: cuda when available).")
@@ -37,7 +39,7 @@ class ProbeConfig(Config):
     inner_folds: int = Field(3, ge=2, description="Inner folds that choose the L2 strength C.")
     n_cs: int = Field(10, ge=1, description="Candidate values of C (log-spaced 1e-4..1e2).")
     bootstrap: int = Field(1000, ge=0, description="Bootstrap resamples of the accuracy CIs.")
-    seed: int = Field(0, description="Seed of the pair sample, the folds and the bootstrap.")
+    seed: Seed = Field(0, description="Seed of the pair sample, the folds and the bootstrap.")
     threads: int | None = Field(None, ge=1, description="CPU threads for torch.")
 
     @field_validator("probes")

@@ -17,12 +17,13 @@ batching, padding and running are :mod:`rmbase.forward`'s (shared with presence 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
-from pydantic import model_validator
+from pydantic import Field
 
 from rmbase.config import Config
+from rmbase.config_types import PositiveInt
 from rmbase.errors import InputError
 from rmbase.forward import forward_batches, length_sorted_batches, pad_right, process_info
 
@@ -30,20 +31,10 @@ __all__ = ["RewardScorer", "ScorerConfig", "length_sorted_batches", "pad_right",
 
 
 class ScorerConfig(Config):
-    batch_size: int = 16
-    max_length: int = 2048
+    batch_size: PositiveInt = 16
+    max_length: Annotated[int, Field(ge=2)] = 2048  # BOS and at least one token
     truncation: str = "left"
-    batch_tokens: int | None = None  # when set: batches of at most this many padded tokens, batch_size rows at most
-
-    @model_validator(mode="after")
-    def _sizes(self) -> ScorerConfig:
-        if self.batch_size < 1:
-            raise InputError(f"batch size must be at least 1, got {self.batch_size}")
-        if self.batch_tokens is not None and self.batch_tokens < 1:
-            raise InputError(f"batch tokens must be at least 1, got {self.batch_tokens}")
-        if self.max_length < 2:
-            raise InputError(f"max length must be at least 2, got {self.max_length}")
-        return self
+    batch_tokens: PositiveInt | None = None  # set: batches of at most this many padded tokens, batch_size rows at most
 
 
 class RewardScorer:

@@ -10,6 +10,15 @@ from __future__ import annotations
 from pydantic import ConfigDict, Field
 
 from rmbase.config import Config
+from rmbase.config_types import (
+    FiniteFloat,
+    IsoDate,
+    NonNegativeFloat,
+    OpenUnitInterval,
+    PositiveFloat,
+    PositiveInt,
+    Seed,
+)
 
 
 def _targets() -> tuple[str, ...]:
@@ -34,16 +43,17 @@ class RecommendConfig(Config):
     recipe: str = Field("regression", description="The recipe whose RM scores are predicted.")
     targets: tuple[str, ...] = Field(default_factory=_targets, description="The RM scores predicted: the overall "
                                      "score and its sections.")
-    alpha: float = Field(0.1, description="1 - nominal coverage of the prediction intervals.")
-    max_params: float | None = Field(None, description="Only candidates up to this size (billions).")
-    top: int = Field(10, description="How many to print.")
+    alpha: OpenUnitInterval = Field(0.1, description="1 - nominal coverage of the prediction intervals.")
+    max_params: PositiveFloat | None = Field(None, description="Only candidates up to this size (billions).")
+    top: PositiveInt = Field(10, description="How many to print.")
     pool_types: tuple[str, ...] = Field(("chat", "fine-tuned"), description=(
         "The default candidate pool: the bundled rows of these leaderboard types (the study's bases are all "
         "chat/instruct models); explicit --candidates and --benchmarks files are not filtered by type."))
-    top_k: int = Field(3, description="k of P(top k) among the candidates.")
-    today_since: str = Field("2025-01-01", description="Today's bases: released on or after this date.")
-    samples: int = Field(4000, description="Draws of the predictive distribution for P(best) and P(top k).")
-    seed: int = Field(0, description="Seed of the draws for P(best) and P(top k).")
+    top_k: PositiveInt = Field(3, description="k of P(top k) among the candidates.")
+    today_since: IsoDate = Field("2025-01-01", description="Today's bases: released on or after this date "
+                                 "(YYYY-MM-DD).")
+    samples: PositiveInt = Field(4000, description="Draws of the predictive distribution for P(best) and P(top k).")
+    seed: Seed = Field(0, description="Seed of the draws for P(best) and P(top k).")
 
 
 class PlanConfig(Config):
@@ -56,13 +66,13 @@ class PlanConfig(Config):
     prior: str = Field("capability", description="The surrogate's prior: capability (a positive prior mean on "
                        "oll_average and params_b) or flat.")
     acquisition: str = Field("ei", description="ei (expected improvement) or thompson (Thompson sampling).")
-    scale: float | None = Field(None, description="The unit of the prior's and the noise's sds (tau, prior_weight, "
+    scale: PositiveFloat | None = Field(None, description="The unit of the prior's and the noise's sds (tau, prior_weight, "
                                 "noise, family_sd); default: 5 points, or 0.05 for 0-1 scores.")
-    tau: float = Field(1.0, description="Prior sd of each weight, in units of scale.")
-    prior_weight: float = Field(1.0, description="Prior mean of the capability weights, in units of scale.")
-    noise: float = Field(0.5, description="Noise sd, in units of scale.")
-    family_sd: float = Field(0.5, description="Prior sd of a shared per-family offset, in units of the score scale "
-                             "(0: ignore families).")
+    tau: PositiveFloat = Field(1.0, description="Prior sd of each weight, in units of scale.")
+    prior_weight: FiniteFloat = Field(1.0, description="Prior mean of the capability weights, in units of scale.")
+    noise: PositiveFloat = Field(0.5, description="Noise sd, in units of scale.")
+    family_sd: NonNegativeFloat = Field(0.5, description="Prior sd of a shared per-family offset, in units of "
+                                        "the score scale (0: ignore families).")
     study_prior: bool = Field(True, description="Use published RM results as prior evidence (every study, pooled; "
                               "see --prior-evidence).")
     prior_evidence: str = Field("pooled", description="pooled (every study, mapped into one unit) or study (the "

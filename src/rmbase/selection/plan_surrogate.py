@@ -121,9 +121,7 @@ def scale_for(y: np.ndarray, config: PlanConfig) -> float:
 
 
 def check_config(config: PlanConfig) -> None:
-    """Refuse an unknown prior, acquisition or prior evidence, and a negative family sd."""
-    if not (np.isfinite(config.family_sd) and config.family_sd >= 0):
-        raise InputError(f"--family-sd must be a number >= 0, got {config.family_sd}")
+    """Refuse an unknown prior, acquisition or prior evidence (the numbers' ranges are the config's)."""
     if config.prior_evidence not in ("pooled", "study"):
         raise InputError(f"unknown prior evidence {config.prior_evidence!r}", expected="pooled or study")
     if config.prior not in PRIORS:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rmbase import ranges as R
 from rmbase.datasets import BENCHMARK_FEATURES
 from rmbase.errors import InputError
 from rmbase.selection.candidates import (
@@ -108,12 +107,7 @@ def recommend(data, *, candidates: list[str] | None = None, benchmarks: str | No
         config = config.model_copy(update={"method": method_choice["method"]})
     if config.method != "pooled":
         make_estimator(config.method)
-    if not 0 < config.alpha < 1:
-        raise InputError(f"alpha must be between 0 and 1, got {config.alpha}")
-    if config.top < 1:
-        raise InputError(f"--top must be at least 1, got {config.top}")
-    if config.max_params is not None and not R.PARAMS_B.contains(config.max_params):
-        raise InputError(f"--max-params must be {R.PARAMS_B.expected()}, got {config.max_params:g}")
+    # alpha, top and max_params: their ranges are the config's (rmbase.selection.configs)
     scores = candidate_scores(candidates=candidates, benchmarks=benchmarks, max_params=config.max_params,
                               pool_types=config.pool_types)
     if config.method == "pooled":

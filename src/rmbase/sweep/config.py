@@ -23,6 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rmbase.config import Config
+from rmbase.config_types import NonEmptyText, PositiveFloat, PositiveInt, Seed
 from rmbase.errors import InputError
 
 
@@ -44,8 +45,8 @@ class BaseSpec(_Part):
     id: str | None = None
     path: str | None = None
     chat_template: str | None = None   # for bases whose tokenizer has none (encoders, random models)
-    params_b: float | None = None      # overrides the checkpoint's parameter count in cost estimates and the study
-    revision: str | None = None
+    params_b: PositiveFloat | None = None      # overrides the checkpoint's parameter count in cost estimates and the study
+    revision: NonEmptyText | None = None
     trust_remote_code: bool = False
 
     @model_validator(mode="after")
@@ -127,14 +128,14 @@ class Resources(_Part):
 class SchedulerSpec(_Part):
     kind: Literal["fifo", "asha"] = "fifo"
     grace_period: int | None = Field(None, ge=1)     # steps before ASHA may stop a cell; None: 2 x eval_steps
-    reduction_factor: float = Field(2.0, gt=1)
+    reduction_factor: float = Field(2.0, gt=1, allow_inf_nan=False)
 
 
 class CostSpec(_Part):
-    tflops_per_gpu: float = Field(100.0, gt=0)       # effective training throughput of one GPU (TFLOP/s)
-    train_tokens: dict[str, float] = Field(default_factory=dict)   # recipe -> tokens per epoch (when not countable)
-    val_tokens: dict[str, float] = Field(default_factory=dict)
-    train_rows: dict[str, int] = Field(default_factory=dict)       # recipe -> rows per epoch (for the step count)
+    tflops_per_gpu: PositiveFloat = 100.0            # effective training throughput of one GPU (TFLOP/s)
+    train_tokens: dict[str, PositiveFloat] = Field(default_factory=dict)   # recipe -> tokens per epoch (when not countable)
+    val_tokens: dict[str, PositiveFloat] = Field(default_factory=dict)
+    train_rows: dict[str, PositiveInt] = Field(default_factory=dict)       # recipe -> rows per epoch (for the step count)
 
 
 class SweepConfig(Config):
@@ -145,7 +146,7 @@ class SweepConfig(Config):
     models: str | None = None                # a model table (model[, hf_id][, path][, params_b]): each row a base
     recipes: list[str] = Field(default_factory=lambda: ["bradley_terry"])
     learning_rates: dict[str, list[float]] | list[float] = Field(default_factory=lambda: [2e-6])
-    seeds: list[int] = Field(default_factory=lambda: [42])
+    seeds: list[Seed] = Field(default_factory=lambda: [42])
     data: dict[str, DataSpec] = Field(default_factory=dict)        # recipe -> train/val
     training: dict[str, Any] = Field(default_factory=dict)         # TrainConfig options shared by every cell
     eval_sets: dict[str, dict[str, Any]] = Field(default_factory=dict)  # name -> EvaluateConfig options

@@ -8,6 +8,16 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from rmbase.config import Config
+from rmbase.config_types import (
+    Dropout,
+    FiniteFloat,
+    NonEmptyText,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    Seed,
+)
 from rmbase.training.attributes import HELPSTEER2_ATTRIBUTES, STUDY_SIGNS
 from rmbase.training.recipes import get_recipe, known_recipe
 
@@ -15,7 +25,7 @@ from rmbase.training.recipes import get_recipe, known_recipe
 class TrainConfig(Config):
     """Everything that decides what ``rmbase train`` does. Defaults follow the study (arXiv 2505.10775)."""
 
-    base: str = Field(description="Base model to train from: Hugging Face id or local folder.")
+    base: NonEmptyText = Field(description="Base model to train from: Hugging Face id or local folder.")
     recipe: Annotated[str, AfterValidator(known_recipe)] = Field(
         "bradley_terry", description="A registered recipe: bradley_terry | regression (rmbase.training.recipes).")
     train: str = Field(description="Training data: JSONL/Parquet/CSV file or Hub dataset id org/name[:split].")
@@ -23,27 +33,27 @@ class TrainConfig(Config):
     out: str = Field(description="Output folder for the reward model and its records.")
     learning_rates: list[float] = Field(default_factory=lambda: [2e-6], description=(
         "Learning rates; the best by validation accuracy is kept, all are recorded."))
-    epochs: float | None = Field(None, description="Epochs (default: the recipe's: 1 bradley_terry, 2 regression).")
-    batch_size: int = Field(64, description="Global batch: per-device batch x gradient accumulation.")
-    per_device_batch_size: int = Field(8, description="Micro-batch per step.")
-    max_length: int = Field(2048, description="Maximum tokens per rendered conversation.")
+    epochs: PositiveFloat | None = Field(None, description="Epochs (default: the recipe's: 1 bradley_terry, 2 regression).")
+    batch_size: PositiveInt = Field(64, description="Global batch: per-device batch x gradient accumulation.")
+    per_device_batch_size: PositiveInt = Field(8, description="Micro-batch per step.")
+    max_length: PositiveInt = Field(2048, description="Maximum tokens per rendered conversation.")
     # the option is --truncation drop|left; the field keeps its name and values (saved configs, sweep stores)
     long_pairs: Literal["drop", "truncate"] = Field("drop", description=(
         "A conversation longer than the maximum length: dropped, or truncated from the left (keeping BOS and the "
         "response end); counted either way."))
-    warmup_steps: int = Field(20, description="Warm-up steps of the learning-rate schedule.")
+    warmup_steps: NonNegativeInt = Field(20, description="Warm-up steps of the learning-rate schedule.")
     schedule: Literal["constant", "cosine"] = Field("constant", description=(
         "Learning-rate schedule after the warm-up steps."))
-    eval_steps: int = Field(20, description="A checkpoint and a validation score every N optimiser steps.")
-    weight_decay: float = Field(0.0, description="AdamW weight decay.")
-    seed: int = Field(42, description="Seed (set before the score head is created).")
+    eval_steps: PositiveInt = Field(20, description="A checkpoint and a validation score every N optimiser steps.")
+    weight_decay: NonNegativeFloat = Field(0.0, description="AdamW weight decay.")
+    seed: Seed = Field(42, description="Seed (set before the score head is created).")
     lora: bool = Field(False, description="Train LoRA adapters + the score head (saved merged).")
-    lora_r: int = Field(16, description="LoRA rank.")
-    lora_alpha: int = Field(32, description="LoRA alpha.")
-    lora_dropout: float = Field(0.0, description="LoRA dropout.")
+    lora_r: PositiveInt = Field(16, description="LoRA rank.")
+    lora_alpha: PositiveInt = Field(32, description="LoRA alpha.")
+    lora_dropout: Dropout = Field(0.0, description="LoRA dropout.")
     chat_template: str | None = Field(None, description=(
         "Chat template: chatml, llama3, zephyr, a .jinja path or a template string (default: the tokenizer's)."))
-    revision: str | None = Field(None, description="Model revision (Hub).")
+    revision: NonEmptyText | None = Field(None, description="Model revision (Hub).")
     trust_remote_code: bool = Field(False, description="Allow the checkpoint's own Python code.")
     dtype: str | None = Field(None, description="float32 | bfloat16 (default: float32 on CPU, bfloat16 on GPU).")
     device: str | None = Field(None, description="cpu | cuda | cuda:N (default: cuda when available).")
@@ -51,15 +61,15 @@ class TrainConfig(Config):
         "Regression: the attribute columns."))
     attribute_signs: list[int] = Field(default_factory=lambda: list(STUDY_SIGNS), description=(
         "Regression: +1/-1 per attribute for the merge weights."))
-    attribute_range: tuple[float, float] | None = Field((0.0, 4.0), description=(
+    attribute_range: tuple[FiniteFloat, FiniteFloat] | None = Field((0.0, 4.0), description=(
         "Regression: allowed min,max of the attribute values, or none."))
-    merge_steps: int = Field(20, description="Regression: steps of the merge-weight search.")
+    merge_steps: PositiveInt = Field(20, description="Regression: steps of the merge-weight search.")
     use_margin: bool = Field(False, description="Bradley-Terry: subtract each pair's margin (TRL's margin option).")
     on_bad_rows: Literal["drop", "error"] = Field("drop", description=(
         "Rows with missing or invalid values: drop (and count) or error."))
-    max_steps: int | None = Field(None, description=(
+    max_steps: PositiveInt | None = Field(None, description=(
         "Stop each run after N optimiser steps (quick checks; default: the full epochs)."))
-    threads: int | None = Field(None, description="CPU threads for torch (default: torch's).")
+    threads: PositiveInt | None = Field(None, description="CPU threads for torch (default: torch's).")
     # SmolLM2-135M, 8 pairs x 128 tokens: activations 2.8 GiB -> 0.15 GiB with checkpointing
     activation_checkpointing: bool = Field(True, description=(
         "Recompute each layer's activations in the backward pass: the same results, far less memory, about a "
@@ -88,13 +98,6 @@ class TrainConfig(Config):
         from rmbase.hf_models import check_device
 
         return check_device(v)
-
-    @field_validator("batch_size", "per_device_batch_size", "max_length", "eval_steps")
-    @classmethod
-    def _positive(cls, v: int) -> int:
-        if v < 1:
-            raise ValueError("must be at least 1")
-        return v
 
     @model_validator(mode="after")
     def _consistent(self) -> TrainConfig:
