@@ -74,7 +74,7 @@ def _union_error(errors: list[dict]) -> str | None:
         words = _words(tag.removeprefix("constrained-"))
         if err["type"] in _BOUNDS:
             key, bound = _BOUNDS[err["type"]]
-            words += f" {bound} {(err.get('ctx') or {}).get(key)}"
+            words += f" {bound} {_number((err.get('ctx') or {}).get(key))}"
         expected.append(words)
     return f"{field}: {shown} is not valid (expected {' or '.join(expected)})"
 
@@ -87,13 +87,18 @@ _TYPES = {"list_type": "a list", "dict_type": "a mapping (key: value)", "int_par
           "int_from_float": "a whole number"}
 
 
+def _number(x: object) -> str:
+    """A bound as written: ``1`` for the float 1.0 pydantic reports, ``0.5``, ``1e-06``."""
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
 def _plain(err: dict) -> str | None:
     """pydantic's message for the common cases in plain words, with the value the user gave."""
     kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
     shown = repr(value) if len(repr(value)) <= 60 else type(value).__name__
     if kind in _BOUNDS:
         key, words = _BOUNDS[kind]
-        return f"must be {words} {ctx.get(key)}, got {shown}"
+        return f"must be {words} {_number(ctx.get(key))}, got {shown}"
     if kind == "finite_number":
         return f"must be a finite number, got {shown}"
     if kind == "too_short":

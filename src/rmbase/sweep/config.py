@@ -156,6 +156,16 @@ class SweepConfig(Config):
     scheduler: SchedulerSpec = Field(default_factory=SchedulerSpec)
     cost: CostSpec = Field(default_factory=CostSpec)
 
+    @field_validator("learning_rates")
+    @classmethod
+    def _learning_rates_in_range(cls, value: dict[str, list[float]] | list[float]) -> Any:
+        from rmbase.ranges import LEARNING_RATE, describe
+
+        for lr in [x for v in value.values() for x in v] if isinstance(value, dict) else value:
+            if not LEARNING_RATE.contains(lr):
+                raise ValueError(f"learning rate {describe(lr)} is out of range ({LEARNING_RATE.expected()})")
+        return value
+
     @field_validator("training")
     @classmethod
     def _training_not_sweep_set(cls, value: dict[str, Any]) -> dict[str, Any]:
