@@ -100,7 +100,29 @@ def resolve_config(ctx: typer.Context, cls: Any, config_file: Path | None, value
     """The command's config: see :func:`config_values` (``flags``: the option that sets a field when its name is
     not the field's, for messages); invalid values end in one ``InputError`` naming the field (and the file)."""
     merged = config_values(ctx, cls, config_file, values, sources, flags)
-    return cls.build(_source=None if config_file is None else str(config_file), **merged)
+    from rmbase.errors import InputError
+
+    try:
+        return cls.build(_source=None if config_file is None else str(config_file), **merged)
+    except InputError as exc:
+        raise _named_by_option(exc, flags or {}) from None
+
+
+def _named_by_option(exc: Any, flags: Mapping[str, str]) -> Any:
+    """``exc`` (a config's "field: message") naming the option too when the option is not the field's name:
+    ``--global-batch-size (key batch_size): must be at least 1, got 0``."""
+    from rmbase.errors import InputError
+
+    if exc.row is not None or exc.column is not None or exc.expected is not None:
+        return exc
+    text = str(exc)
+    where = f"{exc.path}: " if exc.path is not None else ""
+    text = text.removeprefix(where)
+    field, sep, rest = text.partition(": ")
+    if not sep or field.split(".")[0] not in flags:
+        return exc
+    key = field.split(".")[0]
+    return InputError(f"{flags[key]} (key {field}): {rest}", path=exc.path)
 
 
 # ------------------------------------------------------------------ the --config file (one mechanism)
