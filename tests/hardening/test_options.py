@@ -64,7 +64,8 @@ def test_train_and_evaluate_unknown_device(tmp_path, capsys, device):
                    "unknown device")
 
 
-@pytest.mark.parametrize("args, needle", [(["--batch-size", "0"], "batch size"), (["--max-length", "0"], "max length"),
+@pytest.mark.parametrize("args, needle", [(["--batch-size", "0"], "batch_size: must be at least 1, got 0"),
+                                          (["--max-length", "0"], "max_length: must be at least 1, got 0"),
                                           (["--truncation", "middle"], "unknown truncation")])
 def test_evaluate_bad_numbers_before_loading(tmp_path, capsys, args, needle):
     assert_refused(["evaluate", "--model", "nomodel", "--out", tmp_path / "ev", *args], capsys, needle)
