@@ -159,3 +159,18 @@ def test_truncation_left_is_the_old_long_pairs_truncate(capsys):
     assert main(["train", "--long-pairs", "truncate", "--truncation", "left"]) == 2
     assert "--long-pairs is the old name of --truncation" in capsys.readouterr().err
     assert main(["train", "--truncation", "truncate"]) == 2       # the new option takes the new values only
+
+
+def test_a_bad_choice_from_a_config_file_names_the_file_and_key(tmp_path, capsys):
+    from helpers.bad_input import assert_refused
+
+    cfg = tmp_path / "train.yaml"
+    cfg.write_text("long_pairs: sideways\n")
+    out = tmp_path / "out"
+    err = assert_refused(["train", "--config", cfg, "--model", "m", "--data", "d", "--val-data", "v", "--out", out],
+                         capsys, str(cfg), "key long_pairs", "'sideways'", not_written=(out,))
+    assert "drop|left" in err
+    # given on the command line, the bad value is the option's (no file named)
+    err = assert_refused(["train", "--config", cfg, "--model", "m", "--data", "d", "--val-data", "v", "--out", out,
+                          "--truncation", "bad"], capsys, "--truncation: 'bad'", not_written=(out,))
+    assert str(cfg) not in err

@@ -171,7 +171,10 @@ class ConfigOptions:
                 if old is not None and (alias.values or name in self.choices):
                     old = _old_value(alias, old, info.annotation)
                 value = renamed(value, old, new=self.option(name), old=alias.option)
-            out[name] = self._convert(name, info, value)
+            try:
+                out[name] = self._convert(name, info, value)
+            except ValueError as exc:  # an InputError: from a --config file, it names the file and the key
+                raise _in_file(ctx, name, self.sources()[name], exc) from exc
         return out
 
     def _convert(self, name: str, info: Any, value: Any) -> Any:
@@ -282,6 +285,17 @@ def _typer_params(parameters: list[inspect.Parameter]) -> list[Any]:
     options.__annotations__ = {p.name: p.annotation for p in parameters}
     params, _ = _get_params_name_from_function(options)
     return params
+
+
+def _in_file(ctx: typer.Context, name: str, params: tuple[str, ...], exc: ValueError) -> ValueError:
+    """``exc`` naming the --config file and its key when the value came from that file (not the command line)."""
+    from rmbase.commands.options import config_file_meta, given
+    from rmbase.errors import InputError
+
+    meta = config_file_meta(ctx)
+    if meta is None or any(given(ctx, p) for p in params) or not any(p in meta["options"] for p in params):
+        return exc
+    return InputError(f"key {name}: {exc}", path=meta["path"])
 
 
 def _kind(annotation: Any) -> tuple[str, Any, str]:

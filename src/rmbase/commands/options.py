@@ -47,12 +47,18 @@ def given_options(ctx: typer.Context, values: Mapping[str, Any],
     out = {}
     for key, value in values.items():
         params = tuple(sources.get(key, (key,)))
-        if any(_given(ctx, p) for p in params):
+        if any(given(ctx, p) for p in params):
             out[key] = value
     return out
 
 
-def _given(ctx: typer.Context, param: str) -> bool:
+def config_file_meta(ctx: typer.Context) -> dict[str, Any] | None:
+    """What the --config file of this command line set (its path and the parameters it gave), if one was read."""
+    return ctx.meta.get(_FILE)
+
+
+def given(ctx: typer.Context, param: str) -> bool:
+    """Whether the user gave parameter ``param`` on the command line (not its default, nor a --config file's value)."""
     # compared by name: typer ships its own copy of click, whose ParameterSource is not click's
     source = ctx.get_parameter_source(param)
     return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
@@ -89,7 +95,7 @@ def _refuse_bad_file_values(ctx: typer.Context) -> None:
     was given on the command line (which wins over the file)."""
     meta = ctx.meta.get(_FILE) or {}
     for name, text in meta.get("bad", {}).items():
-        if not _given(ctx, name):
+        if not given(ctx, name):
             from rmbase.errors import InputError
 
             raise InputError(text, path=meta["path"])
