@@ -89,7 +89,9 @@ def test_types_are_converted():
 def test_choices_are_checked():
     assert config(*REQUIRED, "--mode", "left").mode == "left"
     result, seen = run(*REQUIRED, "--mode", "middle")
-    assert result.exit_code == 2 and "'middle' is not one of 'drop', 'left'" in result.output and not seen
+    # one rmbase error (exit code 2 through rmbase.cli.main), not typer's usage box; the command body never runs
+    assert isinstance(result.exception, InputError) and not seen
+    assert "--mode: 'middle' is not one of 'drop', 'left' (expected drop|left)" in str(result.exception)
 
 
 def test_lists_are_comma_separated_or_repeated():

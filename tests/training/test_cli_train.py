@@ -174,3 +174,15 @@ def test_a_bad_choice_from_a_config_file_names_the_file_and_key(tmp_path, capsys
     err = assert_refused(["train", "--config", cfg, "--model", "m", "--data", "d", "--val-data", "v", "--out", out,
                           "--truncation", "bad"], capsys, "--truncation: 'bad'", not_written=(out,))
     assert str(cfg) not in err
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["train", "--schedule", "weekly"], "--schedule: 'weekly' is not one of 'constant', 'cosine'"),
+    (["study", "--target", "nonsense"], "--target: 'nonsense' is not one of 'score'"),
+    (["sweep", "run", "x.yaml", "--scheduler", "lifo"], "--scheduler: 'lifo' is not one of 'fifo', 'asha'"),
+])
+def test_a_bad_choice_is_one_rmbase_error_not_a_usage_box(argv, needle, capsys):
+    from helpers.bad_input import assert_refused
+
+    err = assert_refused(argv, capsys, needle)
+    assert "Usage" not in err and "╭" not in err

@@ -146,7 +146,8 @@ class ConfigOptions:
         if kind == "flag":
             decl = f"{option}/--no-{option[2:]}"
             return bool | None, typer.Option(decl, metavar=" ", help=help_text, show_default=False, hidden=hidden)
-        annotation = list[str] | None if kind == "list" else inner | None
+        # a Literal's value is checked on use (_convert), so that a bad one is one rmbase error like any other
+        annotation = list[str] | None if kind == "list" else str | None if kind == "choice" else inner | None
         return annotation, typer.Option(option, metavar=metavar, help=help_text, show_default=False, hidden=hidden)
 
     def command(self) -> type[TyperCommand]:
@@ -193,7 +194,15 @@ class ConfigOptions:
                 raise InputError(f"{self.option(name)}: {value!r} is not one of {', '.join(map(repr, choices))}",
                                  expected="|".join(choices))
             return value  # the config's own value (its key in a --config file, or an old spelling's)
-        kind, inner, _ = _kind(info.annotation)
+        kind, inner, metavar = _kind(info.annotation)
+        if kind == "choice":
+            allowed = {str(a): a for a in get_args(inner)}
+            if str(value) not in allowed:
+                from rmbase.errors import InputError
+
+                raise InputError(f"{self.option(name)}: {value!r} is not one of {', '.join(map(repr, allowed))}",
+                                 expected=metavar)
+            return allowed[str(value)]
         if kind != "list":
             return value
         if name in self.arguments:  # positional values are not comma-separated (a file name may hold a comma)
