@@ -10,7 +10,9 @@ Module-level imports: pydantic and the standard library only.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Annotated
+import types
+import typing
+from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import AfterValidator, Field
 
@@ -48,3 +50,28 @@ def _not_empty(value: str) -> str:
 
 IsoDate = Annotated[str, AfterValidator(_iso_date)]
 NonEmptyText = Annotated[str, AfterValidator(_not_empty)]  # a revision, a split, an id: "" means nothing
+
+
+def range_text(info: Any) -> str:
+    """The field's declared range as click shows one (``x>=1``, ``0<=x<1``), or '' (no bound, or a list's)."""
+    metadata = list(info.metadata)
+    annotation = info.annotation
+    if get_origin(annotation) in (typing.Union, types.UnionType):
+        rest = [a for a in get_args(annotation) if a is not type(None)]
+        annotation = rest[0] if len(rest) == 1 else None
+    if get_origin(annotation) is Annotated:
+        for meta in get_args(annotation)[1:]:
+            metadata.extend(getattr(meta, "metadata", None) or [meta])
+    low = next((f"{_number(m.ge)}<=" for m in metadata if getattr(m, "ge", None) is not None), "")
+    low = low or next((f"{_number(m.gt)}<" for m in metadata if getattr(m, "gt", None) is not None), "")
+    high = next((f"<={_number(m.le)}" for m in metadata if getattr(m, "le", None) is not None), "")
+    high = high or next((f"<{_number(m.lt)}" for m in metadata if getattr(m, "lt", None) is not None), "")
+    if not (low or high):
+        return ""
+    if low and high:
+        return f"{low}x{high}"
+    return f"x{'>=' if low.endswith('<=') else '>'}{low.rstrip('<=')}" if low else f"x{high}"
+
+
+def _number(x: float) -> str:
+    return str(x) if isinstance(x, int) else f"{x:g}"

@@ -332,7 +332,9 @@ def _help(info: Any, shown: str | None) -> str:
     from rmbase.escaping import terminal as escape
 
     text = escape((info.description or "").strip())
-    bounds = _range(info)
+    from rmbase.config_types import range_text
+
+    bounds = range_text(info)
     if bounds:
         text = f"{text} \\[{bounds}]".strip()
     if info.is_required():
@@ -343,31 +345,6 @@ def _help(info: Any, shown: str | None) -> str:
             return text
         shown = _shown(default)
     return f"{text} \\[default: {escape(shown)}]".strip()
-
-
-def _range(info: Any) -> str:
-    """The field's declared range as click shows one (``x>=1``, ``0<=x<1``), or '' (no bound, or a list's)."""
-    metadata = list(info.metadata)
-    annotation = info.annotation
-    if get_origin(annotation) in (typing.Union, types.UnionType):
-        rest = [a for a in get_args(annotation) if a is not type(None)]
-        annotation = rest[0] if len(rest) == 1 else None
-    if get_origin(annotation) is Annotated:
-        for meta in get_args(annotation)[1:]:
-            metadata.extend(getattr(meta, "metadata", None) or [meta])
-    low = next((f"{_num(m.ge)}<=" for m in metadata if getattr(m, "ge", None) is not None), "")
-    low = low or next((f"{_num(m.gt)}<" for m in metadata if getattr(m, "gt", None) is not None), "")
-    high = next((f"<={_num(m.le)}" for m in metadata if getattr(m, "le", None) is not None), "")
-    high = high or next((f"<{_num(m.lt)}" for m in metadata if getattr(m, "lt", None) is not None), "")
-    if not (low or high):
-        return ""
-    if low and high:
-        return f"{low}x{high}"
-    return f"x{'>=' if low.endswith('<=') else '>'}{low.rstrip('<=')}" if low else f"x{high}"
-
-
-def _num(x: float) -> str:
-    return str(x) if isinstance(x, int) else f"{x:g}"
 
 
 def _shown(default: Any) -> str:
