@@ -170,6 +170,10 @@ def test_the_messages_read_as_words():
         TrainConfig.build(**train, lora_dropout=1.5)
     with pytest.raises(InputError, match=r"^epochs: must be a finite number, got nan$"):
         TrainConfig.build(**train, epochs=math.nan)
+    with pytest.raises(InputError, match=r"^attribute_signs: each sign is \+1 or -1, got 2$"):
+        TrainConfig.build(**train, attribute_signs=[1, 2, 1, 1, 1])
+    with pytest.raises(InputError, match=r"^attribute_range: the minimum must be below the maximum, got 4,0$"):
+        TrainConfig.build(**train, attribute_range=(4.0, 0.0))
     with pytest.raises(InputError, match=r"^seed: must be at least 0, got -1$"):
         RecommendConfig.build(seed=-1)
     with pytest.raises(InputError, match=r"^today_since: expected a date YYYY-MM-DD, got 'garbage'$"):

@@ -92,6 +92,21 @@ class TrainConfig(Config):
             raise ValueError("learning rates must be distinct")
         return v
 
+    @field_validator("attribute_signs")
+    @classmethod
+    def _signs(cls, v: list[int]) -> list[int]:
+        bad = [x for x in v if x not in (-1, 1)]
+        if bad:
+            raise ValueError(f"each sign is +1 or -1, got {bad[0]}")
+        return v
+
+    @field_validator("attribute_range")
+    @classmethod
+    def _attribute_range(cls, v: tuple[float, float] | None) -> tuple[float, float] | None:
+        if v is not None and not v[0] < v[1]:
+            raise ValueError(f"the minimum must be below the maximum, got {v[0]:g},{v[1]:g}")
+        return v
+
     @field_validator("device")
     @classmethod
     def _device(cls, v: str | None) -> str | None:
