@@ -71,3 +71,15 @@ def test_the_help_shows_the_ranges(capsys, monkeypatch):
     assert "[x>=0]" in lines["--warmup-steps"] and "[x>0]" in lines["--epochs"]
     code, out, _ = run(["recommend", "--help"], capsys)
     assert code == 0 and "[0<x<1]" in out and "YYYY-MM-DD" in out
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["train", "--model", "m", "--data", "", "--val-data", "v.jsonl"], "--data (key train): must not be empty"),
+    (["train", "--model", "m", "--data", "t.jsonl", "--val-data", ""], "--val-data (key val): must not be empty"),
+    (["probe", "--model", "m", "--data", ""], "--data (key pairs): must not be empty"),
+    (["presence", "score", "--model", "m", "--data", ""], "--data (key corpus): must not be empty"),
+])
+def test_an_empty_data_name_is_refused_before_the_model_is_loaded(argv, needle, tmp_path, capsys, monkeypatch):
+    """The model 'm' exists nowhere: the empty name is refused first (the Hub is never asked)."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert_refused([*argv, "--out", tmp_path / "out"], capsys, needle, not_written=(tmp_path / "out",), quiet=False)

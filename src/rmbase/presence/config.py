@@ -17,7 +17,7 @@ class PresenceConfig(Config):
     """Options of ``rmbase presence score`` (all of them; written as DIR/config.yaml)."""
 
     model: NonEmptyText = Field(description="Causal LM: local folder (safetensors or --gguf-file) or Hub id.")
-    corpus: str = Field(description="JSONL or Parquet file, a folder of them, or a Hub dataset id (streamed).")
+    corpus: NonEmptyText = Field(description="JSONL or Parquet file, a folder of them, or a Hub dataset id (streamed).")
     out: str = Field(description="Output folder: shards/, summary.json, config.yaml.")
     name: NonEmptyText | None = Field(None, description="Model id recorded in summary.json (default: --model).")
     text_field: str = Field("text", description="Field holding the document text.")

@@ -15,7 +15,7 @@ class ProbeConfig(Config):
     """Everything that defines one probe run; fields that change the numbers enter the cache fingerprint."""
 
     model: NonEmptyText = Field(description="Base model: local folder or Hugging Face id.")
-    pairs: str = Field(description="Preference pairs: JSONL/JSON/Parquet/CSV (prompt, chosen, rejected or HH-RLHF "
+    pairs: NonEmptyText = Field(description="Preference pairs: JSONL/JSON/Parquet/CSV (prompt, chosen, rejected or HH-RLHF "
                        "dialogues) or a Hub dataset id org/name[:split].")
     out: str = Field(description="Output folder (results.json, pairs.jsonl, config.yaml, a resumable cache).")
     probes: list[str] = Field(default_factory=lambda: list(PROBES), description=(

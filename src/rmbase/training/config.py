@@ -28,8 +28,8 @@ class TrainConfig(Config):
     base: NonEmptyText = Field(description="Base model to train from: Hugging Face id or local folder.")
     recipe: Annotated[str, AfterValidator(known_recipe)] = Field(
         "bradley_terry", description="A registered recipe: bradley_terry | regression (rmbase.training.recipes).")
-    train: str = Field(description="Training data: JSONL/Parquet/CSV file or Hub dataset id org/name[:split].")
-    val: str = Field(description="Validation preference pairs (checkpoint, learning-rate and merge-weight choice).")
+    train: NonEmptyText = Field(description="Training data: JSONL/Parquet/CSV file or Hub dataset id org/name[:split].")
+    val: NonEmptyText = Field(description="Validation preference pairs (checkpoint, learning-rate and merge-weight choice).")
     out: str = Field(description="Output folder for the reward model and its records.")
     learning_rates: list[float] = Field(default_factory=lambda: [2e-6], description=(
         "Learning rates; the best by validation accuracy is kept, all are recorded."))
