@@ -47,6 +47,9 @@ TOY = ConfigOptions(Toy, names={"model": "--base-model"}, exclude=("secret",), h
 
 
 def _app(seen: list) -> typer.Typer:
+    from rmbase.commands.readable_help import readable_help
+
+    readable_help()  # rmbase's help display, as `rmbase` applies it (register_all): the test passes run alone too
     app = typer.Typer(rich_markup_mode="rich", add_completion=False)
 
     @app.command("toy", cls=TOY.command())
