@@ -73,9 +73,14 @@ def test_kill_9_of_study_leaves_no_worker(tmp_path):
 def test_ctrl_c_is_one_line(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "rmbase.cli", "study", "--out", str(tmp_path / "o")],
                             env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(8)  # well into the analyses
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
+    seen = []
+    for line in proc.stderr:  # interrupt well into the analyses: when the study says it starts the combination
+        seen.append(line)      # (a fixed sleep raced the study's end once it took under 8 s)
+        if line.startswith("study: combination"):
+            proc.send_signal(signal.SIGINT)
+            break
+    out, rest = proc.communicate(timeout=120)
+    err = "".join(seen) + rest
     assert proc.returncode == 130, err
     assert "Traceback" not in err, err
     # stderr holds the study's stage lines ("study: <stage> (N s)", plain off a terminal) and ONE message
