@@ -35,14 +35,20 @@ class PanelState:
     t0: float = field(default_factory=time.time)
 
 
-def status_line(state: PanelState, now: float | None = None) -> str:
-    """The panel as one plain line, for output that is not a terminal (a log file, CI)."""
-    now = time.time() if now is None else now
+def _progress(state: PanelState, now: float) -> tuple[int, int, float | None]:
+    """(running, pending, ETA in seconds) of the sweep at ``now``: what both the line and the panel show."""
     running = len(state.started)
     finished = sum(state.counts[k] for k in ("done", "failed", "stopped"))
     pending = max(0, state.total - state.already_done - finished - running)
     eta = eta_seconds(state.durations, pending + running, running, state.concurrency,
                       [now - t for t in state.started.values()])
+    return running, pending, eta
+
+
+def status_line(state: PanelState, now: float | None = None) -> str:
+    """The panel as one plain line, for output that is not a terminal (a log file, CI)."""
+    now = time.time() if now is None else now
+    running, pending, eta = _progress(state, now)
     return (f"sweep {_fmt_seconds(now - state.t0)}: {state.already_done + state.counts['done']}/{state.total} done, "
             f"{running} running, {state.counts['failed']} failed, {state.counts['stopped']} stopped, {pending} "
             f"pending, ETA {_fmt_seconds(eta)}")
@@ -58,11 +64,7 @@ def render_panel(state: PanelState, now: float | None = None) -> Any:
     from rmbase.escaping import terminal
 
     now = time.time() if now is None else now
-    running = len(state.started)
-    finished = sum(state.counts[k] for k in ("done", "failed", "stopped"))
-    pending = max(0, state.total - state.already_done - finished - running)
-    eta = eta_seconds(state.durations, pending + running, running, state.concurrency,
-                      [now - t for t in state.started.values()])
+    running, pending, eta = _progress(state, now)
     summary = Table(title=f"rmbase sweep — {state.total} cells ({state.already_done} finished before this run)")
     for col in ("done", "running", "failed", "stopped (ASHA)", "pending", "retried errors", "elapsed", "ETA"):
         summary.add_column(col, justify="right")
