@@ -12,6 +12,7 @@ read or written is skipped: the result is then computed as without it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -29,9 +30,11 @@ def cache_dir(kind: str) -> Path:
     return Path(root).expanduser() / kind
 
 
+@functools.cache  # a module's source does not change while a process runs
 def source_hash(*modules: str) -> str:
     """sha256 of the source files of ``modules`` (dotted names): a cached result computed by other code never
-    matches. A module whose source cannot be read makes the hash unique to this call (nothing is reused)."""
+    matches. A module whose source cannot be read makes the hash unique to this process (nothing is reused
+    by another)."""
     import importlib.util
 
     h = hashlib.sha256()

@@ -112,3 +112,16 @@ def test_the_study_combination_keeps_its_fit_for_recommend(tmp_path, monkeypatch
     read = oof_cache.fitted("study_elasticnet", X[list(BENCHMARK_FEATURES)], y, StudyElasticNet)
     assert read.chosen_params() == job.estimator.chosen_params()
     np.testing.assert_array_equal(read.predict(X), job.estimator.predict(X))
+
+
+def test_an_entry_computed_by_other_code_is_not_read(tmp_path, monkeypatch):
+    """The out-of-fold entries are keyed like every per-user cache entry: a change in the code that computes them
+    (the source hash of rmbase.user_cache) is another key, even under the same rmbase version."""
+    from rmbase import user_cache
+
+    monkeypatch.setenv(oof_cache.CACHE_ENV, str(tmp_path))
+    X, y = _design()
+    oof_cache.store("study_elasticnet", "loo", X, y, None, np.array([1.0, 2.0, 3.0, 4.0]))
+    assert oof_cache.lookup("study_elasticnet", "loo", X, y) is not None
+    monkeypatch.setattr(user_cache, "source_hash", lambda *modules: "edited study_elasticnet")
+    assert oof_cache.lookup("study_elasticnet", "loo", X, y) is None

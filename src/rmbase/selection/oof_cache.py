@@ -2,15 +2,18 @@
 target for leave-one-out and leave-one-family-out), so that ``recommend`` builds its conformal intervals without
 refitting them at every call; and the slow predictors fitted on all models (:func:`fitted`, folder ``fits``).
 
-Nothing precomputed ships with the package: the first call on a machine computes and stores them. An entry is keyed
-by a hash of the design it was computed on (models, features, values, target, groups), the method and scheme, and
-the versions of rmbase and scikit-learn, so a user's study, corrected tables or another solver never read a stale
-entry. The folder is ``$RMBASE_CACHE_DIR/oof`` (default ``~/.cache/rmbase/oof``); delete it to start over. A cache
-that cannot be read or written is skipped (the predictions are then computed as without it).
+Nothing precomputed ships with the package: the first call on a machine computes and stores them. Both live in the
+per-user cache's folders (:mod:`rmbase.user_cache`, kinds ``oof`` and ``fits``), keyed by a hash of the design it was
+computed on (models, features, values, target, groups), the method and scheme, the library versions and the source
+of the modules that compute it, so a user's study, corrected tables, another solver or a code change never read a
+stale entry. The folders are ``$RMBASE_CACHE_DIR/oof`` and ``/fits`` (default under ``~/.cache/rmbase``); delete
+them to start over. A cache that cannot be read or written is skipped (the predictions are then computed as
+without it).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from pathlib import Path
@@ -20,11 +23,17 @@ import pandas as pd
 
 from rmbase.user_cache import CACHE_ENV  # noqa: F401 - the variable naming the cache folder: public here
 
+OOF_KIND = "oof"
+FITS_KIND = "fits"
+# the code a slow predictor's predictions and fits depend on: a change in any of them is another key
+_MODULES = ("rmbase.study_elasticnet", "rmbase.selection.predictors", "rmbase.selection.compare",
+            "rmbase.validation")
+
 
 def cache_dir() -> Path:
     from rmbase.user_cache import cache_dir as user_cache_dir
 
-    return user_cache_dir("oof")
+    return user_cache_dir(OOF_KIND)
 
 
 def design_hash(X: pd.DataFrame, y: pd.Series, groups=None) -> str:
@@ -39,17 +48,18 @@ def design_hash(X: pd.DataFrame, y: pd.Series, groups=None) -> str:
 
 
 def key(method: str, scheme: str, X: pd.DataFrame, y: pd.Series, groups=None) -> str:
+    """The entry's key: the method, the scheme (``loo``, ``lofo``, ``fit``), the design, the versions of rmbase,
+    numpy, pandas and scikit-learn and the source of the modules that compute it (:mod:`rmbase.user_cache`)."""
     import sklearn
 
-    from rmbase import __version__
+    from rmbase import user_cache
 
-    h = hashlib.sha256(f"{method}|{scheme}|{design_hash(X, y, groups)}|rmbase {__version__}|"
-                       f"scikit-learn {sklearn.__version__}".encode())
-    return h.hexdigest()
+    return hashlib.sha256(f"{method}|{scheme}|{design_hash(X, y, groups)}|{user_cache.versions()}|"
+                          f"scikit-learn {sklearn.__version__}|{user_cache.source_hash(*_MODULES)}".encode()).hexdigest()
 
 
 def _file(k: str) -> Path:
-    return cache_dir() / f"{k}.json"
+    return cache_dir() / f"{k}.json"  # JSON: the predictions are a list of numbers, readable as they are
 
 
 def lookup(method: str, scheme: str, X: pd.DataFrame, y: pd.Series, groups=None) -> np.ndarray | None:
@@ -69,27 +79,8 @@ def store(method: str, scheme: str, X: pd.DataFrame, y: pd.Series, groups, predi
 
     entry = {"method": method, "scheme": scheme, "design_sha256": design_hash(X, y, groups),
              "rmbase": __version__, "predictions": [float(v) for v in predictions]}
-    try:
-        cache_dir().mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
         atomic_write_json(_file(key(method, scheme, X, y, groups)), entry)
-    except OSError:
-        pass
-
-
-FITS_KIND = "fits"
-
-
-def _fit_key(method: str, X: pd.DataFrame, y: pd.Series) -> str:
-    import sklearn
-
-    from rmbase import user_cache
-
-    return hashlib.sha256(f"{method}|{design_hash(X, y)}|{user_cache.versions()}|scikit-learn {sklearn.__version__}|"
-                          f"{user_cache.source_hash(*_FIT_MODULES)}".encode()).hexdigest()
-
-
-# the code a fitted slow predictor depends on: a change in any of them is another key
-_FIT_MODULES = ("rmbase.study_elasticnet", "rmbase.selection.predictors", "rmbase.selection.compare")
 
 
 def fitted(method: str, X: pd.DataFrame, y: pd.Series, make):
@@ -97,13 +88,13 @@ def fitted(method: str, X: pd.DataFrame, y: pd.Series, make):
     method: a later call on the very same design reads the fitted estimator instead of searching its grid again."""
     from rmbase import user_cache
 
-    key = _fit_key(method, X, y)
+    entry = key(method, "fit", X, y)
     est = make()
-    stored = user_cache.load(FITS_KIND, key, type(est))
+    stored = user_cache.load(FITS_KIND, entry, type(est))
     if stored is not None:
         return stored
     est.fit(X, y)
-    user_cache.store(FITS_KIND, key, est)
+    user_cache.store(FITS_KIND, entry, est)
     return est
 
 
@@ -125,4 +116,4 @@ def store_combination(combination: dict, X: pd.DataFrame, y: pd.Series, *, seed:
     if pred is not None:
         store("study_elasticnet", "loo", Xf, y, None, np.array([pred[str(m)] for m in X.index]))
     if isinstance(fitted, StudyElasticNet) and hasattr(fitted, "enet_"):
-        user_cache.store(FITS_KIND, _fit_key("study_elasticnet", Xf, y), fitted)
+        user_cache.store(FITS_KIND, key("study_elasticnet", "fit", Xf, y), fitted)
