@@ -20,8 +20,9 @@ without pandas; lm-eval, EvalPlus and torch are imported inside :func:`run_suite
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from rmbase.lazy_exports import lazy_exports
 
 _WHERE = {
     "BenchmarkTable": "benchmark_table",
@@ -59,17 +60,7 @@ if TYPE_CHECKING:
     from rmbase.benchmarks.leaderboard import AVERAGE, SIX
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'rmbase.benchmarks' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"rmbase.benchmarks.{module}"), name)
-    globals()[name] = value  # once imported, a plain attribute
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)
 
 
 def run_suite(*args, **kwargs):  # thin lazy wrapper of rmbase.benchmarks.run.run_suite (lm-eval loads late)

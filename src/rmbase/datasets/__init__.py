@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from rmbase.datasets.targets import SECTIONS, TARGETS
+from rmbase.lazy_exports import lazy_exports
 
 # name -> the module that defines it; imported on first use (PEP 562), so that the light modules of this package
 # (targets) do not load pandas
@@ -17,14 +15,4 @@ __all__ = ["BENCHMARK_FEATURES", "BUNDLED", "FEATURES", "SECTIONS", "STUDY_DEFAU
            "StudyData", "load_bundled", "load_swallow", "load_swallow_removed", "load_tables"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'rmbase.datasets' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"rmbase.datasets.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
